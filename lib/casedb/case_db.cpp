@@ -1,0 +1,198 @@
+#include "casedb/case_db.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "casedb/action_log.h"
+#include "casedb/asset_store.h"
+#include "casedb/case_meta.h"
+#include "casedb/schema.h"
+#include "core/file_util.h"
+#include "core/ip_address.h"
+#include "core/process_info.h"
+#include "core/version.h"
+
+namespace mxir::casedb {
+
+namespace {
+
+constexpr char kSqliteMagic[] = "SQLite format 3";  // 16 bytes with the NUL
+
+// Checks the first bytes so that an empty or foreign file gets a clear message, not SQLite's.
+Status CheckHeader(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) {
+      return MakeError(ErrorCode::kNotFound, "'" + path +
+                                                 "': no such case — create it with mxir case new "
+                                                 "--case '" + path + "' --title TEXT");
+    }
+    return MakeError(ErrorCode::kIo, "cannot open case '" + path + "': " + ErrnoText(errno));
+  }
+  struct stat st {};
+  ::fstat(fd, &st);
+  char head[16] = {};
+  ssize_t n = ::read(fd, head, sizeof head);
+  ::close(fd);
+  if (S_ISDIR(st.st_mode)) {
+    return MakeError(ErrorCode::kInvalidInput, "'" + path + "' is a directory, not a case file");
+  }
+  if (n == 0) {
+    return MakeError(ErrorCode::kCorrupt,
+                     "'" + path + "' is empty, not a case file (make one with mxir case new)");
+  }
+  if (n < 16 || std::memcmp(head, kSqliteMagic, 16) != 0) {
+    return MakeError(ErrorCode::kCorrupt,
+                     "'" + path + "' is not an mxir case file (it is not an SQLite database)");
+  }
+  return Status::Ok();
+}
+
+Result<int64_t> ReadApplicationId(Database& db) {
+  MXIR_ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db, "PRAGMA application_id"));
+  MXIR_ASSIGN_OR_RETURN(bool row, st.Step());
+  return row ? st.ColumnInt(0) : 0;
+}
+
+}  // namespace
+
+Status CaseDb::Configure(Database& db) {
+  MXIR_RETURN_IF_ERROR(db.Exec("PRAGMA foreign_keys = ON"));
+  MXIR_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous = NORMAL"));
+  return Status::Ok();
+}
+
+Result<CaseDb> CaseDb::Create(const std::string& path, const NewCase& info, const Clock& clock) {
+  if (info.title.empty()) return MakeError(ErrorCode::kUsage, "a case needs a --title");
+  // Validate assets before touching the disk.
+  for (const auto& ip : info.ips) {
+    if (!IpAddress::Parse(ip) && !IpNetwork::Parse(ip).ok()) {
+      return MakeError(ErrorCode::kInvalidInput, "--ip '" + ip + "' is not an IP address");
+    }
+  }
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) {
+      return MakeError(ErrorCode::kInvalidInput,
+                       "'" + path + "' already exists; open it with --case, or choose a new name");
+    }
+    return MakeError(ErrorCode::kIo, "cannot create '" + path + "': " + ErrnoText(errno));
+  }
+  ::fchmod(fd, 0600);  // whatever the umask said
+  ::close(fd);
+  std::string key_path = path + ".key";
+  auto cleanup = [&](const Error& e) -> Error {
+    ::unlink(path.c_str());
+    ::unlink((path + "-wal").c_str());
+    ::unlink((path + "-shm").c_str());
+    ::unlink(key_path.c_str());
+    return e;
+  };
+  if (FileExists(key_path)) {
+    return cleanup(MakeError(ErrorCode::kInvalidInput,
+                             "'" + key_path + "' already exists (left from an older case?); move "
+                             "it away first"));
+  }
+  auto db = Database::Open(path);
+  if (!db.ok()) return cleanup(db.error());
+  Status s = db->Exec("PRAGMA journal_mode = WAL");
+  if (s.ok()) s = db->Exec("PRAGMA application_id = " + std::to_string(kApplicationId));
+  if (s.ok()) s = Configure(*db);
+  if (s.ok()) s = MigrateToCurrent(*db);
+  if (!s.ok()) return cleanup(s.error());
+  if (Status k = SecretFingerprinter::CreateKeyFile(key_path); !k.ok()) return cleanup(k.error());
+
+  CaseDb c(std::move(db).value(), path, &clock);
+  {
+    Transaction tx(c.db_);
+    s = tx.Begin();
+    CaseMeta meta(c);
+    if (s.ok()) s = meta.Set("title", info.title);
+    if (s.ok()) s = meta.Set("created", clock.Now().ToString());
+    if (s.ok()) s = meta.Set("created_by", CurrentActor());
+    if (s.ok()) s = meta.Set("mxir_version", MXIR_VERSION);
+    AssetStore assets(c);
+    for (const auto& d : info.domains) {
+      if (s.ok()) s = assets.Add(AssetKind::kDomain, d, "", "case new").status();
+    }
+    for (const auto& ip : info.ips) {
+      AssetKind kind = IpAddress::Parse(ip) ? AssetKind::kIp : AssetKind::kNetwork;
+      if (s.ok()) s = assets.Add(kind, ip, "", "case new").status();
+    }
+    for (const auto& a : info.accounts) {
+      if (s.ok()) s = assets.Add(AssetKind::kAccount, a, "", "case new").status();
+    }
+    if (s.ok()) {
+      ActionLog log(c);
+      s = log.Record(info.tool, path, "create case", "ok",
+                     {{"title", info.title},
+                      {"domains", info.domains},
+                      {"ips", info.ips},
+                      {"accounts", info.accounts}});
+    }
+    if (s.ok()) s = tx.Commit();
+  }
+  if (!s.ok()) return cleanup(s.error());
+  return c;
+}
+
+Result<CaseDb> CaseDb::Open(const std::string& path, bool create_if_missing,
+                            const std::string& tool, const Clock& clock) {
+  if (create_if_missing && !FileExists(path)) {
+    NewCase info;
+    info.title = "created by mxir " + (tool.empty() ? std::string("tool") : tool);
+    info.tool = tool.empty() ? "case" : tool;
+    auto created = Create(path, info, clock);
+    // A concurrent creator may have won the race; then open theirs.
+    if (created.ok() || !FileExists(path)) return created;
+  }
+  MXIR_RETURN_IF_ERROR(CheckHeader(path));
+  MXIR_ASSIGN_OR_RETURN(Database db, Database::Open(path));
+  auto app = ReadApplicationId(db);
+  if (!app.ok()) {
+    return MakeError(ErrorCode::kCorrupt,
+                     "'" + path + "' is damaged or not a case file: " + app.error().message);
+  }
+  if (*app != kApplicationId) {
+    return MakeError(ErrorCode::kCorrupt, "'" + path +
+                                              "' is an SQLite database but not an mxir case file");
+  }
+  MXIR_ASSIGN_OR_RETURN(int version, ReadSchemaVersion(db));
+  if (version > CurrentSchemaVersion()) {
+    return MakeError(ErrorCode::kVersion,
+                     "'" + path + "' was written by a newer mxir (case schema " +
+                         std::to_string(version) + ", this mxir " MXIR_VERSION " knows up to " +
+                         std::to_string(CurrentSchemaVersion()) +
+                         "); open it with that version or upgrade mxir");
+  }
+  MXIR_RETURN_IF_ERROR(Configure(db));
+  if (version < CurrentSchemaVersion()) {
+    if (Status s = MigrateToCurrent(db); !s.ok()) {
+      return s.error().WithContext("upgrading case '" + path + "' from schema " +
+                                   std::to_string(version));
+    }
+    CaseDb c(std::move(db), path, &clock);
+    ActionLog log(c);
+    MXIR_RETURN_IF_ERROR(log.Record(tool.empty() ? "case" : tool, path, "upgrade case schema",
+                                    "ok",
+                                    {{"from", version}, {"to", CurrentSchemaVersion()}}));
+    return c;
+  }
+  return CaseDb(std::move(db), path, &clock);
+}
+
+Result<SecretFingerprinter> CaseDb::Fingerprinter() {
+  if (!FileExists(key_path())) {
+    MXIR_RETURN_IF_ERROR(SecretFingerprinter::CreateKeyFile(key_path()));
+    ActionLog log(*this);
+    MXIR_RETURN_IF_ERROR(log.Record("case", key_path(), "create fingerprint key", "warning",
+                                    {{"why", "the key file was missing; fingerprints recorded "
+                                             "before this no longer compare with new ones"}}));
+  }
+  return SecretFingerprinter::FromKeyFile(key_path());
+}
+
+}  // namespace mxir::casedb

@@ -1,0 +1,97 @@
+#include "casedb/schema.h"
+
+#include <string>
+#include <vector>
+
+namespace mxir::casedb {
+
+namespace {
+
+// Each entry is the SQL that takes the schema from version (index) to (index + 1).
+const std::vector<const char*>& Steps() {
+  static const std::vector<const char*> steps = {
+      // 0 -> 1
+      R"sql(
+      CREATE TABLE case_meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+      CREATE TABLE assets (
+        id       INTEGER PRIMARY KEY,
+        kind     TEXT NOT NULL CHECK (kind IN ('ip', 'network', 'domain', 'account')),
+        value    TEXT NOT NULL,
+        note     TEXT NOT NULL DEFAULT '',
+        source   TEXT NOT NULL DEFAULT 'manual',
+        added    INTEGER NOT NULL,
+        added_by TEXT NOT NULL,
+        UNIQUE (kind, value)
+      );
+      CREATE TABLE events (
+        id        INTEGER PRIMARY KEY,
+        key       BLOB NOT NULL UNIQUE,
+        ts        INTEGER NOT NULL,
+        kind      TEXT NOT NULL,
+        source    TEXT NOT NULL,
+        session   TEXT,
+        client_ip TEXT,
+        user      TEXT,
+        json      TEXT NOT NULL
+      );
+      CREATE INDEX events_by_ts ON events (ts);
+      CREATE TABLE actions (
+        id      INTEGER PRIMARY KEY,
+        ts      INTEGER NOT NULL,
+        tool    TEXT NOT NULL,
+        actor   TEXT NOT NULL,
+        target  TEXT NOT NULL,
+        action  TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        details TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX actions_by_ts ON actions (ts);
+      )sql",
+      // 1 -> 2
+      R"sql(
+      CREATE TABLE findings (
+        id         TEXT PRIMARY KEY,
+        kind       TEXT NOT NULL,
+        severity   TEXT NOT NULL,
+        client_ip  TEXT,
+        user       TEXT,
+        first_seen INTEGER NOT NULL,
+        last_seen  INTEGER NOT NULL,
+        created    INTEGER NOT NULL,
+        updated    INTEGER NOT NULL,
+        json       TEXT NOT NULL
+      );
+      CREATE INDEX findings_by_first_seen ON findings (first_seen);
+      )sql",
+  };
+  return steps;
+}
+
+}  // namespace
+
+int CurrentSchemaVersion() { return static_cast<int>(Steps().size()); }
+
+Result<int> ReadSchemaVersion(Database& db) {
+  MXIR_ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db, "PRAGMA user_version"));
+  MXIR_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return MakeError(ErrorCode::kCorrupt, "no schema version");
+  return static_cast<int>(st.ColumnInt(0));
+}
+
+Status MigrateToCurrent(Database& db) {
+  for (;;) {
+    Transaction tx(db);
+    MXIR_RETURN_IF_ERROR(tx.Begin());
+    // Read inside the write lock: another process may have migrated meanwhile.
+    MXIR_ASSIGN_OR_RETURN(int version, ReadSchemaVersion(db));
+    if (version >= CurrentSchemaVersion()) return Status::Ok();
+    MXIR_RETURN_IF_ERROR(db.Exec(Steps()[static_cast<size_t>(version)]));
+    MXIR_RETURN_IF_ERROR(db.Exec("PRAGMA user_version = " + std::to_string(version + 1)));
+    MXIR_RETURN_IF_ERROR(tx.Commit());
+  }
+}
+
+}  // namespace mxir::casedb

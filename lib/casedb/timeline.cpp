@@ -1,0 +1,116 @@
+#include "casedb/timeline.h"
+
+#include <algorithm>
+
+#include "casedb/action_log.h"
+#include "casedb/event_store.h"
+#include "casedb/finding_store.h"
+#include "core/event_json.h"
+
+namespace mxir::casedb {
+
+namespace {
+void Append(std::string& s, const char* label, const std::string& v) {
+  if (v.empty()) return;
+  s += ' ';
+  s += label;
+  s += v;
+}
+}  // namespace
+
+std::string DescribeEvent(const Event& e) {
+  std::string s = EventKindName(e.kind);
+  switch (e.kind) {
+    case EventKind::kAuth:
+      s = "auth " + (e.outcome.empty() ? std::string("attempt") : e.outcome) + ":";
+      Append(s, "", e.user.empty() ? std::string("(no user)") : e.user);
+      Append(s, "via ", e.mechanism);
+      break;
+    case EventKind::kHelo: Append(s, "", e.helo); break;
+    case EventKind::kTls:
+      Append(s, "", e.how);
+      Append(s, "sni ", e.sni);
+      break;
+    case EventKind::kMail: Append(s, "from ", e.mail_from); break;
+    case EventKind::kRcpt:
+      Append(s, "to ", e.rcpt_to);
+      if (e.accepted) s += *e.accepted ? " accepted" : " rejected";
+      break;
+    case EventKind::kMessage:
+      Append(s, "from ", e.mail_from);
+      s += " to " + std::to_string(e.recipients.size()) + " recipient(s)";
+      Append(s, "subject ", e.subject.empty() ? "" : "\"" + e.subject + "\"");
+      break;
+    case EventKind::kReply:
+      Append(s, "to ", e.command);
+      Append(s, "", e.text);
+      break;
+    case EventKind::kDelivery:
+      Append(s, "", e.status);
+      Append(s, "to ", e.rcpt_to);
+      Append(s, "via ", e.relay);
+      Append(s, "", e.text);
+      break;
+    case EventKind::kSessionEnd: Append(s, "", e.state); break;
+    case EventKind::kGap:
+      if (e.bytes) s += " " + std::to_string(*e.bytes) + " bytes " + e.direction;
+      break;
+    default: break;
+  }
+  if (e.client_ip) s += " from " + e.client_ip->ToString();
+  if (e.code) s += " (" + std::to_string(*e.code) + ")";
+  Append(s, "[", e.source.empty() ? "" : e.source + "]");
+  return s;
+}
+
+Status ForEachTimelineEntry(CaseDb& c, std::optional<Timestamp> since,
+                            std::optional<Timestamp> until,
+                            const std::function<void(const TimelineEntry&)>& fn) {
+  // Findings and actions are few; events can be many, so they stream and the others are merged
+  // in as the event times pass them.
+  std::vector<TimelineEntry> side;
+  FindingStore findings(c);
+  MXIR_ASSIGN_OR_RETURN(auto fs, findings.List(since, until));
+  for (const auto& f : fs) {
+    TimelineEntry t;
+    t.ts = f.first_seen;
+    t.type = "finding";
+    t.what = f.kind;
+    t.summary = std::string(SeverityName(f.severity)) + " " + f.kind;
+    if (!f.client_ip.empty()) t.summary += " from " + f.client_ip;
+    if (!f.user.empty()) t.summary += " account " + f.user;
+    t.record = FindingToJson(f);
+    side.push_back(std::move(t));
+  }
+  ActionLog actions(c);
+  MXIR_ASSIGN_OR_RETURN(auto as, actions.List(since, until));
+  for (const auto& a : as) {
+    TimelineEntry t;
+    t.ts = a.ts;
+    t.type = "action";
+    t.what = a.action;
+    t.summary = a.action + " " + a.target + ": " + a.outcome + " (" + a.tool + ", by " + a.actor + ")";
+    t.record = {{"tool", a.tool},     {"actor", a.actor},     {"target", a.target},
+                {"action", a.action}, {"outcome", a.outcome}, {"details", a.details}};
+    side.push_back(std::move(t));
+  }
+  std::stable_sort(side.begin(), side.end(),
+                   [](const TimelineEntry& a, const TimelineEntry& b) { return a.ts < b.ts; });
+  size_t next = 0;
+  EventFilter filter{since, until};
+  MXIR_RETURN_IF_ERROR(ForEachEvent(c, filter, [&](const Event& e) {
+    while (next < side.size() && side[next].ts <= e.ts) fn(side[next++]);
+    TimelineEntry t;
+    t.ts = e.ts;
+    t.type = "event";
+    t.what = EventKindName(e.kind);
+    t.summary = DescribeEvent(e);
+    t.record = nlohmann::ordered_json::parse(EventToJson(e), nullptr, false);
+    fn(t);
+    return true;
+  }));
+  while (next < side.size()) fn(side[next++]);
+  return Status::Ok();
+}
+
+}  // namespace mxir::casedb

@@ -1,0 +1,140 @@
+#include "core/cli.h"
+
+#include <cstdlib>
+#include <iostream>
+
+#include "core/clock.h"
+#include "core/version.h"
+
+namespace mxir {
+
+Cli::Cli(std::string name, std::string summary, std::string usage, std::string description)
+    : name_(std::move(name)),
+      summary_(std::move(summary)),
+      usage_(std::move(usage)),
+      description_(std::move(description)),
+      options_("Options", 100, 50) {
+  options_.add_options()("help,h", "show this help and exit")("version", "show the version and exit");
+}
+
+void Cli::AddPositional(const char* name, int max_count) { positional_.add(name, max_count); }
+
+void Cli::AddCase(bool allow_create) {
+  has_case_ = true;
+  options_.add_options()("case", po::value<std::string>(&common.case_path)->value_name("FILE"),
+                         "the case database (default: $MXIR_CASE); make one with `mxir case new`");
+  if (allow_create) {
+    options_.add_options()("create", po::bool_switch(&common.create),
+                           "create the case file if it does not exist yet");
+  }
+}
+
+void Cli::AddFormat(std::vector<std::string> allowed, std::string default_format) {
+  has_format_ = true;
+  formats_ = std::move(allowed);
+  std::string list;
+  for (const auto& f : formats_) list += (list.empty() ? "" : "|") + f;
+  options_.add_options()(
+      "format", po::value<std::string>(&format_text_)->default_value(default_format)->value_name(list),
+      "output format: table for a person, json (one array), jsonl (one object per line), csv");
+}
+
+void Cli::AddTimeRange() {
+  has_time_ = true;
+  options_.add_options()("since", po::value<std::string>(&since_text_)->value_name("TIME"),
+                         "only records at or after TIME (RFC 3339, or a date like 2026-11-23)")(
+      "until", po::value<std::string>(&until_text_)->value_name("TIME"),
+      "only records before TIME");
+}
+
+void Cli::AddStats() {
+  has_stats_ = true;
+  options_.add_options()("stats", po::value<std::string>(&stats_text_)->value_name("json"),
+                         "print the run's counters as one JSON object on stderr at the end");
+}
+
+void Cli::PrintHelp() const {
+  std::cout << "mxir " << name_ << " — " << summary_ << "\n\n"
+            << "Usage: mxir " << name_ << " " << usage_ << "\n\n";
+  if (!description_.empty()) std::cout << description_ << "\n\n";
+  std::cout << options_ << "\n";
+  if (!epilog_.empty()) std::cout << epilog_ << "\n";
+  std::cout << "Exit status: 0 ok; 1 found what --fail-on asked about (where offered); "
+               "2 bad usage or input; 3 internal error.\n";
+}
+
+std::optional<int> Cli::Parse(int argc, char** argv) {
+  try {
+    po::store(po::command_line_parser(argc, argv)
+                  .options(options_)
+                  .positional(positional_)
+                  .style(po::command_line_style::default_style &
+                         ~po::command_line_style::allow_guessing)
+                  .run(),
+              vm_);
+    if (vm_.count("help")) {
+      PrintHelp();
+      return kExitOk;
+    }
+    if (vm_.count("version")) {
+      std::cout << "mxir " << MXIR_VERSION << "\n";
+      return kExitOk;
+    }
+    po::notify(vm_);
+  } catch (const po::error& e) {
+    return UsageError(e.what());
+  }
+  if (Status s = CheckNowOverride(); !s.ok()) return Fail(s);
+  if (has_case_ && common.case_path.empty()) {
+    if (const char* env = std::getenv("MXIR_CASE"); env && *env) common.case_path = env;
+  }
+  if (has_format_) {
+    auto f = ParseOutputFormat(format_text_, formats_);
+    if (!f.ok()) return Fail(f.error());
+    common.format = *f;
+  }
+  if (has_time_) {
+    if (!since_text_.empty()) {
+      auto t = ParseTimestamp(since_text_);
+      if (!t.ok()) return Fail(t.error().WithContext("--since"));
+      common.since = *t;
+    }
+    if (!until_text_.empty()) {
+      auto t = ParseTimestamp(until_text_);
+      if (!t.ok()) return Fail(t.error().WithContext("--until"));
+      common.until = *t;
+    }
+  }
+  if (has_stats_ && !stats_text_.empty()) {
+    if (stats_text_ != "json") return UsageError("--stats takes 'json'");
+    common.stats_json = true;
+  }
+  return std::nullopt;
+}
+
+Status Cli::RequireCase() const {
+  if (common.case_path.empty()) {
+    return MakeError(ErrorCode::kUsage,
+                     "no case given: pass --case FILE or set MXIR_CASE (make one with `mxir case "
+                     "new --case FILE --title TEXT`)");
+  }
+  return Status::Ok();
+}
+
+int Cli::Fail(const Error& error) const {
+  std::cerr << "mxir " << name_ << ": error: " << error.message << "\n";
+  if (error.code == ErrorCode::kUsage) {
+    std::cerr << "Try 'mxir " << name_ << " --help' for the options.\n";
+  }
+  return error.ExitStatus();
+}
+
+int Cli::UsageError(const std::string& message) const {
+  return Fail(MakeError(ErrorCode::kUsage, message));
+}
+
+void Cli::Warn(const std::string& message) const {
+  std::cerr << "mxir " << name_ << ": warning: " << message << "\n";
+}
+
+}  // namespace mxir

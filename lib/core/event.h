@@ -1,0 +1,109 @@
+// Event: one fact about a mail session, the same record whatever the source (pcap, Postfix log,
+// Dovecot log, ...). The contract is ../shared/spec/events.md; field names here match it.
+//
+// Unset fields are empty strings, empty vectors, -1 ports or empty optionals, and are omitted
+// from JSON. An Event never holds a secret: `secret_fp` is a keyed fingerprint (see
+// secret_fingerprint.h). Plain data: copy, move and share freely.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/ip_address.h"
+#include "core/timestamp.h"
+
+namespace mxir {
+
+enum class EventKind : uint8_t {
+  kSessionStart,
+  kSessionEnd,
+  kGap,
+  kHelo,
+  kTls,
+  kAuth,
+  kMail,
+  kRcpt,
+  kMessage,
+  kReply,
+  kDelivery,
+};
+
+const char* EventKindName(EventKind kind);  // "session_start", ...
+std::optional<EventKind> ParseEventKind(std::string_view name);
+
+// Where an event came from. `file` + `sha256` + (`line` or `packet`) + `index` identify it, so
+// reading the same file twice into a case adds nothing twice.
+struct EventOrigin {
+  std::string file;     // path as given, "-" for stdin, "iface:eth0" for live capture
+  std::string sha256;   // of the whole file, when known
+  int64_t line = -1;    // 1-based line number (logs)
+  int64_t packet = -1;  // 1-based packet index (pcaps)
+  int index = 0;        // the n-th event made from the same line or packet (0-based)
+};
+
+struct Event {
+  Timestamp ts;
+  std::string source;    // pcap, postfix, dovecot, exim, sendmail, ...
+  EventOrigin origin;
+  std::string protocol;  // smtp, submission, smtps, imap, pop3, webmail, ...
+  std::string session;   // stable id of the connection or login session
+  std::optional<IpAddress> client_ip;
+  int client_port = -1;
+  std::optional<IpAddress> server_ip;
+  int server_port = -1;
+  EventKind kind = EventKind::kReply;
+
+  // session_end
+  std::optional<double> duration_s;
+  std::optional<int64_t> bytes_c2s, bytes_s2c, gaps;
+  std::string state;  // closed, reset, timeout, truncated
+  // gap
+  std::string direction;  // c2s, s2c
+  std::optional<int64_t> bytes;
+  // helo
+  std::string helo;
+  std::optional<bool> esmtp;
+  // tls
+  std::string how;  // starttls, implicit
+  std::string sni;
+  // auth
+  std::string mechanism;
+  std::string user;     // also on message events of an authenticated session
+  std::string outcome;  // success, failure, aborted, unknown
+  std::string secret_fp;
+  // shared by auth, mail, rcpt, message, reply, delivery
+  std::optional<int> code;
+  // mail, message
+  std::string mail_from;
+  // rcpt, delivery
+  std::string rcpt_to;
+  std::optional<bool> accepted;  // rcpt, message
+  // message
+  std::vector<std::string> recipients;
+  std::optional<int64_t> size;
+  std::string header_from;
+  std::vector<std::string> to, cc;
+  std::string subject;  // RFC 2047 decoded
+  std::string msg_id;
+  std::string user_agent;
+  std::string date;
+  std::vector<std::string> received;  // newest first
+  // reply, delivery
+  std::string enhanced;  // 5.7.1
+  std::string text;
+  std::string command;  // reply: what it answered
+  // delivery
+  std::string relay;
+  std::string status;  // sent, deferred, bounced
+
+  // Extra fields (the contract allows them).
+  std::string reason;    // a log's own words for why (e.g. "Password mismatch")
+  std::string queue_id;  // MTA queue id
+  std::string reply_to, in_reply_to, x_originating_ip;
+  std::string server_name;  // the reporting host in a log line
+};
+
+}  // namespace mxir

@@ -1,0 +1,339 @@
+#include "core/event_json.h"
+
+#include <simdjson.h>
+
+#include "core/json_writer.h"
+
+namespace mxir {
+
+namespace {
+
+void Str(JsonWriter& w, std::string_view key, const std::string& v) {
+  if (!v.empty()) w.Field(key, std::string_view(v));
+}
+
+void StrList(JsonWriter& w, std::string_view key, const std::vector<std::string>& v) {
+  w.Key(key).BeginArray();
+  for (const auto& s : v) w.String(s);
+  w.EndArray();
+}
+
+void Ip(JsonWriter& w, std::string_view key, const std::optional<IpAddress>& ip,
+        std::string& scratch) {
+  if (!ip) return;
+  scratch.clear();
+  ip->AppendTo(scratch);
+  w.Field(key, std::string_view(scratch));
+}
+
+}  // namespace
+
+void AppendEventJson(std::string& out, const Event& e) {
+  JsonWriter w(out);
+  std::string scratch;
+  w.BeginObject();
+  scratch.clear();
+  e.ts.AppendTo(scratch);
+  w.Field("ts", std::string_view(scratch));
+  Str(w, "source", e.source);
+  if (!e.origin.file.empty() || !e.origin.sha256.empty()) {
+    w.Key("origin").BeginObject();
+    Str(w, "file", e.origin.file);
+    Str(w, "sha256", e.origin.sha256);
+    if (e.origin.line >= 0) w.Field("line", e.origin.line);
+    if (e.origin.packet >= 0) w.Field("packet", e.origin.packet);
+    if (e.origin.index > 0) w.Field("index", e.origin.index);
+    w.EndObject();
+  }
+  Str(w, "protocol", e.protocol);
+  Str(w, "session", e.session);
+  Ip(w, "client_ip", e.client_ip, scratch);
+  if (e.client_port >= 0) w.Field("client_port", e.client_port);
+  Ip(w, "server_ip", e.server_ip, scratch);
+  if (e.server_port >= 0) w.Field("server_port", e.server_port);
+  w.Field("kind", EventKindName(e.kind));
+
+  if (e.duration_s) w.Field("duration_s", *e.duration_s);
+  if (e.bytes_c2s) w.Field("bytes_c2s", *e.bytes_c2s);
+  if (e.bytes_s2c) w.Field("bytes_s2c", *e.bytes_s2c);
+  if (e.gaps) w.Field("gaps", *e.gaps);
+  Str(w, "state", e.state);
+  Str(w, "direction", e.direction);
+  if (e.bytes) w.Field("bytes", *e.bytes);
+  Str(w, "helo", e.helo);
+  if (e.esmtp) w.Field("esmtp", *e.esmtp);
+  Str(w, "how", e.how);
+  Str(w, "sni", e.sni);
+  Str(w, "mechanism", e.mechanism);
+  Str(w, "user", e.user);
+  Str(w, "outcome", e.outcome);
+  Str(w, "secret_fp", e.secret_fp);
+  if (e.code) w.Field("code", *e.code);
+  Str(w, "mail_from", e.mail_from);
+  Str(w, "rcpt_to", e.rcpt_to);
+  if (e.accepted) w.Field("accepted", *e.accepted);
+  if (e.kind == EventKind::kMessage || !e.recipients.empty()) StrList(w, "recipients", e.recipients);
+  if (e.size) w.Field("size", *e.size);
+  Str(w, "header_from", e.header_from);
+  if (!e.to.empty()) StrList(w, "to", e.to);
+  if (!e.cc.empty()) StrList(w, "cc", e.cc);
+  Str(w, "subject", e.subject);
+  Str(w, "msg_id", e.msg_id);
+  Str(w, "user_agent", e.user_agent);
+  Str(w, "date", e.date);
+  if (!e.received.empty()) StrList(w, "received", e.received);
+  Str(w, "enhanced", e.enhanced);
+  Str(w, "text", e.text);
+  Str(w, "command", e.command);
+  Str(w, "relay", e.relay);
+  Str(w, "status", e.status);
+  Str(w, "reason", e.reason);
+  Str(w, "queue_id", e.queue_id);
+  Str(w, "reply_to", e.reply_to);
+  Str(w, "in_reply_to", e.in_reply_to);
+  Str(w, "x_originating_ip", e.x_originating_ip);
+  Str(w, "server_name", e.server_name);
+  w.EndObject();
+}
+
+std::string EventToJson(const Event& event) {
+  std::string s;
+  AppendEventJson(s, event);
+  return s;
+}
+
+struct EventReader::Impl {
+  simdjson::dom::parser parser;
+  std::string buffer;
+};
+
+EventReader::EventReader() : impl_(std::make_unique<Impl>()) {}
+EventReader::~EventReader() = default;
+
+namespace {
+
+using simdjson::dom::element;
+
+Status FieldError(std::string_view key, const char* want) {
+  return MakeError(ErrorCode::kInvalidInput,
+                   "field '" + std::string(key) + "' must be " + want);
+}
+
+Status GetString(element v, std::string_view key, std::string* out) {
+  std::string_view s;
+  if (v.get_string().get(s)) return FieldError(key, "a string");
+  out->assign(s);
+  return Status::Ok();
+}
+
+Status GetInt(element v, std::string_view key, int64_t* out) {
+  if (v.get_int64().get(*out)) return FieldError(key, "an integer");
+  return Status::Ok();
+}
+
+template <typename T>
+Status GetOptInt(element v, std::string_view key, std::optional<T>* out) {
+  int64_t x;
+  MXIR_RETURN_IF_ERROR(GetInt(v, key, &x));
+  *out = static_cast<T>(x);
+  return Status::Ok();
+}
+
+Status GetBool(element v, std::string_view key, std::optional<bool>* out) {
+  bool b;
+  if (v.get_bool().get(b)) return FieldError(key, "true or false");
+  *out = b;
+  return Status::Ok();
+}
+
+Status GetStrings(element v, std::string_view key, std::vector<std::string>* out) {
+  simdjson::dom::array arr;
+  if (v.get_array().get(arr)) return FieldError(key, "an array of strings");
+  for (element elem : arr) {
+    std::string_view s;
+    if (elem.get_string().get(s)) return FieldError(key, "an array of strings");
+    out->emplace_back(s);
+  }
+  return Status::Ok();
+}
+
+Status GetIp(element v, std::string_view key, std::optional<IpAddress>* out) {
+  std::string_view s;
+  if (v.get_string().get(s)) return FieldError(key, "a string");
+  auto ip = IpAddress::Parse(s);
+  if (!ip) return FieldError(key, "an IP address");
+  *out = *ip;
+  return Status::Ok();
+}
+
+Status GetPort(element v, std::string_view key, int* out) {
+  int64_t x;
+  MXIR_RETURN_IF_ERROR(GetInt(v, key, &x));
+  if (x < 0 || x > 65535) return FieldError(key, "a port number (0-65535)");
+  *out = static_cast<int>(x);
+  return Status::Ok();
+}
+
+Status ParseOrigin(element v, EventOrigin* o) {
+  simdjson::dom::object obj;
+  if (v.get_object().get(obj)) return FieldError("origin", "an object");
+  for (auto [key, fv] : obj) {
+    if (key == "file") {
+      MXIR_RETURN_IF_ERROR(GetString(fv, "origin.file", &o->file));
+    } else if (key == "sha256") {
+      MXIR_RETURN_IF_ERROR(GetString(fv, "origin.sha256", &o->sha256));
+    } else if (key == "line") {
+      MXIR_RETURN_IF_ERROR(GetInt(fv, "origin.line", &o->line));
+    } else if (key == "packet") {
+      MXIR_RETURN_IF_ERROR(GetInt(fv, "origin.packet", &o->packet));
+    } else if (key == "index") {
+      int64_t x;
+      MXIR_RETURN_IF_ERROR(GetInt(fv, "origin.index", &x));
+      if (x < 0 || x > 1000000) return FieldError("origin.index", "a small non-negative integer");
+      o->index = static_cast<int>(x);
+    }
+  }
+  return Status::Ok();
+}
+
+Status ParseField(std::string_view key, element v, Event* e, bool* have_ts, bool* have_kind) {
+  switch (key.empty() ? '\0' : key[0]) {
+    case 'a':
+      if (key == "accepted") return GetBool(v, key, &e->accepted);
+      break;
+    case 'b':
+      if (key == "bytes_c2s") return GetOptInt(v, key, &e->bytes_c2s);
+      if (key == "bytes_s2c") return GetOptInt(v, key, &e->bytes_s2c);
+      if (key == "bytes") return GetOptInt(v, key, &e->bytes);
+      break;
+    case 'c':
+      if (key == "client_ip") return GetIp(v, key, &e->client_ip);
+      if (key == "client_port") return GetPort(v, key, &e->client_port);
+      if (key == "code") return GetOptInt(v, key, &e->code);
+      if (key == "cc") return GetStrings(v, key, &e->cc);
+      if (key == "command") return GetString(v, key, &e->command);
+      break;
+    case 'd':
+      if (key == "duration_s") {
+        double d;
+        if (v.get_double().get(d)) return FieldError(key, "a number");
+        e->duration_s = d;
+      } else if (key == "direction") {
+        return GetString(v, key, &e->direction);
+      } else if (key == "date") {
+        return GetString(v, key, &e->date);
+      }
+      break;
+    case 'e':
+      if (key == "esmtp") return GetBool(v, key, &e->esmtp);
+      if (key == "enhanced") return GetString(v, key, &e->enhanced);
+      break;
+    case 'g':
+      if (key == "gaps") return GetOptInt(v, key, &e->gaps);
+      break;
+    case 'h':
+      if (key == "helo") return GetString(v, key, &e->helo);
+      if (key == "how") return GetString(v, key, &e->how);
+      if (key == "header_from") return GetString(v, key, &e->header_from);
+      break;
+    case 'i':
+      if (key == "in_reply_to") return GetString(v, key, &e->in_reply_to);
+      break;
+    case 'k':
+      if (key == "kind") {
+        std::string_view s;
+        if (v.get_string().get(s)) return FieldError(key, "a string");
+        auto kind = ParseEventKind(s);
+        if (!kind) {
+          return MakeError(ErrorCode::kInvalidInput, "unknown event kind '" + std::string(s) + "'");
+        }
+        e->kind = *kind;
+        *have_kind = true;
+      }
+      break;
+    case 'm':
+      if (key == "mechanism") return GetString(v, key, &e->mechanism);
+      if (key == "mail_from") return GetString(v, key, &e->mail_from);
+      if (key == "msg_id") return GetString(v, key, &e->msg_id);
+      break;
+    case 'o':
+      if (key == "outcome") return GetString(v, key, &e->outcome);
+      if (key == "origin") return ParseOrigin(v, &e->origin);
+      break;
+    case 'p':
+      if (key == "protocol") return GetString(v, key, &e->protocol);
+      break;
+    case 'q':
+      if (key == "queue_id") return GetString(v, key, &e->queue_id);
+      break;
+    case 'r':
+      if (key == "rcpt_to") return GetString(v, key, &e->rcpt_to);
+      if (key == "recipients") return GetStrings(v, key, &e->recipients);
+      if (key == "received") return GetStrings(v, key, &e->received);
+      if (key == "relay") return GetString(v, key, &e->relay);
+      if (key == "reason") return GetString(v, key, &e->reason);
+      if (key == "reply_to") return GetString(v, key, &e->reply_to);
+      break;
+    case 's':
+      if (key == "source") return GetString(v, key, &e->source);
+      if (key == "session") return GetString(v, key, &e->session);
+      if (key == "server_ip") return GetIp(v, key, &e->server_ip);
+      if (key == "server_port") return GetPort(v, key, &e->server_port);
+      if (key == "state") return GetString(v, key, &e->state);
+      if (key == "sni") return GetString(v, key, &e->sni);
+      if (key == "secret_fp") return GetString(v, key, &e->secret_fp);
+      if (key == "size") return GetOptInt(v, key, &e->size);
+      if (key == "subject") return GetString(v, key, &e->subject);
+      if (key == "status") return GetString(v, key, &e->status);
+      if (key == "server_name") return GetString(v, key, &e->server_name);
+      break;
+    case 't':
+      if (key == "ts") {
+        std::string_view s;
+        if (v.get_string().get(s)) return FieldError(key, "a string");
+        auto t = ParseTimestamp(s);
+        if (!t.ok()) return t.error().WithContext("field 'ts'");
+        e->ts = *t;
+        *have_ts = true;
+      } else if (key == "to") {
+        return GetStrings(v, key, &e->to);
+      } else if (key == "text") {
+        return GetString(v, key, &e->text);
+      }
+      break;
+    case 'u':
+      if (key == "user") return GetString(v, key, &e->user);
+      if (key == "user_agent") return GetString(v, key, &e->user_agent);
+      break;
+    case 'x':
+      if (key == "x_originating_ip") return GetString(v, key, &e->x_originating_ip);
+      break;
+    default:
+      break;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status EventReader::Parse(std::string_view json, Event* event) {
+  *event = Event();
+  auto& buf = impl_->buffer;
+  buf.reserve(json.size() + simdjson::SIMDJSON_PADDING);
+  buf.assign(json);
+  element doc;
+  if (impl_->parser.parse(buf.data(), buf.size(), false).get(doc)) {
+    return MakeError(ErrorCode::kInvalidInput, "not valid JSON");
+  }
+  simdjson::dom::object obj;
+  if (doc.get_object().get(obj)) return MakeError(ErrorCode::kInvalidInput, "not a JSON object");
+  bool have_ts = false, have_kind = false;
+  for (auto [key, value] : obj) {
+    MXIR_RETURN_IF_ERROR(ParseField(key, value, event, &have_ts, &have_kind));
+  }
+  if (!have_ts) return MakeError(ErrorCode::kInvalidInput, "missing field 'ts'");
+  if (!have_kind) return MakeError(ErrorCode::kInvalidInput, "missing field 'kind'");
+  return Status::Ok();
+}
+
+}  // namespace mxir

@@ -1,0 +1,152 @@
+#include "core/file_util.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+namespace mxir {
+
+std::string ErrnoText(int err) { return std::strerror(err); }
+
+namespace {
+
+Error IoError(const std::string& what, const std::string& path, int err) {
+  ErrorCode code = (err == ENOENT) ? ErrorCode::kNotFound : ErrorCode::kIo;
+  return MakeError(code, "cannot " + what + " '" + path + "': " + ErrnoText(err));
+}
+
+Status WriteAll(int fd, std::string_view data, const std::string& path) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return IoError("write", path, errno);
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+}  // namespace
+
+Result<std::string> ReadFile(const std::string& path) {
+  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (f.fd < 0) return IoError("open", path, errno);
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(f.fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return IoError("read", path, errno);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+Status WritePrivateFile(const std::string& path, std::string_view data, bool replace) {
+  int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (replace ? O_TRUNC : O_EXCL);
+  Fd f{::open(path.c_str(), flags, 0600)};
+  if (f.fd < 0) return IoError("create", path, errno);
+  if (::fchmod(f.fd, 0600) != 0) return IoError("chmod", path, errno);
+  MXIR_RETURN_IF_ERROR(WriteAll(f.fd, data, path));
+  if (::fsync(f.fd) != 0) return IoError("sync", path, errno);
+  return Status::Ok();
+}
+
+Status ReplaceFileAtomically(const std::string& path, std::string_view data, mode_t mode) {
+  struct stat st {};
+  bool existed = ::stat(path.c_str(), &st) == 0;
+  std::string tmp = path + ".mxir-tmp-" + std::to_string(::getpid());
+  Fd f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)};
+  if (f.fd < 0) return IoError("create", tmp, errno);
+  auto fail = [&](Status s) {
+    ::unlink(tmp.c_str());
+    return s;
+  };
+  if (existed) {
+    if (::fchown(f.fd, st.st_uid, st.st_gid) != 0 && errno != EPERM) {
+      return fail(IoError("chown", tmp, errno));
+    }
+    if (::fchmod(f.fd, st.st_mode & 07777) != 0) return fail(IoError("chmod", tmp, errno));
+  } else if (::fchmod(f.fd, mode) != 0) {
+    return fail(IoError("chmod", tmp, errno));
+  }
+  if (Status s = WriteAll(f.fd, data, tmp); !s.ok()) return fail(s);
+  if (::fsync(f.fd) != 0) return fail(IoError("sync", tmp, errno));
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(IoError("replace", path, errno));
+  return Status::Ok();
+}
+
+namespace {
+std::string Hex(const unsigned char* p, size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s(n * 2, '0');
+  for (size_t i = 0; i < n; ++i) {
+    s[2 * i] = kHex[p[i] >> 4];
+    s[2 * i + 1] = kHex[p[i] & 0xf];
+  }
+  return s;
+}
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+}  // namespace
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  return Hex(md, len);
+}
+
+Result<std::string> Sha256OfFile(const std::string& path) {
+  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (f.fd < 0) return IoError("open", path, errno);
+  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
+    return MakeError(ErrorCode::kInternal, "OpenSSL SHA-256 unavailable");
+  }
+  std::unique_ptr<char[]> buf(new char[1 << 20]);
+  for (;;) {
+    ssize_t n = ::read(f.fd, buf.get(), 1 << 20);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return IoError("read", path, errno);
+    }
+    if (n == 0) break;
+    EVP_DigestUpdate(ctx.get(), buf.get(), static_cast<size_t>(n));
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx.get(), md, &len);
+  return Hex(md, len);
+}
+
+bool FileExists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+Result<mode_t> FileMode(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return IoError("stat", path, errno);
+  return static_cast<mode_t>(st.st_mode & 07777);
+}
+
+}  // namespace mxir

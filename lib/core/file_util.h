@@ -1,0 +1,34 @@
+// Small file helpers over POSIX: whole-file reads, private (0600) creation, atomic replacement,
+// and SHA-256 of a file. Errors carry the path and the OS's reason.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "core/status.h"
+
+namespace mxir {
+
+Result<std::string> ReadFile(const std::string& path);
+
+// Creates `path` with mode 0600 and writes `data`; fails if it exists (O_EXCL) unless `replace`.
+Status WritePrivateFile(const std::string& path, std::string_view data, bool replace = false);
+
+// Writes `data` to a temporary file beside `path` (same owner and mode as the original when it
+// exists, else `mode`), fsyncs it and renames it over `path`: readers see the old or the new
+// file, never a half-written one.
+Status ReplaceFileAtomically(const std::string& path, std::string_view data, mode_t mode = 0600);
+
+// Lowercase hex SHA-256 of the file's bytes.
+Result<std::string> Sha256OfFile(const std::string& path);
+std::string Sha256Hex(std::string_view data);
+
+bool FileExists(const std::string& path);
+// Permission bits of the file (st_mode & 07777).
+Result<mode_t> FileMode(const std::string& path);
+
+// "what the OS said" for errno, e.g. "No such file or directory".
+std::string ErrnoText(int err);
+
+}  // namespace mxir

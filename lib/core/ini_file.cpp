@@ -1,0 +1,93 @@
+#include "core/ini_file.h"
+
+#include "core/file_util.h"
+
+namespace mxir {
+
+namespace {
+std::string Trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return "";
+  size_t e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+}  // namespace
+
+Result<IniFile> IniFile::Parse(const std::string& text, const std::string& name) {
+  IniFile ini;
+  std::string section;
+  ini.sections_[section];
+  size_t pos = 0;
+  int line_no = 0;
+  while (pos <= text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    std::string line = Trim(text.substr(pos, nl - pos));
+    pos = nl + 1;
+    ++line_no;
+    if (line.empty() || line[0] == '#' || line[0] == ';') {
+      if (nl == text.size()) break;
+      continue;
+    }
+    auto where = name + ":" + std::to_string(line_no);
+    if (line[0] == '[') {
+      if (line.back() != ']' || line.size() < 3) {
+        return MakeError(ErrorCode::kInvalidInput, where + ": bad section header (expected [name])");
+      }
+      section = Trim(line.substr(1, line.size() - 2));
+      ini.sections_[section];
+    } else {
+      auto eq = line.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        return MakeError(ErrorCode::kInvalidInput, where + ": expected 'key = value'");
+      }
+      ini.sections_[section][Trim(line.substr(0, eq))] = Trim(line.substr(eq + 1));
+    }
+    if (nl == text.size()) break;
+  }
+  return ini;
+}
+
+Result<IniFile> IniFile::Load(const std::string& path, bool require_private) {
+  if (require_private) {
+    MXIR_ASSIGN_OR_RETURN(mode_t mode, FileMode(path));
+    if (mode & 077) {
+      return MakeError(ErrorCode::kInvalidInput,
+                       "'" + path +
+                           "' can be read by group or others, and it may point at secrets; "
+                           "fix it with: chmod 600 '" +
+                           path + "'");
+    }
+  }
+  MXIR_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  return Parse(text, path);
+}
+
+const IniFile::Section* IniFile::Find(const std::string& section) const {
+  auto it = sections_.find(section);
+  return it == sections_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::string> IniFile::Get(const std::string& section, const std::string& key) const {
+  const Section* s = Find(section);
+  if (!s) return std::nullopt;
+  auto it = s->find(key);
+  if (it == s->end()) return std::nullopt;
+  return it->second;
+}
+
+std::string IniFile::GetOr(const std::string& section, const std::string& key,
+                           const std::string& fallback) const {
+  auto v = Get(section, key);
+  return v ? *v : fallback;
+}
+
+std::vector<std::string> IniFile::SectionNames() const {
+  std::vector<std::string> names;
+  for (const auto& [k, v] : sections_) {
+    if (!k.empty()) names.push_back(k);
+  }
+  return names;
+}
+
+}  // namespace mxir

@@ -1,0 +1,46 @@
+// SecretFingerprinter: the keyed fingerprint of an attempted secret (spec/events.md):
+// the first 16 hex digits of HMAC-SHA256(key, secret), key = 32 random bytes.
+//
+// It tells "the same wrong password again" from "a new guess" without storing anything that
+// allows offline guessing: the key lives only in its own 0600 file (CASE.key beside a case, or
+// a per-user key file), never in a case database or an export. Callers must wipe the secret
+// themselves right after (see SecureWipe). Thread-safe after construction.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace mxir {
+
+class SecretFingerprinter {
+ public:
+  static constexpr size_t kKeyBytes = 32;
+
+  explicit SecretFingerprinter(const std::array<uint8_t, kKeyBytes>& key) : key_(key) {}
+  ~SecretFingerprinter();
+
+  // Reads a key file (64 hex digits); refuses one that group or others can read.
+  static Result<SecretFingerprinter> FromKeyFile(const std::string& path);
+  // Creates a new random key file (mode 0600, never overwriting); fails if it exists.
+  static Status CreateKeyFile(const std::string& path);
+  // Loads the key file, creating it first when it does not exist.
+  static Result<SecretFingerprinter> LoadOrCreate(const std::string& path);
+  // The per-user key used without --case: $XDG_DATA_HOME/mxir/fp.key or ~/.local/share/mxir/fp.key.
+  static std::string DefaultUserKeyPath();
+
+  // 16 lowercase hex digits.
+  std::string Fingerprint(std::string_view secret) const;
+
+ private:
+  std::array<uint8_t, kKeyBytes> key_;
+};
+
+// Overwrites memory in a way the compiler may not optimise away (OPENSSL_cleanse).
+void SecureWipe(void* p, size_t n);
+void SecureWipe(std::string& s);
+
+}  // namespace mxir

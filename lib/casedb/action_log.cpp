@@ -25,10 +25,10 @@ Status ActionLog::Record(const std::string& tool, const std::string& target,
 Result<std::vector<Action>> ActionLog::List(std::optional<Timestamp> since,
                                             std::optional<Timestamp> until) {
   MXIR_ASSIGN_OR_RETURN(
-      Statement st,
-      Statement::Prepare(c_.db(),
-                         "SELECT id, ts, tool, actor, target, action, outcome, details FROM actions "
-                         "WHERE ts >= ?1 AND ts < ?2 ORDER BY ts, id"));
+      Statement st, Statement::Prepare(
+                        c_.db(),
+                        "SELECT id, ts, tool, actor, target, action, outcome, details FROM actions "
+                        "WHERE ts >= ?1 AND ts < ?2 ORDER BY ts, id"));
   st.Bind(1, since ? since->micros() : INT64_MIN).Bind(2, until ? until->micros() : INT64_MAX);
   std::vector<Action> out;
   for (;;) {

@@ -4,10 +4,10 @@
 // callers pass only what is safe to show to anyone who reads the case.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "casedb/case_db.h"
 

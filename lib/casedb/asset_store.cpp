@@ -7,10 +7,14 @@ namespace mxir::casedb {
 
 const char* AssetKindName(AssetKind k) {
   switch (k) {
-    case AssetKind::kIp: return "ip";
-    case AssetKind::kNetwork: return "network";
-    case AssetKind::kDomain: return "domain";
-    case AssetKind::kAccount: return "account";
+    case AssetKind::kIp:
+      return "ip";
+    case AssetKind::kNetwork:
+      return "network";
+    case AssetKind::kDomain:
+      return "domain";
+    case AssetKind::kAccount:
+      return "account";
   }
   return "ip";
 }
@@ -63,10 +67,10 @@ Result<bool> AssetStore::Add(AssetKind kind, const std::string& raw, const std::
                              const std::string& source) {
   MXIR_ASSIGN_OR_RETURN(std::string value, NormaliseAsset(kind, raw));
   MXIR_ASSIGN_OR_RETURN(
-      Statement st,
-      Statement::Prepare(c_.db(),
-                         "INSERT OR IGNORE INTO assets (kind, value, note, source, added, added_by) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+      Statement st, Statement::Prepare(
+                        c_.db(),
+                        "INSERT OR IGNORE INTO assets (kind, value, note, source, added, added_by) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
   st.Bind(1, AssetKindName(kind))
       .Bind(2, value)
       .Bind(3, note)
@@ -78,8 +82,7 @@ Result<bool> AssetStore::Add(AssetKind kind, const std::string& raw, const std::
 }
 
 Result<std::vector<Asset>> AssetStore::List(std::optional<AssetKind> kind) {
-  std::string sql =
-      "SELECT id, kind, value, note, source, added, added_by FROM assets";
+  std::string sql = "SELECT id, kind, value, note, source, added, added_by FROM assets";
   if (kind) sql += " WHERE kind = ?1";
   sql += " ORDER BY kind, value";
   MXIR_ASSIGN_OR_RETURN(Statement st, Statement::Prepare(c_.db(), sql));

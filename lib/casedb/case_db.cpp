@@ -1,10 +1,10 @@
 #include "casedb/case_db.h"
 
+#include <cstring>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <cstring>
 
 #include "casedb/action_log.h"
 #include "casedb/asset_store.h"
@@ -28,7 +28,8 @@ Status CheckHeader(const std::string& path) {
     if (errno == ENOENT) {
       return MakeError(ErrorCode::kNotFound, "'" + path +
                                                  "': no such case — create it with mxir case new "
-                                                 "--case '" + path + "' --title TEXT");
+                                                 "--case '" +
+                                                 path + "' --title TEXT");
     }
     return MakeError(ErrorCode::kIo, "cannot open case '" + path + "': " + ErrnoText(errno));
   }
@@ -92,9 +93,10 @@ Result<CaseDb> CaseDb::Create(const std::string& path, const NewCase& info, cons
     return e;
   };
   if (FileExists(key_path)) {
-    return cleanup(MakeError(ErrorCode::kInvalidInput,
-                             "'" + key_path + "' already exists (left from an older case?); move "
-                             "it away first"));
+    return cleanup(
+        MakeError(ErrorCode::kInvalidInput, "'" + key_path +
+                                                "' already exists (left from an older case?); move "
+                                                "it away first"));
   }
   auto db = Database::Open(path);
   if (!db.ok()) return cleanup(db.error());
@@ -157,8 +159,8 @@ Result<CaseDb> CaseDb::Open(const std::string& path, bool create_if_missing,
                      "'" + path + "' is damaged or not a case file: " + app.error().message);
   }
   if (*app != kApplicationId) {
-    return MakeError(ErrorCode::kCorrupt, "'" + path +
-                                              "' is an SQLite database but not an mxir case file");
+    return MakeError(ErrorCode::kCorrupt,
+                     "'" + path + "' is an SQLite database but not an mxir case file");
   }
   MXIR_ASSIGN_OR_RETURN(int version, ReadSchemaVersion(db));
   if (version > CurrentSchemaVersion()) {
@@ -176,8 +178,7 @@ Result<CaseDb> CaseDb::Open(const std::string& path, bool create_if_missing,
     }
     CaseDb c(std::move(db), path, &clock);
     ActionLog log(c);
-    MXIR_RETURN_IF_ERROR(log.Record(tool.empty() ? "case" : tool, path, "upgrade case schema",
-                                    "ok",
+    MXIR_RETURN_IF_ERROR(log.Record(tool.empty() ? "case" : tool, path, "upgrade case schema", "ok",
                                     {{"from", version}, {"to", CurrentSchemaVersion()}}));
     return c;
   }
@@ -189,8 +190,9 @@ Result<SecretFingerprinter> CaseDb::Fingerprinter() {
     MXIR_RETURN_IF_ERROR(SecretFingerprinter::CreateKeyFile(key_path()));
     ActionLog log(*this);
     MXIR_RETURN_IF_ERROR(log.Record("case", key_path(), "create fingerprint key", "warning",
-                                    {{"why", "the key file was missing; fingerprints recorded "
-                                             "before this no longer compare with new ones"}}));
+                                    {{"why",
+                                      "the key file was missing; fingerprints recorded "
+                                      "before this no longer compare with new ones"}}));
   }
   return SecretFingerprinter::FromKeyFile(key_path());
 }

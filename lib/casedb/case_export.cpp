@@ -19,8 +19,8 @@ bool IsTimeColumn(const std::string& name) {
 }
 
 Status ExportTable(CaseDb& c, const std::string& table, std::string& buf, std::ostream& out) {
-  MXIR_ASSIGN_OR_RETURN(Statement st,
-                        Statement::Prepare(c.db(), "SELECT * FROM \"" + table + "\" ORDER BY rowid"));
+  MXIR_ASSIGN_OR_RETURN(
+      Statement st, Statement::Prepare(c.db(), "SELECT * FROM \"" + table + "\" ORDER BY rowid"));
   out << "[";
   bool first = true;
   for (;;) {
@@ -34,7 +34,9 @@ Status ExportTable(CaseDb& c, const std::string& table, std::string& buf, std::o
       if (name == "key" && table == "events") continue;  // internal identity hash
       w.Key(name);
       switch (st.ColumnType(i)) {
-        case SQLITE_NULL: w.Null(); break;
+        case SQLITE_NULL:
+          w.Null();
+          break;
         case SQLITE_INTEGER:
           if (IsTimeColumn(name)) {
             w.String(Timestamp::FromMicros(st.ColumnInt(i)).ToString());
@@ -42,8 +44,12 @@ Status ExportTable(CaseDb& c, const std::string& table, std::string& buf, std::o
             w.Int(st.ColumnInt(i));
           }
           break;
-        case SQLITE_FLOAT: w.Double(st.ColumnDouble(i)); break;
-        case SQLITE_BLOB: w.Null(); break;
+        case SQLITE_FLOAT:
+          w.Double(st.ColumnDouble(i));
+          break;
+        case SQLITE_BLOB:
+          w.Null();
+          break;
         default: {
           std::string text = st.ColumnText(i);
           if (IsJsonColumn(name) && !text.empty() && (text[0] == '{' || text[0] == '[')) {
@@ -87,8 +93,9 @@ Status ExportCaseJson(CaseDb& c, std::ostream& out) {
     out << ",\n  " << buf << ": ";
     if (name == "case_meta") {
       // Key/value rows become one object.
-      MXIR_ASSIGN_OR_RETURN(Statement st,
-                            Statement::Prepare(c.db(), "SELECT key, value FROM case_meta ORDER BY key"));
+      MXIR_ASSIGN_OR_RETURN(
+          Statement st,
+          Statement::Prepare(c.db(), "SELECT key, value FROM case_meta ORDER BY key"));
       std::string obj;
       JsonWriter w(obj);
       w.BeginObject();

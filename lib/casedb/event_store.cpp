@@ -34,11 +34,10 @@ EventWriter::~EventWriter() { (void)Finish(); }
 Status EventWriter::Prepare() {
   if (!insert_) {
     MXIR_ASSIGN_OR_RETURN(
-        Statement st,
-        Statement::Prepare(c_.db(),
-                           "INSERT OR IGNORE INTO events "
-                           "(key, ts, kind, source, session, client_ip, user, json) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+        Statement st, Statement::Prepare(c_.db(),
+                                         "INSERT OR IGNORE INTO events "
+                                         "(key, ts, kind, source, session, client_ip, user, json) "
+                                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
     insert_.emplace(std::move(st));
   }
   if (!in_tx_) {

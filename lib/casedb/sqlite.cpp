@@ -22,8 +22,8 @@ Database& Database::operator=(Database&& other) noexcept {
 
 Result<Database> Database::Open(const std::string& path, int busy_timeout_ms) {
   Database db;
-  int rc = sqlite3_open_v2(path.c_str(), &db.db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db.db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db.db_ ? sqlite3_errmsg(db.db_) : sqlite3_errstr(rc);
     ErrorCode code = (rc == SQLITE_CANTOPEN) ? ErrorCode::kNotFound : ErrorCode::kIo;

@@ -7,12 +7,12 @@
 // SQLITE_BUSY with backoff before giving up with ErrorCode::kBusy.
 #pragma once
 
-#include <sqlite3.h>
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include <sqlite3.h>
 
 #include "core/status.h"
 
@@ -54,7 +54,9 @@ class Statement {
   // Binds are 1-based like SQLite's. Empty optional binds NULL.
   Statement& Bind(int index, int64_t value);
   Statement& Bind(int index, std::string_view value);
-  Statement& Bind(int index, const std::string& value) { return Bind(index, std::string_view(value)); }
+  Statement& Bind(int index, const std::string& value) {
+    return Bind(index, std::string_view(value));
+  }
   Statement& Bind(int index, const char* value) { return Bind(index, std::string_view(value)); }
   Statement& Bind(int index, double value);
   Statement& BindBlob(int index, const void* data, size_t size);

@@ -26,12 +26,16 @@ std::string DescribeEvent(const Event& e) {
       Append(s, "", e.user.empty() ? std::string("(no user)") : e.user);
       Append(s, "via ", e.mechanism);
       break;
-    case EventKind::kHelo: Append(s, "", e.helo); break;
+    case EventKind::kHelo:
+      Append(s, "", e.helo);
+      break;
     case EventKind::kTls:
       Append(s, "", e.how);
       Append(s, "sni ", e.sni);
       break;
-    case EventKind::kMail: Append(s, "from ", e.mail_from); break;
+    case EventKind::kMail:
+      Append(s, "from ", e.mail_from);
+      break;
     case EventKind::kRcpt:
       Append(s, "to ", e.rcpt_to);
       if (e.accepted) s += *e.accepted ? " accepted" : " rejected";
@@ -51,11 +55,14 @@ std::string DescribeEvent(const Event& e) {
       Append(s, "via ", e.relay);
       Append(s, "", e.text);
       break;
-    case EventKind::kSessionEnd: Append(s, "", e.state); break;
+    case EventKind::kSessionEnd:
+      Append(s, "", e.state);
+      break;
     case EventKind::kGap:
       if (e.bytes) s += " " + std::to_string(*e.bytes) + " bytes " + e.direction;
       break;
-    default: break;
+    default:
+      break;
   }
   if (e.client_ip) s += " from " + e.client_ip->ToString();
   if (e.code) s += " (" + std::to_string(*e.code) + ")";
@@ -89,7 +96,8 @@ Status ForEachTimelineEntry(CaseDb& c, std::optional<Timestamp> since,
     t.ts = a.ts;
     t.type = "action";
     t.what = a.action;
-    t.summary = a.action + " " + a.target + ": " + a.outcome + " (" + a.tool + ", by " + a.actor + ")";
+    t.summary =
+        a.action + " " + a.target + ": " + a.outcome + " (" + a.tool + ", by " + a.actor + ")";
     t.record = {{"tool", a.tool},     {"actor", a.actor},     {"target", a.target},
                 {"action", a.action}, {"outcome", a.outcome}, {"details", a.details}};
     side.push_back(std::move(t));

@@ -2,10 +2,10 @@
 // person can read ("auth failure: bob via LOGIN from 192.0.2.7 (535)").
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <functional>
 #include <optional>
+
+#include <nlohmann/json.hpp>
 
 #include "casedb/case_db.h"
 #include "core/event.h"

@@ -14,7 +14,8 @@ Cli::Cli(std::string name, std::string summary, std::string usage, std::string d
       usage_(std::move(usage)),
       description_(std::move(description)),
       options_("Options", 100, 50) {
-  options_.add_options()("help,h", "show this help and exit")("version", "show the version and exit");
+  options_.add_options()("help,h", "show this help and exit")("version",
+                                                              "show the version and exit");
 }
 
 void Cli::AddPositional(const char* name, int max_count) { positional_.add(name, max_count); }
@@ -35,7 +36,8 @@ void Cli::AddFormat(std::vector<std::string> allowed, std::string default_format
   std::string list;
   for (const auto& f : formats_) list += (list.empty() ? "" : "|") + f;
   options_.add_options()(
-      "format", po::value<std::string>(&format_text_)->default_value(default_format)->value_name(list),
+      "format",
+      po::value<std::string>(&format_text_)->default_value(default_format)->value_name(list),
       "output format: table for a person, json (one array), jsonl (one object per line), csv");
 }
 
@@ -65,13 +67,13 @@ void Cli::PrintHelp() const {
 
 std::optional<int> Cli::Parse(int argc, char** argv) {
   try {
-    po::store(po::command_line_parser(argc, argv)
-                  .options(options_)
-                  .positional(positional_)
-                  .style(po::command_line_style::default_style &
-                         ~po::command_line_style::allow_guessing)
-                  .run(),
-              vm_);
+    po::store(
+        po::command_line_parser(argc, argv)
+            .options(options_)
+            .positional(positional_)
+            .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+            .run(),
+        vm_);
     if (vm_.count("help")) {
       PrintHelp();
       return kExitOk;

@@ -6,11 +6,11 @@
 // options and bad values; Fail() prints "mxir TOOL: error: ..." and returns the exit status.
 #pragma once
 
-#include <boost/program_options.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <boost/program_options.hpp>
 
 #include "core/record_printer.h"
 #include "core/status.h"
@@ -53,7 +53,9 @@ class Cli {
 
   // nullopt: go on. A value: stop and return it as the exit status (help shown, or an error).
   std::optional<int> Parse(int argc, char** argv);
-  bool Has(const std::string& option) const { return vm_.count(option) > 0 && !vm_[option].defaulted(); }
+  bool Has(const std::string& option) const {
+    return vm_.count(option) > 0 && !vm_[option].defaulted();
+  }
   const po::variables_map& vm() const { return vm_; }
 
   // Prints "mxir NAME: error: message" (and a hint for usage errors); returns the exit status.

@@ -72,7 +72,8 @@ void AppendEventJson(std::string& out, const Event& e) {
   Str(w, "mail_from", e.mail_from);
   Str(w, "rcpt_to", e.rcpt_to);
   if (e.accepted) w.Field("accepted", *e.accepted);
-  if (e.kind == EventKind::kMessage || !e.recipients.empty()) StrList(w, "recipients", e.recipients);
+  if (e.kind == EventKind::kMessage || !e.recipients.empty())
+    StrList(w, "recipients", e.recipients);
   if (e.size) w.Field("size", *e.size);
   Str(w, "header_from", e.header_from);
   if (!e.to.empty()) StrList(w, "to", e.to);
@@ -115,8 +116,7 @@ namespace {
 using simdjson::dom::element;
 
 Status FieldError(std::string_view key, const char* want) {
-  return MakeError(ErrorCode::kInvalidInput,
-                   "field '" + std::string(key) + "' must be " + want);
+  return MakeError(ErrorCode::kInvalidInput, "field '" + std::string(key) + "' must be " + want);
 }
 
 Status GetString(element v, std::string_view key, std::string* out) {

@@ -1,13 +1,13 @@
 #include "core/file_util.h"
 
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <memory>
 
 namespace mxir {
 

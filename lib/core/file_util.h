@@ -2,9 +2,9 @@
 // and SHA-256 of a file. Errors carry the path and the OS's reason.
 #pragma once
 
-#include <sys/types.h>
-
 #include <string>
+
+#include <sys/types.h>
 
 #include "core/status.h"
 

@@ -3,11 +3,11 @@
 // reports and playbooks. Plain data.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "core/status.h"
 #include "core/timestamp.h"

@@ -32,7 +32,8 @@ Result<IniFile> IniFile::Parse(const std::string& text, const std::string& name)
     auto where = name + ":" + std::to_string(line_no);
     if (line[0] == '[') {
       if (line.back() != ']' || line.size() < 3) {
-        return MakeError(ErrorCode::kInvalidInput, where + ": bad section header (expected [name])");
+        return MakeError(ErrorCode::kInvalidInput,
+                         where + ": bad section header (expected [name])");
       }
       section = Trim(line.substr(1, line.size() - 2));
       ini.sections_[section];

@@ -1,8 +1,8 @@
 #include "core/ip_address.h"
 
-#include <arpa/inet.h>
-
 #include <cstring>
+
+#include <arpa/inet.h>
 
 namespace mxir {
 

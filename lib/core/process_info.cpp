@@ -1,9 +1,9 @@
 #include "core/process_info.h"
 
+#include <cstdlib>
+
 #include <pwd.h>
 #include <unistd.h>
-
-#include <cstdlib>
 
 namespace mxir {
 

@@ -1,8 +1,8 @@
 #include "core/progress.h"
 
-#include <unistd.h>
-
 #include <cstdio>
+
+#include <unistd.h>
 
 namespace mxir {
 

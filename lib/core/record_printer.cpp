@@ -4,10 +4,14 @@ namespace mxir {
 
 const char* OutputFormatName(OutputFormat f) {
   switch (f) {
-    case OutputFormat::kTable: return "table";
-    case OutputFormat::kJson: return "json";
-    case OutputFormat::kJsonl: return "jsonl";
-    case OutputFormat::kCsv: return "csv";
+    case OutputFormat::kTable:
+      return "table";
+    case OutputFormat::kJson:
+      return "json";
+    case OutputFormat::kJsonl:
+      return "jsonl";
+    case OutputFormat::kCsv:
+      return "csv";
   }
   return "table";
 }

@@ -7,11 +7,11 @@
 // Call Finish() once at the end. Not thread-safe.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <ostream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "core/status.h"
 

@@ -1,11 +1,11 @@
 #include "core/secret_fingerprint.h"
 
+#include <cstdlib>
+
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
-
-#include <cstdlib>
 
 #include "core/file_util.h"
 
@@ -34,9 +34,9 @@ int HexValue(char c) {
 Result<SecretFingerprinter> SecretFingerprinter::FromKeyFile(const std::string& path) {
   MXIR_ASSIGN_OR_RETURN(mode_t mode, FileMode(path));
   if (mode & 077) {
-    return MakeError(ErrorCode::kIo, "fingerprint key file '" + path +
-                                         "' is readable by group or others; fix it with: chmod 600 '" +
-                                         path + "'");
+    return MakeError(ErrorCode::kIo,
+                     "fingerprint key file '" + path +
+                         "' is readable by group or others; fix it with: chmod 600 '" + path + "'");
   }
   MXIR_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
@@ -44,16 +44,16 @@ Result<SecretFingerprinter> SecretFingerprinter::FromKeyFile(const std::string& 
   }
   if (text.size() != kKeyBytes * 2) {
     SecureWipe(text);
-    return MakeError(ErrorCode::kCorrupt, "fingerprint key file '" + path +
-                                              "' is damaged (expected 64 hex digits)");
+    return MakeError(ErrorCode::kCorrupt,
+                     "fingerprint key file '" + path + "' is damaged (expected 64 hex digits)");
   }
   std::array<uint8_t, kKeyBytes> key{};
   for (size_t i = 0; i < kKeyBytes; ++i) {
     int hi = HexValue(text[2 * i]), lo = HexValue(text[2 * i + 1]);
     if (hi < 0 || lo < 0) {
       SecureWipe(text);
-      return MakeError(ErrorCode::kCorrupt, "fingerprint key file '" + path +
-                                                "' is damaged (expected 64 hex digits)");
+      return MakeError(ErrorCode::kCorrupt,
+                       "fingerprint key file '" + path + "' is damaged (expected 64 hex digits)");
     }
     key[i] = static_cast<uint8_t>(hi << 4 | lo);
   }

@@ -72,9 +72,9 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}       // NOLINT: implicit by design
-  Result(Error error) : v_(std::move(error)) {}   // NOLINT: implicit by design
-  Result(Status status) : v_(status.error()) {}   // NOLINT: only from a failed Status
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT: implicit by design
+  Result(Status status) : v_(status.error()) {}  // NOLINT: only from a failed Status
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -109,9 +109,9 @@ class [[nodiscard]] Result {
 }  // namespace mxir
 
 // Returns early from the enclosing function if `expr` (a Status) failed.
-#define MXIR_RETURN_IF_ERROR(expr)            \
-  do {                                        \
-    ::mxir::Status mxir_status_ = (expr);     \
+#define MXIR_RETURN_IF_ERROR(expr)                       \
+  do {                                                   \
+    ::mxir::Status mxir_status_ = (expr);                \
     if (!mxir_status_.ok()) return mxir_status_.error(); \
   } while (0)
 

@@ -1,11 +1,11 @@
 #include "core/time_zone.h"
 
-#include <date/date.h>
-#include <date/tz.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <optional>
+
+#include <date/date.h>
+#include <date/tz.h>
 
 // date/ptz.h says `using namespace date; using namespace std::chrono;` and then names hh_mm_ss,
 // which C++20 has in both; a using-declaration in its namespace settles the lookup.
@@ -78,9 +78,10 @@ Result<TimeZone> TimeZone::FromName(std::string_view raw) {
       impl->iana = date::locate_zone(name);
     }
   } catch (const std::exception& e) {
-    return MakeError(ErrorCode::kInvalidInput,
-                     "unknown time zone '" + name +
-                         "' (use an IANA name like Europe/Berlin, a POSIX TZ string, UTC or local)");
+    return MakeError(
+        ErrorCode::kInvalidInput,
+        "unknown time zone '" + name +
+            "' (use an IANA name like Europe/Berlin, a POSIX TZ string, UTC or local)");
   }
   TimeZone tz;
   tz.impl_ = impl;

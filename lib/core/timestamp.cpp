@@ -87,9 +87,7 @@ std::string Timestamp::ToString() const {
   return s;
 }
 
-std::string Timestamp::DateString() const {
-  return ToString().substr(0, 10);
-}
+std::string Timestamp::DateString() const { return ToString().substr(0, 10); }
 
 namespace {
 
@@ -116,15 +114,15 @@ int DaysInMonth(int y, int m) {
 
 Result<Timestamp> ParseTimestamp(std::string_view s) {
   auto bad = [&](const char* why) {
-    return MakeError(ErrorCode::kInvalidInput,
-                     "'" + std::string(s) + "' is not a time (" + why +
-                         "; expected RFC 3339 like 2026-11-23T14:05:00Z or a date like 2026-11-23)");
+    return MakeError(
+        ErrorCode::kInvalidInput,
+        "'" + std::string(s) + "' is not a time (" + why +
+            "; expected RFC 3339 like 2026-11-23T14:05:00Z or a date like 2026-11-23)");
   };
   CivilTime c;
   size_t i = 0;
-  if (!ReadInt(s, i, 4, &c.year) || i >= s.size() || s[i++] != '-' ||
-      !ReadInt(s, i, 2, &c.month) || i >= s.size() || s[i++] != '-' ||
-      !ReadInt(s, i, 2, &c.day)) {
+  if (!ReadInt(s, i, 4, &c.year) || i >= s.size() || s[i++] != '-' || !ReadInt(s, i, 2, &c.month) ||
+      i >= s.size() || s[i++] != '-' || !ReadInt(s, i, 2, &c.day)) {
     return bad("bad date");
   }
   if (c.month < 1 || c.month > 12 || c.day < 1 || c.day > DaysInMonth(c.year, c.month)) {

@@ -31,13 +31,15 @@ class Timestamp {
   static Timestamp FromCivil(const CivilTime& c);
 
   constexpr int64_t micros() const { return us_; }
-  constexpr int64_t seconds() const { return us_ >= 0 ? us_ / 1000000 : -((-us_ + 999999) / 1000000); }
+  constexpr int64_t seconds() const {
+    return us_ >= 0 ? us_ / 1000000 : -((-us_ + 999999) / 1000000);
+  }
   double seconds_double() const { return static_cast<double>(us_) / 1e6; }
   CivilTime ToCivil() const;
 
-  std::string ToString() const;          // RFC 3339 UTC with microseconds
-  void AppendTo(std::string& out) const; // same, appended (hot paths)
-  std::string DateString() const;        // "YYYY-MM-DD"
+  std::string ToString() const;           // RFC 3339 UTC with microseconds
+  void AppendTo(std::string& out) const;  // same, appended (hot paths)
+  std::string DateString() const;         // "YYYY-MM-DD"
 
   constexpr Timestamp operator+(int64_t us) const { return Timestamp(us_ + us); }
   constexpr Timestamp operator-(int64_t us) const { return Timestamp(us_ - us); }

@@ -1,0 +1,303 @@
+#include "case_commands.h"
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "casedb/action_log.h"
+#include "casedb/asset_store.h"
+#include "casedb/case_db.h"
+#include "casedb/case_export.h"
+#include "casedb/case_meta.h"
+#include "casedb/event_store.h"
+#include "casedb/finding_store.h"
+#include "casedb/schema.h"
+#include "casedb/timeline.h"
+#include "core/cli.h"
+#include "core/file_util.h"
+
+namespace mxir::tools {
+
+namespace {
+
+using casedb::AssetKind;
+using casedb::CaseDb;
+using nlohmann::ordered_json;
+
+constexpr const char* kTool = "case";
+
+Result<CaseDb> OpenCase(const Cli& cli) {
+  MXIR_RETURN_IF_ERROR(cli.RequireCase());
+  return CaseDb::Open(cli.common.case_path, /*create_if_missing=*/false, kTool);
+}
+
+struct AssetOptions {
+  std::vector<std::string> domains, ips, networks, accounts;
+};
+
+void AddAssetOptions(Cli& cli, AssetOptions& a) {
+  cli.options().add_options()(
+      "domain", po::value(&a.domains)->value_name("NAME")->composing(),
+      "a domain of the company (its mail domain, its web site); repeatable")(
+      "ip", po::value(&a.ips)->value_name("IP")->composing(),
+      "an IP address of the company (its mail server, its office NAT address); repeatable")(
+      "account", po::value(&a.accounts)->value_name("NAME")->composing(),
+      "a mail account involved (e.g. bob@acme.example); repeatable");
+}
+
+ordered_json CaseSummary(CaseDb& c, Status* status) {
+  ordered_json j;
+  casedb::CaseMeta meta(c);
+  auto all = meta.All();
+  if (!all.ok()) {
+    *status = all.error();
+    return j;
+  }
+  j["case"] = c.path();
+  for (const auto& [k, v] : *all) j[k] = v;
+  auto version = casedb::ReadSchemaVersion(c.db());
+  if (version.ok()) j["schema_version"] = *version;
+  casedb::AssetStore assets(c);
+  auto list = assets.List();
+  if (!list.ok()) {
+    *status = list.error();
+    return j;
+  }
+  ordered_json a = ordered_json::array();
+  for (const auto& asset : *list) {
+    a.push_back({{"kind", casedb::AssetKindName(asset.kind)},
+                 {"value", asset.value},
+                 {"note", asset.note},
+                 {"source", asset.source},
+                 {"added", asset.added.ToString()},
+                 {"added_by", asset.added_by}});
+  }
+  j["assets"] = a;
+  auto events = casedb::CountEvents(c);
+  casedb::FindingStore findings(c);
+  auto fs = findings.List();
+  casedb::ActionLog log(c);
+  auto actions = log.List();
+  if (!events.ok() || !fs.ok() || !actions.ok()) {
+    *status = MakeError(ErrorCode::kCorrupt, "the case could not be read completely");
+    return j;
+  }
+  j["events"] = *events;
+  ordered_json by_sev = ordered_json::object();
+  for (const auto& f : *fs)
+    by_sev[SeverityName(f.severity)] = by_sev.value(SeverityName(f.severity), 0) + 1;
+  j["findings"] = {{"total", fs->size()}, {"by_severity", by_sev}};
+  j["actions"] = actions->size();
+  return j;
+}
+
+void PrintSummaryTable(const ordered_json& j) {
+  std::cout << "Case:     " << j.value("title", "") << "\n"
+            << "File:     " << j.value("case", "") << "\n"
+            << "Created:  " << j.value("created", "") << " by " << j.value("created_by", "") << "\n"
+            << "Events:   " << j.value("events", 0) << "\n"
+            << "Findings: " << j["findings"].value("total", 0);
+  if (!j["findings"]["by_severity"].empty()) {
+    std::cout << " (";
+    bool first = true;
+    for (const auto& [k, v] : j["findings"]["by_severity"].items()) {
+      std::cout << (first ? "" : ", ") << v.get<int>() << " " << k;
+      first = false;
+    }
+    std::cout << ")";
+  }
+  std::cout << "\nActions:  " << j.value("actions", 0) << " in the audit trail\n";
+  std::cout << "\nAssets:\n";
+  if (j["assets"].empty()) std::cout << "  (none yet: add them with mxir case add-asset)\n";
+  RecordPrinter printer(
+      std::cout, OutputFormat::kTable,
+      {{"kind", "  KIND"}, {"value", "VALUE"}, {"note", "NOTE"}, {"added", "ADDED"}});
+  for (auto a : j["assets"]) {
+    a["kind"] = "  " + a["kind"].get<std::string>();
+    printer.Add(a);
+  }
+  if (!j["assets"].empty()) printer.Finish();
+}
+
+}  // namespace
+
+int CaseNew(int argc, char** argv) {
+  Cli cli("case new", "create a new case file for an incident",
+          "--case FILE --title TEXT [--domain D]... [--ip IP]... [--account A]...",
+          "Creates FILE (mode 0600) and, beside it, FILE.key: the random key that makes password\n"
+          "fingerprints (never share the .key file; the case file can be shared without it).");
+  std::string title;
+  AssetOptions assets;
+  cli.AddCase(false);
+  cli.options().add_options()("title", po::value(&title)->value_name("TEXT"),
+                              "what the incident is, in a few words (required)");
+  AddAssetOptions(cli, assets);
+  cli.AddFormat({"table", "json"}, "table");
+  cli.AddEpilog(
+      "Example:\n  mxir case new --case acme.case --title \"Acme: spam from bob's account\" \\\n"
+      "      --domain acme.example --ip 203.0.113.25 --account bob@acme.example\n");
+  if (auto rc = cli.Parse(argc, argv)) return *rc;
+  if (Status s = cli.RequireCase(); !s.ok()) return cli.Fail(s);
+  if (title.empty()) return cli.UsageError("--title is required (what the incident is)");
+  casedb::NewCase info{title, assets.domains, assets.ips, assets.accounts, kTool};
+  auto c = CaseDb::Create(cli.common.case_path, info);
+  if (!c.ok()) return cli.Fail(c.error());
+  Status st;
+  ordered_json summary = CaseSummary(*c, &st);
+  if (!st.ok()) return cli.Fail(st);
+  if (cli.common.format == OutputFormat::kJson) {
+    std::cout << summary.dump(2) << "\n";
+  } else {
+    std::cout << "Created case " << cli.common.case_path << " (key: " << c->key_path() << ")\n\n";
+    PrintSummaryTable(summary);
+  }
+  return 0;
+}
+
+int CaseShow(int argc, char** argv) {
+  Cli cli("case show", "what a case holds", "--case FILE [--format table|json]",
+          "Shows the case's title, assets, and how many events, findings and actions it holds.");
+  cli.AddCase(false);
+  cli.AddFormat({"table", "json"}, "table");
+  if (auto rc = cli.Parse(argc, argv)) return *rc;
+  auto c = OpenCase(cli);
+  if (!c.ok()) return cli.Fail(c.error());
+  Status st;
+  ordered_json summary = CaseSummary(*c, &st);
+  if (!st.ok()) return cli.Fail(st);
+  if (cli.common.format == OutputFormat::kJson) {
+    std::cout << summary.dump(2) << "\n";
+  } else {
+    PrintSummaryTable(summary);
+  }
+  return 0;
+}
+
+int CaseAddAsset(int argc, char** argv) {
+  Cli cli(
+      "case add-asset", "add IPs, networks, domains or accounts to a case",
+      "--case FILE [--ip IP]... [--network CIDR]... [--domain D]... [--account A]... [--note TEXT]",
+      "Assets are what the case is about: the company's mail IPs and domains (watched on\n"
+      "blocklists by mxir dnsbl watch) and the accounts involved. Adding one that is already\n"
+      "there changes nothing.");
+  AssetOptions assets;
+  std::string note;
+  cli.AddCase(false);
+  AddAssetOptions(cli, assets);
+  cli.options().add_options()("network",
+                              po::value(&assets.networks)->value_name("CIDR")->composing(),
+                              "a network of the company, e.g. 203.0.113.0/28; repeatable")(
+      "note", po::value(&note)->value_name("TEXT"), "why it matters (kept with each asset)");
+  if (auto rc = cli.Parse(argc, argv)) return *rc;
+  std::vector<std::pair<AssetKind, std::string>> todo;
+  for (const auto& v : assets.ips) todo.emplace_back(AssetKind::kIp, v);
+  for (const auto& v : assets.networks) todo.emplace_back(AssetKind::kNetwork, v);
+  for (const auto& v : assets.domains) todo.emplace_back(AssetKind::kDomain, v);
+  for (const auto& v : assets.accounts) todo.emplace_back(AssetKind::kAccount, v);
+  if (todo.empty())
+    return cli.UsageError("name at least one --ip, --network, --domain or --account");
+  for (const auto& [kind, value] : todo) {
+    if (auto n = casedb::NormaliseAsset(kind, value); !n.ok()) return cli.Fail(n.error());
+  }
+  auto c = OpenCase(cli);
+  if (!c.ok()) return cli.Fail(c.error());
+  casedb::Transaction tx(c->db());
+  if (Status s = tx.Begin(); !s.ok()) return cli.Fail(s);
+  casedb::AssetStore store(*c);
+  casedb::ActionLog log(*c);
+  for (const auto& [kind, value] : todo) {
+    auto added = store.Add(kind, value, note, "manual");
+    if (!added.ok()) return cli.Fail(added.error());
+    std::cout << (*added ? "added " : "already there: ") << casedb::AssetKindName(kind) << " "
+              << *casedb::NormaliseAsset(kind, value) << "\n";
+    if (*added) {
+      Status s = log.Record(kTool, *casedb::NormaliseAsset(kind, value), "add asset", "ok",
+                            {{"kind", casedb::AssetKindName(kind)}, {"note", note}});
+      if (!s.ok()) return cli.Fail(s);
+    }
+  }
+  if (Status s = tx.Commit(); !s.ok()) return cli.Fail(s);
+  return 0;
+}
+
+int CaseNote(int argc, char** argv) {
+  Cli cli(
+      "case note", "write a note into the case's audit trail", "--case FILE TEXT...",
+      "Records what a person did or learned outside mxir (\"called the provider; ticket 4711\")\n"
+      "with the time and the user name, so the timeline tells the whole story.");
+  std::vector<std::string> words;
+  std::string target = "case";
+  cli.AddCase(false);
+  cli.options().add_options()("text", po::value(&words)->value_name("TEXT"), "the note")(
+      "about", po::value(&target)->value_name("WHAT"),
+      "what the note is about (an IP, an account, a list); default: the case");
+  cli.AddPositional("text", -1);
+  if (auto rc = cli.Parse(argc, argv)) return *rc;
+  std::string text;
+  for (const auto& w : words) text += (text.empty() ? "" : " ") + w;
+  if (text.empty()) return cli.UsageError("give the note's text");
+  auto c = OpenCase(cli);
+  if (!c.ok()) return cli.Fail(c.error());
+  casedb::ActionLog log(*c);
+  if (Status s = log.Record(kTool, target, "note", "ok", {{"text", text}}); !s.ok()) {
+    return cli.Fail(s);
+  }
+  std::cout << "noted\n";
+  return 0;
+}
+
+int CaseTimeline(int argc, char** argv) {
+  Cli cli("case timeline", "events, findings and actions in time order",
+          "--case FILE [--since TIME] [--until TIME] [--format table|json|jsonl|csv]",
+          "Merges everything the case knows into one time-ordered list: what was seen (events),\n"
+          "what mxir concluded (findings) and what was done (actions, notes).");
+  cli.AddCase(false);
+  cli.AddTimeRange();
+  cli.AddFormat({"table", "json", "jsonl", "csv"}, "table");
+  if (auto rc = cli.Parse(argc, argv)) return *rc;
+  auto c = OpenCase(cli);
+  if (!c.ok()) return cli.Fail(c.error());
+  RecordPrinter printer(std::cout, cli.common.format,
+                        {{"ts", "TIME (UTC)", 27}, {"type", "TYPE"}, {"summary", "WHAT", 100}});
+  bool structured =
+      cli.common.format == OutputFormat::kJson || cli.common.format == OutputFormat::kJsonl;
+  Status s = casedb::ForEachTimelineEntry(
+      *c, cli.common.since, cli.common.until, [&](const casedb::TimelineEntry& t) {
+        ordered_json j{
+            {"ts", t.ts.ToString()}, {"type", t.type}, {"what", t.what}, {"summary", t.summary}};
+        if (structured) j["record"] = t.record;
+        printer.Add(j);
+      });
+  printer.Finish();
+  if (!s.ok()) return cli.Fail(s);
+  return 0;
+}
+
+int CaseExport(int argc, char** argv) {
+  Cli cli("case export", "the whole case as one JSON document",
+          "--case FILE [--format json] [--output PATH]",
+          "Writes every table of the case (metadata, assets, events, findings, actions, and the\n"
+          "tables later tools add) as JSON. The fingerprint key (FILE.key) is never exported.");
+  std::string output;
+  cli.AddCase(false);
+  cli.AddFormat({"json"}, "json");
+  cli.options().add_options()("output,o", po::value(&output)->value_name("PATH"),
+                              "write to PATH (mode 0600) instead of standard output");
+  if (auto rc = cli.Parse(argc, argv)) return *rc;
+  auto c = OpenCase(cli);
+  if (!c.ok()) return cli.Fail(c.error());
+  if (output.empty()) {
+    if (Status s = casedb::ExportCaseJson(*c, std::cout); !s.ok()) return cli.Fail(s);
+    return 0;
+  }
+  std::ostringstream buf;
+  if (Status s = casedb::ExportCaseJson(*c, buf); !s.ok()) return cli.Fail(s);
+  if (Status s = ReplaceFileAtomically(output, buf.str(), 0600); !s.ok()) return cli.Fail(s);
+  casedb::ActionLog log(*c);
+  if (Status s = log.Record(kTool, output, "export case", "ok"); !s.ok()) return cli.Fail(s);
+  return 0;
+}
+
+}  // namespace mxir::tools

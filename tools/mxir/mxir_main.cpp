@@ -1,0 +1,94 @@
+// mxir — the git-style dispatcher: `mxir TOOL ARGS...` runs `mxir-TOOL ARGS...` from the
+// directory this program lives in (so a build tree or an install works without PATH changes).
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include "core/version.h"
+
+namespace {
+
+struct Tool {
+  const char* name;
+  const char* summary;
+};
+
+// Every tool, with the one line `mxir --help` shows.
+constexpr Tool kTools[] = {
+    {"case", "create and inspect an incident's case database (assets, timeline, export)"},
+    {"capture", "read SMTP sessions from pcap files or a live interface: who logs in, who sends"},
+    {"ingest", "read the same facts from mail-server logs (Postfix, Dovecot, Exim, ...)"},
+    {"detect", "name the host and account: attacker, stale device, compromised sender, relay"},
+    {"dnsbl", "check IPs and domains on DNS blocklists; watch and track delisting"},
+    {"report", "write the weekly blocklist/delisting status report"},
+    {"reset", "force a password reset and end sessions through a provider hook, then verify"},
+};
+
+std::string SelfDir() {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return ".";
+  buf[n] = '\0';
+  std::string path(buf);
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+void Usage(std::ostream& out) {
+  out << "mxir " << MXIR_VERSION
+      << " — mail incident response: find the device or attacker behind failing SMTP AUTH,\n"
+         "stop a compromised account, and track the blocklist clean-up afterwards.\n\n"
+         "Usage: mxir TOOL [ARGS...]     (the same as running mxir-TOOL ARGS...)\n\n"
+         "Tools:\n";
+  std::string dir = SelfDir();
+  for (const auto& t : kTools) {
+    bool present = ::access((dir + "/mxir-" + t.name).c_str(), X_OK) == 0;
+    std::string name = t.name;
+    out << "  " << name << std::string(10 - name.size(), ' ') << t.summary
+        << (present ? "" : " (not built)") << "\n";
+  }
+  out << "\nRun 'mxir TOOL --help' for a tool's options and examples.\n"
+         "Most tools share --case FILE (or MXIR_CASE): the incident's case database.\n";
+}
+
+}  // namespace
+
+int mxir_mxir_main(int argc, char** argv) {
+  if (argc < 2) {
+    Usage(std::cerr);
+    return 2;
+  }
+  std::string tool = argv[1];
+  if (tool == "--help" || tool == "-h" || tool == "help") {
+    Usage(std::cout);
+    return 0;
+  }
+  if (tool == "--version") {
+    std::cout << "mxir " << MXIR_VERSION << "\n";
+    return 0;
+  }
+  if (tool.empty() || tool[0] == '-' || tool.find('/') != std::string::npos) {
+    std::cerr << "mxir: error: '" << tool << "' is not a tool name\nTry 'mxir --help'.\n";
+    return 2;
+  }
+  std::string path = SelfDir() + "/mxir-" + tool;
+  std::vector<char*> args;
+  std::string argv0 = "mxir-" + tool;
+  args.push_back(argv0.data());
+  for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
+  args.push_back(nullptr);
+  ::execv(path.c_str(), args.data());
+  int err = errno;
+  if (err == ENOENT) {
+    std::cerr << "mxir: error: no tool '" << tool << "' (looked for " << path
+              << ")\nTry 'mxir --help' for the list.\n";
+    return 2;
+  }
+  std::cerr << "mxir: error: cannot run " << path << ": " << std::strerror(err) << "\n";
+  return 3;
+}

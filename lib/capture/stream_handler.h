@@ -33,6 +33,7 @@ struct FlowInfo {
   uint16_t client_port = 0, server_port = 0;
   Timestamp first_seen;
   int64_t first_packet = 0;  // 1-based packet index in the input
+  int input = 0;             // which input (0-based, in the order given) the first packet came from
   bool saw_syn = false;      // false: picked up mid-stream (capture began after the connection)
 };
 

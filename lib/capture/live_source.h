@@ -1,0 +1,51 @@
+// LiveSource: packets from a network interface through libpcap (pcap_create/pcap_activate), and
+// PcapWriter: packets kept as evidence in a pcap file (pcap_dump).
+//
+// The live source stops on its own when `duration_us` has passed or when *stop becomes true (set
+// it from a SIGINT/SIGTERM handler); it wakes at least every 100 ms to check, so a stop takes
+// effect promptly even on a silent interface. Drops() reads pcap_stats. Opening an interface
+// usually needs root or CAP_NET_RAW; the error says so.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "capture/packet_source.h"
+#include "core/status.h"
+
+namespace mxir::capture {
+
+struct LiveOptions {
+  std::string interface;
+  std::string filter = "tcp port 25 or tcp port 465 or tcp port 587 or tcp port 2525";
+  int64_t duration_us = 0;  // 0: until stopped
+  int snaplen = 262144;
+  bool promiscuous = false;
+  int buffer_bytes = 32 << 20;
+  const std::atomic<bool>* stop = nullptr;
+};
+
+Result<std::unique_ptr<PacketSource>> OpenLive(const LiveOptions& options);
+
+// Writes packets to a pcap file (created 0600: captured traffic holds personal data).
+class PcapWriter {
+ public:
+  static Result<std::unique_ptr<PcapWriter>> Create(const std::string& path, int link_type,
+                                                    int snaplen = 262144);
+  ~PcapWriter();
+  PcapWriter(const PcapWriter&) = delete;
+  PcapWriter& operator=(const PcapWriter&) = delete;
+  void Write(const RawPacket& p);
+  // Flushes and closes; the error names the file.
+  Status Close();
+
+ private:
+  PcapWriter() = default;
+  std::string path_;
+  void* dead_ = nullptr;    // pcap_t*
+  void* dumper_ = nullptr;  // pcap_dumper_t*
+};
+
+}  // namespace mxir::capture

@@ -1,0 +1,20 @@
+// EndStateName: the spec/events.md names of the ways a connection's stream ends.
+#include "capture/stream_handler.h"
+
+namespace mxir::capture {
+
+const char* EndStateName(EndState s) {
+  switch (s) {
+    case EndState::kClosed:
+      return "closed";
+    case EndState::kReset:
+      return "reset";
+    case EndState::kTimeout:
+      return "timeout";
+    case EndState::kTruncated:
+      return "truncated";
+  }
+  return "unknown";
+}
+
+}  // namespace mxir::capture

@@ -1,0 +1,130 @@
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/event_json.h"
+#include "core/json_writer.h"
+
+namespace mxir {
+namespace {
+
+TEST(JsonWriter, EscapesAndNests) {
+  std::string out;
+  JsonWriter w(out);
+  w.BeginObject()
+      .Field("a", std::string_view("x\"y\\z\n\t\x01"))
+      .Key("list")
+      .BeginArray()
+      .Int(-5)
+      .Uint(7)
+      .Double(1.5)
+      .Bool(true)
+      .Null()
+      .BeginObject()
+      .EndObject()
+      .EndArray()
+      .Field("n", 3.0 / 0.0)
+      .EndObject();
+  EXPECT_EQ(out, R"({"a":"x\"y\\z\n\t\u0001","list":[-5,7,1.5,true,null,{}],"n":null})");
+  auto parsed = nlohmann::json::parse(out);
+  EXPECT_EQ(parsed["a"], "x\"y\\z\n\t\x01");
+}
+
+TEST(JsonWriter, ReplacesInvalidUtf8) {
+  std::string out;
+  AppendJsonString(out, std::string("ok \xC3\xA9 bad \xFF\xC3 end \xED\xA0\x80"));
+  EXPECT_TRUE(IsValidUtf8(out));
+  EXPECT_NO_THROW(nlohmann::json::parse(out));
+  EXPECT_NE(out.find("\xC3\xA9"), std::string::npos);  // valid é kept
+  EXPECT_TRUE(IsValidUtf8("\xF0\x9F\x98\x80"));
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));  // overlong
+}
+
+Event SampleEvent() {
+  Event e;
+  e.ts = *ParseTimestamp("2026-11-23T01:02:03.000004Z");
+  e.source = "pcap";
+  e.origin.file = "x.pcap";
+  e.origin.sha256 = "ab";
+  e.origin.packet = 12;
+  e.origin.index = 1;
+  e.protocol = "submission";
+  e.session = "C1";
+  e.client_ip = IpAddress::Parse("192.0.2.7");
+  e.client_port = 50000;
+  e.server_ip = IpAddress::Parse("2001:db8::25");
+  e.server_port = 587;
+  e.kind = EventKind::kAuth;
+  e.mechanism = "LOGIN";
+  e.user = "bob@acme.example";
+  e.outcome = "failure";
+  e.code = 535;
+  e.secret_fp = "0123456789abcdef";
+  return e;
+}
+
+TEST(EventJson, RoundTrips) {
+  Event e = SampleEvent();
+  std::string json = EventToJson(e);
+  auto j = nlohmann::json::parse(json);
+  EXPECT_EQ(j["kind"], "auth");
+  EXPECT_EQ(j["origin"]["packet"], 12);
+  EXPECT_FALSE(j.contains("recipients"));  // unset fields are omitted
+  EXPECT_FALSE(j.contains("helo"));
+  EventReader reader;
+  Event back;
+  ASSERT_TRUE(reader.Parse(json, &back).ok());
+  EXPECT_EQ(EventToJson(back), json);
+}
+
+TEST(EventJson, MessageRoundTripKeepsArrays) {
+  Event e = SampleEvent();
+  e.kind = EventKind::kMessage;
+  e.recipients = {"a@x.example", "b@y.example"};
+  e.to = {"A <a@x.example>"};
+  e.subject = "Grüße";
+  e.size = 1234;
+  e.accepted = true;
+  std::string json = EventToJson(e);
+  EventReader reader;
+  Event back;
+  ASSERT_TRUE(reader.Parse(json, &back).ok());
+  EXPECT_EQ(back.recipients, e.recipients);
+  EXPECT_EQ(back.subject, "Grüße");
+  EXPECT_EQ(*back.size, 1234);
+  Event empty_msg = SampleEvent();
+  empty_msg.kind = EventKind::kMessage;
+  EXPECT_NE(EventToJson(empty_msg).find("\"recipients\":[]"), std::string::npos);
+}
+
+TEST(EventJson, BadInputGivesClearErrors) {
+  EventReader reader;
+  Event e;
+  struct Case {
+    const char* json;
+    const char* expect;
+  } cases[] = {
+      {"", "not valid JSON"},
+      {"[1,2]", "not a JSON object"},
+      {R"({"kind":"auth"})", "missing field 'ts'"},
+      {R"({"ts":"2026-11-23T01:02:03Z"})", "missing field 'kind'"},
+      {R"({"ts":"2026-11-23T01:02:03Z","kind":"teleport"})", "unknown event kind"},
+      {R"({"ts":"yesterday","kind":"auth"})", "field 'ts'"},
+      {R"({"ts":"2026-11-23T01:02:03Z","kind":"auth","code":"535"})", "field 'code'"},
+      {R"({"ts":"2026-11-23T01:02:03Z","kind":"auth","client_ip":"999.1.1.1"})", "client_ip"},
+      {R"({"ts":"2026-11-23T01:02:03Z","kind":"auth","client_port":70000})", "client_port"},
+      {R"({"ts":"2026-11-23T01:02:03Z","kind":"message","recipients":[1]})", "recipients"},
+      {R"({"ts":"2026-11-23T01:02:03Z","kind":"auth"} trailing)", "not valid JSON"},
+  };
+  for (const auto& c : cases) {
+    Status s = reader.Parse(c.json, &e);
+    ASSERT_FALSE(s.ok()) << c.json;
+    EXPECT_NE(s.error().message.find(c.expect), std::string::npos)
+        << c.json << " -> " << s.error().message;
+  }
+  // Unknown fields are ignored.
+  EXPECT_TRUE(
+      reader.Parse(R"({"ts":"2026-11-23T01:02:03Z","kind":"helo","x":{"y":[1]}})", &e).ok());
+}
+
+}  // namespace
+}  // namespace mxir

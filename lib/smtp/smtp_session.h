@@ -25,11 +25,11 @@
 namespace mxir::smtp {
 
 struct SmtpLimits {
-  size_t max_line_bytes = 16 * 1024;         // longer lines are cut and counted
-  size_t max_header_bytes = 64 * 1024;       // per message (Zeek: mime max header bytes)
-  size_t max_pending_commands = 1000;        // unanswered pipelined commands kept
-  int max_invalid_mail_transactions = 25;    // Zeek's SMTP::max_invalid_mail_transactions
-  size_t max_addresses = 500;                // Zeek's log container limit (rcptto, to, cc, path)
+  size_t max_line_bytes = 16 * 1024;       // longer lines are cut and counted
+  size_t max_header_bytes = 64 * 1024;     // per message (Zeek: mime max header bytes)
+  size_t max_pending_commands = 1000;      // unanswered pipelined commands kept
+  int max_invalid_mail_transactions = 25;  // Zeek's SMTP::max_invalid_mail_transactions
+  size_t max_addresses = 500;              // Zeek's log container limit (rcptto, to, cc, path)
 };
 
 struct SessionInfo {

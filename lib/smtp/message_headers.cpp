@@ -1,0 +1,56 @@
+#include "smtp/message_headers.h"
+
+namespace mxir::smtp {
+namespace {
+
+constexpr bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+
+}  // namespace
+
+void MessageHeaderParser::Complete() {
+  if (!have_current_) return;
+  have_current_ = false;
+  completed_.push_back(std::move(current_));
+  current_ = MessageHeader();
+}
+
+void MessageHeaderParser::OnLine(std::string_view line) {
+  if (!in_headers_) return;
+  if (line.empty()) {
+    Complete();
+    in_headers_ = false;
+    return;
+  }
+  bytes_ += line.size() + 2;
+  if (bytes_ > max_bytes_) {
+    // Zeek stops the header block here; what was complete stays.
+    if (!limit_exceeded_) Complete();
+    limit_exceeded_ = true;
+    have_current_ = false;
+    return;
+  }
+  if (IsBlank(line.front())) {
+    if (have_current_) current_.value.append(line);
+    return;
+  }
+  Complete();
+  const size_t colon = line.find(':');
+  if (colon == std::string_view::npos || colon == 0) return;  // not a header line: ignored
+  std::string_view name = line.substr(0, colon);
+  while (!name.empty() && IsBlank(name.back())) name.remove_suffix(1);
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && IsBlank(value.front())) value.remove_prefix(1);
+  current_.name.assign(name);
+  for (char& c : current_.name) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+  }
+  current_.value.assign(value);
+  have_current_ = true;
+}
+
+void MessageHeaderParser::Finish() {
+  if (in_headers_ && !limit_exceeded_) Complete();
+  in_headers_ = false;
+}
+
+}  // namespace mxir::smtp

@@ -1,0 +1,50 @@
+// SessionEvents: builds the Events (spec/events.md) of one SMTP session — the fields every event
+// shares (session, addresses, protocol, origin) and one helper per kind — and hands them to the
+// SmtpSink. Each event gets `origin.packet` (the packet being processed when it was made) and
+// `origin.index` (its rank among the events made from that packet), so re-reading a capture
+// yields the same identities.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "capture/stream_handler.h"
+#include "core/event.h"
+#include "core/timestamp.h"
+
+namespace mxir::smtp {
+
+class AuthDecoder;
+class SmtpSink;
+struct SessionInfo;
+
+class SessionEvents {
+ public:
+  // Both must outlive this object.
+  SessionEvents(const SessionInfo& info, SmtpSink* sink);
+
+  void SetPacket(Timestamp ts, int64_t packet);
+  // A new event of `kind` with the shared fields filled; not yet emitted.
+  Event Make(EventKind kind);
+  void Emit(Event&& event);
+
+  void SessionStart();
+  void SessionEnd(capture::EndState state, int64_t bytes_c2s, int64_t bytes_s2c, int64_t gaps);
+  void Gap(const char* direction, uint64_t bytes);
+  void Helo(std::string_view name, bool esmtp);
+  void Tls(const char* how, std::string_view sni);
+  void Auth(const AuthDecoder& auth, const char* outcome, int code);
+  void Reply(int code, std::string_view text, std::string_view command);
+  // Fills a message event's header fields (RFC 2047 decoded) from one top-level header.
+  static void ApplyHeader(Event& message, std::string_view name, std::string_view value);
+
+ private:
+  const SessionInfo& info_;
+  SmtpSink* sink_;
+  std::string protocol_;
+  Timestamp ts_;
+  int64_t packet_ = -1;
+  int index_ = 0;
+};
+
+}  // namespace mxir::smtp

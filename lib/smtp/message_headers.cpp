@@ -21,19 +21,22 @@ void MessageHeaderParser::OnLine(std::string_view line) {
     in_headers_ = false;
     return;
   }
-  bytes_ += line.size() + 2;
-  if (bytes_ > max_bytes_) {
-    // Zeek stops the header block here; what was complete stays.
-    if (!limit_exceeded_) Complete();
-    limit_exceeded_ = true;
-    have_current_ = false;
-    return;
-  }
   if (IsBlank(line.front())) {
-    if (have_current_) current_.value.append(line);
+    if (!have_current_) return;
+    if (current_.name.size() + current_.value.size() + line.size() > max_bytes_) {
+      have_current_ = false;
+      ++oversized_;
+      current_ = MessageHeader();
+      return;
+    }
+    current_.value.append(line);
     return;
   }
   Complete();
+  if (line.size() > max_bytes_) {
+    ++oversized_;
+    return;
+  }
   const size_t colon = line.find(':');
   if (colon == std::string_view::npos || colon == 0) return;  // not a header line: ignored
   std::string_view name = line.substr(0, colon);
@@ -49,7 +52,7 @@ void MessageHeaderParser::OnLine(std::string_view line) {
 }
 
 void MessageHeaderParser::Finish() {
-  if (in_headers_ && !limit_exceeded_) Complete();
+  if (in_headers_) Complete();
   in_headers_ = false;
 }
 

@@ -3,9 +3,10 @@
 //
 // A header is "Name: value"; continuation lines (starting with a blank) are appended with the
 // line break removed and their blanks kept; leading blanks of the value are dropped. The block
-// ends at the first empty line. Header bytes beyond `max_header_bytes` are not collected (Zeek's
-// exceeded_mime_max_header_bytes); headers of MIME parts and attached messages are never seen
-// because only the first block is parsed. Completed headers are handed out with TakeHeaders().
+// ends at the first empty line. A single header longer than `max_header_bytes` is dropped and
+// counted (Zeek's exceeded_mime_max_header_bytes, which applies per header); headers of MIME parts
+// and attached messages are never seen because only the first block is parsed. Completed
+// headers are handed out through completed().
 #pragma once
 
 #include <cstddef>
@@ -30,7 +31,8 @@ class MessageHeaderParser {
   void Finish();
 
   bool in_headers() const { return in_headers_; }
-  bool limit_exceeded() const { return limit_exceeded_; }
+  // Headers dropped for their size so far.
+  int oversized() const { return oversized_; }
   // Moves the completed headers out (in message order).
   std::vector<MessageHeader>& completed() { return completed_; }
 
@@ -38,10 +40,9 @@ class MessageHeaderParser {
   void Complete();
 
   size_t max_bytes_;
-  size_t bytes_ = 0;
   bool in_headers_ = true;
-  bool limit_exceeded_ = false;
   bool have_current_ = false;
+  int oversized_ = 0;
   MessageHeader current_;
   std::vector<MessageHeader> completed_;
 };

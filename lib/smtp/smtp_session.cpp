@@ -106,6 +106,7 @@ struct SmtpSession::Impl {
   bool bdat_chunk = false, bdat_last_chunk = false;
   bool in_auth = false;  // the server sent 334: client lines answer it
   bool after_gap = false;
+  bool gap_recovery = false;  // the first reply after a gap was seen; no command since
   bool tls = false;
   bool disabled = false;  // too many invalid transactions (Zeek disables its analyser)
   ClientHelloReader hello;
@@ -120,6 +121,7 @@ struct SmtpSession::Impl {
   std::shared_ptr<Transaction> txn;
   std::optional<Event> message;  // being built while the body is read
   std::optional<MessageHeaderParser> headers;
+  int header_oversized_counted = 0;
   std::optional<AuthDecoder> auth;
   std::string auth_user;   // after a successful AUTH
   std::string reply_text;  // lines of the reply in progress, joined
@@ -312,6 +314,7 @@ void SmtpSession::Impl::OnCommand(const Command& cmd, std::string_view line) {
     return;  // Zeek neither queues nor reports it
   }
   rows.Touch(now);
+  gap_recovery = false;
   PendingCommand pc;
   pc.verb = cmd.verb;
   switch (cmd.verb) {
@@ -410,6 +413,7 @@ void SmtpSession::Impl::InvalidTransaction(const char* why) {
 void SmtpSession::Impl::OnNewReply(int code) {
   if (after_gap) {
     after_gap = false;  // Zeek: SMTP_GAP_RECOVERY, the reply answers an unknown command
+    gap_recovery = true;
     rows.Touch(now);
   }
   if (!pending.empty()) {
@@ -434,6 +438,13 @@ void SmtpSession::Impl::OnNewReply(int code) {
     case Verb::kStartTls:
     case Verb::kXAnonymousTls:
       if (code == 220) StartTls("starttls");
+      break;
+    case Verb::kUnknown:
+      // A 354 after a gap: the DATA command was lost, the body follows (Zeek does the same).
+      if (gap_recovery && code == 354 && !in_data) {
+        BeginBody();
+        in_data = true;
+      }
       break;
     default:
       break;
@@ -494,10 +505,12 @@ void SmtpSession::Impl::BeginBody() {
     Count("smtp.decode_errors.nested_mail_transaction");
     EndBody(false);
   }
+  rows.OnMessageBegin(now);
   message = events.Make(EventKind::kMessage);
   if (txn) message->mail_from = txn->mail_from;
   message->size = 0;
   headers.emplace(limits.max_header_bytes);
+  header_oversized_counted = 0;
   body_lines.Reset();
 }
 
@@ -514,9 +527,10 @@ void SmtpSession::Impl::DrainHeaders() {
     if (message) events.ApplyHeader(*message, h.name, h.value);
   }
   done.clear();
-  if (headers->limit_exceeded()) {
-    Count("smtp.decode_errors.header_too_large");
-    headers.reset();
+  if (headers->oversized() > header_oversized_counted) {
+    counters->Add("smtp.decode_errors.header_too_large",
+                  headers->oversized() - header_oversized_counted);
+    header_oversized_counted = headers->oversized();
   }
 }
 

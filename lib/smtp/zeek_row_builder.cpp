@@ -21,6 +21,7 @@ void ZeekRowBuilder::Open(Timestamp ts) {
   r.helo = helo_;
   r.path = {flow_.server_ip, flow_.client_ip};
   has_client_activity_ = false;
+  entity_count_ = 0;
 }
 
 void ZeekRowBuilder::Touch(Timestamp ts) {
@@ -93,8 +94,14 @@ void ZeekRowBuilder::OnStartTls(Timestamp ts) {
   has_client_activity_ = true;
 }
 
+void ZeekRowBuilder::OnMessageBegin(Timestamp ts) {
+  Touch(ts);
+  ++entity_count_;
+}
+
 void ZeekRowBuilder::OnHeader(std::string_view name, std::string_view value, Timestamp ts) {
   Touch(ts);
+  if (entity_count_ > 1) return;
   ZeekSmtpRecord& r = *row_;
   if (name == "MESSAGE-ID") {
     r.msg_id.emplace(value);

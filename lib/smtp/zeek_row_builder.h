@@ -34,6 +34,10 @@ class ZeekRowBuilder {
   // The server answered the end of a message: count it, write the row, open the next.
   void OnMessageAnswered(Timestamp ts);
   void OnStartTls(Timestamp ts);
+  // A message body begins (Zeek's mime_begin_entity for the top-level entity). Only the first
+  // message of a row has its headers logged: a second one (after a rejected DATA or a gap) is
+  // entity 2 to Zeek, whose headers it ignores.
+  void OnMessageBegin(Timestamp ts);
   // One top-level message header (upper-case name, raw value).
   void OnHeader(std::string_view name, std::string_view value, Timestamp ts);
   // Connection end (Zeek's finalize_smtp).
@@ -53,6 +57,7 @@ class ZeekRowBuilder {
   size_t max_addresses_;
   std::optional<ZeekSmtpRecord> row_;
   bool has_client_activity_ = false;
+  int entity_count_ = 0;
   std::optional<std::string> helo_;
   uint64_t messages_ = 0;
   int64_t truncations_ = 0;

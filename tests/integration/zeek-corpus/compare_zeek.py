@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Compares `mxir-capture --format zeek` with Zeek's smtp.log baselines, row for row.
+
+Rows are matched on the connection 4-tuple and trans_depth (in order when a key repeats); sets
+are compared as sets, the path vector in order; ts, uid and fuids are not compared (the
+baselines mask times, uids are random, and mxir does no file analysis). Prints the agreement per
+trace and per column and fails on any disagreement not listed in EXCEPTIONS with its reason.
+"""
+import argparse
+import collections
+import subprocess
+import sys
+
+COLUMNS = ["id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "trans_depth", "helo", "mailfrom",
+           "rcptto", "date", "from", "to", "cc", "reply_to", "msg_id", "in_reply_to", "subject",
+           "x_originating_ip", "first_received", "second_received", "last_reply", "path",
+           "user_agent", "tls"]
+SETS = {"rcptto", "to", "cc"}
+KEY = ["id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "trans_depth"]
+
+# baseline directory -> (trace, extra mxir-capture options needed, option that must exist)
+CASES = {
+    "scripts.base.protocols.smtp.basic": ("smtp.pcap", [], None),
+    "scripts.base.protocols.smtp.attachment": ("smtp.pcap", [], None),
+    "scripts.base.protocols.smtp.attachment-msg": ("smtp-attachment-msg.pcap", [], None),
+    "scripts.base.protocols.smtp.one-side": ("smtp-one-side-only.pcap", [], None),
+    "scripts.base.protocols.smtp.mail-transactions-invalid":
+        ("smtp-mail-transactions-invalid.pcap", [], None),
+    "scripts.base.protocols.smtp.mail-transactions-invalid-disable-analyzer":
+        ("smtp-mail-transactions-invalid.pcap", ["--max-invalid-mail-transactions", "2"],
+         "--max-invalid-mail-transactions"),
+    "scripts.base.protocols.smtp.bdat": ("smtp/rfc3030-bdat-example1.pcap", [], None),
+    "scripts.base.protocols.smtp.bdat-0-last": ("smtp/rfc3030-bdat-0-last.pcap", [], None),
+    "scripts.base.protocols.smtp.bdat-multipart": ("smtp/rfc3030-bdat-multipart.pcap", [], None),
+    "scripts.base.protocols.smtp.bdat-multipart-chunked":
+        ("smtp/rfc3030-bdat-multipart-chunked.pcap", [], None),
+    "scripts.base.protocols.smtp.bdat-chunk-size-overflow":
+        ("smtp/smtp-bdat-cmd-chunk-size-overflow.pcap", [], None),
+    "scripts.base.protocols.smtp.bdat-chunk-size-overflow2":
+        ("smtp/smtp-bdat-cmd-chunk-size-overflow2.pcap", [], None),
+    "scripts.base.protocols.smtp.bdat-cmd-invalid": ("smtp/smtp-bdat-cmd-invalid.pcapng", [], None),
+    "scripts.base.protocols.smtp.bdat-negative-chunk-size":
+        ("smtp/smtp-bdat-cmd-negative-chunk-size.pcap", [], None),
+    "scripts.base.protocols.smtp.bdat-gap": ("smtp/smtp-bdat-gap.pcap", [], None),
+    "scripts.base.protocols.smtp.bdat-pipeline-8bitmime":
+        ("smtp/smtp-bdat-pipeline-8bitmime.pcap", [], None),
+    "scripts.base.protocols.smtp.starttls": ("tls/smtp-starttls.pcap", [], None),
+    "scripts.base.protocols.http.http-connect": ("http/connect-with-smtp.pcap", [], None),
+}
+
+# (baseline directory, column or "*" for the whole trace) -> why we differ from Zeek.
+EXCEPTIONS = {
+    ("scripts.base.protocols.http.http-connect", "*"):
+        "SMTP tunnelled through an HTTP CONNECT proxy on port 8240: mxir decodes SMTP on mail "
+        "ports only (RFC 7231 section 4.3.6 tunnels are opaque to a port-based capture filter); "
+        "the issue lists this as a stretch goal.",
+}
+# Cases whose lowered limit the tool cannot express: listed only when the option is missing.
+LIMIT_EXCEPTION = ("Zeek was run with SMTP::max_invalid_mail_transactions = 2; mxir-capture has "
+                   "no option for it, so the default (25) applies and the 4th transaction is "
+                   "logged (RFC 5321 section 4.1.4 lets a server answer out-of-order commands "
+                   "with 503; the limit is a Zeek policy, not protocol).")
+
+
+def read_log(text):
+    fields, rows = None, []
+    for line in text.splitlines():
+        if line.startswith("#fields"):
+            fields = line.split("\t")[1:]
+        elif line.startswith("#") or not line.strip():
+            continue
+        elif fields:
+            rows.append(dict(zip(fields, line.split("\t"))))
+    return rows
+
+
+def norm(column, value):
+    if column in SETS and value not in ("-", "(empty)"):
+        return tuple(sorted(value.split(",")))
+    return value
+
+
+def compare(expected, got):
+    """Returns (matched row pairs, unmatched expected, unmatched got)."""
+    by_key = collections.defaultdict(list)
+    for row in got:
+        by_key[tuple(row.get(k) for k in KEY)].append(row)
+    pairs, missing = [], []
+    for row in expected:
+        bucket = by_key.get(tuple(row.get(k) for k in KEY))
+        if bucket:
+            pairs.append((row, bucket.pop(0)))
+        else:
+            missing.append(row)
+    extra = [r for bucket in by_key.values() for r in bucket]
+    return pairs, missing, extra
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tool", required=True)
+    ap.add_argument("--corpus", required=True)
+    args = ap.parse_args()
+
+    help_text = subprocess.run([args.tool, "--help"], capture_output=True, text=True).stdout
+    total = collections.Counter()
+    agree = collections.Counter()
+    failures = []
+    print(f"{'trace (baseline)':70} rows  match  fields")
+    for case, (trace, extra_opts, needs) in CASES.items():
+        baseline = f"{args.corpus}/baselines/{case}/smtp.log"
+        with open(baseline, encoding="utf-8", errors="surrogateescape") as f:
+            expected = read_log(f.read())
+        opts = extra_opts if (needs is None or needs in help_text) else []
+        cmd = [args.tool, "--read", f"{args.corpus}/traces/{trace}", "--format", "zeek"] + opts
+        proc = subprocess.run(cmd, capture_output=True, timeout=60)
+        if proc.returncode not in (0,):
+            failures.append(f"{case}: {' '.join(cmd)} exited {proc.returncode}: "
+                            f"{proc.stderr.decode(errors='replace').strip()[:300]}")
+            continue
+        got = read_log(proc.stdout.decode("utf-8", errors="surrogateescape"))
+        pairs, missing, extra = compare(expected, got)
+        whole = EXCEPTIONS.get((case, "*"))
+        if needs is not None and needs not in help_text:
+            whole = LIMIT_EXCEPTION
+        fields_ok = fields_all = 0
+        diffs = []
+        for exp, act in pairs:
+            for col in COLUMNS:
+                total[col] += 1
+                fields_all += 1
+                if norm(col, exp.get(col)) == norm(col, act.get(col)):
+                    agree[col] += 1
+                    fields_ok += 1
+                else:
+                    reason = EXCEPTIONS.get((case, col))
+                    diffs.append((col, exp.get(col), act.get(col), reason))
+        for _ in missing:
+            fields_all += len(COLUMNS)
+            for col in COLUMNS:
+                total[col] += 1
+        print(f"{case + ' (' + trace + ')':70} {len(pairs)}/{len(expected)}"
+              f"{'+' + str(len(extra)) if extra else ''}  {fields_ok}/{fields_all}"
+              f"{'  [exception]' if whole else ''}")
+        for col, e, a, reason in diffs:
+            print(f"    {col}: zeek={e!r} mxir={a!r}" + (f"  (exception: {reason})" if reason else ""))
+        if whole:
+            print(f"    exception: {whole}")
+            continue
+        for row in missing:
+            failures.append(f"{case}: row missing: " + " ".join(row.get(k, "") for k in KEY))
+        for row in extra:
+            failures.append(f"{case}: extra row: " + " ".join(row.get(k, "") for k in KEY))
+        for col, e, a, reason in diffs:
+            if not reason:
+                failures.append(f"{case}: {col}: zeek={e!r} mxir={a!r}")
+
+    # address-limits: the baseline holds only the sizes of the capped columns (Zeek run with the
+    # limits at 500, which is also mxir's default SmtpLimits::max_addresses).
+    case = "scripts.base.protocols.smtp.address-limits"
+    with open(f"{args.corpus}/baselines/{case}/output", encoding="utf-8") as f:
+        want = {k.strip(): v.strip() for k, v in
+                (line.split(",", 1) for line in f if "," in line and not line.startswith("#"))}
+    proc = subprocess.run([args.tool, "--read", f"{args.corpus}/traces/smtp/smtp-many-addresses.pcap",
+                           "--format", "zeek"], capture_output=True, timeout=60)
+    rows = read_log(proc.stdout.decode("utf-8", errors="surrogateescape"))
+    sizes = {}
+    if len(rows) == 1:
+        for col in ("rcptto", "to", "cc", "path"):
+            v = rows[0].get(col, "-")
+            sizes[col] = "0" if v in ("-", "(empty)") else str(len(v.split(",")))
+    ok = sizes == want
+    print(f"{case + ' (smtp/smtp-many-addresses.pcap)':70} sizes zeek={want} mxir={sizes}"
+          f"  {'agree' if ok else 'DIFFER'}")
+    if not ok:
+        failures.append(f"{case}: container sizes zeek={want} mxir={sizes}")
+
+    print("\nagreement per column (rows compared, exceptions included):")
+    for col in COLUMNS:
+        if total[col]:
+            print(f"  {col:18} {agree[col]:3}/{total[col]:3}  {100.0 * agree[col] / total[col]:5.1f}%")
+    all_ok, all_n = sum(agree.values()), sum(total.values())
+    if all_n:
+        print(f"  {'all':18} {all_ok}/{all_n}  {100.0 * all_ok / all_n:5.1f}%")
+    if failures:
+        print("\nDISAGREEMENTS not listed as exceptions:")
+        for f in failures:
+            print("  " + f)
+        return 1
+    print("\nOK: every compared field agrees with Zeek or is a listed exception")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -66,6 +66,51 @@ const std::vector<const char*>& Steps() {
       );
       CREATE INDEX findings_by_first_seen ON findings (first_seen);
       )sql",
+      // 2 -> 3
+      R"sql(
+      CREATE TABLE dnsbl_checks (
+        id      INTEGER PRIMARY KEY,
+        ts      INTEGER NOT NULL,
+        target  TEXT NOT NULL,
+        zone    TEXT NOT NULL,
+        list    TEXT NOT NULL DEFAULT '',
+        status  TEXT NOT NULL CHECK (status IN ('listed', 'not_listed', 'refused', 'error')),
+        codes   TEXT NOT NULL DEFAULT '[]',
+        meaning TEXT NOT NULL DEFAULT '',
+        txt     TEXT NOT NULL DEFAULT '[]'
+      );
+      CREATE INDEX dnsbl_checks_by_pair ON dnsbl_checks (target, zone, ts);
+      CREATE INDEX dnsbl_checks_by_ts ON dnsbl_checks (ts);
+      CREATE TABLE delistings (
+        target       TEXT NOT NULL,
+        zone         TEXT NOT NULL,
+        list         TEXT NOT NULL DEFAULT '',
+        state        TEXT NOT NULL,
+        first_listed INTEGER,
+        listed_since INTEGER,
+        last_listed  INTEGER,
+        delisted_at  INTEGER,
+        fixed_at     INTEGER,
+        fix_note     TEXT NOT NULL DEFAULT '',
+        requested_at INTEGER,
+        request_ref  TEXT NOT NULL DEFAULT '',
+        request_how  TEXT NOT NULL DEFAULT '',
+        relist_count INTEGER NOT NULL DEFAULT 0,
+        updated      INTEGER NOT NULL,
+        PRIMARY KEY (target, zone)
+      );
+      CREATE TABLE delisting_events (
+        id         INTEGER PRIMARY KEY,
+        ts         INTEGER NOT NULL,
+        target     TEXT NOT NULL,
+        zone       TEXT NOT NULL,
+        event      TEXT NOT NULL,
+        from_state TEXT NOT NULL DEFAULT '',
+        to_state   TEXT NOT NULL DEFAULT '',
+        details    TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX delisting_events_by_ts ON delisting_events (ts);
+      )sql",
   };
   return steps;
 }

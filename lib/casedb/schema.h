@@ -8,6 +8,7 @@
 // Version history (append only; never edit a released step):
 //   1  case_meta, assets, events, actions
 //   2  findings
+//   3  dnsbl_checks, delistings, delisting_events (mxir dnsbl; casedb/dnsbl_store.h)
 // Later features add their tables with new steps here (dnsbl checks and delistings, relay
 // messages, playbook runs).
 #pragma once

@@ -1,0 +1,147 @@
+#include "hooks/dovecot_hook.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <dirent.h>
+
+#include "core/file_util.h"
+#include "hooks/dovecot_auth_client.h"
+#include "hooks/passwd_file.h"
+#include "hooks/scrub.h"
+
+namespace mxir::hooks {
+
+Status DovecotHook::Preflight(const std::string& account, std::vector<HookStep>& steps) {
+  MXIR_ASSIGN_OR_RETURN(std::string text, ReadFile(config_.passwd_file));
+  auto entry = FindPasswdEntry(text, account);
+  if (!entry.ok()) return entry.error().WithContext(config_.passwd_file);
+  steps.push_back(
+      {"find_account", true, config_.passwd_file + " line " + std::to_string(entry->line_number)});
+  return Status::Ok();
+}
+
+Status DovecotHook::ResetPassword(const std::string& account, const std::string& new_password,
+                                  bool force_change, std::vector<HookStep>& steps) {
+  MXIR_ASSIGN_OR_RETURN(std::string before, ReadFile(config_.passwd_file));
+  auto entry = FindPasswdEntry(before, account);
+  if (!entry.ok()) return entry.error().WithContext(config_.passwd_file);
+  MXIR_ASSIGN_OR_RETURN(std::string field, HashPassword(new_password, config_.scheme));
+  std::string after = ReplacePasswordField(before, *entry, field);
+  // Another admin (or another mxir) may have edited the file meanwhile: never overwrite that.
+  MXIR_ASSIGN_OR_RETURN(std::string again, ReadFile(config_.passwd_file));
+  if (again != before) {
+    return MakeError(ErrorCode::kBusy, config_.passwd_file +
+                                           " changed while mxir was updating it; nothing was "
+                                           "written, run the reset again");
+  }
+  Status written = ReplaceFileAtomically(config_.passwd_file, after);
+  if (!written.ok()) {
+    steps.push_back({"set_password", false, written.error().message});
+    return written.error().WithContext("passwd-file not changed");
+  }
+  steps.push_back({"set_password", true,
+                   std::string(CryptSchemeName(config_.scheme)) + " hash written to " +
+                       config_.passwd_file + " line " + std::to_string(entry->line_number)});
+  if (force_change) {
+    steps.push_back({"force_change", true, "not available: passwd-file has no must-change flag"});
+  }
+  return Status::Ok();
+}
+
+Status DovecotHook::Doveadm(std::vector<std::string> args, const std::string& step,
+                            std::vector<HookStep>& steps) {
+  CommandSpec spec;
+  spec.argv.push_back(config_.doveadm);
+  if (!config_.doveadm_config.empty()) {
+    spec.argv.push_back("-c");
+    spec.argv.push_back(config_.doveadm_config);
+  }
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.timeout = std::chrono::seconds(20);
+  auto r = runner_.Run(spec);
+  std::string shown = CommandLineForDisplay(spec.argv);
+  if (!r.ok()) {
+    steps.push_back({step, false, r.error().message});
+    return r.error();
+  }
+  std::string out = ScrubSecrets(r->output, {}, 512);
+  bool ok = !r->timed_out && r->exit_status == 0;
+  steps.push_back({step, ok,
+                   shown +
+                       (r->timed_out ? ": timed out" : ": exit " + std::to_string(r->exit_status)) +
+                       (out.empty() ? "" : " (" + out + ")")});
+  if (!ok) {
+    return MakeError(ErrorCode::kUnavailable, shown + " failed" + (out.empty() ? "" : ": " + out));
+  }
+  return Status::Ok();
+}
+
+Status DovecotHook::RevokeSessions(const std::string& account, std::vector<HookStep>& steps) {
+  if (config_.doveadm.empty()) {
+    steps.push_back({"revoke_sessions", true, "skipped: no doveadm configured in the hooks file"});
+    return Status::Ok();
+  }
+  // Flush first: a cached old password would otherwise keep working until the cache TTL ends.
+  Status flush = Doveadm({"auth", "cache", "flush", account}, "flush_auth_cache", steps);
+  Status kick = Doveadm({"kick", account}, "kick_sessions", steps);
+  if (!flush.ok()) return flush;
+  return kick;
+}
+
+Result<std::string> DovecotHook::Verify(const std::string& account,
+                                        const std::string& new_password) {
+  MXIR_ASSIGN_OR_RETURN(std::string text, ReadFile(config_.passwd_file));
+  MXIR_ASSIGN_OR_RETURN(PasswdEntry entry, FindPasswdEntry(text, account));
+  MXIR_ASSIGN_OR_RETURN(bool match, CheckPassword(new_password, entry.password_field));
+  if (!match) {
+    return MakeError(
+        ErrorCode::kUnavailable,
+        "the passwd-file entry does not hold the new password (changed by someone else?)");
+  }
+  std::string evidence = "passwd-file entry holds the new password";
+  if (!config_.auth_socket.empty()) {
+    MXIR_ASSIGN_OR_RETURN(AuthVerdict v,
+                          DovecotAuthCheck(config_.auth_socket, account, new_password));
+    if (v != AuthVerdict::kAccepted) {
+      return MakeError(
+          ErrorCode::kUnavailable,
+          "Dovecot rejects the new password (auth cache not flushed, or another passdb?)");
+    }
+    evidence += "; Dovecot accepts it through " + config_.auth_socket;
+  }
+  return evidence;
+}
+
+Result<std::vector<Leftover>> DovecotHook::ListLeftovers(const std::string& account) {
+  MXIR_ASSIGN_OR_RETURN(std::string text, ReadFile(config_.passwd_file));
+  MXIR_ASSIGN_OR_RETURN(PasswdEntry entry, FindPasswdEntry(text, account));
+  std::vector<Leftover> out;
+  if (entry.home.empty()) return out;
+  std::vector<std::string> scripts = {entry.home + "/.dovecot.sieve"};
+  if (DIR* d = ::opendir((entry.home + "/sieve").c_str())) {
+    int budget = 1000;  // bounded: a home with thousands of files is not ours to crawl
+    while (dirent* e = ::readdir(d)) {
+      if (--budget < 0) break;
+      std::string n = e->d_name;
+      if (n.size() > 6 && n.substr(n.size() - 6) == ".sieve")
+        scripts.push_back(entry.home + "/sieve/" + n);
+    }
+    ::closedir(d);
+  }
+  for (const auto& path : scripts) {
+    auto content = ReadFile(path);
+    if (!content.ok()) continue;
+    std::istringstream in(*content);
+    std::string line;
+    for (int n = 1; std::getline(in, line) && n <= 10000; ++n) {
+      auto pos = line.find("redirect");
+      if (pos == std::string::npos || line.find('#') < pos) continue;
+      out.push_back(
+          {"sieve_redirect", path + ":" + std::to_string(n) + ": " + line.substr(pos, 200)});
+    }
+  }
+  return out;
+}
+
+}  // namespace mxir::hooks

@@ -1,0 +1,162 @@
+#include "hooks/reset_runner.h"
+
+#include <set>
+
+#include "casedb/action_log.h"
+#include "casedb/finding_store.h"
+
+namespace mxir::hooks {
+namespace {
+
+void NoteError(AccountOutcome& o, const Error& e) {
+  if (o.error.empty()) {
+    o.error = e.message;
+    o.exit_status = e.ExitStatus();
+  }
+}
+
+}  // namespace
+
+AccountOutcome ResetAccount(ProviderHook& hook, const std::string& account,
+                            const std::string& new_password, const ResetOptions& options) {
+  AccountOutcome o;
+  o.account = account;
+  o.provider = hook.name();
+  o.action = "reset_password";
+  if (!hook.Can(kSetPassword)) {
+    o.outcome = "failed";
+    NoteError(o,
+              MakeError(ErrorCode::kUsage, "provider '" + hook.name() +
+                                               "' does not set passwords (use 'mxir reset contain' "
+                                               "for containment, or another provider)"));
+    return o;
+  }
+  Status pre = hook.Preflight(account, o.steps);
+  if (!pre.ok()) {
+    o.outcome = "failed";
+    NoteError(o, pre.error());
+    return o;
+  }
+  if (options.dry_run) {
+    o.outcome = "dry_run";
+    std::string plan = "would set a new password";
+    if (options.force_change && hook.Can(kForceChange)) plan += ", force a change at next login";
+    if (options.revoke_sessions && hook.Can(kRevokeSessions)) plan += ", end sessions";
+    if (options.verify && hook.Can(kVerify)) plan += ", verify";
+    o.steps.push_back({"plan", true, plan + " via " + hook.name()});
+    return o;
+  }
+  Status set = hook.ResetPassword(account, new_password, options.force_change, o.steps);
+  if (!set.ok()) {
+    o.outcome = "failed";
+    NoteError(o, set.error());
+    return o;
+  }
+  o.outcome = "done";
+  if (options.revoke_sessions && hook.Can(kRevokeSessions)) {
+    Status s = hook.RevokeSessions(account, o.steps);
+    if (!s.ok()) {
+      o.outcome = "partial";
+      NoteError(o, s.error().WithContext("password changed, but ending sessions failed"));
+    }
+  }
+  if (options.verify && hook.Can(kVerify)) {
+    auto v = hook.Verify(account, new_password);
+    o.verified = v.ok();
+    o.verification = v.ok() ? v.value() : "not verified: " + v.error().message;
+    if (!v.ok()) {
+      o.outcome = "partial";
+      NoteError(o, v.error().WithContext("password changed, but verification failed"));
+    }
+  }
+  if (options.list_leftovers && hook.Can(kLeftovers)) {
+    auto l = hook.ListLeftovers(account);
+    if (l.ok()) {
+      o.leftovers = std::move(l).value();
+    } else {
+      o.steps.push_back({"list_leftovers", false, l.error().message});
+    }
+  }
+  return o;
+}
+
+AccountOutcome ContainAccount(ProviderHook& hook, const std::string& account,
+                              ContainmentAction action, bool dry_run) {
+  AccountOutcome o;
+  o.account = account;
+  o.provider = hook.name();
+  o.action = action == ContainmentAction::kSuspend   ? "suspend_outbound"
+             : action == ContainmentAction::kRelease ? "release"
+                                                     : "purge";
+  bool can =
+      action == ContainmentAction::kPurge ? hook.Can(kPurgeHeld) : hook.Can(kSuspendOutbound);
+  if (!can) {
+    o.outcome = "failed";
+    NoteError(o, MakeError(ErrorCode::kUsage,
+                           "provider '" + hook.name() + "' cannot " +
+                               (action == ContainmentAction::kPurge
+                                    ? "hold or delete queued mail (use postfix)"
+                                    : "suspend outbound mail (use postfix or cpanel)")));
+    return o;
+  }
+  Status pre = hook.Preflight(account, o.steps);
+  if (!pre.ok() || dry_run) {
+    o.outcome = pre.ok() ? "dry_run" : "failed";
+    if (!pre.ok()) NoteError(o, pre.error());
+    if (pre.ok()) o.steps.push_back({"plan", true, "would " + o.action + " via " + hook.name()});
+    return o;
+  }
+  Status s = action == ContainmentAction::kSuspend   ? hook.SuspendOutbound(account, o.steps)
+             : action == ContainmentAction::kRelease ? hook.ResumeOutbound(account, o.steps)
+                                                     : hook.PurgeHeld(account, o.steps);
+  o.outcome = s.ok() ? "done" : "failed";
+  if (!s.ok()) NoteError(o, s.error());
+  return o;
+}
+
+nlohmann::ordered_json OutcomeDetails(const AccountOutcome& o) {
+  nlohmann::ordered_json d;
+  d["provider"] = o.provider;
+  d["steps"] = nlohmann::ordered_json::array();
+  for (const auto& s : o.steps) {
+    d["steps"].push_back({{"step", s.step}, {"ok", s.ok}, {"detail", s.detail}});
+  }
+  if (!o.verification.empty()) {
+    d["verified"] = o.verified;
+    d["verification"] = o.verification;
+  }
+  if (!o.leftovers.empty()) {
+    d["leftovers"] = nlohmann::ordered_json::array();
+    for (const auto& l : o.leftovers)
+      d["leftovers"].push_back({{"kind", l.kind}, {"description", l.description}});
+  }
+  if (!o.error.empty()) d["error"] = o.error;
+  return d;
+}
+
+Status RecordOutcome(casedb::CaseDb& c, const AccountOutcome& o) {
+  casedb::ActionLog log(c);
+  return log.Record("reset", o.account, o.action, o.outcome, OutcomeDetails(o));
+}
+
+Result<FindingAccounts> AccountsFromFindings(casedb::CaseDb& c) {
+  casedb::FindingStore store(c);
+  MXIR_ASSIGN_OR_RETURN(std::vector<Finding> findings, store.List());
+  FindingAccounts out;
+  std::set<std::string> seen, stale_seen;
+  for (const Finding& f : findings) {
+    std::vector<std::string> users = f.users;
+    if (!f.user.empty()) users.insert(users.begin(), f.user);
+    for (const auto& u : users) {
+      if (u.empty()) continue;
+      if (f.kind == "account_compromise" || f.kind == "bulk_outbound") {
+        if (seen.insert(u).second) out.to_reset.push_back({u, f.kind, f.id});
+      } else if (f.kind == "stale_credentials") {
+        if (stale_seen.insert(u).second) out.devices.push_back({u, f.kind, f.id});
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace mxir::hooks

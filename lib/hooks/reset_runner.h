@@ -1,0 +1,66 @@
+// The reset procedure around a ProviderHook, the same for every provider and every tool that
+// resets (mxir reset, playbooks): preflight, set the password (forcing a change where the backend
+// can), end sessions, verify, list leftovers — each step's outcome kept; then one audit record in
+// the case (who, when, account, provider, outcome, steps, verification) that never holds the
+// password. Containment (suspend, release, purge) goes the same way. Also: which accounts of a
+// case's findings need a reset.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "casedb/case_db.h"
+#include "hooks/provider_hook.h"
+
+namespace mxir::hooks {
+
+struct ResetOptions {
+  bool dry_run = false;
+  bool force_change = true;
+  bool revoke_sessions = true;
+  bool verify = true;
+  bool list_leftovers = true;
+};
+
+struct AccountOutcome {
+  std::string account;
+  std::string provider;
+  std::string action;  // "reset_password", "suspend_outbound", "release", "purge"
+  std::string
+      outcome;  // "done", "partial" (main step done, a later one failed), "failed", "dry_run"
+  std::vector<HookStep> steps;
+  std::string verification;  // evidence, or why verification failed; empty when not run
+  bool verified = false;
+  std::vector<Leftover> leftovers;
+  std::string error;  // the first error, for the terminal
+  int exit_status = 0;
+};
+
+// Resets one account. `new_password` is used only for the hook's calls; it is never copied into
+// the outcome.
+AccountOutcome ResetAccount(ProviderHook& hook, const std::string& account,
+                            const std::string& new_password, const ResetOptions& options);
+
+enum class ContainmentAction { kSuspend, kRelease, kPurge };
+AccountOutcome ContainAccount(ProviderHook& hook, const std::string& account,
+                              ContainmentAction action, bool dry_run);
+
+// The audit-trail details of an outcome (no secret can be in it: steps are secret-free by the
+// ProviderHook contract).
+nlohmann::ordered_json OutcomeDetails(const AccountOutcome& outcome);
+Status RecordOutcome(casedb::CaseDb& c, const AccountOutcome& outcome);
+
+struct FindingAccounts {
+  struct Entry {
+    std::string account;
+    std::string finding_kind;
+    std::string finding_id;
+  };
+  std::vector<Entry> to_reset;  // account_compromise or bulk_outbound, each account once
+  std::vector<Entry> devices;   // stale_credentials: the fix is the device, not a reset
+};
+Result<FindingAccounts> AccountsFromFindings(casedb::CaseDb& c);
+
+}  // namespace mxir::hooks

@@ -1,0 +1,325 @@
+#include "reset_commands.h"
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include "casedb/case_db.h"
+#include "core/cli.h"
+#include "core/clock.h"
+#include "core/file_util.h"
+#include "core/record_printer.h"
+#include "core/secret_fingerprint.h"
+#include "hooks/hook_factory.h"
+#include "hooks/password_generator.h"
+#include "hooks/reset_runner.h"
+
+namespace mxir::tools {
+namespace {
+
+using hooks::AccountOutcome;
+
+constexpr const char* kProviders =
+    "ldap, dovecot, m365, google, cpanel, exec, webhook (passwords); postfix, cpanel, exec, "
+    "webhook (containment)";
+
+// Asks on the terminal; refuses (false) without one.
+Result<bool> Confirm(const std::string& question) {
+  if (!::isatty(STDIN_FILENO) || !::isatty(STDERR_FILENO)) {
+    return MakeError(ErrorCode::kUsage,
+                     "no terminal to confirm on: add --yes to act without asking (or --dry-run to "
+                     "see the plan)");
+  }
+  std::cerr << question << " [y/N] " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+void PrintSteps(const AccountOutcome& o) {
+  for (const auto& s : o.steps) {
+    std::cerr << "  " << (s.ok ? "ok    " : "FAILED") << " " << s.step << ": " << s.detail << "\n";
+  }
+  if (!o.verification.empty()) std::cerr << "  verify: " << o.verification << "\n";
+  for (const auto& l : o.leftovers) {
+    std::cerr << "  review " << l.kind << ": " << l.description << "\n";
+  }
+}
+
+void PrintOutcomes(const std::vector<AccountOutcome>& outcomes, OutputFormat format) {
+  RecordPrinter printer(std::cout, format,
+                        {{"account", "ACCOUNT"},
+                         {"provider", "PROVIDER"},
+                         {"action", "ACTION"},
+                         {"outcome", "OUTCOME"},
+                         {"verified", "VERIFIED"},
+                         {"leftovers", "TO REVIEW"},
+                         {"error", "ERROR", 80}});
+  for (const auto& o : outcomes) {
+    nlohmann::ordered_json r = {{"account", o.account},
+                                {"provider", o.provider},
+                                {"action", o.action},
+                                {"outcome", o.outcome}};
+    r["verified"] = o.verification.empty() ? "-" : (o.verified ? "yes" : "no");
+    r["leftovers"] = o.leftovers.size();
+    r["error"] = o.error;
+    if (format != OutputFormat::kTable && format != OutputFormat::kCsv) {
+      r["details"] = hooks::OutcomeDetails(o);
+    }
+    printer.Add(r);
+  }
+  printer.Finish();
+}
+
+int ExitFor(const Cli& cli, const std::vector<AccountOutcome>& outcomes) {
+  for (const auto& o : outcomes) {
+    if (!o.error.empty()) {
+      return cli.Fail(
+          MakeError(o.exit_status == 2 ? ErrorCode::kInvalidInput : ErrorCode::kUnavailable,
+                    o.account + ": " + o.error));
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int ResetCommand(int argc, char** argv) {
+  Cli cli(
+      "reset", "force a password reset and end sessions through a provider hook",
+      "ACCOUNT --provider NAME --hooks FILE [--dry-run] [--yes] [--password-file OUT] [--case "
+      "FILE]",
+      "Sets a new strong random password for a mail account through its provider (the place the\n"
+      "account lives: " +
+          std::string(kProviders) +
+          "), forces a change at next login where the\n"
+          "provider can, ends the account's sessions, checks that the change took effect, and "
+          "lists\n"
+          "what an attacker may have left behind (forwarding and inbox rules, Sieve redirects, "
+          "app\n"
+          "passwords). Every action is recorded in the case's audit trail, never the password.\n\n"
+          "The new password is shown once on the terminal, or written to a new 0600 file with\n"
+          "--password-file; with no terminal and no --password-file, nothing is done (exit 2).\n"
+          "Provider settings come from the hooks file (INI, one [provider] section each; it must "
+          "not\n"
+          "be readable by group or others; secrets only as secret_file = PATH or secret_env = "
+          "NAME).\n\n"
+          "Other commands:\n"
+          "  mxir reset verify ACCOUNT --smtp HOST:PORT --password-file F [--old-password-file F]\n"
+          "  mxir reset contain|release|purge ACCOUNT --provider postfix --hooks FILE\n"
+          "Run them with --help for details.");
+  std::string account, provider, hooks_path, password_file;
+  bool dry_run = false, yes = false, from_findings = false, no_force = false;
+  size_t length = 20;
+  cli.options().add_options()("account", po::value(&account),
+                              "the account (as the provider names it)")(
+      "provider", po::value(&provider)->value_name("NAME"),
+      "the provider hook to use (a [NAME] section of the hooks file)")(
+      "hooks", po::value(&hooks_path)->value_name("FILE"), "the hooks file (INI, private)")(
+      "dry-run", po::bool_switch(&dry_run),
+      "check the settings and the account, say what would be done, change nothing")(
+      "yes", po::bool_switch(&yes), "do not ask for confirmation")(
+      "password-file", po::value(&password_file)->value_name("OUT"),
+      "write the new password to OUT (created with mode 0600, never overwritten) instead of the "
+      "terminal; "
+      "with --from-findings one 'ACCOUNT<TAB>PASSWORD' line per account")(
+      "from-findings", po::bool_switch(&from_findings),
+      "reset every account of an account_compromise or bulk_outbound finding in the case")(
+      "length", po::value(&length)->value_name("N")->default_value(20),
+      "password length (12..128)")("no-force-change", po::bool_switch(&no_force),
+                                   "do not force a change at next login");
+  cli.AddPositional("account", 1);
+  cli.AddCase(true);
+  cli.AddFormat({"table", "json", "jsonl", "csv"}, "table");
+  cli.AddEpilog(
+      "\nExamples:\n"
+      "  mxir reset bob@example.test --provider dovecot --hooks /etc/mxir/hooks.ini --case "
+      "acme.case\n"
+      "  mxir reset bob@example.test --provider m365 --hooks hooks.ini --dry-run\n"
+      "  mxir reset --from-findings --case acme.case --provider ldap --hooks hooks.ini \\\n"
+      "      --password-file new-passwords.txt --yes\n"
+      "\nExit status: 0 done (and verified where the provider can verify); 2 bad usage or input\n"
+      "(unknown account, hooks file readable by others, no terminal and no --password-file);\n"
+      "3 the provider failed or the change could not be verified (see the steps printed).\n");
+  if (auto rc = cli.Parse(argc, argv)) return *rc;
+  if (provider.empty())
+    return cli.UsageError("--provider NAME is required (" + std::string(kProviders) + ")");
+  if (hooks_path.empty()) return cli.UsageError("--hooks FILE is required");
+  if (from_findings == !account.empty()) {
+    return cli.UsageError("give one ACCOUNT, or --from-findings with --case");
+  }
+  auto ini = hooks::LoadHooksFile(hooks_path);
+  if (!ini.ok()) return cli.Fail(ini.error());
+  auto hook = hooks::MakeProviderHook(*ini, provider, DefaultClock());
+  if (!hook.ok()) return cli.Fail(hook.error());
+
+  std::optional<casedb::CaseDb> case_db;
+  if (!cli.common.case_path.empty()) {
+    auto c = casedb::CaseDb::Open(cli.common.case_path, cli.common.create, "reset");
+    if (!c.ok()) return cli.Fail(c.error());
+    case_db.emplace(std::move(c).value());
+  }
+  std::vector<std::string> accounts;
+  if (from_findings) {
+    if (!case_db) return cli.UsageError("--from-findings needs --case FILE");
+    auto found = hooks::AccountsFromFindings(*case_db);
+    if (!found.ok()) return cli.Fail(found.error());
+    for (const auto& d : found->devices) {
+      std::cerr
+          << "not resetting " << d.account << " (stale_credentials finding " << d.finding_id
+          << "): a device keeps trying an old password; the fix is that device's saved password, "
+             "not a reset\n";
+    }
+    if (found->to_reset.empty()) {
+      std::cerr
+          << "no account_compromise or bulk_outbound finding names an account: nothing to reset\n";
+      return kExitOk;
+    }
+    std::cerr << "accounts to reset via " << provider << ":\n";
+    for (const auto& e : found->to_reset) {
+      std::cerr << "  " << e.account << " (" << e.finding_kind << " finding " << e.finding_id
+                << ")\n";
+      accounts.push_back(e.account);
+    }
+  } else {
+    accounts.push_back(account);
+  }
+
+  bool to_terminal = password_file.empty();
+  if (!dry_run) {
+    if (to_terminal && !::isatty(STDOUT_FILENO)) {
+      return cli.UsageError("no terminal to show the new password on: give --password-file OUT");
+    }
+    if (!to_terminal && FileExists(password_file)) {
+      return cli.UsageError("--password-file '" + password_file +
+                            "' exists; choose a new file (it is never overwritten)");
+    }
+    if (!yes) {
+      auto ok =
+          Confirm("Reset the password of " + std::to_string(accounts.size()) + " account(s) via " +
+                  provider + " (" + accounts.front() + (accounts.size() > 1 ? ", ..." : "") + ")?");
+      if (!ok.ok()) return cli.Fail(ok.error());
+      if (!*ok) {
+        std::cerr << "nothing done\n";
+        return kExitUsage;
+      }
+    }
+  }
+
+  hooks::PasswordPolicy policy;
+  policy.length = length;
+  hooks::ResetOptions options;
+  options.dry_run = dry_run;
+  options.force_change = !no_force;
+  std::vector<AccountOutcome> outcomes;
+  std::string file_text;  // only passwords that were set
+  for (const auto& acct : accounts) {
+    std::string password;
+    if (!dry_run) {
+      auto p = hooks::GeneratePassword(policy);
+      if (!p.ok()) return cli.Fail(p.error());
+      password = std::move(p).value();
+    }
+    std::cerr << acct << " via " << provider << (dry_run ? " (dry run)" : "") << ":\n";
+    AccountOutcome o = hooks::ResetAccount(hook->hook(), acct, password, options);
+    PrintSteps(o);
+    bool set = o.outcome == "done" || o.outcome == "partial";
+    if (set && to_terminal) {
+      std::cout << "New password for " << acct << ": " << password
+                << "\n(shown once; mxir does not store it)\n";
+    } else if (set) {
+      file_text += from_findings ? acct + "\t" + password + "\n" : password + "\n";
+      // Written after each account, so a later failure never loses a password already set.
+      Status w = ReplaceFileAtomically(password_file, file_text, 0600);
+      if (!w.ok()) {
+        std::cerr << "mxir reset: error: the password of " << acct
+                  << " WAS changed but could not be written: " << w.error().message << "\n";
+        SecureWipe(password);
+        SecureWipe(file_text);
+        return kExitInternal;
+      }
+    }
+    SecureWipe(password);
+    if (case_db) {
+      Status r = hooks::RecordOutcome(*case_db, o);
+      if (!r.ok()) cli.Warn("could not record the action in the case: " + r.error().message);
+    }
+    outcomes.push_back(std::move(o));
+  }
+  SecureWipe(file_text);
+  if (!password_file.empty() && FileExists(password_file)) {
+    std::cerr << "new password(s) written to " << password_file << " (mode 0600)\n";
+  }
+  if (!to_terminal || cli.Has("format")) PrintOutcomes(outcomes, cli.common.format);
+  return ExitFor(cli, outcomes);
+}
+
+int ContainCommand(int argc, char** argv) {
+  std::string cmd = argv[0];
+  hooks::ContainmentAction action = cmd == "contain"   ? hooks::ContainmentAction::kSuspend
+                                    : cmd == "release" ? hooks::ContainmentAction::kRelease
+                                                       : hooks::ContainmentAction::kPurge;
+  Cli cli(
+      "reset " + cmd, "contain an account's outbound mail, then release or purge it",
+      "ACCOUNT --provider NAME --hooks FILE [--dry-run] [--yes] [--case FILE]",
+      "contain: stop the account sending now (postfix: refuse its SMTP AUTH logins through the\n"
+      "check_sasl_access map, postmap, postfix reload, and hold the mail it has queued; cpanel:\n"
+      "Email::suspend_outgoing; exec/webhook: action suspend_outbound). A new password does not\n"
+      "end SMTP sessions that already authenticated; containment does.\n"
+      "release: lift the block and release the held mail (cpanel: unsuspend_outgoing).\n"
+      "purge: delete the held mail and lift the block (postfix only).\n");
+  std::string account, provider, hooks_path;
+  bool dry_run = false, yes = false;
+  cli.options().add_options()("account", po::value(&account), "the account (SASL login name)")(
+      "provider", po::value(&provider)->value_name("NAME"), "postfix, cpanel, exec or webhook")(
+      "hooks", po::value(&hooks_path)->value_name("FILE"), "the hooks file (INI, private)")(
+      "dry-run", po::bool_switch(&dry_run), "check the settings, change nothing")(
+      "yes", po::bool_switch(&yes), "do not ask for confirmation");
+  cli.AddPositional("account", 1);
+  cli.AddCase(true);
+  cli.AddFormat({"table", "json", "jsonl", "csv"}, "table");
+  cli.AddEpilog(
+      "\nExamples:\n"
+      "  mxir reset contain bob@example.test --provider postfix --hooks hooks.ini --case acme.case "
+      "--yes\n"
+      "  mxir reset release bob@example.test --provider postfix --hooks hooks.ini --case acme.case "
+      "--yes\n"
+      "\nExit status: 0 done; 2 bad usage or input; 3 the provider or a Postfix command failed.\n");
+  if (auto rc = cli.Parse(argc, argv)) return *rc;
+  if (account.empty()) return cli.UsageError("give the ACCOUNT");
+  if (provider.empty() || hooks_path.empty())
+    return cli.UsageError("--provider NAME and --hooks FILE are required");
+  auto ini = hooks::LoadHooksFile(hooks_path);
+  if (!ini.ok()) return cli.Fail(ini.error());
+  auto hook = hooks::MakeProviderHook(*ini, provider, DefaultClock());
+  if (!hook.ok()) return cli.Fail(hook.error());
+  std::optional<casedb::CaseDb> case_db;
+  if (!cli.common.case_path.empty()) {
+    auto c = casedb::CaseDb::Open(cli.common.case_path, cli.common.create, "reset");
+    if (!c.ok()) return cli.Fail(c.error());
+    case_db.emplace(std::move(c).value());
+  }
+  if (!dry_run && !yes) {
+    auto ok = Confirm(cmd + " " + account + " via " + provider + "?");
+    if (!ok.ok()) return cli.Fail(ok.error());
+    if (!*ok) {
+      std::cerr << "nothing done\n";
+      return kExitUsage;
+    }
+  }
+  std::cerr << cmd << " " << account << " via " << provider << (dry_run ? " (dry run)" : "")
+            << ":\n";
+  AccountOutcome o = hooks::ContainAccount(hook->hook(), account, action, dry_run);
+  PrintSteps(o);
+  if (case_db) {
+    Status r = hooks::RecordOutcome(*case_db, o);
+    if (!r.ok()) cli.Warn("could not record the action in the case: " + r.error().message);
+  }
+  std::vector<AccountOutcome> all{o};
+  PrintOutcomes(all, cli.common.format);
+  return ExitFor(cli, all);
+}
+
+}  // namespace mxir::tools

@@ -27,6 +27,7 @@ Status RunCapture(PacketSource& source, StreamHandlerFactory* factory,
   DecodedTcp tcp;
   Status status;
   for (;;) {
+    if (options.stop != nullptr && options.stop->load(std::memory_order_relaxed)) break;
     Result<bool> next = source.Next(&p);
     if (!next.ok()) {
       status = next.error();
@@ -58,7 +59,9 @@ Status RunCapture(PacketSource& source, StreamHandlerFactory* factory,
   counters->Add("packets", packets);
   counters->Add("bytes", bytes);
   counters->Add("tcp_packets", by_class[static_cast<int>(PacketClass::kTcp)]);
-  counters->Add("ip_fragments", by_class[static_cast<int>(PacketClass::kIpFragment)]);
+  if (int64_t n = by_class[static_cast<int>(PacketClass::kIpFragment)]; n > 0) {
+    counters->Add("ip_fragments", n);
+  }
   for (PacketClass c : {PacketClass::kNotIp, PacketClass::kNotTcp}) {
     if (by_class[static_cast<int>(c)] > 0) {
       counters->Add(std::string("skipped.") + PacketClassName(c), by_class[static_cast<int>(c)]);

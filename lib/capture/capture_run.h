@@ -8,6 +8,7 @@
 // source stops on a signal. Warnings (a file that breaks off) are appended to *warnings.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -25,6 +26,8 @@ struct CaptureOptions {
   // Called now and then with the bytes read so far (progress display); may be empty.
   std::function<void(uint64_t)> progress;
   PcapWriter* writer = nullptr;  // keeps every packet read (--write), may be null
+  // Set (e.g. by a SIGINT handler) to stop early; the flows seen so far are still ended.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 Status RunCapture(PacketSource& source, StreamHandlerFactory* factory,

@@ -244,21 +244,25 @@ void FlowTable::Finish(Timestamp now, int64_t packet) {
 }
 
 void FlowTable::ExportCounters(Counters* c) const {
+  // The headline counts always; the rest only when something happened (a short summary line).
   c->Add("flows", stats_.flows);
-  c->Add("flows_ignored", stats_.flows_ignored);
-  c->Add("midstream_flows", stats_.midstream_flows);
   c->Add("gaps", stats_.reassembly.gaps);
-  c->Add("gap_bytes", stats_.reassembly.gap_bytes);
   c->Add("truncated_flows", stats_.truncated_flows);
-  c->Add("flows_over_limit", stats_.flows_over_limit);
-  c->Add("flow_end.closed", stats_.closed_flows);
-  c->Add("flow_end.reset", stats_.reset_flows);
-  c->Add("flow_end.timeout", stats_.timed_out_flows);
-  c->Add("tcp.retransmitted_segments", stats_.reassembly.retransmitted_segments);
-  c->Add("tcp.out_of_order_segments", stats_.reassembly.out_of_order_segments);
-  c->Add("tcp.out_of_window_segments", stats_.reassembly.out_of_window_segments);
-  c->Add("tcp.forced_skips", stats_.reassembly.forced_skips);
-  c->Add("tcp.segments_without_flow", stats_.segments_without_flow);
+  auto nonzero = [c](const char* name, int64_t v) {
+    if (v != 0) c->Add(name, v);
+  };
+  nonzero("gap_bytes", stats_.reassembly.gap_bytes);
+  nonzero("midstream_flows", stats_.midstream_flows);
+  nonzero("flows_ignored", stats_.flows_ignored);
+  nonzero("flows_over_limit", stats_.flows_over_limit);
+  nonzero("flow_end.closed", stats_.closed_flows);
+  nonzero("flow_end.reset", stats_.reset_flows);
+  nonzero("flow_end.timeout", stats_.timed_out_flows);
+  nonzero("tcp.retransmitted_segments", stats_.reassembly.retransmitted_segments);
+  nonzero("tcp.out_of_order_segments", stats_.reassembly.out_of_order_segments);
+  nonzero("tcp.out_of_window_segments", stats_.reassembly.out_of_window_segments);
+  nonzero("tcp.forced_skips", stats_.reassembly.forced_skips);
+  nonzero("tcp.segments_without_flow", stats_.segments_without_flow);
   c->Set("peak_flow_memory_bytes", static_cast<int64_t>(stats_.peak_memory));
 }
 

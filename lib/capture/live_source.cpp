@@ -74,6 +74,7 @@ class LiveSource final : public PacketSource {
     return SourceDrops{static_cast<int64_t>(st.ps_drop), static_cast<int64_t>(st.ps_ifdrop)};
   }
   uint64_t bytes_read() const override { return bytes_; }
+  int link_type() const override { return link_type_; }
 
  private:
   pcap_t* handle_;

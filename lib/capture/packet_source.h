@@ -41,6 +41,8 @@ class PacketSource {
   // Warnings collected so far (e.g. a file cut short); the capture prints them.
   virtual const std::vector<std::string>& warnings() const = 0;
   virtual SourceDrops Drops() const { return {}; }
+  // The link type of every packet (for PcapWriter), or -1 when inputs differ or are unknown.
+  virtual int link_type() const { return -1; }
   // Bytes of input consumed so far, for progress (0 when unknown).
   virtual uint64_t bytes_read() const { return 0; }
 };

@@ -1,0 +1,118 @@
+// SmtpSession::Impl: the decoder's state, shared by smtp_session.cpp (input, lines, the public
+// API) and session_commands.cpp (commands, replies, transactions, bodies). Internal to lib/smtp.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "smtp/auth_decoder.h"
+#include "smtp/line_splitter.h"
+#include "smtp/message_headers.h"
+#include "smtp/protocol_lines.h"
+#include "smtp/session_events.h"
+#include "smtp/smtp_session.h"
+#include "smtp/tls_client_hello.h"
+#include "smtp/zeek_row_builder.h"
+
+namespace mxir::smtp {
+
+using capture::Direction;
+
+// One mail transaction as the events see it; shared by the commands that belong to it, so
+// pipelined replies find the right transaction.
+struct Transaction {
+  std::string mail_from;
+  std::vector<std::string> recipients;  // accepted (or unanswered) RCPT TO addresses
+};
+
+// A command waiting for its reply. Events that need the reply code wait here.
+struct PendingCommand {
+  Verb verb = Verb::kUnknown;
+  bool bdat_last = false;
+  std::optional<Event> event;  // mail, rcpt, message: completed with the reply
+  std::shared_ptr<Transaction> txn;
+};
+
+struct SmtpSession::Impl {
+  Impl(SessionInfo info_in, SmtpSink* sink, const SecretFingerprinter* fp, Counters* counters,
+       const SmtpLimits& limits)
+      : info(std::move(info_in)),
+        limits(limits),
+        events(info, sink),
+        rows(info.flow, sink, limits.max_addresses),
+        fingerprinter(fp),
+        counters(counters),
+        client_lines(limits.max_line_bytes),
+        server_lines(limits.max_line_bytes),
+        body_lines(limits.max_line_bytes) {}
+
+  // --- input ---
+  void ClientBytes(const uint8_t* p, const uint8_t* end);
+  void ServerBytes(const uint8_t* p, const uint8_t* end);
+  void ClientLine(std::string_view line, bool truncated);
+  void ServerLine(std::string_view line, bool truncated);
+  void TlsBytes(Direction dir, const uint8_t* p, size_t n);
+
+  // --- protocol steps ---
+  void OnCommand(const Command& cmd, std::string_view line);
+  void OnNewReply(int code);  // first line of a reply: pair it with its command
+  void OnReplyComplete(PendingCommand& cmd, int code);
+  void PushCommand(PendingCommand cmd);
+  void BeginBody();
+  void BodyLine(std::string_view line);
+  void EndBody(bool complete);
+  void DrainHeaders();
+  void StartTls(const char* how);
+  void FinishAuth(int code);
+  void InvalidTransaction(const char* why);
+  void FlushPending();  // unanswered commands: their events go out without a code
+  // Completes and emits the event a command carries; `code` 0 when no reply was seen.
+  void CompleteEvent(PendingCommand& cmd, int code);
+  void AttachMessage();  // the body of a BDAT LAST is complete: its pending command takes it
+  void Count(std::string_view what) { counters->Add(what); }
+
+  SessionInfo info;
+  SmtpLimits limits;
+  SessionEvents events;
+  ZeekRowBuilder rows;
+  const SecretFingerprinter* fingerprinter;
+  Counters* counters;
+  LineSplitter client_lines, server_lines, body_lines;
+
+  // Protocol state (Zeek's SMTP analyser states, reduced to what changes parsing).
+  std::deque<PendingCommand> pending;
+  std::optional<PendingCommand> answering;  // the command the current multi-line reply answers
+  int pending_reply_code = 0;               // a "250-" reply is in progress
+  bool in_data = false;                     // DATA body lines
+  uint64_t bdat_remaining = 0;              // BDAT chunk bytes still to come
+  bool bdat_chunk = false, bdat_last_chunk = false;
+  bool in_auth = false;  // the server sent 334: client lines answer it
+  bool after_gap = false;
+  bool gap_recovery = false;  // the first reply after a gap was seen; no command since
+  bool tls = false;
+  bool disabled = false;  // too many invalid transactions (Zeek disables its analyser)
+  ClientHelloReader hello;
+  bool tls_event_sent = false;
+  const char* tls_how = nullptr;
+
+  // Zeek's mail transaction validation.
+  bool trans_mail_seen = false, trans_rcpt_seen = false, bdat_last_observed = false;
+  int invalid_transactions = 0;
+
+  // The transaction, for events.
+  std::shared_ptr<Transaction> txn;
+  std::optional<Event> message;  // being built while the body is read
+  std::optional<MessageHeaderParser> headers;
+  int header_oversized_counted = 0;
+  std::optional<AuthDecoder> auth;
+  std::string auth_user;   // after a successful AUTH
+  std::string reply_text;  // lines of the reply in progress, joined
+
+  Timestamp now;
+  int64_t bytes_c2s = 0, bytes_s2c = 0, gaps = 0;
+};
+
+}  // namespace mxir::smtp

@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "casedb/case_db.h"
 #include "core/event.h"
@@ -33,15 +34,24 @@ class EventWriter {
   int64_t duplicates() const { return duplicates_; }
 
  private:
+  // One row waiting for the next multi-row INSERT.
+  struct Row {
+    std::string key, json, kind, source, session, client_ip, user;
+    int64_t ts = 0;
+  };
+  static constexpr size_t kRowsPerStatement = 64;
+
   Status Prepare();
+  Status FlushRows();  // inserts the buffered rows
   Status Commit();
 
   CaseDb& c_;
   size_t batch_size_;
-  size_t pending_ = 0;
+  size_t pending_ = 0;  // rows in the open transaction
   bool in_tx_ = false;
-  std::optional<Statement> insert_;
-  std::string json_;
+  std::optional<Statement> insert_many_, insert_one_;
+  std::vector<Row> rows_;
+  size_t used_rows_ = 0;
   int64_t inserted_ = 0, duplicates_ = 0;
 };
 

@@ -59,6 +59,8 @@ class Statement {
   }
   Statement& Bind(int index, const char* value) { return Bind(index, std::string_view(value)); }
   Statement& Bind(int index, double value);
+  // Binds without copying: the bytes must stay unchanged until the next Reset() or Step() ends.
+  Statement& BindTextNoCopy(int index, std::string_view value);
   Statement& BindBlob(int index, const void* data, size_t size);
   Statement& BindNull(int index);
   Statement& Bind(int index, const std::optional<std::string>& value);

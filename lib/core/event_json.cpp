@@ -9,11 +9,11 @@ namespace mxir {
 namespace {
 
 void Str(JsonWriter& w, std::string_view key, const std::string& v) {
-  if (!v.empty()) w.Field(key, std::string_view(v));
+  if (!v.empty()) w.PlainKey(key).String(v);
 }
 
 void StrList(JsonWriter& w, std::string_view key, const std::vector<std::string>& v) {
-  w.Key(key).BeginArray();
+  w.PlainKey(key).BeginArray();
   for (const auto& s : v) w.String(s);
   w.EndArray();
 }
@@ -23,7 +23,7 @@ void Ip(JsonWriter& w, std::string_view key, const std::optional<IpAddress>& ip,
   if (!ip) return;
   scratch.clear();
   ip->AppendTo(scratch);
-  w.Field(key, std::string_view(scratch));
+  w.PlainKey(key).String(scratch);
 }
 
 }  // namespace
@@ -34,47 +34,47 @@ void AppendEventJson(std::string& out, const Event& e) {
   w.BeginObject();
   scratch.clear();
   e.ts.AppendTo(scratch);
-  w.Field("ts", std::string_view(scratch));
+  w.PlainKey("ts").Value(std::string_view(scratch));
   Str(w, "source", e.source);
   if (!e.origin.file.empty() || !e.origin.sha256.empty()) {
-    w.Key("origin").BeginObject();
+    w.PlainKey("origin").BeginObject();
     Str(w, "file", e.origin.file);
     Str(w, "sha256", e.origin.sha256);
-    if (e.origin.line >= 0) w.Field("line", e.origin.line);
-    if (e.origin.packet >= 0) w.Field("packet", e.origin.packet);
-    if (e.origin.index > 0) w.Field("index", e.origin.index);
+    if (e.origin.line >= 0) w.PlainKey("line").Value(e.origin.line);
+    if (e.origin.packet >= 0) w.PlainKey("packet").Value(e.origin.packet);
+    if (e.origin.index > 0) w.PlainKey("index").Value(e.origin.index);
     w.EndObject();
   }
   Str(w, "protocol", e.protocol);
   Str(w, "session", e.session);
   Ip(w, "client_ip", e.client_ip, scratch);
-  if (e.client_port >= 0) w.Field("client_port", e.client_port);
+  if (e.client_port >= 0) w.PlainKey("client_port").Value(e.client_port);
   Ip(w, "server_ip", e.server_ip, scratch);
-  if (e.server_port >= 0) w.Field("server_port", e.server_port);
-  w.Field("kind", EventKindName(e.kind));
+  if (e.server_port >= 0) w.PlainKey("server_port").Value(e.server_port);
+  w.PlainKey("kind").Value(EventKindName(e.kind));
 
-  if (e.duration_s) w.Field("duration_s", *e.duration_s);
-  if (e.bytes_c2s) w.Field("bytes_c2s", *e.bytes_c2s);
-  if (e.bytes_s2c) w.Field("bytes_s2c", *e.bytes_s2c);
-  if (e.gaps) w.Field("gaps", *e.gaps);
+  if (e.duration_s) w.PlainKey("duration_s").Value(*e.duration_s);
+  if (e.bytes_c2s) w.PlainKey("bytes_c2s").Value(*e.bytes_c2s);
+  if (e.bytes_s2c) w.PlainKey("bytes_s2c").Value(*e.bytes_s2c);
+  if (e.gaps) w.PlainKey("gaps").Value(*e.gaps);
   Str(w, "state", e.state);
   Str(w, "direction", e.direction);
-  if (e.bytes) w.Field("bytes", *e.bytes);
+  if (e.bytes) w.PlainKey("bytes").Value(*e.bytes);
   Str(w, "helo", e.helo);
-  if (e.esmtp) w.Field("esmtp", *e.esmtp);
+  if (e.esmtp) w.PlainKey("esmtp").Value(*e.esmtp);
   Str(w, "how", e.how);
   Str(w, "sni", e.sni);
   Str(w, "mechanism", e.mechanism);
   Str(w, "user", e.user);
   Str(w, "outcome", e.outcome);
   Str(w, "secret_fp", e.secret_fp);
-  if (e.code) w.Field("code", *e.code);
+  if (e.code) w.PlainKey("code").Value(*e.code);
   Str(w, "mail_from", e.mail_from);
   Str(w, "rcpt_to", e.rcpt_to);
-  if (e.accepted) w.Field("accepted", *e.accepted);
+  if (e.accepted) w.PlainKey("accepted").Value(*e.accepted);
   if (e.kind == EventKind::kMessage || !e.recipients.empty())
     StrList(w, "recipients", e.recipients);
-  if (e.size) w.Field("size", *e.size);
+  if (e.size) w.PlainKey("size").Value(*e.size);
   Str(w, "header_from", e.header_from);
   if (!e.to.empty()) StrList(w, "to", e.to);
   if (!e.cc.empty()) StrList(w, "cc", e.cc);

@@ -1,5 +1,6 @@
 #include "core/json_writer.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 
@@ -46,31 +47,45 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
+namespace {
+
+// 1 for bytes that need escaping or UTF-8 checking: control characters, '"', '\\', and >= 0x80.
+constexpr auto kSpecial = [] {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = 1;
+  t['"'] = 1;
+  t['\\'] = 1;
+  for (int c = 0x80; c < 0x100; ++c) t[c] = 1;
+  return t;
+}();
+
+}  // namespace
+
 void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  size_t n = s.size();
   size_t run_start = 0;
   size_t i = 0;
-  auto flush = [&] { out.append(s.data() + run_start, i - run_start); };
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-      ++i;
-      continue;
-    }
+  while (i < n) {
+    // Plain runs (the common case) are found with one table lookup per byte and copied at once.
+    while (i < n && !kSpecial[p[i]]) ++i;
+    if (i == n) break;
+    unsigned char c = p[i];
     if (c >= 0x80) {
       size_t len = Utf8SequenceLength(s, i);
       if (len != 0) {
         i += len;
         continue;
       }
-      flush();
+      out.append(s.data() + run_start, i - run_start);
       out.append("\xEF\xBF\xBD");  // U+FFFD for each invalid byte
       ++i;
       run_start = i;
       continue;
     }
-    flush();
+    out.append(s.data() + run_start, i - run_start);
     switch (c) {
       case '"':
         out.append("\\\"");
@@ -101,7 +116,7 @@ void AppendJsonString(std::string& out, std::string_view s) {
     ++i;
     run_start = i;
   }
-  flush();
+  out.append(s.data() + run_start, n - run_start);
   out.push_back('"');
 }
 
@@ -149,6 +164,15 @@ JsonWriter& JsonWriter::Key(std::string_view key) {
   Separate();
   AppendJsonString(out_, key);
   out_.push_back(':');
+  after_key_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::PlainKey(std::string_view key) {
+  Separate();
+  out_.push_back('"');
+  out_.append(key);
+  out_.append("\":", 2);
   after_key_ = true;
   return *this;
 }

@@ -29,6 +29,9 @@ class JsonWriter {
   JsonWriter& BeginArray();
   JsonWriter& EndArray();
   JsonWriter& Key(std::string_view key);
+  // A key known to need no escaping (plain ASCII, no quote, backslash or control character),
+  // e.g. a field name written in the source: skips the escaping scan on hot paths.
+  JsonWriter& PlainKey(std::string_view key);
   JsonWriter& String(std::string_view value);
   JsonWriter& Int(int64_t value);
   JsonWriter& Uint(uint64_t value);
@@ -37,6 +40,15 @@ class JsonWriter {
   JsonWriter& Null();
   // A pre-serialised JSON value, inserted as it is.
   JsonWriter& Raw(std::string_view json);
+
+  // A value by its C++ type (after Key/PlainKey, or in an array).
+  JsonWriter& Value(std::string_view v) { return String(v); }
+  JsonWriter& Value(const char* v) { return String(v); }
+  JsonWriter& Value(int64_t v) { return Int(v); }
+  JsonWriter& Value(int v) { return Int(v); }
+  JsonWriter& Value(uint64_t v) { return Uint(v); }
+  JsonWriter& Value(double v) { return Double(v); }
+  JsonWriter& Value(bool v) { return Bool(v); }
 
   // key + value in one call.
   JsonWriter& Field(std::string_view key, std::string_view value) { return Key(key).String(value); }

@@ -33,7 +33,9 @@ TEST(Timestamp, RejectsBadTimes) {
         "2026-11-23T10:00:00Zjunk", "yesterday", "2026-11-23T10:00:00.Z"}) {
     auto r = ParseTimestamp(bad);
     EXPECT_FALSE(r.ok()) << bad;
-    if (!r.ok()) EXPECT_EQ(r.error().ExitStatus(), 2);
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().ExitStatus(), 2);
+    }
   }
 }
 

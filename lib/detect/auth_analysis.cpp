@@ -1,0 +1,343 @@
+#include "detect/auth_analysis.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <unordered_set>
+
+namespace mxir::detect {
+
+namespace {
+
+constexpr double kUs = 1e6;
+
+// Distinct secrets per fingerprint scheme (schemes do not compare); the largest count.
+int64_t DistinctSecrets(const Evidence& ev, const std::vector<uint32_t>& idx, int64_t* with_fp) {
+  std::map<std::string_view, std::unordered_set<uint32_t>> by_scheme;
+  int64_t n = 0;
+  for (uint32_t i : idx) {
+    uint32_t s = ev.attempts[i].secret;
+    if (s == kNone) continue;
+    ++n;
+    by_scheme[ev.SecretScheme(s)].insert(s);
+  }
+  if (with_fp) *with_fp = n;
+  size_t best = 0;
+  for (const auto& [scheme, set] : by_scheme) best = std::max(best, set.size());
+  return static_cast<int64_t>(best);
+}
+
+// The most sessions open at once, from the sessions' own start/end where known.
+int64_t MaxParallel(const Evidence& ev, const std::vector<uint32_t>& idx) {
+  std::unordered_map<uint32_t, std::pair<int64_t, int64_t>> spans;
+  for (uint32_t i : idx) {
+    const AuthAttempt& a = ev.attempts[i];
+    if (a.session == kNone) continue;
+    auto [it, added] = spans.emplace(a.session, std::make_pair(a.ts, a.ts));
+    it->second.first = std::min(it->second.first, a.ts);
+    it->second.second = std::max(it->second.second, a.ts);
+  }
+  std::vector<std::pair<int64_t, int>> edges;
+  for (auto& [s, span] : spans) {
+    const SessionRec& r = ev.session_recs[s];
+    int64_t b = span.first, e = span.second;
+    if (r.start <= r.end) {
+      b = std::min(b, r.start);
+      e = std::max(e, r.end);
+    }
+    edges.emplace_back(b, +1);
+    edges.emplace_back(e, -1);
+  }
+  // At equal times, close before open: back-to-back sessions are not parallel.
+  std::sort(edges.begin(), edges.end());
+  int64_t cur = 0, best = spans.empty() ? 1 : 0;
+  for (const auto& [t, d] : edges) {
+    cur += d;
+    best = std::max(best, cur);
+  }
+  return std::max<int64_t>(best, 1);
+}
+
+void Cadence(const std::vector<int64_t>& ts, double* cv, double* median_s) {
+  *cv = 0;
+  *median_s = 0;
+  if (ts.size() < 2) return;
+  std::vector<double> gaps;
+  gaps.reserve(ts.size() - 1);
+  for (size_t i = 1; i < ts.size(); ++i)
+    gaps.push_back(static_cast<double>(ts[i] - ts[i - 1]) / kUs);
+  double mean = 0;
+  for (double g : gaps) mean += g;
+  mean /= static_cast<double>(gaps.size());
+  double var = 0;
+  for (double g : gaps) var += (g - mean) * (g - mean);
+  var /= static_cast<double>(gaps.size());
+  *cv = mean > 0 ? std::sqrt(var) / mean : 0;
+  std::vector<double> sorted = gaps;
+  std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
+  *median_s = sorted[sorted.size() / 2];
+}
+
+int64_t MaxInWindow(const std::vector<int64_t>& ts, double window_s) {
+  const int64_t w = static_cast<int64_t>(window_s * kUs);
+  int64_t best = 0;
+  size_t b = 0;
+  for (size_t e = 0; e < ts.size(); ++e) {
+    while (ts[e] - ts[b] > w) ++b;
+    best = std::max<int64_t>(best, static_cast<int64_t>(e - b + 1));
+  }
+  return best;
+}
+
+void Classify(AuthSeries& s, const DetectConfig& c) {
+  const int64_t n = static_cast<int64_t>(s.failures.size());
+  if (s.has_fingerprints) {
+    if (s.distinct_secrets <= c.stale_max_secrets && n >= c.stale_min_failures) {
+      s.verdict = AuthVerdict::kStale;
+    } else if (s.distinct_secrets >= c.brute_min_secrets &&
+               s.max_in_window >= c.brute_min_failures) {
+      s.verdict = AuthVerdict::kBruteForce;
+    }
+    return;
+  }
+  bool attack_signs = s.attempts_per_session >= c.brute_min_attempts_per_session ||
+                      s.max_parallel >= c.brute_min_parallel_sessions ||
+                      s.cadence_cv > c.stale_max_cadence_cv;
+  if (attack_signs && s.max_in_window >= c.brute_min_failures) {
+    s.verdict = AuthVerdict::kBruteForce;
+  } else if (n >= c.stale_min_failures && s.cadence_cv <= c.stale_max_cadence_cv &&
+             s.attempts_per_session <= c.stale_max_attempts_per_session &&
+             s.max_parallel <= c.stale_max_parallel_sessions) {
+    s.verdict = AuthVerdict::kStale;
+  }
+}
+
+void BuildSeries(const Evidence& ev, const DetectConfig& c, AuthAnalysis* out) {
+  std::unordered_map<uint64_t, size_t> index;
+  auto key = [](uint32_t client, uint32_t user) {
+    return (static_cast<uint64_t>(client) << 32) | user;
+  };
+  for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
+    const AuthAttempt& a = ev.attempts[i];
+    if (a.outcome == AuthOutcome::kOther) continue;
+    auto [it, added] = index.emplace(key(a.client, a.user), out->series.size());
+    if (added) {
+      out->series.emplace_back();
+      out->series.back().client = a.client;
+      out->series.back().user = a.user;
+    }
+    AuthSeries& s = out->series[it->second];
+    if (a.outcome == AuthOutcome::kSuccess) {
+      ++s.successes;
+    } else {
+      s.failures.push_back(i);
+    }
+  }
+  std::vector<int64_t> ts;
+  for (AuthSeries& s : out->series) {
+    if (s.failures.empty()) continue;
+    ts.clear();
+    std::unordered_set<uint32_t> sessions;
+    int64_t with_session = 0;
+    for (uint32_t i : s.failures) {
+      ts.push_back(ev.attempts[i].ts);
+      if (ev.attempts[i].session != kNone) {
+        ++with_session;
+        sessions.insert(ev.attempts[i].session);
+      }
+    }
+    s.first = ts.front();
+    s.last = ts.back();
+    int64_t with_fp = 0;
+    s.distinct_secrets = DistinctSecrets(ev, s.failures, &with_fp);
+    s.has_fingerprints = with_fp * 2 >= static_cast<int64_t>(s.failures.size());
+    Cadence(ts, &s.cadence_cv, &s.median_interval_s);
+    s.attempts_per_session =
+        sessions.empty() ? 1 : static_cast<double>(with_session) / sessions.size();
+    s.max_parallel = MaxParallel(ev, s.failures);
+    s.max_in_window = MaxInWindow(ts, c.brute_window_s);
+    Classify(s, c);
+  }
+}
+
+// The busiest --spray-window of each client by distinct accounts failing.
+void BuildSweeps(const Evidence& ev, const DetectConfig& c, AuthAnalysis* out) {
+  std::unordered_map<uint32_t, std::vector<uint32_t>> by_client;
+  for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
+    const AuthAttempt& a = ev.attempts[i];
+    if (a.outcome == AuthOutcome::kFailure && a.user != kNone) by_client[a.client].push_back(i);
+  }
+  const int64_t w = static_cast<int64_t>(c.spray_window_s * kUs);
+  for (auto& [client, idx] : by_client) {
+    if (static_cast<int64_t>(idx.size()) < c.spray_min_users) continue;
+    std::unordered_map<uint32_t, int64_t> users;
+    size_t b = 0, best_b = 0, best_e = 0, best_users = 0;
+    for (size_t e = 0; e < idx.size(); ++e) {
+      ++users[ev.attempts[idx[e]].user];
+      while (ev.attempts[idx[e]].ts - ev.attempts[idx[b]].ts > w) {
+        auto it = users.find(ev.attempts[idx[b]].user);
+        if (--it->second == 0) users.erase(it);
+        ++b;
+      }
+      if (users.size() > best_users) {
+        best_users = users.size();
+        best_b = b;
+        best_e = e;
+      }
+    }
+    if (static_cast<int64_t>(best_users) < c.spray_min_users) continue;
+    ClientSweep s;
+    s.client = client;
+    s.failures.assign(idx.begin() + best_b, idx.begin() + best_e + 1);
+    std::unordered_set<uint32_t> seen;
+    for (uint32_t i : s.failures) {
+      if (seen.insert(ev.attempts[i].user).second) s.users.push_back(ev.attempts[i].user);
+    }
+    s.first = ev.attempts[s.failures.front()].ts;
+    s.last = ev.attempts[s.failures.back()].ts;
+    int64_t with_fp = 0;
+    s.distinct_secrets = DistinctSecrets(ev, s.failures, &with_fp);
+    s.has_fingerprints = with_fp * 2 >= static_cast<int64_t>(s.failures.size());
+    s.attempts_per_user = static_cast<double>(s.failures.size()) / s.users.size();
+    if (s.attempts_per_user > c.spray_max_attempts_per_user) {
+      s.verdict = AuthVerdict::kBruteForce;  // many passwords against several accounts
+    } else if (s.has_fingerprints && s.attempts_per_user <= 1.5 &&
+               s.distinct_secrets >= c.stuffing_min_secret_ratio * s.users.size()) {
+      s.verdict = AuthVerdict::kStuffing;  // a different secret for each account, once each
+    } else {
+      s.verdict = AuthVerdict::kSpraying;
+    }
+    out->sweeps.push_back(std::move(s));
+  }
+  std::sort(out->sweeps.begin(), out->sweeps.end(),
+            [](const ClientSweep& a, const ClientSweep& b) { return a.client < b.client; });
+}
+
+// Failures not explained by one client: one secret on many accounts, or many clients on many
+// accounts within --spray-window.
+void BuildDistributed(const Evidence& ev, const DetectConfig& c, AuthAnalysis* out) {
+  std::vector<uint32_t> cand;
+  for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
+    const AuthAttempt& a = ev.attempts[i];
+    if (a.outcome != AuthOutcome::kFailure || a.user == kNone) continue;
+    if (out->attackers.count(a.client) || out->stale_clients.count(a.client)) continue;
+    cand.push_back(i);
+  }
+  // One secret tried against many accounts (any clients, any time).
+  std::unordered_map<uint32_t, std::vector<uint32_t>> by_secret;
+  for (uint32_t i : cand) {
+    if (ev.attempts[i].secret != kNone) by_secret[ev.attempts[i].secret].push_back(i);
+  }
+  std::unordered_set<uint32_t> used;
+  std::vector<uint32_t> secrets;
+  for (auto& [secret, idx] : by_secret) secrets.push_back(secret);
+  std::sort(secrets.begin(), secrets.end());
+  for (uint32_t secret : secrets) {
+    const auto& idx = by_secret[secret];
+    std::unordered_set<uint32_t> users, clients;
+    for (uint32_t i : idx) users.insert(ev.attempts[i].user);
+    if (static_cast<int64_t>(users.size()) < c.spray_min_users_per_secret) continue;
+    DistributedAttack d;
+    d.verdict = AuthVerdict::kSpraying;
+    d.secret = secret;
+    d.failures = idx;
+    for (uint32_t i : idx) {
+      used.insert(i);
+      if (clients.insert(ev.attempts[i].client).second) d.clients.push_back(ev.attempts[i].client);
+    }
+    d.users.assign(users.begin(), users.end());
+    std::sort(d.users.begin(), d.users.end());
+    d.first = ev.attempts[idx.front()].ts;
+    d.last = ev.attempts[idx.back()].ts;
+    d.distinct_secrets = 1;
+    out->distributed.push_back(std::move(d));
+  }
+  std::vector<uint32_t> rest;
+  for (uint32_t i : cand) {
+    if (!used.count(i)) rest.push_back(i);
+  }
+  const int64_t w = static_cast<int64_t>(c.spray_window_s * kUs);
+  std::unordered_map<uint32_t, int64_t> users, clients;
+  size_t b = 0, best_b = 0, best_e = 0, best_users = 0;
+  bool found = false;
+  for (size_t e = 0; e < rest.size(); ++e) {
+    ++users[ev.attempts[rest[e]].user];
+    ++clients[ev.attempts[rest[e]].client];
+    while (ev.attempts[rest[e]].ts - ev.attempts[rest[b]].ts > w) {
+      const AuthAttempt& old = ev.attempts[rest[b]];
+      if (--users[old.user] == 0) users.erase(old.user);
+      if (--clients[old.client] == 0) clients.erase(old.client);
+      ++b;
+    }
+    if (static_cast<int64_t>(clients.size()) >= c.distributed_min_clients &&
+        users.size() > best_users) {
+      best_users = users.size();
+      best_b = b;
+      best_e = e;
+      found = true;
+    }
+  }
+  if (!found || static_cast<int64_t>(best_users) < c.distributed_min_users) return;
+  DistributedAttack d;
+  d.failures.assign(rest.begin() + best_b, rest.begin() + best_e + 1);
+  std::unordered_set<uint32_t> su, sc;
+  for (uint32_t i : d.failures) {
+    if (su.insert(ev.attempts[i].user).second) d.users.push_back(ev.attempts[i].user);
+    if (sc.insert(ev.attempts[i].client).second) d.clients.push_back(ev.attempts[i].client);
+  }
+  d.first = ev.attempts[d.failures.front()].ts;
+  d.last = ev.attempts[d.failures.back()].ts;
+  int64_t with_fp = 0;
+  d.distinct_secrets = DistinctSecrets(ev, d.failures, &with_fp);
+  double per_user = static_cast<double>(d.failures.size()) / d.users.size();
+  bool fps = with_fp * 2 >= static_cast<int64_t>(d.failures.size());
+  // Each account tried about once, with its own secret (or secrets unseen): stuffing.
+  d.verdict = per_user <= 1.5 &&
+                      (!fps || d.distinct_secrets >= c.stuffing_min_secret_ratio * d.users.size())
+                  ? AuthVerdict::kStuffing
+                  : AuthVerdict::kSpraying;
+  out->distributed.push_back(std::move(d));
+}
+
+}  // namespace
+
+const char* AuthVerdictName(AuthVerdict v) {
+  switch (v) {
+    case AuthVerdict::kStale:
+      return "stale_credentials";
+    case AuthVerdict::kBruteForce:
+      return "brute_force";
+    case AuthVerdict::kSpraying:
+      return "password_spraying";
+    case AuthVerdict::kStuffing:
+      return "credential_stuffing";
+    default:
+      return "none";
+  }
+}
+
+AuthAnalysis AuthAnalysis::Build(const Evidence& ev, const DetectConfig& cfg) {
+  AuthAnalysis a;
+  BuildSeries(ev, cfg, &a);
+  BuildSweeps(ev, cfg, &a);
+  auto mark = [&](uint32_t client, int64_t ts) {
+    auto [it, added] = a.attackers.emplace(client, ts);
+    if (!added) it->second = std::min(it->second, ts);
+  };
+  for (const auto& s : a.sweeps) mark(s.client, s.first);
+  for (const auto& s : a.series) {
+    if (s.verdict == AuthVerdict::kBruteForce) mark(s.client, s.first);
+  }
+  for (const auto& s : a.series) {
+    if (s.verdict == AuthVerdict::kStale && !a.attackers.count(s.client)) {
+      a.stale_clients.emplace(s.client, s.first);
+    }
+  }
+  BuildDistributed(ev, cfg, &a);
+  for (const auto& d : a.distributed) {
+    for (uint32_t c : d.clients) mark(c, d.first);
+  }
+  return a;
+}
+
+}  // namespace mxir::detect

@@ -1,0 +1,74 @@
+// DetectContext: what every detector reads (the evidence, the auth classification, the
+// thresholds, the locality) and where it writes (the findings), plus the small helpers that
+// give every finding the same shape: a stable id, the evidence window, a sample of origins.
+//
+// Stable ids: kind + the finding's key (client, account, list, ...) hashed with FNV-1a 64, so
+// running detect again on more events updates the same finding (FindingStore::Upsert) instead
+// of adding a copy. Detectors run in a fixed order (see detect_engine.cpp); later detectors may
+// read earlier findings (account_compromise reads bulk_outbound, session_burst reads all).
+#pragma once
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/finding.h"
+#include "detect/auth_analysis.h"
+#include "detect/detect_config.h"
+#include "detect/evidence.h"
+#include "detect/locality.h"
+
+namespace mxir::detect {
+
+struct DetectContext {
+  const Evidence& ev;
+  const AuthAnalysis& auth;
+  const DetectConfig& cfg;
+  const Locality& loc;
+  std::vector<Finding>& findings;
+
+  bool Inside(uint32_t client) const {
+    return client != kNone && loc.IsInternal(ev.clients[client]);
+  }
+};
+
+// "<kind>-<16 hex digits>" from the kind and the key parts.
+std::string StableId(std::string_view kind, std::initializer_list<std::string_view> parts);
+
+// A finding with id, kind, severity, playbook and window filled in.
+Finding NewFinding(std::string_view kind, Severity severity, std::string_view playbook,
+                   std::initializer_list<std::string_view> key, int64_t first_us, int64_t last_us);
+
+// Adds evidence.event_ids: up to 5 origins ("file:line", "file#packet") of the attempts.
+void AddAttemptOrigins(Finding& f, const Evidence& ev, const std::vector<uint32_t>& attempts);
+void AddOrigins(Finding& f, const std::vector<std::string>& origins);
+
+// The one-line verdict shown in tables (stored as evidence.verdict).
+void SetVerdict(Finding& f, std::string verdict);
+
+// "3 attempts" / "1 attempt".
+std::string Count(int64_t n, std::string_view singular, std::string_view plural = "");
+// "every 60 s" style rounding for explanations.
+std::string Seconds(double s);
+// A short list: "a, b, c and 4 more".
+std::string ShortList(const std::vector<std::string>& items, size_t max_items = 3);
+// The users' names, sorted.
+std::vector<std::string> UserNames(const Evidence& ev, const std::vector<uint32_t>& users);
+
+Severity Raise(Severity s);
+
+// The detectors, one per finding kind, one file each.
+void DetectStaleCredentials(DetectContext& ctx);
+void DetectBruteForce(DetectContext& ctx);
+void DetectPasswordSpraying(DetectContext& ctx);
+void DetectCredentialStuffing(DetectContext& ctx);
+void DetectBulkOutbound(DetectContext& ctx);
+void DetectAccountCompromise(DetectContext& ctx);
+void DetectOpenRelay(DetectContext& ctx);
+void DetectInboundFlood(DetectContext& ctx);
+void DetectRemoteBlocklisting(DetectContext& ctx);
+void DetectRemoteThrottling(DetectContext& ctx);
+void DetectSessionBurst(DetectContext& ctx);
+
+}  // namespace mxir::detect

@@ -1,0 +1,55 @@
+#include "detect/detect_engine.h"
+
+#include <algorithm>
+
+#include "detect/auth_analysis.h"
+#include "detect/detect_context.h"
+
+namespace mxir::detect {
+
+DetectEngine::DetectEngine(DetectConfig config, Locality locality)
+    : config_(config), locality_(std::move(locality)), collector_(config.merge_window_s) {}
+
+void SortFindings(std::vector<Finding>* findings) {
+  std::sort(findings->begin(), findings->end(), [](const Finding& a, const Finding& b) {
+    if (a.severity != b.severity) return a.severity > b.severity;
+    if (a.first_seen != b.first_seen) return a.first_seen < b.first_seen;
+    return a.id < b.id;
+  });
+}
+
+DetectResult DetectEngine::Finish() {
+  collector_.Finalize();
+  const Evidence& ev = collector_.evidence();
+  AuthAnalysis auth = AuthAnalysis::Build(ev, config_);
+  DetectResult result;
+  DetectContext ctx{ev, auth, config_, locality_, result.findings};
+  // Order matters: account_compromise reads bulk_outbound; session_burst reads the login view.
+  DetectStaleCredentials(ctx);
+  DetectBruteForce(ctx);
+  DetectPasswordSpraying(ctx);
+  DetectCredentialStuffing(ctx);
+  DetectBulkOutbound(ctx);
+  DetectAccountCompromise(ctx);
+  DetectOpenRelay(ctx);
+  DetectInboundFlood(ctx);
+  DetectRemoteBlocklisting(ctx);
+  DetectRemoteThrottling(ctx);
+  DetectSessionBurst(ctx);
+  SortFindings(&result.findings);
+  Counters& c = collector_.counters();
+  if (!locality_.has_local_domains() && !ev.messages.empty()) {
+    c.Add("not_checked.open_relay_and_inbound_flood_need_local_domains");
+  }
+  c.Set("auth_attempts", static_cast<int64_t>(ev.attempts.size()));
+  c.Set("messages", static_cast<int64_t>(ev.messages.size()));
+  c.Set("findings", static_cast<int64_t>(result.findings.size()));
+  for (const Finding& f : result.findings) {
+    if (f.kind != "remote_blocklisting") continue;
+    std::string ip = f.evidence.value("listed_ip", std::string());
+    if (!ip.empty()) result.listed.push_back({ip, f.evidence.value("blocklist", std::string())});
+  }
+  return result;
+}
+
+}  // namespace mxir::detect

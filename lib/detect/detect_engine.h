@@ -1,0 +1,51 @@
+// DetectEngine: Events in, Findings out — the whole of `mxir detect` below the command line.
+//
+// Add() every event (any order, any mix of sources), then Finish() once: it collects the
+// evidence, classifies logins (auth_analysis.h) and runs one detector per finding kind in a
+// fixed order. The findings come back worst first with stable ids, plain-language explanations,
+// next steps and playbook names, plus the blocklisted addresses to watch. The same events give
+// the same findings however they arrive (a pipe, a case, --follow re-runs). Bad events are
+// counted in counters() ("skipped.<reason>"), never fatal. Not thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/counters.h"
+#include "core/event.h"
+#include "core/finding.h"
+#include "detect/detect_config.h"
+#include "detect/evidence.h"
+#include "detect/locality.h"
+
+namespace mxir::detect {
+
+struct ListedAddress {
+  std::string ip, list;
+};
+
+struct DetectResult {
+  std::vector<Finding> findings;      // worst first, then oldest first
+  std::vector<ListedAddress> listed;  // from remote_blocklisting, for the case's assets
+};
+
+class DetectEngine {
+ public:
+  DetectEngine(DetectConfig config, Locality locality);
+
+  void Add(const Event& e) { collector_.Add(e); }
+  // Runs the detectors. Call once.
+  [[nodiscard]] DetectResult Finish();
+
+  Counters& counters() { return collector_.counters(); }
+
+ private:
+  DetectConfig config_;
+  Locality locality_;
+  EvidenceCollector collector_;
+};
+
+// Orders findings worst first, then by first_seen, then by id.
+void SortFindings(std::vector<Finding>* findings);
+
+}  // namespace mxir::detect

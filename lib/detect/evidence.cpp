@@ -1,0 +1,287 @@
+#include "detect/evidence.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "detect/auth_merge.h"
+#include "detect/locality.h"
+#include "detect/reply_text.h"
+
+namespace mxir::detect {
+
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Sources beyond this many share the last bit (merging then treats them as one source).
+constexpr uint32_t kMaxSourceBits = 32;
+
+}  // namespace
+
+uint32_t Interner::Intern(std::string_view s) {
+  auto it = index_.find(s);
+  if (it != index_.end()) return it->second;
+  uint32_t i = static_cast<uint32_t>(values_.size());
+  values_.emplace_back(s);
+  index_.emplace(values_.back(), i);
+  return i;
+}
+
+uint32_t Interner::Find(std::string_view s) const {
+  auto it = index_.find(s);
+  return it == index_.end() ? kNone : it->second;
+}
+
+std::string Evidence::OriginText(const OriginRef& o) const {
+  if (o.file == kNone) return "";
+  return files.Get(o.file) + (o.packet ? "#" : ":") + std::to_string(o.pos);
+}
+
+std::string_view Evidence::SecretScheme(uint32_t secret) const {
+  if (secret == kNone) return "";
+  std::string_view s = secrets.Get(secret);
+  auto colon = s.rfind(':');
+  return colon == std::string_view::npos ? std::string_view() : s.substr(0, colon);
+}
+
+uint32_t EvidenceCollector::Client(const std::optional<IpAddress>& ip) {
+  if (!ip) return kNone;
+  IpAddress a = ip->Unmapped();
+  auto [it, added] = ev_.client_index.emplace(a, static_cast<uint32_t>(ev_.clients.size()));
+  if (added) ev_.clients.push_back(a);
+  return it->second;
+}
+
+uint32_t EvidenceCollector::Session(uint32_t source, const Event& e) {
+  if (e.session.empty()) return kNone;
+  std::string key = std::to_string(source);
+  key += '\x1f';
+  key += e.session;
+  uint32_t s = ev_.sessions.Intern(key);
+  if (s == ev_.session_recs.size()) {
+    ev_.session_recs.emplace_back();
+    ev_.session_recs.back().source = source;
+  }
+  return s;
+}
+
+OriginRef EvidenceCollector::Origin(const Event& e) {
+  OriginRef o;
+  if (e.origin.file.empty()) return o;
+  if (e.origin.line < 0 && e.origin.packet < 0) return o;
+  o.file = ev_.files.Intern(e.origin.file);
+  o.packet = e.origin.packet >= 0;
+  o.pos = static_cast<uint32_t>(o.packet ? e.origin.packet : e.origin.line);
+  return o;
+}
+
+void EvidenceCollector::Add(const Event& e) {
+  counters_.Add("events");
+  const int64_t ts = e.ts.micros();
+  uint32_t source = ev_.sources.Intern(e.source.empty() ? "unknown" : e.source);
+  if (source >= last_ts_by_source_.size()) {
+    last_ts_by_source_.resize(source + 1, std::numeric_limits<int64_t>::min());
+  }
+  if (ts < last_ts_by_source_[source]) {
+    counters_.Add("out_of_order");  // accepted: everything is sorted in Finalize()
+  } else {
+    last_ts_by_source_[source] = ts;
+  }
+  ev_.first_ts = std::min(ev_.first_ts, ts);
+  ev_.last_ts = std::max(ev_.last_ts, ts);
+
+  uint32_t client = Client(e.client_ip);
+  uint32_t session = Session(source, e);
+  if (session != kNone) {
+    SessionRec& s = ev_.session_recs[session];
+    if (s.client == kNone) s.client = client;
+    if (s.server == kNone && e.server_ip) s.server = Client(e.server_ip);
+    s.start = std::min(s.start, ts);
+    s.end = std::max(s.end, ts);
+    if (s.server_port < 0) s.server_port = e.server_port;
+    if (e.protocol == "submission" || e.protocol == "smtps" || e.server_port == 587 ||
+        e.server_port == 465) {
+      s.submission = true;
+    }
+    if (s.origin.file == kNone) s.origin = Origin(e);
+  }
+
+  switch (e.kind) {
+    case EventKind::kAuth:
+      AddAuth(e, source, session, client);
+      break;
+    case EventKind::kMessage:
+      AddMessage(e, session, client);
+      break;
+    case EventKind::kRcpt:
+      AddRcpt(e, session, client);
+      break;
+    case EventKind::kReply:
+    case EventKind::kDelivery:
+      AddRemote(e, client);
+      break;
+    case EventKind::kTls:
+      if (session != kNone) ev_.session_recs[session].tls = true;
+      break;
+    case EventKind::kHelo:
+      if (session != kNone && !e.helo.empty()) {
+        ev_.session_recs[session].helo = ev_.names.Intern(e.helo);
+      }
+      break;
+    case EventKind::kSessionEnd:
+      if (session != kNone) {
+        SessionRec& s = ev_.session_recs[session];
+        s.ended = true;
+        if (e.duration_s && *e.duration_s >= 0) s.duration_s = *e.duration_s;
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+void EvidenceCollector::AddAuth(const Event& e, uint32_t source, uint32_t session,
+                                uint32_t client) {
+  if (client == kNone) {
+    counters_.Add("skipped.auth_without_client_ip");
+    return;
+  }
+  AuthAttempt a;
+  a.ts = e.ts.micros();
+  a.client = client;
+  if (e.outcome == "success") {
+    a.outcome = AuthOutcome::kSuccess;
+  } else if (e.outcome == "failure") {
+    a.outcome = AuthOutcome::kFailure;
+  } else if (e.outcome.empty()) {
+    counters_.Add("skipped.auth_without_outcome");
+    return;
+  } else {
+    a.outcome = AuthOutcome::kOther;  // aborted, unknown: not evidence of a wrong secret
+  }
+  if (!e.user.empty()) a.user = ev_.users.Intern(Lower(e.user));
+  if (!e.secret_fp.empty()) a.secret = ev_.secrets.Intern(e.secret_fp);
+  a.session = session;
+  a.sources = 1u << std::min(source, kMaxSourceBits - 1);
+  a.origin = Origin(e);
+  if (session != kNone) {
+    SessionRec& s = ev_.session_recs[session];
+    s.auth_seen = true;
+    if (a.outcome == AuthOutcome::kSuccess) s.auth_success = true;
+  }
+  ev_.attempts.push_back(a);
+}
+
+void EvidenceCollector::AddMessage(const Event& e, uint32_t session, uint32_t client) {
+  MessageRec m;
+  m.ts = e.ts.micros();
+  m.client = client;
+  m.session = session;
+  if (!e.user.empty()) m.user = ev_.users.Intern(Lower(e.user));
+  std::string sender = DomainOf(e.mail_from);
+  if (sender.empty()) sender = DomainOf(e.header_from);
+  if (!sender.empty()) m.sender_domain = ev_.names.Intern(sender);
+  if (!e.subject.empty()) m.subject = ev_.names.Intern(e.subject);
+  if (m.user != kNone && !e.header_from.empty()) {
+    std::string from = BareAddress(e.header_from);
+    const std::string& user = ev_.users.Get(m.user);
+    if (user.find('@') != std::string::npos) {
+      m.from_mismatch = from != user;
+    } else {
+      m.from_mismatch = from.substr(0, from.find('@')) != user;
+    }
+  }
+  m.accepted = e.accepted.value_or(!e.code || (*e.code >= 200 && *e.code < 300));
+  m.rcpt_begin = static_cast<uint32_t>(ev_.recipients.size());
+  for (const auto& r : e.recipients) {
+    std::string bare = BareAddress(r);
+    std::string domain = DomainOf(bare);
+    ev_.recipients.push_back(
+        RecipientRef{domain.empty() ? kNone : ev_.names.Intern(domain), ev_.names.Intern(bare)});
+  }
+  m.rcpt_count = static_cast<uint32_t>(ev_.recipients.size()) - m.rcpt_begin;
+  m.origin = Origin(e);
+  if (!e.queue_id.empty() && m.user != kNone) queue_user_[e.queue_id] = m.user;
+  ev_.messages.push_back(m);
+}
+
+void EvidenceCollector::AddRcpt(const Event& e, uint32_t session, uint32_t client) {
+  if (e.rcpt_to.empty()) {
+    counters_.Add("skipped.rcpt_without_address");
+    return;
+  }
+  bool accepted = e.accepted.value_or(e.code && *e.code >= 200 && *e.code < 300);
+  std::string bare = BareAddress(e.rcpt_to);
+  if (!accepted) {
+    RejectRec r{e.ts.micros(), e.user.empty() ? kNone : ev_.users.Intern(Lower(e.user)), client};
+    ev_.rejects.push_back(r);
+    return;
+  }
+  if (session == kNone) return;
+  std::string domain = DomainOf(bare);
+  ev_.relay_rcpts.push_back(Evidence::RelayRcpt{e.ts.micros(), session, client,
+                                                domain.empty() ? kNone : ev_.names.Intern(domain),
+                                                ev_.names.Intern(bare), Origin(e)});
+}
+
+void EvidenceCollector::AddRemote(const Event& e, uint32_t client) {
+  bool refused = e.kind == EventKind::kDelivery ? (e.status == "bounced" || e.status == "deferred")
+                                                : (e.code && *e.code >= 400);
+  if (!refused) return;
+  if (e.kind == EventKind::kDelivery && e.status == "bounced" && !e.queue_id.empty()) {
+    pending_bounces_.emplace_back(e.queue_id, e.ts.micros());
+  }
+  std::string text = e.text;
+  if (text.empty()) return;
+  RemoteReply r;
+  r.ts = e.ts.micros();
+  r.client = client;
+  r.code = e.code.value_or(0);
+  r.delivery = e.kind == EventKind::kDelivery;
+  r.origin = Origin(e);
+  if (auto cite = FindBlocklistCitation(text)) {
+    r.kind = RemoteReplyKind::kBlocklist;
+    r.list = cite->list;
+    r.listed_ip = cite->listed_ip;
+  } else if (IsThrottleReply(r.code, e.enhanced, text)) {
+    r.kind = RemoteReplyKind::kThrottle;
+  } else {
+    return;
+  }
+  if (!e.relay.empty()) {
+    r.remote = e.relay;
+  } else if (e.server_ip) {
+    r.remote = e.server_ip->ToString();
+  }
+  r.text = text.substr(0, 300);
+  ev_.replies.push_back(std::move(r));
+}
+
+void EvidenceCollector::Finalize() {
+  if (finalized_) return;
+  finalized_ = true;
+  for (const auto& [queue, ts] : pending_bounces_) {
+    auto it = queue_user_.find(queue);
+    if (it != queue_user_.end()) ev_.rejects.push_back(RejectRec{ts, it->second, kNone});
+  }
+  auto by_ts = [](const auto& a, const auto& b) { return a.ts < b.ts; };
+  std::stable_sort(ev_.messages.begin(), ev_.messages.end(), by_ts);
+  std::stable_sort(ev_.rejects.begin(), ev_.rejects.end(), by_ts);
+  std::stable_sort(ev_.replies.begin(), ev_.replies.end(), by_ts);
+  std::stable_sort(ev_.relay_rcpts.begin(), ev_.relay_rcpts.end(), by_ts);
+  // Ties in time are broken by source and content so the merge is order-independent.
+  std::stable_sort(ev_.attempts.begin(), ev_.attempts.end(), [](const auto& a, const auto& b) {
+    if (a.ts != b.ts) return a.ts < b.ts;
+    if (a.sources != b.sources) return a.sources < b.sources;
+    if (a.client != b.client) return a.client < b.client;
+    return a.user < b.user;
+  });
+  int64_t folded = MergeAuthAttempts(&ev_.attempts, ev_.users, merge_window_s_);
+  if (folded) counters_.Add("auth_merged_across_sources", folded);
+}
+
+}  // namespace mxir::detect

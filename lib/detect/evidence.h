@@ -1,0 +1,182 @@
+// Evidence: the compact, source-neutral facts the detectors work on, collected from Events.
+//
+// EvidenceCollector::Add() takes Events in any order (capture and ingest outputs may simply be
+// concatenated); it keeps only what detection needs, in small fixed-size records with interned
+// strings, so 10 M events fit in well under 2 GB. Finalize() sorts everything by time and merges
+// AUTH attempts seen by several sources (see auth_merge.h), so the result depends only on the
+// set of events, never on their order: batch, pipe and --follow give the same findings.
+//
+// Bad events (missing fields a kind needs, unusable values) are counted in the Counters under
+// "skipped.<reason>" and otherwise ignored. Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/counters.h"
+#include "core/event.h"
+#include "core/ip_address.h"
+
+namespace mxir::detect {
+
+inline constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+
+// Strings stored once, referred to by index.
+class Interner {
+ public:
+  uint32_t Intern(std::string_view s);
+  uint32_t Find(std::string_view s) const;  // kNone when absent
+  const std::string& Get(uint32_t i) const { return values_[i]; }
+  size_t size() const { return values_.size(); }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> index_;
+  std::vector<std::string> values_;
+};
+
+// Where a record came from: "file:line" or "file#packet" (for evidence samples).
+struct OriginRef {
+  uint32_t file = kNone;
+  uint32_t pos = 0;
+  bool packet = false;
+};
+
+enum class AuthOutcome : uint8_t { kSuccess, kFailure, kOther };
+
+struct AuthAttempt {
+  int64_t ts = 0;
+  uint32_t client = kNone;   // Evidence::clients
+  uint32_t user = kNone;     // Evidence::users
+  uint32_t session = kNone;  // Evidence::sessions
+  uint32_t secret = kNone;   // Evidence::secrets
+  uint32_t sources = 0;      // bit i = Evidence::sources[i]
+  AuthOutcome outcome = AuthOutcome::kOther;
+  OriginRef origin;
+};
+
+struct SessionRec {
+  uint32_t client = kNone;
+  uint32_t server = kNone;  // Evidence::clients holds server addresses too
+  uint32_t source = 0;
+  uint32_t helo = kNone;  // Evidence::names
+  int64_t start = std::numeric_limits<int64_t>::max();
+  int64_t end = std::numeric_limits<int64_t>::min();
+  int server_port = -1;
+  bool tls = false;
+  bool auth_seen = false;
+  bool auth_success = false;
+  bool submission = false;  // protocol submission/smtps or port 587/465
+  bool ended = false;
+  double duration_s = -1;
+  OriginRef origin;
+};
+
+struct MessageRec {
+  int64_t ts = 0;
+  uint32_t client = kNone;
+  uint32_t user = kNone;  // authenticated account
+  uint32_t session = kNone;
+  uint32_t sender_domain = kNone;  // Evidence::names: envelope sender domain (else header From)
+  uint32_t subject = kNone;        // Evidence::names
+  uint32_t rcpt_begin = 0, rcpt_count = 0;  // into Evidence::recipients
+  bool from_mismatch = false;               // header From is not the authenticated account
+  bool accepted = true;
+  OriginRef origin;
+};
+
+// One recipient the server refused (rcpt event) or that bounced later (delivery event).
+struct RejectRec {
+  int64_t ts = 0;
+  uint32_t user = kNone;
+  uint32_t client = kNone;
+};
+
+enum class RemoteReplyKind : uint8_t { kBlocklist, kThrottle };
+
+// A remote server refusing or deferring our mail (delivery) or our client (reply).
+struct RemoteReply {
+  int64_t ts = 0;
+  RemoteReplyKind kind = RemoteReplyKind::kThrottle;
+  bool delivery = false;    // a delivery event (our MTA's own outgoing mail)
+  uint32_t client = kNone;  // our host that was refused, when known
+  std::string remote;       // relay or server address
+  std::string list;         // blocklist named in the text
+  std::string listed_ip;    // IP named in the text
+  int code = 0;
+  std::string text;
+  OriginRef origin;
+};
+
+// A recipient of a message, or an accepted RCPT, in its domain form.
+struct RecipientRef {
+  uint32_t domain = kNone;   // Evidence::names
+  uint32_t address = kNone;  // Evidence::names
+};
+
+struct Evidence {
+  Interner sources, users, secrets, sessions, names, files;
+  std::vector<IpAddress> clients;
+  std::unordered_map<IpAddress, uint32_t> client_index;
+
+  std::vector<AuthAttempt> attempts;  // merged after Finalize(), time order
+  std::vector<SessionRec> session_recs;
+  std::vector<MessageRec> messages;  // time order after Finalize()
+  std::vector<RecipientRef> recipients;
+  std::vector<RejectRec> rejects;
+  std::vector<RemoteReply> replies;
+  // Accepted RCPTs of unauthenticated sessions (open relay candidates without a message event).
+  struct RelayRcpt {
+    int64_t ts;
+    uint32_t session, client, domain, address;
+    OriginRef origin;
+  };
+  std::vector<RelayRcpt> relay_rcpts;
+
+  int64_t first_ts = std::numeric_limits<int64_t>::max();
+  int64_t last_ts = std::numeric_limits<int64_t>::min();
+
+  std::string ClientText(uint32_t c) const { return c == kNone ? "" : clients[c].ToString(); }
+  std::string UserText(uint32_t u) const { return u == kNone ? "" : users.Get(u); }
+  std::string OriginText(const OriginRef& o) const;
+  // Secret scheme: "" for mxir's own HMAC fingerprints, "dovecot-sha1" for "dovecot-sha1:...".
+  std::string_view SecretScheme(uint32_t secret) const;
+};
+
+class EvidenceCollector {
+ public:
+  explicit EvidenceCollector(double merge_window_s) : merge_window_s_(merge_window_s) {}
+
+  void Add(const Event& e);
+  // Sorts and merges; call once after the last Add (then Add no more).
+  void Finalize();
+
+  const Evidence& evidence() const { return ev_; }
+  Counters& counters() { return counters_; }
+
+ private:
+  uint32_t Client(const std::optional<IpAddress>& ip);
+  uint32_t Session(uint32_t source, const Event& e);
+  OriginRef Origin(const Event& e);
+  void AddAuth(const Event& e, uint32_t source, uint32_t session, uint32_t client);
+  void AddMessage(const Event& e, uint32_t session, uint32_t client);
+  void AddRcpt(const Event& e, uint32_t session, uint32_t client);
+  void AddRemote(const Event& e, uint32_t client);
+
+  double merge_window_s_;
+  Evidence ev_;
+  Counters counters_;
+  std::unordered_map<std::string, uint32_t> queue_user_;  // queue id -> user (from messages)
+  std::vector<std::pair<std::string, int64_t>> pending_bounces_;  // queue id, ts
+  std::vector<int64_t> last_ts_by_source_;
+  bool finalized_ = false;
+};
+
+}  // namespace mxir::detect

@@ -1,0 +1,22 @@
+// Printing findings for people and pipes (spec/cli.md --format):
+//   table  one line per finding, worst first: severity, kind, host, account, short verdict,
+//          last seen; with `explain`, each line is followed by the explanation, the next
+//          steps and the playbook, wrapped for a terminal;
+//   json   one array of Finding objects (spec/events.md); jsonl one object per line.
+#pragma once
+
+#include <ostream>
+#include <vector>
+
+#include "core/finding.h"
+#include "core/record_printer.h"
+
+namespace mxir::detect {
+
+void PrintFindings(std::ostream& out, OutputFormat format, bool explain,
+                   const std::vector<Finding>& findings);
+
+// The account column: the account, or "N accounts" when several.
+std::string AccountText(const Finding& f);
+
+}  // namespace mxir::detect

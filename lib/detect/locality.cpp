@@ -1,0 +1,96 @@
+#include "detect/locality.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace mxir::detect {
+
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '"')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '.')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+}  // namespace
+
+std::vector<std::string> Locality::DefaultInternal() {
+  return {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8",
+          "::1/128",    "fc00::/7",      "169.254.0.0/16", "fe80::/10"};
+}
+
+Status Locality::AddInternal(std::string_view cidr) {
+  auto net = IpNetwork::Parse(cidr);
+  if (!net.ok()) {
+    return MakeError(ErrorCode::kUsage, "--internal '" + std::string(cidr) +
+                                            "': expected an address or CIDR such as 10.0.0.0/8");
+  }
+  networks_.push_back(*net);
+  return Status::Ok();
+}
+
+Status Locality::AddLocalDomain(std::string_view domain) {
+  std::string d = Lower(Trim(domain));
+  if (!d.empty() && d.front() == '@') d.erase(0, 1);
+  if (d.empty() || d.find_first_of(" @/<>") != std::string::npos || d.find('.') == 0) {
+    return MakeError(ErrorCode::kUsage, "--local-domain '" + std::string(domain) +
+                                            "': expected a domain such as example.com");
+  }
+  if (std::find(domains_.begin(), domains_.end(), d) == domains_.end()) domains_.push_back(d);
+  return Status::Ok();
+}
+
+bool Locality::IsInternal(const IpAddress& ip) const {
+  IpAddress a = ip.Unmapped();
+  for (const auto& n : networks_) {
+    if (n.Contains(a)) return true;
+  }
+  return false;
+}
+
+bool Locality::IsLocalDomain(std::string_view domain) const {
+  std::string d = Lower(Trim(domain));
+  for (const auto& l : domains_) {
+    if (d == l) return true;
+    if (d.size() > l.size() && d.compare(d.size() - l.size(), l.size(), l) == 0 &&
+        d[d.size() - l.size() - 1] == '.') {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Locality::IsLocalAddress(std::string_view address) const {
+  std::string d = DomainOf(address);
+  return !d.empty() && IsLocalDomain(d);
+}
+
+std::string BareAddress(std::string_view address) {
+  auto lt = address.rfind('<');
+  if (lt != std::string_view::npos) {
+    auto gt = address.find('>', lt);
+    address =
+        address.substr(lt + 1, gt == std::string_view::npos ? std::string_view::npos : gt - lt - 1);
+  }
+  return Lower(Trim(address));
+}
+
+std::string DomainOf(std::string_view address) {
+  std::string bare = BareAddress(address);
+  auto at = bare.rfind('@');
+  if (at == std::string::npos || at + 1 >= bare.size()) return "";
+  return bare.substr(at + 1);
+}
+
+}  // namespace mxir::detect

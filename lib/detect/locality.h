@@ -1,0 +1,44 @@
+// Locality: which hosts are "ours" (inside the network) and which mail domains are local.
+//
+// Detectors never use locality to decide *whether* something is a finding, only how it is
+// worded, how severe it is and what to do next (spec/events.md). Inside = the --internal
+// networks (default RFC 1918, loopback, ULA, link-local) plus the case's IP and network assets.
+// Local domains = --local-domain plus the case's domain assets; subdomains count as local.
+// Immutable after setup; safe to share between threads.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/ip_address.h"
+#include "core/status.h"
+
+namespace mxir::detect {
+
+class Locality {
+ public:
+  // The default inside networks.
+  static std::vector<std::string> DefaultInternal();
+
+  [[nodiscard]] Status AddInternal(std::string_view cidr);
+  [[nodiscard]] Status AddLocalDomain(std::string_view domain);
+
+  bool IsInternal(const IpAddress& ip) const;
+  bool IsLocalDomain(std::string_view domain) const;
+  // True when the address's domain is local. Addresses without '@' are not.
+  bool IsLocalAddress(std::string_view address) const;
+  bool has_local_domains() const { return !domains_.empty(); }
+  const std::vector<std::string>& local_domains() const { return domains_; }
+
+ private:
+  std::vector<IpNetwork> networks_;
+  std::vector<std::string> domains_;
+};
+
+// The lower-case domain of "Name <user@Example.COM>" or "user@example.com" ("" when none).
+std::string DomainOf(std::string_view address);
+// The lower-case bare address of "Name <user@Example.COM>" ("user@example.com").
+std::string BareAddress(std::string_view address);
+
+}  // namespace mxir::detect

@@ -1,0 +1,254 @@
+// mxir detect — turn Events (from a case, a file or a pipe) into Findings: who is attacking,
+// which device has a stale password, which account is sending spam. Thin: options, one call
+// into lib/detect, print, exit status.
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "casedb/case_db.h"
+#include "core/cli.h"
+#include "core/clock.h"
+#include "core/ini_file.h"
+#include "detect/case_io.h"
+#include "detect/detect_config.h"
+#include "detect/detect_engine.h"
+#include "detect/event_input.h"
+#include "detect/finding_output.h"
+
+namespace {
+
+using namespace mxir;
+using namespace mxir::detect;
+
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop = true; }
+
+struct Options {
+  std::string events, config, fail_on;
+  std::vector<std::string> internal, local_domains;
+  bool follow = false, explain = false;
+  double interval_s = 5, duration_s = 0;
+};
+
+constexpr const char* kDescription =
+    "Reads Events (spec/events.md) from a case (--case) or from JSON Lines (--events FILE, or - "
+    "for\n"
+    "a pipe from `mxir capture` or `mxir ingest`) and reports Findings, worst first: stale saved\n"
+    "passwords on devices, brute force, password spraying, credential stuffing, compromised\n"
+    "accounts, bulk (spam) sending, open relaying, inbound floods, remote blocklisting and\n"
+    "throttling, and bursts of encrypted sessions. Each finding names the host and the account,\n"
+    "explains in plain words what was seen, and lists next steps and a playbook (--explain).\n"
+    "With --case, findings are stored in the case (a re-run updates them, never duplicates) and\n"
+    "blocklisted addresses are added to the case's assets for `mxir dnsbl watch`.\n\n"
+    "Events from several sources are merged: one login seen in the capture, the Postfix log and\n"
+    "the Dovecot log counts once (same client, account and outcome within --merge-window).\n"
+    "Whether a host is inside (--internal) changes the wording, severity and next steps, never\n"
+    "the kind of finding. Every threshold below has a default; change it with its option or in\n"
+    "a config file (--config FILE: a [detect] section with `name = value` lines, names as the\n"
+    "options with - or _, plus `internal = CIDR, ...` and `local_domains = a.example, ...`).";
+
+constexpr const char* kExamples =
+    "Examples:\n"
+    "  mxir capture --read office.pcap --format jsonl | mxir detect --events -\n"
+    "  mxir detect --case acme.case --explain\n"
+    "  mxir detect --events events.jsonl --local-domain acme.example --format json\n"
+    "  mxir detect --case acme.case --follow --fail-on high\n"
+    "  mxir detect --case acme.case --brute-min-failures 20 --internal 203.0.113.0/24\n";
+
+Result<Locality> BuildLocality(const Options& o, const std::vector<std::string>& cfg_internal,
+                               const std::vector<std::string>& cfg_domains) {
+  Locality loc;
+  const auto& nets = !o.internal.empty()     ? o.internal
+                     : !cfg_internal.empty() ? cfg_internal
+                                             : Locality::DefaultInternal();
+  for (const auto& n : nets) MXIR_RETURN_IF_ERROR(loc.AddInternal(n));
+  for (const auto& d : cfg_domains) MXIR_RETURN_IF_ERROR(loc.AddLocalDomain(d));
+  for (const auto& d : o.local_domains) MXIR_RETURN_IF_ERROR(loc.AddLocalDomain(d));
+  return loc;
+}
+
+// One detection pass: events from the file/stdin or the case; findings stored in the case.
+Result<DetectResult> RunOnce(const Cli& cli, const Options& o, const DetectConfig& cfg,
+                             const Locality& base, casedb::CaseDb* c, Counters* counters) {
+  Locality loc = base;
+  if (c) MXIR_RETURN_IF_ERROR(AddCaseLocality(*c, &loc));
+  DetectEngine engine(cfg, loc);
+  if (!o.events.empty()) {
+    std::ifstream file;
+    std::istream* in = &std::cin;
+    if (o.events != "-") {
+      file.open(o.events, std::ios::binary);
+      if (!file) {
+        return MakeError(ErrorCode::kNotFound,
+                         "cannot open '" + o.events + "': check the path (use - for stdin)");
+      }
+      in = &file;
+    }
+    std::vector<std::string> errors;
+    JsonlInput input{o.events, cli.common.since, cli.common.until};
+    MXIR_RETURN_IF_ERROR(ReadEventsJsonl(
+        *in, input, [&](const Event& e) { engine.Add(e); }, &engine.counters(), &errors));
+    for (const auto& e : errors) cli.Warn("skipped " + e);
+  } else {
+    MXIR_RETURN_IF_ERROR(FeedCaseEvents(*c, cli.common.since, cli.common.until, &engine));
+  }
+  DetectResult result = engine.Finish();
+  if (c) {
+    MXIR_ASSIGN_OR_RETURN(StoreSummary s, StoreResult(*c, result));
+    engine.counters().Set("stored.new", s.added);
+    engine.counters().Set("stored.updated", s.updated);
+    engine.counters().Set("stored.assets_added", s.assets_added);
+  }
+  *counters = engine.counters();
+  return result;
+}
+
+}  // namespace
+
+int mxir_detect_main(int argc, char** argv) {
+  Options o;
+  Cli cli("detect", "find attackers, stale devices and compromised senders in mail events",
+          "(--case FILE | --events FILE.jsonl|-) [OPTIONS]", kDescription);
+  cli.AddCase(/*allow_create=*/true);
+  cli.AddFormat({"table", "json", "jsonl", "csv"}, "table");
+  cli.AddTimeRange();
+  cli.AddStats();
+  cli.options().add_options()(
+      "events", po::value(&o.events)->value_name("FILE"),
+      "read Events as JSON Lines from FILE (- for stdin) instead of the case's stored events")(
+      "follow", po::bool_switch(&o.follow),
+      "keep watching the case: re-run every --interval and print findings that are new or "
+      "more severe (stop with Ctrl-C)")(
+      "interval", po::value(&o.interval_s)->default_value(5)->value_name("SECONDS"),
+      "--follow: seconds between runs")(
+      "duration", po::value(&o.duration_s)->default_value(0)->value_name("SECONDS"),
+      "--follow: stop after this many seconds (0: until interrupted)")(
+      "explain", po::bool_switch(&o.explain),
+      "table: add each finding's explanation, next steps and playbook")(
+      "fail-on", po::value(&o.fail_on)->value_name("SEVERITY"),
+      "exit 1 when a finding is this severe or worse (info|low|medium|high|critical)")(
+      "internal", po::value(&o.internal)->value_name("CIDR")->composing(),
+      "networks inside yours (repeatable; default 10/8 172.16/12 192.168/16 127/8 ::1 fc00::/7 "
+      "169.254/16 fe80::/10; the case's IP assets are always inside)")(
+      "local-domain", po::value(&o.local_domains)->value_name("DOMAIN")->composing(),
+      "a mail domain of yours (repeatable; the case's domain assets are added); needed for "
+      "open_relay and inbound_flood")(
+      "config", po::value(&o.config)->value_name("FILE"),
+      "thresholds from an INI file ([detect] section); options override it");
+  po::options_description thresholds("Thresholds (defaults in brackets)");
+  const DetectConfig defaults;
+  std::map<std::string, std::string> threshold_text;
+  for (const auto& spec : Thresholds()) {
+    std::string help = std::string(spec.help) + " [" + ThresholdValueText(defaults, spec) + "]";
+    thresholds.add_options()(spec.name,
+                             po::value(&threshold_text[spec.name])
+                                 ->value_name(spec.type == ThresholdType::kSeconds ? "DURATION"
+                                              : spec.type == ThresholdType::kRatio ? "X"
+                                                                                   : "N"),
+                             help.c_str());
+  }
+  cli.options().add(thresholds);
+  cli.AddEpilog(kExamples);
+  if (auto exit = cli.Parse(argc, argv)) return *exit;
+  if (Status st = CheckNowOverride(); !st.ok()) return cli.Fail(st);
+
+  if (o.events.empty() && cli.common.case_path.empty()) {
+    return cli.UsageError("give --case FILE (stored events) or --events FILE.jsonl (- for stdin)");
+  }
+  if (o.follow && (!o.events.empty() || cli.common.case_path.empty())) {
+    return cli.UsageError("--follow watches a case: give --case FILE and no --events");
+  }
+  if (o.follow && o.interval_s <= 0) return cli.UsageError("--interval must be more than 0");
+  std::optional<Severity> fail_on;
+  if (!o.fail_on.empty()) {
+    fail_on = ParseSeverity(o.fail_on);
+    if (!fail_on) return cli.UsageError("--fail-on takes info, low, medium, high or critical");
+  }
+  DetectConfig cfg;
+  std::vector<std::string> cfg_internal, cfg_domains;
+  if (!o.config.empty()) {
+    auto ini = IniFile::Load(o.config, /*require_private=*/false);
+    if (!ini.ok()) return cli.Fail(ini.error());
+    if (Status st = cfg.ApplyIni(*ini, &cfg_internal, &cfg_domains); !st.ok()) {
+      return cli.Fail(st.error().WithContext(o.config));
+    }
+  }
+  for (const auto& spec : Thresholds()) {
+    if (!cli.Has(spec.name)) continue;
+    if (Status st = cfg.SetThreshold(spec.name, threshold_text[spec.name]); !st.ok()) {
+      return cli.Fail(st);
+    }
+  }
+  auto loc = BuildLocality(o, cfg_internal, cfg_domains);
+  if (!loc.ok()) return cli.Fail(loc.error());
+
+  std::optional<casedb::CaseDb> c;
+  if (!cli.common.case_path.empty()) {
+    auto opened = casedb::CaseDb::Open(cli.common.case_path, cli.common.create, "detect");
+    if (!opened.ok()) return cli.Fail(opened.error());
+    c.emplace(std::move(*opened));
+  }
+  casedb::CaseDb* case_ptr = c ? &*c : nullptr;
+  auto print_stats = [&](const Counters& counters) {
+    if (cli.common.stats_json) {
+      std::cerr << counters.ToJson() << "\n";
+    } else {
+      std::cerr << "mxir detect: " << counters.Summary() << "\n";
+    }
+  };
+  auto worst = [](const std::vector<Finding>& fs) {
+    std::optional<Severity> w;
+    for (const auto& f : fs) {
+      if (!w || f.severity > *w) w = f.severity;
+    }
+    return w;
+  };
+
+  if (!o.follow) {
+    Counters counters;
+    auto result = RunOnce(cli, o, cfg, *loc, case_ptr, &counters);
+    if (!result.ok()) return cli.Fail(result.error());
+    PrintFindings(std::cout, cli.common.format, o.explain, result->findings);
+    std::cout.flush();
+    print_stats(counters);
+    auto w = worst(result->findings);
+    return fail_on && w && *w >= *fail_on ? kExitFound : kExitOk;
+  }
+
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  std::map<std::string, Severity> shown;
+  std::optional<Severity> worst_shown;
+  Counters counters;
+  const auto start = std::chrono::steady_clock::now();
+  while (!g_stop) {
+    auto result = RunOnce(cli, o, cfg, *loc, case_ptr, &counters);
+    if (!result.ok()) return cli.Fail(result.error());
+    std::vector<Finding> fresh;
+    for (const Finding& f : result->findings) {
+      auto it = shown.find(f.id);
+      if (it != shown.end() && it->second >= f.severity) continue;
+      shown[f.id] = f.severity;
+      fresh.push_back(f);
+    }
+    if (!fresh.empty()) {
+      PrintFindings(std::cout, cli.common.format, o.explain, fresh);
+      std::cout.flush();
+      auto w = worst(fresh);
+      if (w && (!worst_shown || *w > *worst_shown)) worst_shown = w;
+    }
+    // Sleep in small steps so a signal or --duration ends the loop promptly.
+    for (double slept = 0; slept < o.interval_s && !g_stop; slept += 0.1) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (o.duration_s > 0 && elapsed >= o.duration_s) g_stop = true;
+    }
+  }
+  print_stats(counters);
+  return fail_on && worst_shown && *worst_shown >= *fail_on ? kExitFound : kExitOk;
+}

@@ -33,7 +33,7 @@ TEST(JsonWriter, ReplacesInvalidUtf8) {
   std::string out;
   AppendJsonString(out, std::string("ok \xC3\xA9 bad \xFF\xC3 end \xED\xA0\x80"));
   EXPECT_TRUE(IsValidUtf8(out));
-  EXPECT_NO_THROW(nlohmann::json::parse(out));
+  EXPECT_TRUE(nlohmann::json::accept(out));
   EXPECT_NE(out.find("\xC3\xA9"), std::string::npos);  // valid é kept
   EXPECT_TRUE(IsValidUtf8("\xF0\x9F\x98\x80"));
   EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));  // overlong

@@ -37,7 +37,7 @@ TEST(RecordPrinter, AllFormats) {
   std::string line;
   int n = 0;
   while (std::getline(lines, line)) {
-    EXPECT_NO_THROW(nlohmann::json::parse(line));
+    EXPECT_TRUE(nlohmann::json::accept(line));
     ++n;
   }
   EXPECT_EQ(n, 2);

@@ -378,6 +378,31 @@ TEST(SmtpSession, GapInsideDataDropsTheMessage) {
   EXPECT_EQ(*out.rows[0].subject, "s");
 }
 
+TEST(SmtpSession, DataCommandLostInGapIsRecoveredBy354) {
+  // Zeek's gap recovery: the first reply after a gap answers an unknown command; a 354 means a
+  // body follows. The row keeps the envelope from before the gap.
+  const Output out = RunSession(
+      {S("220 x\r\n"), C("EHLO h\r\n"), S("250 ok\r\n"), C("MAIL FROM:<a@x.org>\r\n"),
+       S("250 ok\r\n"), C("RCPT TO:<b@y.org>\r\n"), S("250 ok\r\n"),
+       Gap(Direction::kClientToServer, 50), C("DATA\r\n"), S("354 go\r\n"),
+       C("Subject: after gap\r\n\r\n.\r\n"), S("250 queued\r\n"), C("QUIT\r\n"), S("221 bye\r\n")});
+  ASSERT_EQ(out.rows.size(), 1u);
+  EXPECT_EQ(*out.rows[0].mailfrom, "a@x.org");
+  EXPECT_EQ(*out.rows[0].subject, "after gap");
+  EXPECT_EQ(*out.rows[0].last_reply, "250 queued");
+  ASSERT_NE(out.First(EventKind::kMessage), nullptr);
+  EXPECT_EQ(*out.First(EventKind::kMessage)->code, 250);
+}
+
+TEST(SmtpSession, BrokenMultiLineReplyIsClosed) {
+  const Output out = RunSession({S("220 x\r\n"), C("EHLO h\r\n"), C("MAIL FROM:<a@x.org>\r\n"),
+                                 S("250-x\r\n250-y\r\n"), S("451 4.3.0 later\r\n")});
+  EXPECT_EQ(out.counters.Get("smtp.decode_errors.reply_code_mismatch"), 1);
+  const Event* mail = out.First(EventKind::kMail);
+  ASSERT_NE(mail, nullptr);
+  EXPECT_EQ(*mail->code, 451);  // the EHLO reply broke off; the 451 answers MAIL
+}
+
 TEST(SmtpSession, InvalidTransactionsAndDisableLimit) {
   std::vector<Step> steps = {S("220 x\r\n"), C("EHLO h\r\n"), S("250 ok\r\n")};
   for (int i = 0; i < 3; ++i) {

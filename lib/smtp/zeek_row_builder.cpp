@@ -76,10 +76,14 @@ void ZeekRowBuilder::OnRcptTo(std::string_view arg, Timestamp ts) {
 
 void ZeekRowBuilder::OnReplyLine(int code, std::string_view text, Timestamp ts) {
   Touch(ts);
-  std::string reply = std::to_string(code);
+  if (!row_->last_reply) row_->last_reply.emplace();
+  std::string& reply = *row_->last_reply;  // reused: no allocation per reply line
+  reply.clear();
+  reply += static_cast<char>('0' + code / 100);
+  reply += static_cast<char>('0' + code / 10 % 10);
+  reply += static_cast<char>('0' + code % 10);
   reply += ' ';
   reply.append(text);
-  row_->last_reply = std::move(reply);
 }
 
 void ZeekRowBuilder::OnMessageAnswered(Timestamp ts) {

@@ -107,6 +107,19 @@ def main():
     ap.add_argument("--corpus", required=True)
     args = ap.parse_args()
 
+    # The comparison itself must be able to fail: a changed field, a changed set member and a
+    # missing row are each detected.
+    with open(f"{args.corpus}/baselines/scripts.base.protocols.smtp.basic/smtp.log",
+              encoding="utf-8", errors="surrogateescape") as f:
+        sample = read_log(f.read())
+    for field, value in (("mailfrom", "x@y"), ("rcptto", "a@b,c@d"), ("path", "1.2.3.4")):
+        altered = [dict(r) for r in sample]
+        altered[0][field] = value
+        pairs, _, _ = compare(sample, altered)
+        assert any(norm(c, e.get(c)) != norm(c, a.get(c)) for e, a in pairs for c in COLUMNS), field
+    assert compare(sample, sample[1:])[1], "missing row not detected"
+    assert norm("rcptto", "b,a") == norm("rcptto", "a,b"), "sets compare as sets"
+
     help_text = subprocess.run([args.tool, "--help"], capture_output=True, text=True).stdout
     total = collections.Counter()
     agree = collections.Counter()

@@ -124,6 +124,35 @@ TEST(SmtpSession, BasicZeekRow) {
   EXPECT_FALSE(r.cc.has_value());
 }
 
+TEST(SmtpSession, OnlyTopLevelHeadersCount) {
+  const Output out = RunSession(
+      {S("220 x\r\n"), C("HELO h\r\n"), S("250 ok\r\n"), C("MAIL FROM:<a@x.org>\r\n"),
+       S("250 ok\r\n"), C("RCPT TO:<b@y.org>\r\n"), S("250 ok\r\n"), C("DATA\r\n"), S("354 go\r\n"),
+       C("Subject: outer\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\nCc: c@z.org, d@z.org\r\n"
+         "Reply-To: r@x.org\r\nIn-Reply-To: <p@x.org>\r\nX-Originating-IP: [198.51.100.20]\r\n"
+         "User-Agent: UA/2\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
+         "--B\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\nFrom: evil@x.org\r\n\r\n"
+         "text\r\n--B--\r\n.\r\n"),
+       S("250 ok\r\n")});
+  ASSERT_EQ(out.rows.size(), 1u);
+  const ZeekSmtpRecord& r = out.rows[0];
+  EXPECT_EQ(*r.subject, "outer");
+  EXPECT_FALSE(r.from.has_value());  // the attached message's From is not the message's
+  EXPECT_EQ(*r.date, "Mon, 1 Jan 2024 10:00:00 +0000");
+  EXPECT_EQ(*r.cc, (std::vector<std::string>{"c@z.org", "d@z.org"}));
+  EXPECT_EQ(*r.reply_to, "r@x.org");
+  EXPECT_EQ(*r.in_reply_to, "<p@x.org>");
+  EXPECT_EQ(r.x_originating_ip->ToString(), "198.51.100.20");
+  EXPECT_EQ(*r.user_agent, "UA/2");
+  const Event* msg = out.First(EventKind::kMessage);
+  ASSERT_NE(msg, nullptr);
+  EXPECT_EQ(msg->subject, "outer");
+  EXPECT_TRUE(msg->header_from.empty());
+  EXPECT_EQ(msg->cc, (std::vector<std::string>{"c@z.org", "d@z.org"}));
+  EXPECT_EQ(msg->x_originating_ip, "198.51.100.20");
+  EXPECT_EQ(msg->user_agent, "UA/2");
+}
+
 TEST(SmtpSession, PipelinedCommandsPairWithReplies) {
   const Output out = RunSession({
       S("220 x ESMTP\r\n"),

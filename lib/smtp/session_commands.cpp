@@ -79,7 +79,7 @@ void SmtpSession::Impl::AttachMessage() {
   CompleteEvent(cmd, 0);
 }
 
-void SmtpSession::Impl::OnCommand(const Command& cmd, std::string_view line) {
+void SmtpSession::Impl::OnCommand(const Command& cmd) {
   if (cmd.verb == Verb::kUnknown) {
     Count("smtp.decode_errors.unknown_command");
     return;  // Zeek neither queues nor reports it
@@ -109,7 +109,7 @@ void SmtpSession::Impl::OnCommand(const Command& cmd, std::string_view line) {
       if (StartsWithNoCase(cmd.arg, "TO:")) {
         rows.OnRcptTo(cmd.arg, now);
         trans_rcpt_seen = true;
-        if (!trans_mail_seen) InvalidTransaction("rcpt to missing mail from");
+        if (!trans_mail_seen) InvalidTransaction("smtp.decode_errors.rcpt_without_mail");
       }
       if (!txn) txn = std::make_shared<Transaction>();
       pc.txn = txn;
@@ -118,12 +118,12 @@ void SmtpSession::Impl::OnCommand(const Command& cmd, std::string_view line) {
       break;
     }
     case Verb::kData:
-      if (!trans_rcpt_seen) InvalidTransaction("data missing rcpt to");
+      if (!trans_rcpt_seen) InvalidTransaction("smtp.decode_errors.data_without_rcpt");
       BeginBody();
       in_data = true;
       break;
     case Verb::kBdat: {
-      if (!trans_rcpt_seen) InvalidTransaction("data missing rcpt to");
+      if (!trans_rcpt_seen) InvalidTransaction("smtp.decode_errors.data_without_rcpt");
       const bool says_last = cmd.arg.size() >= 5 && cmd.arg.substr(cmd.arg.size() - 5) == " LAST";
       if (says_last) {
         trans_mail_seen = trans_rcpt_seen = false;
@@ -165,12 +165,10 @@ void SmtpSession::Impl::OnCommand(const Command& cmd, std::string_view line) {
   }
   if (disabled) return;
   PushCommand(std::move(pc));
-  (void)line;
 }
 
-void SmtpSession::Impl::InvalidTransaction(const char* why) {
-  Count("smtp.decode_errors.invalid_transaction");
-  (void)why;
+void SmtpSession::Impl::InvalidTransaction(std::string_view counter) {
+  Count(counter);
   ++invalid_transactions;
   if (limits.max_invalid_mail_transactions > 0 &&
       invalid_transactions > limits.max_invalid_mail_transactions) {

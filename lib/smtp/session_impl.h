@@ -57,7 +57,7 @@ struct SmtpSession::Impl {
   void TlsBytes(Direction dir, const uint8_t* p, size_t n);
 
   // --- protocol steps ---
-  void OnCommand(const Command& cmd, std::string_view line);
+  void OnCommand(const Command& cmd);
   void OnNewReply(int code);  // first line of a reply: pair it with its command
   void OnReplyComplete(PendingCommand& cmd, int code);
   void PushCommand(PendingCommand cmd);
@@ -67,7 +67,8 @@ struct SmtpSession::Impl {
   void DrainHeaders();
   void StartTls(const char* how);
   void FinishAuth(int code);
-  void InvalidTransaction(const char* why);
+  // Zeek's mail transaction validation failed; `counter` names why ("smtp.decode_errors.*").
+  void InvalidTransaction(std::string_view counter);
   void FlushPending();  // unanswered commands: their events go out without a code
   // Completes and emits the event a command carries; `code` 0 when no reply was seen.
   void CompleteEvent(PendingCommand& cmd, int code);

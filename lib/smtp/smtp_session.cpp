@@ -93,7 +93,7 @@ void SmtpSession::Impl::ClientLine(std::string_view line, bool truncated) {
     return;
   }
   if (line.empty()) return;
-  OnCommand(ParseCommand(line), line);
+  OnCommand(ParseCommand(line));
 }
 
 void SmtpSession::Impl::ServerLine(std::string_view line, bool truncated) {

@@ -443,7 +443,7 @@ TEST(SmtpSession, InvalidTransactionsAndDisableLimit) {
   SmtpLimits limits;
   limits.max_invalid_mail_transactions = 2;
   const Output out = RunSession(steps, limits);
-  EXPECT_EQ(out.counters.Get("smtp.decode_errors.invalid_transaction"), 3);
+  EXPECT_EQ(out.counters.Get("smtp.decode_errors.rcpt_without_mail"), 3);
   EXPECT_EQ(out.counters.Get("smtp.disabled_sessions"), 1);
   ASSERT_EQ(out.rows.size(), 1u);  // the open row is still written; the MAIL is not seen
   EXPECT_FALSE(out.rows[0].mailfrom.has_value());

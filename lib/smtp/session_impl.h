@@ -19,8 +19,6 @@
 
 namespace mxir::smtp {
 
-using capture::Direction;
-
 // One mail transaction as the events see it; shared by the commands that belong to it, so
 // pipelined replies find the right transaction.
 struct Transaction {
@@ -54,7 +52,7 @@ struct SmtpSession::Impl {
   void ServerBytes(const uint8_t* p, const uint8_t* end);
   void ClientLine(std::string_view line, bool truncated);
   void ServerLine(std::string_view line, bool truncated);
-  void TlsBytes(Direction dir, const uint8_t* p, size_t n);
+  void TlsBytes(capture::Direction dir, const uint8_t* p, size_t n);
 
   // --- protocol steps ---
   void OnCommand(const Command& cmd);

@@ -1,3 +1,5 @@
+// SmtpSession: the public API and the input half of SmtpSession::Impl — bytes to lines, lines to
+// commands or replies, DATA and BDAT bodies, TLS bytes, gaps and the end of the connection.
 #include "smtp/smtp_session.h"
 
 #include <algorithm>
@@ -6,6 +8,8 @@
 #include "smtp/session_impl.h"
 
 namespace mxir::smtp {
+
+using capture::Direction;
 
 // ---------------------------------------------------------------------------------------------
 

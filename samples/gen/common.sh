@@ -30,6 +30,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 die() { echo "${0##*/}: error: $*" >&2; exit 1; }
 
 for t in swaks tcpdump python3; do

@@ -40,8 +40,8 @@
 #   --transport FILE         texthash transport_maps entries, e.g.
 #                            "remote.example smtp:[127.0.0.1]:2625" (loopback only)
 #   --smtp-bind ADDR         source address of Postfix's outbound smtp client [127.0.0.1]
-#   --main-extra FILE        lines appended to main.cf (e.g. "mynetworks = 127.0.0.9/32" for an
-#                            open-relay configuration, or smtpd_client_restrictions)
+#   --main-extra FILE        main.cf settings ("name = value" lines) set after the lab's own, e.g.
+#                            "smtpd_relay_restrictions = permit" for an open-relay configuration
 #   --master-extra FILE      lines appended to master.cf (e.g. more smtpd listeners)
 #
 # Exit statuses: 0 ok; 1 error (message on stderr, anything started is stopped again); 2 usage;
@@ -211,8 +211,13 @@ smtpd_tls_loglevel = 1
 smtp_tls_security_level = none
 EOF
   if [[ -n $MAIN_EXTRA ]]; then
-    printf '\n# --- added with --main-extra\n' >>"$etc/main.cf"
-    cat "$MAIN_EXTRA" >>"$etc/main.cf" || return 1
+    # Each "name = value" line replaces the setting (postconf -e), so no entry is duplicated.
+    local line
+    while IFS= read -r line || [[ -n $line ]]; do
+      [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+      [[ $line =~ ^[a-z0-9_]+[[:space:]]*= ]] || die "--main-extra: '$line' is not 'name = value'"
+      postconf -c "$etc" -e "$line" || die "--main-extra: postconf refused '$line'"
+    done <"$MAIN_EXTRA"
   fi
   cat >"$etc/master.cf" <<EOF
 # service type  private unpriv  chroot  wakeup  maxproc command + args
@@ -417,7 +422,9 @@ cmd_start() {
   write_users "$USERS_FILE" "$LAB/dovecot/passwd" "$LAB/postfix/etc/local_recipients"
   chown root:dovecot "$LAB/dovecot/passwd" && chmod 0640 "$LAB/dovecot/passwd" || die "chown failed"
 
-  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=$HOSTNAME_" \
+  # ECDSA P-256: quick to make, and small handshakes keep STARTTLS pcaps small.
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
+    -subj "/CN=$HOSTNAME_" \
     -keyout "$LAB/tls/key.pem" -out "$LAB/tls/cert.pem" >/dev/null 2>&1 ||
     die "openssl could not make the self-signed certificate"
   write_postfix_config || die "cannot write the Postfix configuration"

@@ -7,7 +7,9 @@ set -u
 need_tools
 T=$(mktemp -d /tmp/mxir-dnsbl-XXXXXX)
 FAKE_PID=
+WPID=
 cleanup() {
+  [ -n "$WPID" ] && kill -9 "$WPID" 2>/dev/null
   nsd_stop
   [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
   rm -rf "$T"
@@ -134,4 +136,26 @@ expect_usage "bad catalog" check --catalog /dev/null --ip 192.0.2.1
 grep -q "space" "$T/bad.err" || true
 DNSBL check "${COMMON[@]}" --ip 192.0.2.1 --zone 'zen spamhaus.org=ip' 2>&1 | grep -q "space" \
   || fail "zone with a space: the message does not say so"
+
+# watch --every runs as a daemon and stops cleanly on SIGTERM.
+"$MXIR_BIN_DIR/mxir-case" new --case "$T/d.case" --title daemon --ip 192.0.2.25 > /dev/null \
+  || fail "case new"
+"$MXIR_BIN_DIR/mxir-dnsbl" watch --case "$T/d.case" "${COMMON[@]}" --zone spamhaus-like --every 1s --format jsonl \
+  > "$T/daemon.out" 2> "$T/daemon.err" &
+WPID=$!
+for _ in $(seq 1 50); do
+  grep -q new_listing "$T/daemon.out" 2>/dev/null && break
+  sleep 0.1
+done
+grep -q new_listing "$T/daemon.out" || fail "watch daemon printed no change"
+sleep 1.5
+kill -TERM "$WPID"
+for _ in $(seq 1 50); do kill -0 "$WPID" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$WPID" 2>/dev/null && { kill -9 "$WPID"; fail "watch did not stop on SIGTERM"; }
+wait "$WPID"
+wrc=$?
+WPID=
+[ $wrc -eq 0 ] || { cat "$T/daemon.err" >&2; fail "watch exit status $wrc after SIGTERM"; }
+grep -q "stopped by signal" "$T/daemon.err" || fail "no clean-stop message"
+[ "$(grep -c new_listing "$T/daemon.out")" -eq 1 ] || fail "a listing was reported twice"
 echo "PASS"

@@ -44,6 +44,21 @@ size_t MatchEmailAt(std::string_view s, size_t i) {
   return best;
 }
 
+// Where the local-part run that a match at `i` would need ends. When there is no match at `i`,
+// none can start before that point either (their runs end at the same place), so scanning
+// resumes there: this keeps extraction linear on hostile input.
+size_t NextEmailStart(std::string_view s, size_t i) {
+  size_t p = i;
+  const char c = s[p];
+  if (c == '<' || c == ',' || c == ':' || IsBlank(c)) ++p;
+  while (p < s.size() && s[p] != '<' && s[p] != ',' && s[p] != ':' && s[p] != '@' &&
+         !IsBlank(s[p])) {
+    ++p;
+  }
+  if (p < s.size() && s[p] == '@') ++p;  // an '@' without a usable domain cannot start one
+  return std::max(p, i + 1);
+}
+
 bool IsEmailSeparator(char c) {
   return c == '<' || c == '>' || c == ',' || c == ':' || c == ';' || IsBlank(c);
 }
@@ -90,9 +105,12 @@ size_t MatchIpv4At(std::string_view s, size_t i) {
 // Longest IPv6 at s[i]: the longest prefix of the run of hex digits, ':' and '.' that parses.
 size_t MatchIpv6At(std::string_view s, size_t i) {
   size_t run = i;
+  bool colon = false;
   while (run < s.size() && run - i < 45 && (IsHex(s[run]) || s[run] == ':' || s[run] == '.')) {
+    colon |= s[run] == ':';
     ++run;
   }
+  if (!colon) return 0;
   char buf[64];
   unsigned char out[16];
   for (size_t end = run; end > i + 1; --end) {
@@ -108,8 +126,13 @@ struct IpMatch {
   size_t pos, len;
 };
 
+// Header text searched for IP addresses; real Received and X-Originating-IP headers are far
+// shorter, and the bound keeps hostile headers cheap.
+constexpr size_t kMaxIpSearch = 4096;
+
 // Zeek's split_string_all(input, ip_addr_regex): leftmost matches, longest at each position.
 std::vector<IpMatch> FindIps(std::string_view s) {
+  s = s.substr(0, kMaxIpSearch);
   std::vector<IpMatch> found;
   for (size_t i = 0; i < s.size();) {
     const size_t n = std::max(MatchIpv4At(s, i), MatchIpv6At(s, i));
@@ -135,7 +158,7 @@ std::vector<std::string> ExtractEmailAddresses(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     const size_t n = MatchEmailAt(s, i);
     if (n == 0) {
-      ++i;
+      i = NextEmailStart(s, i);
       continue;
     }
     std::string addr;
@@ -183,6 +206,7 @@ std::vector<std::string> SplitMimeAddresses(std::string_view s) {
 }
 
 std::optional<IpAddress> FindAddressInReceived(std::string_view header) {
+  header = header.substr(0, kMaxIpSearch);
   const std::vector<IpMatch> ips = FindIps(header);
   std::vector<IpAddress> wrapped;
   for (size_t k = 0; k < ips.size(); ++k) {

@@ -1,5 +1,7 @@
 // The small parsers under SmtpSession: lines, commands, replies, BDAT arguments, text codecs,
 // Zeek-style address extraction, headers and the TLS ClientHello reader.
+#include <chrono>
+
 #include <gtest/gtest.h>
 
 #include "smtp/line_splitter.h"
@@ -179,6 +181,26 @@ TEST(ClientHello, NotTlsAndTooShort) {
   ClientHelloReader bad;
   EXPECT_EQ(bad.Feed(reinterpret_cast<const uint8_t*>("EHLO x\r\n"), 8),
             ClientHelloReader::State::kNotTls);
+}
+
+}  // namespace
+}  // namespace mxir::smtp
+
+namespace mxir::smtp {
+namespace {
+
+// Hostile lengths stay cheap: address extraction is linear, IP search is bounded.
+TEST(ZeekAddresses, HostileInputIsFast) {
+  const std::string letters(200000, 'a');
+  const std::string colons(200000, ':');
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(ExtractEmailAddresses(letters).empty());
+  EXPECT_TRUE(ExtractEmailAddresses(std::string(100000, '@')).empty());
+  // "::" is an IPv6 address to Zeek too; only the time matters here.
+  (void)FindAddressInReceived(colons);
+  (void)FirstIpAddress(std::string(100000, '1'));
+  EXPECT_EQ(ExtractEmailAddresses(letters + " x@y.org"), std::vector<std::string>{"x@y.org"});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "smtp/text_codecs.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 
@@ -13,6 +14,7 @@ namespace mxir::smtp {
 namespace {
 
 constexpr bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+constexpr size_t kMaxWord = 512;  // longest encoded word we try to decode
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -76,11 +78,13 @@ std::optional<std::string> Iconv(const std::string& charset, std::string_view by
 // One encoded word at value[i] ("=?cs?E?text?="): its decoded UTF-8 text and length.
 std::optional<std::string> DecodeWordAt(std::string_view value, size_t i, size_t* len) {
   if (value.compare(i, 2, "=?") != 0) return std::nullopt;
-  const size_t q1 = value.find('?', i + 2);
+  const size_t q1 = value.substr(0, std::min(value.size(), i + kMaxWord)).find('?', i + 2);
   if (q1 == std::string_view::npos || q1 + 2 >= value.size() || value[q1 + 2] != '?') {
     return std::nullopt;
   }
-  const size_t end = value.find("?=", q1 + 3);
+  // RFC 2047 limits an encoded word to 75 characters; looking no further than a few hundred
+  // keeps decoding linear on hostile headers.
+  const size_t end = value.substr(0, std::min(value.size(), i + kMaxWord)).find("?=", q1 + 3);
   if (end == std::string_view::npos) return std::nullopt;
   std::string_view charset = value.substr(i + 2, q1 - i - 2);
   if (const size_t star = charset.find('*'); star != std::string_view::npos) {

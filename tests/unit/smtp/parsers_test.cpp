@@ -205,3 +205,18 @@ TEST(ZeekAddresses, HostileInputIsFast) {
 
 }  // namespace
 }  // namespace mxir::smtp
+
+namespace mxir::smtp {
+namespace {
+
+TEST(TextCodecs, HostileEncodedWordsAreFast) {
+  std::string s;
+  for (int i = 0; i < 20000; ++i) s += "=?a?Q?";
+  s += "?=";
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(DecodeEncodedWords(s).size(), s.size());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
+}  // namespace
+}  // namespace mxir::smtp

@@ -1,0 +1,219 @@
+#include "logs/exim_parser.h"
+
+#include <algorithm>
+
+#include "logs/mta_common.h"
+#include "logs/text_scan.h"
+
+namespace mxir::logs {
+namespace {
+
+constexpr std::string_view kReplyMarks[] = {"rejected",
+                                            "dropped",
+                                            "refused",
+                                            "protocol error",
+                                            "synchronization error",
+                                            "sender verify fail",
+                                            "no MAIL in SMTP connection",
+                                            "closed by DROP in ACL",
+                                            "no host name found for IP address",
+                                            "no IP address found for host",
+                                            "SA: Action:",
+                                            "Connection from"};
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+
+}  // namespace
+
+bool IsEximMessageId(std::string_view t) {
+  if (t.size() < 16 || t.size() > 23) return false;
+  size_t d1 = t.find('-');
+  if (d1 != 6) return false;
+  size_t d2 = t.find('-', d1 + 1);
+  if (d2 == std::string_view::npos || t.find('-', d2 + 1) != std::string_view::npos) return false;
+  for (char c : t) {
+    bool ok =
+        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+LineOutcome EximParser::Parse(const LogRecord& rec, EventSink& sink) {
+  bool tagged = StartsWith(rec.program, "exim");
+  if (!tagged && !rec.program.empty()) return LineOutcome::kNotMine;
+  if (!rec.has_ts) return LineOutcome::kNotMine;
+  std::string_view m = rec.message;
+  bool exim_shaped = tagged;
+  // "[pid] " and a message id.
+  if (StartsWith(m, "[")) {
+    size_t close = m.find("] ");
+    if (close != std::string_view::npos && ParseInt(m.substr(1, close - 1))) {
+      m.remove_prefix(close + 2);
+      exim_shaped = true;
+    }
+  }
+  std::string_view id;
+  std::string_view first = UpTo(m, " ");
+  if (IsEximMessageId(first)) {
+    id = first;
+    m.remove_prefix(std::min(m.size(), first.size() + 1));
+    exim_shaped = true;
+    if (m.size() >= 3 && m[2] == ' ' &&
+        (StartsWith(m, "<= ") || StartsWith(m, "=> ") || StartsWith(m, "-> ") ||
+         StartsWith(m, "** ") || StartsWith(m, "==") || StartsWith(m, "*> "))) {
+      return ParseTransfer(rec, id,
+                           m[0] == '<'                  ? '<'
+                           : m[0] == '*' && m[1] == '*' ? '*'
+                           : m[0] == '=' && m[1] == '=' ? '!'
+                                                        : '>',
+                           m.substr(3), sink);
+    }
+    if (m == "Completed") {
+      auto it = messages_.find(std::string(id));
+      if (it != messages_.end()) {
+        sink.Emit(std::move(it->second.event));
+        messages_.erase(it);
+      }
+      return LineOutcome::kUnderstood;
+    }
+  }
+  if (auto failed = After(m, " authenticator failed for ")) {
+    Event e = MakeEvent(rec, "exim", EventKind::kAuth);
+    std::string_view authenticator = UpTo(m, " ");
+    e.mechanism = std::string(MechanismFromName(authenticator));
+    e.client_ip = EximClientIp(" H=" + std::string(UpTo(*failed, ": 5")), &e.client_port);
+    int local_port = -1;
+    if (auto i = After(m, " I=[")) {
+      if (auto p = After(UpTo(*i, " "), "]:")) {
+        if (auto v = ParseInt(UpTo(*p, ":"))) local_port = static_cast<int>(*v);
+      }
+    }
+    e.server_port = local_port;
+    e.protocol = std::string(ProtocolForPort(local_port));
+    e.outcome = "failure";
+    e.code = 535;
+    if (auto user = After(m, "(set_id=")) e.user = std::string(UpTo(*user, ")"));
+    e.reason = std::string(Trim(UpTo(UpTo(After(m, ": 535 ").value_or(""), " (set_id="), ":")));
+    sink.Emit(std::move(e));
+    return LineOutcome::kUnderstood;
+  }
+  for (std::string_view mark : kReplyMarks) {
+    if (!Contains(m, mark)) continue;
+    Event e = MakeEvent(rec, "exim", EventKind::kReply);
+    e.protocol = "smtp";
+    if (mark == "no host name found for IP address") {
+      e.client_ip = ParseIp(Trim(*After(m, mark)));
+    } else {
+      e.client_ip = EximClientIp(m, &e.client_port);
+    }
+    if (!e.client_ip) break;  // a reject without a client (e.g. local submission): no event
+    if (auto r = After(m, "rejected ")) {
+      std::string_view cmd = UpTo(*r, " ");
+      if (cmd == "after") cmd = UpTo(r->substr(6), ":");
+      if (!cmd.empty() && cmd[0] >= 'A' && cmd[0] <= 'Z') e.command = std::string(cmd);
+    } else if (auto q = After(m, "protocol error in \"")) {
+      e.command = Upper(UpTo(UpTo(*q, "\""), " "));
+    } else if (Contains(m, "sender verify fail")) {
+      e.command = "MAIL";
+    }
+    if (auto f = Field(m, "F=")) e.mail_from = std::string(*f);
+    if (e.command == "RCPT") {
+      if (auto r = After(m, "rejected RCPT ")) {
+        std::string_view to = UpTo(*r, ": ");
+        if (!to.empty() && to.front() == '<') to = to.substr(1, to.size() - 2);
+        e.rcpt_to = std::string(to);
+      }
+    }
+    std::string_view text = m;
+    if (auto colon = After(m, "]: ")) text = *colon;
+    if (auto after_cmd = After(text, ": ")) {
+      if (e.command == "RCPT" || e.command == "MAIL" || e.command == "DATA") text = *after_cmd;
+    }
+    e.text = std::string(Trim(text.substr(0, std::min<size_t>(text.size(), 300))));
+    if (!id.empty()) e.queue_id = std::string(id);
+    sink.Emit(std::move(e));
+    return LineOutcome::kUnderstood;
+  }
+  if (!exim_shaped && !Contains(m, " H=")) return LineOutcome::kNotMine;
+  return LineOutcome::kUnderstood;
+}
+
+LineOutcome EximParser::ParseTransfer(const LogRecord& rec, std::string_view id, char what,
+                                      std::string_view rest, EventSink& sink) {
+  std::string key(id);
+  if (what == '<') {
+    if (messages_.size() >= kMaxOpen) messages_.erase(messages_.begin());
+    Event e = MakeEvent(rec, "exim", EventKind::kMessage);
+    e.queue_id = key;
+    e.mail_from = std::string(UpTo(rest, " "));
+    if (e.mail_from == "<>") e.mail_from.clear();
+    e.client_ip = EximClientIp(rest, &e.client_port);
+    if (auto a = Field(rest, "A=")) {
+      std::string_view auth = *a;
+      if (auto user = After(auth, ":")) e.user = std::string(*user);
+    }
+    if (auto s = Field(rest, "S=")) {
+      if (auto v = ParseInt(*s)) e.size = *v;
+    }
+    if (auto i = Field(rest, "id=")) e.msg_id = std::string(*i);
+    if (auto p = Field(rest, "P=")) {
+      e.protocol = Contains(*p, "sa") && StartsWith(*p, "esmtp") ? "submission" : "smtp";
+    }
+    e.session = "exim:" + key;
+    e.accepted = true;
+    messages_[key].event = std::move(e);
+    return LineOutcome::kUnderstood;
+  }
+  Event d = MakeEvent(rec, "exim", EventKind::kDelivery);
+  d.queue_id = key;
+  std::string_view to = UpTo(rest, " ");
+  if (!to.empty() && to.front() == '<') to = to.substr(1, to.size() - 2);
+  d.rcpt_to = std::string(to);
+  d.status = what == '*' ? "bounced" : what == '!' ? "deferred" : "sent";
+  if (auto r = Field(rest, "R=")) d.relay = std::string(*r);
+  if (auto h = Field(rest, "H=")) d.relay = std::string(*h);
+  if (auto c = Field(rest, "C=")) d.text = std::string(*c);
+  if (auto colon = After(rest, ": ")) {
+    d.text = std::string(Trim(*colon));
+    if (auto said = After(*colon, "SMTP error from remote mail server after ")) {
+      if (auto reply = After(*said, ": ")) {
+        int code = 0;
+        std::string_view enh, text;
+        if (ParseReply(*reply, &code, &enh, &text)) {
+          d.code = code;
+          d.enhanced = std::string(enh);
+          d.text = std::string(text);
+        }
+      }
+    }
+  }
+  auto it = messages_.find(key);
+  if (it != messages_.end()) {
+    Event& m = it->second.event;
+    d.session = m.session;
+    d.client_ip = m.client_ip;
+    d.protocol = m.protocol;
+    if (what != '!' && m.recipients.size() < 10000) m.recipients.push_back(d.rcpt_to);
+  }
+  sink.Emit(std::move(d));
+  return LineOutcome::kUnderstood;
+}
+
+void EximParser::Finish(EventSink& sink) {
+  // Messages without "Completed" (still queued at the end of the log).
+  // Sorted by id, so the events (and their origin index) are the same on every run.
+  std::vector<std::string> ids;
+  for (const auto& [id, m] : messages_) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+  for (const auto& id : ids) sink.Emit(std::move(messages_[id].event));
+  messages_.clear();
+}
+
+}  // namespace mxir::logs

@@ -1,0 +1,156 @@
+#include "logs/ingester.h"
+
+#include "core/file_util.h"
+#include "logs/line_source.h"
+#include "logs/text_scan.h"
+
+namespace mxir::logs {
+
+// Fills origin and applies the time window before passing events on.
+class Ingester::Stream::OriginSink final : public EventSink {
+ public:
+  OriginSink(Ingester* owner, std::string file, std::string sha256)
+      : owner_(owner), file_(std::move(file)), sha256_(std::move(sha256)) {}
+
+  void Emit(Event&& e) override {
+    if (!has_ts_ && e.ts == Timestamp()) {
+      ++owner_->no_timestamp_;
+      return;
+    }
+    const IngestOptions& o = owner_->options_;
+    if ((o.since && e.ts < *o.since) || (o.until && e.ts >= *o.until)) {
+      ++owner_->filtered_;
+      return;
+    }
+    e.origin.file = file_;
+    e.origin.sha256 = sha256_;
+    e.origin.line = line_;
+    e.origin.index = index_++;
+    ++owner_->events_;
+    owner_->out_->Emit(std::move(e));
+  }
+
+  void SetLine(int64_t line, bool has_ts) {
+    line_ = line;
+    has_ts_ = has_ts;
+    index_ = 0;
+  }
+
+ private:
+  Ingester* owner_;
+  std::string file_, sha256_;
+  int64_t line_ = 0;
+  bool has_ts_ = false;
+  int index_ = 0;
+};
+
+Ingester::Ingester(const IngestOptions& options, LogTime time, EventSink* sink)
+    : options_(options), time_(std::move(time)), out_(sink) {}
+
+Ingester::~Ingester() = default;
+
+Result<std::unique_ptr<Ingester>> Ingester::Create(const IngestOptions& options, const Clock& clock,
+                                                   EventSink* sink) {
+  if (options.format != "auto" && MakeLogParser(options.format) == nullptr) {
+    std::string names;
+    for (const auto& n : LogFormatNames()) names += (names.empty() ? "" : ", ") + n;
+    return MakeError(ErrorCode::kUsage,
+                     "unknown log format '" + options.format + "'; use auto or one of: " + names);
+  }
+  if (options.year && (*options.year < 1970 || *options.year > 9999)) {
+    return MakeError(ErrorCode::kUsage, "--year must be between 1970 and 9999");
+  }
+  auto zone = TimeZone::FromName(options.tz);
+  if (!zone.ok()) return zone.error().WithContext("--tz");
+  return std::unique_ptr<Ingester>(
+      new Ingester(options, LogTime(*zone, clock.Now(), options.year), sink));
+}
+
+Ingester::Stream::Stream(Ingester* owner, std::string name, std::string sha256)
+    : owner_(owner),
+      sink_(std::make_unique<OriginSink>(owner, std::move(name), std::move(sha256))) {
+  const IngestOptions& o = owner->options_;
+  if (o.format == "auto") {
+    for (const auto& n : LogFormatNames()) parsers_.push_back(MakeLogParser(n, o.fingerprinter));
+  } else {
+    parsers_.push_back(MakeLogParser(o.format, o.fingerprinter));
+  }
+}
+
+std::unique_ptr<Ingester::Stream> Ingester::OpenStream(const std::string& name,
+                                                       const std::string& sha256) {
+  counters_.Add("files");
+  return std::unique_ptr<Stream>(new Stream(this, name, sha256));
+}
+
+LogParser* Ingester::Stream::Dispatch(const LogRecord& rec, LineOutcome* outcome) {
+  if (sticky_ != nullptr) {
+    *outcome = sticky_->Parse(rec, *sink_);
+    if (*outcome != LineOutcome::kNotMine) return sticky_;
+  }
+  for (auto& p : parsers_) {
+    if (p.get() == sticky_) continue;
+    *outcome = p->Parse(rec, *sink_);
+    if (*outcome != LineOutcome::kNotMine) {
+      sticky_ = p.get();
+      return sticky_;
+    }
+  }
+  return nullptr;
+}
+
+void Ingester::Stream::IngestLine(std::string_view line, int64_t line_number) {
+  ++owner_->lines_;
+  LogRecord rec;
+  SplitLogLine(line, owner_->time_, &rec);
+  sink_->SetLine(line_number, rec.has_ts);
+  LineOutcome outcome = LineOutcome::kNotMine;
+  LogParser* parser = Dispatch(rec, &outcome);
+  if (parser == nullptr) {
+    ++(Trim(line).empty() ? owner_->empty_lines_ : owner_->unknown_format_);
+    return;
+  }
+  if (outcome == LineOutcome::kNotUnderstood) {
+    owner_->counters_.Add(std::string("not_understood.") + parser->name());
+  }
+}
+
+Ingester::Stream::~Stream() { Finish(); }
+
+void Ingester::Stream::Finish() {
+  if (finished_) return;
+  finished_ = true;
+  for (auto& p : parsers_) p->Finish(*sink_);
+}
+
+Counters& Ingester::counters() {
+  counters_.Set("lines", lines_);
+  counters_.Set("events", events_);
+  if (unknown_format_ > 0) counters_.Set("unknown_format", unknown_format_);
+  if (empty_lines_ > 0) counters_.Set("empty_lines", empty_lines_);
+  if (filtered_ > 0) counters_.Set("skipped.outside_time_range", filtered_);
+  if (no_timestamp_ > 0) counters_.Set("skipped.no_timestamp", no_timestamp_);
+  return counters_;
+}
+
+Status Ingester::IngestFile(const std::string& path) {
+  std::string sha256;
+  if (path != "-") {
+    auto hash = Sha256OfFile(path);
+    if (!hash.ok()) return hash.error();
+    sha256 = *hash;
+  }
+  MXIR_ASSIGN_OR_RETURN(auto source, LineSource::Open(path, options_.max_line));
+  auto stream = OpenStream(path, sha256);
+  std::string_view line;
+  while (source->Next(&line)) stream->IngestLine(line, source->line_number());
+  stream->Finish();
+  if (source->lines_cut() > 0) counters_.Add("lines_cut", source->lines_cut());
+  if (!source->status().ok()) {
+    counters_.Add("files_damaged");
+    return source->status().error();
+  }
+  return Status::Ok();
+}
+
+}  // namespace mxir::logs

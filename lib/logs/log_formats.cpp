@@ -1,0 +1,26 @@
+// The registry of log formats: names in the order --log-format auto tries them.
+#include "logs/dovecot_parser.h"
+#include "logs/exim_parser.h"
+#include "logs/log_parser.h"
+#include "logs/login_parsers.h"
+#include "logs/postfix_parser.h"
+#include "logs/sendmail_parser.h"
+
+namespace mxir::logs {
+
+std::vector<std::string> LogFormatNames() {
+  std::vector<std::string> names = {"postfix", "dovecot", "exim", "sendmail"};
+  for (auto& n : LoginParserNames()) names.push_back(std::move(n));
+  return names;
+}
+
+std::unique_ptr<LogParser> MakeLogParser(std::string_view name,
+                                         const SecretFingerprinter* fingerprinter) {
+  if (name == "postfix") return std::make_unique<PostfixParser>();
+  if (name == "dovecot") return std::make_unique<DovecotParser>(fingerprinter);
+  if (name == "exim") return std::make_unique<EximParser>();
+  if (name == "sendmail") return std::make_unique<SendmailParser>();
+  return MakeLoginParser(name);
+}
+
+}  // namespace mxir::logs

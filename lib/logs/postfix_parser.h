@@ -1,0 +1,72 @@
+// PostfixParser: Postfix's syslog lines (smtpd, postscreen, cleanup, qmgr, smtp/lmtp and the
+// other delivery agents) as Events, joined into sessions and messages.
+//
+// smtpd lines are joined by (host, program, pid) into one session from "connect" to
+// "disconnect" (session_start, auth success/failure, reply for rejects and protocol errors,
+// session_end with the command statistics in `text`). A "disconnect" whose auth=S/T counts show
+// more attempts than lines seen emits the missing ones (user unknown, reason "from disconnect
+// statistics"), so logs that only keep the summary still count. Queue ids join smtpd's
+// "client=", cleanup's "message-id=", qmgr's "from= size= nrcpt=" and the deliveries
+// ("to= relay= dsn= status=") into one message: each delivery is a `delivery` event of the
+// client's session, and "removed" emits the `message` event (client, sasl user, sender,
+// recipients, size, message-id). State is bounded: at most kMaxOpen sessions and messages are
+// kept; the oldest are dropped (counted by the caller through dropped()).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "logs/log_parser.h"
+
+namespace mxir::logs {
+
+class PostfixParser final : public LogParser {
+ public:
+  static constexpr size_t kMaxOpen = 200000;
+
+  const char* name() const override { return "postfix"; }
+  LineOutcome Parse(const LogRecord& rec, EventSink& sink) override;
+  int64_t dropped() const { return dropped_; }
+
+ private:
+  struct Session {
+    std::string id;
+    std::optional<IpAddress> ip;
+    int port = -1;
+    std::string protocol;
+    std::string user;
+    int auth_failures = 0, auth_successes = 0;
+  };
+  struct Message {
+    std::string session, protocol, user, from, msg_id;
+    std::optional<IpAddress> ip;
+    int client_port = -1;
+    int64_t size = -1;
+    Timestamp first;
+    bool has_first = false;
+    std::vector<std::string> recipients;
+  };
+
+  LineOutcome ParseSmtpd(const LogRecord& rec, std::string_view msg, EventSink& sink);
+  LineOutcome ParsePostscreen(const LogRecord& rec, std::string_view msg, EventSink& sink);
+  LineOutcome ParseQueueLine(const LogRecord& rec, std::string_view service,
+                             std::string_view queue_id, std::string_view msg, EventSink& sink);
+  bool ParseReject(const LogRecord& rec, std::string_view msg, Session* s, EventSink& sink);
+  Session& SessionFor(const LogRecord& rec, bool fresh);
+  Message& MessageFor(const LogRecord& rec, std::string_view queue_id);
+  Event Base(const LogRecord& rec, EventKind kind, const Session* s) const;
+  void EmitMessage(const LogRecord& rec, Message& m, std::string_view queue_id, EventSink& sink);
+
+  std::unordered_map<uint64_t, Session> sessions_;
+  std::unordered_map<std::string, Message> messages_;
+  int64_t dropped_ = 0;
+  uint64_t serial_ = 0;
+};
+
+// "postfix/submission/smtpd" -> "submission", "postfix/smtps/smtpd" -> "smtps", else "smtp".
+std::string_view PostfixProtocol(std::string_view program);
+
+}  // namespace mxir::logs

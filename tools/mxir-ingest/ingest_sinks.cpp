@@ -1,0 +1,52 @@
+#include "ingest_sinks.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/event_json.h"
+
+namespace mxir::tools {
+
+void JsonlSink::Emit(Event&& e) {
+  AppendEventJson(buf_, e);
+  buf_.push_back('\n');
+  if (buf_.size() >= kFlushAt) Flush();
+}
+
+void JsonlSink::Flush() {
+  if (!buf_.empty()) std::fwrite(buf_.data(), 1, buf_.size(), out_);
+  buf_.clear();
+  std::fflush(out_);
+}
+
+PrinterSink::PrinterSink(std::ostream& out, OutputFormat format)
+    : printer_(out, format,
+               {{"ts", "time", 27},
+                {"source", "source", 10},
+                {"kind", "kind", 13},
+                {"protocol", "proto", 10},
+                {"client_ip", "client", 39},
+                {"user", "user", 32},
+                {"outcome", "outcome", 8},
+                {"code", "code", 4},
+                {"text", "text", 60}}) {}
+
+void PrinterSink::Emit(Event&& e) { printer_.Add(nlohmann::ordered_json::parse(EventToJson(e))); }
+
+void CaseSink::Emit(Event&& e) {
+  Status s = writer_.Add(e);
+  if (!s.ok() && first_error_.ok()) first_error_ = s;
+}
+
+Status CaseSink::Commit() {
+  Status s = writer_.Finish();
+  if (!first_error_.ok()) return first_error_;
+  return s;
+}
+
+void TeeSink::Emit(Event&& e) {
+  Event copy = e;
+  a_->Emit(std::move(copy));
+  b_->Emit(std::move(e));
+}
+
+}  // namespace mxir::tools

@@ -1,0 +1,65 @@
+// Where `mxir ingest` sends events: printed (jsonl, json, table, csv) and/or stored in the case.
+// Output concerns of the tool only; the parsing lives in lib/logs.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "casedb/event_store.h"
+#include "core/record_printer.h"
+#include "logs/log_parser.h"
+
+namespace mxir::tools {
+
+// JSON Lines straight to a FILE* through a large buffer (the fast path of the benchmark).
+class JsonlSink final : public logs::EventSink {
+ public:
+  explicit JsonlSink(std::FILE* out) : out_(out) { buf_.reserve(kFlushAt + 4096); }
+  ~JsonlSink() override { Flush(); }
+  void Emit(Event&& e) override;
+  void Flush();
+
+ private:
+  static constexpr size_t kFlushAt = 1 << 20;
+  std::FILE* out_;
+  std::string buf_;
+};
+
+// table, json or csv through RecordPrinter (buffers for table and json).
+class PrinterSink final : public logs::EventSink {
+ public:
+  PrinterSink(std::ostream& out, OutputFormat format);
+  void Emit(Event&& e) override;
+  void Finish() { printer_.Finish(); }
+
+ private:
+  RecordPrinter printer_;
+};
+
+// Stores events in the case (batched, duplicates ignored); the first error is kept.
+class CaseSink final : public logs::EventSink {
+ public:
+  explicit CaseSink(casedb::CaseDb& c) : writer_(c) {}
+  void Emit(Event&& e) override;
+  Status Commit();  // commits what is pending (for --follow) and reports the first error
+  int64_t inserted() const { return writer_.inserted(); }
+  int64_t duplicates() const { return writer_.duplicates(); }
+
+ private:
+  casedb::EventWriter writer_;
+  Status first_error_;
+};
+
+// Passes each event to two sinks.
+class TeeSink final : public logs::EventSink {
+ public:
+  TeeSink(logs::EventSink* a, logs::EventSink* b) : a_(a), b_(b) {}
+  void Emit(Event&& e) override;
+
+ private:
+  logs::EventSink *a_, *b_;
+};
+
+}  // namespace mxir::tools

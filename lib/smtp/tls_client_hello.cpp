@@ -44,6 +44,7 @@ ClientHelloReader::State ClientHelloReader::Feed(const uint8_t* data, size_t len
   if (state_ != State::kNeedMore) return state_;
   const size_t room = kMaxBytes - buffer_.size();
   buffer_.append(reinterpret_cast<const char*>(data), std::min(len, room));
+  if (buffer_.size() < need_ && buffer_.size() < kMaxBytes) return state_;
   state_ = Parse();
   if (state_ == State::kNeedMore && buffer_.size() >= kMaxBytes) state_ = State::kNotTls;
   if (state_ != State::kNeedMore) {
@@ -59,10 +60,17 @@ ClientHelloReader::State ClientHelloReader::Parse() {
   const auto* p = reinterpret_cast<const uint8_t*>(buffer_.data());
   size_t n = buffer_.size();
   while (true) {
-    if (n < 5) return State::kNeedMore;
+    const size_t offset = buffer_.size() - n;
+    if (n < 5) {
+      need_ = offset + 5;
+      return State::kNeedMore;
+    }
     if (p[0] != 22 || p[1] != 3) return State::kNotTls;
     const size_t rec_len = (static_cast<size_t>(p[3]) << 8) | p[4];
-    if (n < 5 + rec_len) return State::kNeedMore;
+    if (n < 5 + rec_len) {
+      need_ = offset + 5 + rec_len;
+      return State::kNeedMore;
+    }
     handshake.append(reinterpret_cast<const char*>(p + 5), rec_len);
     p += 5 + rec_len, n -= 5 + rec_len;
     if (handshake.size() >= 4) {

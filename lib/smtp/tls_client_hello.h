@@ -23,6 +23,7 @@ class ClientHelloReader {
   State Parse();
 
   std::string buffer_;
+  size_t need_ = 0;  // buffered bytes needed before parsing again (keeps byte-wise feeds linear)
   std::string sni_;
   State state_ = State::kNeedMore;
 };

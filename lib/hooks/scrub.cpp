@@ -30,7 +30,12 @@ std::string ScrubSecrets(std::string_view text, const std::vector<std::string>& 
     while (!b64.empty() && b64.back() == '=') b64.pop_back();
     ReplaceAll(out, b64);
     std::string json = nlohmann::json(s).dump();  // "..." with escapes
-    ReplaceAll(out, json.substr(1, json.size() - 2));
+    json = json.substr(1, json.size() - 2);
+    ReplaceAll(out, json);
+    // JSON may also escape '/' as "\/" (PHP's json_encode does).
+    std::string slashed;
+    for (char c : json) slashed += c == '/' ? std::string("\\/") : std::string(1, c);
+    ReplaceAll(out, slashed);
   }
   if (out.size() > max_bytes) {
     out.resize(max_bytes);

@@ -8,6 +8,7 @@ trace and per column and fails on any disagreement not listed in EXCEPTIONS with
 """
 import argparse
 import collections
+import re
 import subprocess
 import sys
 
@@ -192,6 +193,33 @@ def main():
           f"  {'agree' if ok else 'DIFFER'}")
     if not ok:
         failures.append(f"{case}: container sizes zeek={want} mxir={sizes}")
+
+    # intel.seen.smtp: the addresses Zeek's intel framework saw in rcptto (IN_RCPT_TO), from
+    # (IN_FROM) and the split To header (IN_TO) of smtp-multi-addr.pcap; it checks the To split.
+    case = "scripts.policy.frameworks.intel.seen.smtp"
+    where = {"SMTP::IN_RCPT_TO": "rcptto", "SMTP::IN_FROM": "from", "SMTP::IN_TO": "to"}
+    want = collections.defaultdict(set)
+    with open(f"{args.corpus}/baselines/{case}/intel.log", encoding="utf-8") as f:
+        for row in read_log(f.read()):
+            if row.get("seen.where") in where:
+                want[where[row["seen.where"]]].add(row["seen.indicator"])
+    proc = subprocess.run([args.tool, "--read", f"{args.corpus}/traces/smtp-multi-addr.pcap",
+                           "--format", "zeek"], capture_output=True, timeout=60)
+    rows = read_log(proc.stdout.decode("utf-8", errors="surrogateescape"))
+    got = collections.defaultdict(set)
+    email = re.compile(r"[^<,:\s@]+@[^>,;\s]+")
+    for row in rows:
+        for col in ("rcptto", "from", "to"):
+            v = row.get(col, "-")
+            if v in ("-", "(empty)"):
+                continue
+            for part in (v.split(",") if col != "from" else [v]):
+                got[col].update(m.group(0) for m in email.finditer(part))
+    ok = dict(want) == dict(got)
+    print(f"{case + ' (smtp-multi-addr.pcap)':70} addresses "
+          f"{'agree' if ok else 'DIFFER: zeek=' + str(dict(want)) + ' mxir=' + str(dict(got))}")
+    if not ok:
+        failures.append(f"{case}: intel addresses differ")
 
     print("\nagreement per column (rows compared, exceptions included):")
     for col in COLUMNS:

@@ -8,6 +8,7 @@ trace and per column and fails on any disagreement not listed in EXCEPTIONS with
 """
 import argparse
 import collections
+import json
 import re
 import subprocess
 import sys
@@ -220,6 +221,30 @@ def main():
           f"{'agree' if ok else 'DIFFER: zeek=' + str(dict(want)) + ' mxir=' + str(dict(got))}")
     if not ok:
         failures.append(f"{case}: intel addresses differ")
+
+    # Message sizes: the `size` of mxir's message events against the byte count of Zeek's
+    # whole-message (message/rfc822) files, i.e. the message after dot-unstuffing or BDAT.
+    sized = {
+        "scripts.base.protocols.smtp.rfc822-msg-file-analysis-multi-session": "smtp.pcap",
+        "scripts.base.protocols.smtp.rfc822-msg-file-analysis": "smtp-attachment-msg.pcap",
+        "scripts.base.protocols.smtp.rfc822-msg-file-analysis-binary":
+            "smtp/rfc3030-bdat-nonascii.pcap",
+        "scripts.base.protocols.smtp.rfc822-msg-file-analysis-multi-mail":
+            "smtp/smtp-bdat-pipeline-8bitmime.pcap",
+    }
+    for case, trace in sized.items():
+        with open(f"{args.corpus}/baselines/{case}/files.cut", encoding="utf-8") as f:
+            want = sorted(int(line.split("\t")[3]) for line in f
+                          if "\tmessage/rfc822\t" in line and not line.startswith("#"))
+        proc = subprocess.run([args.tool, "--read", f"{args.corpus}/traces/{trace}", "--format",
+                               "jsonl"], capture_output=True, timeout=60)
+        got = sorted(e.get("size") for e in map(json.loads, proc.stdout.splitlines())
+                     if e.get("kind") == "message")
+        ok = want == got and bool(want)
+        print(f"{case + ' (' + trace + ')':70} message sizes zeek={want} mxir={got}"
+              f"  {'agree' if ok else 'DIFFER'}")
+        if not ok:
+            failures.append(f"{case}: message sizes zeek={want} mxir={got}")
 
     print("\nagreement per column (rows compared, exceptions included):")
     for col in COLUMNS:

@@ -246,6 +246,40 @@ def main():
         if not ok:
             failures.append(f"{case}: message sizes zeek={want} mxir={got}")
 
+    # Zeek weirds with an mxir counter of the same meaning: one count per weird.
+    weird_checks = [
+        ("scripts.base.protocols.smtp.mime-header-size-limit", "smtp/mime-header-size-limit.pcap",
+         {"exceeded_mime_max_header_bytes"}, "header_too_large"),
+        ("scripts.base.protocols.smtp.bdat-chunk-size-overflow",
+         "smtp/smtp-bdat-cmd-chunk-size-overflow.pcap",
+         {"smtp_huge_bdat_chunk", "smtp_invalid_bdat_command"}, "invalid_bdat"),
+        ("scripts.base.protocols.smtp.bdat-chunk-size-overflow2",
+         "smtp/smtp-bdat-cmd-chunk-size-overflow2.pcap",
+         {"smtp_huge_bdat_chunk", "smtp_invalid_bdat_command"}, "invalid_bdat"),
+        ("scripts.base.protocols.smtp.bdat-negative-chunk-size",
+         "smtp/smtp-bdat-cmd-negative-chunk-size.pcap",
+         {"smtp_huge_bdat_chunk", "smtp_invalid_bdat_command"}, "invalid_bdat"),
+        ("scripts.base.protocols.smtp.bdat-cmd-invalid", "smtp/smtp-bdat-cmd-invalid.pcapng",
+         {"smtp_huge_bdat_chunk", "smtp_invalid_bdat_command"}, "invalid_bdat"),
+    ]
+    for case, trace, names, counter in weird_checks:
+        with open(f"{args.corpus}/baselines/{case}/weird.log", encoding="utf-8") as f:
+            want = sum(1 for row in read_log(f.read()) if row.get("name") in names)
+        proc = subprocess.run([args.tool, "--read", f"{args.corpus}/traces/{trace}", "--format",
+                               "zeek", "--stats", "json"], capture_output=True, timeout=60)
+        got = None
+        for line in proc.stderr.decode(errors="replace").splitlines():
+            if line.startswith("{"):
+                smtp = json.loads(line).get("smtp", {})
+                nested = smtp.get("decode_errors", {})
+                got = smtp.get("decode_errors." + counter,
+                               nested.get(counter, 0) if isinstance(nested, dict) else 0)
+        ok = got == want
+        print(f"{case + ' (' + trace + ')':70} weirds {sorted(names)}={want} "
+              f"smtp.decode_errors.{counter}={got}  {'agree' if ok else 'DIFFER'}")
+        if not ok:
+            failures.append(f"{case}: {counter} zeek={want} mxir={got}")
+
     print("\nagreement per column (rows compared, exceptions included):")
     for col in COLUMNS:
         if total[col]:

@@ -318,8 +318,8 @@ void SmtpSession::Impl::StartTls(const char* how) {
   tls_how = how;
   rows.OnStartTls(now);
   FlushPending();
-  client_lines.Reset();
-  server_lines.Reset();
+  // The line splitters are left as they are: the caller may still hold a view into them, and
+  // with `tls` set no further line is read.
 }
 
 }  // namespace mxir::smtp

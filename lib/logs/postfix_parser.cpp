@@ -99,6 +99,10 @@ PostfixParser::Session& PostfixParser::SessionFor(const LogRecord& rec, bool fre
   s.id = "postfix:";
   s.id.append(rec.host).append(":").append(rec.pid).append(":");
   s.id += std::to_string(rec.ts.seconds());
+  // The same pid can serve several connections in one second: number them (in file order, so
+  // the ids are the same on every read of the file).
+  s.id.push_back('.');
+  s.id += std::to_string(++serial_);
   s.protocol = std::string(PostfixProtocol(rec.program));
   return s;
 }

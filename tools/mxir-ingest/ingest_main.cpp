@@ -71,7 +71,7 @@ int mxir_ingest_main(int argc, char** argv) {
       "cut longer lines (counted as lines_cut; default 65536)");
   cli.AddPositional("file", -1);
   cli.AddCase(/*allow_create=*/true);
-  cli.AddFormat({"jsonl", "json", "table", "csv"}, "auto");
+  cli.AddFormat({"jsonl", "json", "table", "csv"}, "jsonl");
   cli.AddTimeRange();
   cli.AddStats();
   cli.AddEpilog(kEpilog);
@@ -150,10 +150,8 @@ int mxir_ingest_main(int argc, char** argv) {
   } else {
     for (const auto& f : files) {
       auto s = (*ingester)->IngestFile(f);
-      if (!s.ok()) {
-        cli.Warn(s.error().message);
-        status = std::max(status, s.error().ExitStatus());
-      }
+      // A bad file is reported and the others are still read; the exit status says so.
+      if (!s.ok()) status = std::max(status, cli.Fail(s));
     }
   }
   if (jsonl) jsonl->Flush();

@@ -24,6 +24,10 @@ class SessionEvents {
   SessionEvents(const SessionInfo& info, SmtpSink* sink);
 
   void SetPacket(Timestamp ts, int64_t packet);
+  // Only the time: for events made when the connection ends, whose triggering packet may belong
+  // to another connection (an idle timeout, the end of the capture). They keep this session's
+  // last packet, so (packet, index) stays unique among all events of a capture.
+  void SetTime(Timestamp ts) { ts_ = ts; }
   // A new event of `kind` with the shared fields filled; not yet emitted.
   Event Make(EventKind kind);
   void Emit(Event&& event);

@@ -196,10 +196,10 @@ void SmtpSession::OnGap(capture::Direction dir, uint64_t bytes, Timestamp ts, in
   s.after_gap = true;
 }
 
-void SmtpSession::OnEnd(capture::EndState state, Timestamp ts, int64_t packet) {
+void SmtpSession::OnEnd(capture::EndState state, Timestamp ts, int64_t /*packet*/) {
   Impl& s = *impl_;
   s.now = ts;
-  s.events.SetPacket(ts, packet);
+  s.events.SetTime(ts);
   if (s.in_data || s.bdat_chunk || s.message) s.EndBody(false);
   if (s.answering) {
     s.pending.push_front(std::move(*s.answering));

@@ -1,5 +1,7 @@
 // SmtpSession end to end on crafted conversations: every protocol feature, its events and its
 // Zeek rows.
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include "session_harness.h"
@@ -86,6 +88,23 @@ TEST(SmtpSession, BasicTransactionEvents) {
     EXPECT_EQ(e.origin.file, "test.pcap");
     EXPECT_EQ(e.session, "Ctest");
     EXPECT_EQ(e.protocol, "smtp");
+  }
+}
+
+// Events made at the end of a connection keep the session's own last packet: the end may be
+// triggered by another connection's packet, and (packet, index, kind) must stay unique.
+TEST(SmtpSession, EndEventsUseTheSessionsOwnPacket) {
+  const Output out = RunSession({C("EHLO h\r\n"), C("MAIL FROM:<a@x.org>\r\n")});
+  const Event* end = out.First(EventKind::kSessionEnd);
+  const Event* mail = out.First(EventKind::kMail);
+  ASSERT_NE(end, nullptr);
+  ASSERT_NE(mail, nullptr);
+  EXPECT_EQ(end->origin.packet, 3);  // the MAIL's packet, not the end packet (4)
+  EXPECT_EQ(mail->origin.packet, 3);
+  EXPECT_NE(end->origin.index, mail->origin.index);
+  std::set<std::pair<int64_t, int>> seen;
+  for (const Event& e : RunSession(kBasic).events) {
+    EXPECT_TRUE(seen.insert({e.origin.packet, e.origin.index}).second);
   }
 }
 

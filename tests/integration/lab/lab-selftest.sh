@@ -24,6 +24,22 @@ fail() {
 }
 
 read -r SMTP SUB <<<"$(bash "$LAB_SH" free-ports 2)" || exit 1
+
+# Refusals that must happen before anything starts: a next hop off the loopback, a directory
+# outside /tmp, a bad option.
+BAD=$(mktemp -d /tmp/mxir-labtest-bad-XXXXXX) || exit 1
+echo 'evil.example smtp:[192.0.2.1]:25' >"$BAD.transport"
+out=$(bash "$LAB_SH" start "$BAD" --smtp-port "$SMTP" --submission-port "$SUB" \
+  --transport "$BAD.transport" 2>&1)
+rc=$?
+rm -rf "$BAD" "$BAD.transport"
+[[ $rc -eq 77 ]] && exit 77
+[[ $rc -eq 1 && $out == *"next hop must be"* ]] || fail "a non-loopback transport was not refused ($rc): $out"
+out=$(bash "$LAB_SH" start "$HERE" --smtp-port "$SMTP" --submission-port "$SUB" 2>&1)
+[[ $? -eq 1 && $out == *"must be under /tmp"* ]] || fail "a lab outside /tmp was not refused: $out"
+out=$(bash "$LAB_SH" start "$LAB" --no-such-option 1 2>&1)
+[[ $? -eq 2 ]] || fail "an unknown option did not exit 2: $out"
+[[ -z $(ls -A "$LAB") ]] || fail "a refused start left files in the lab directory"
 printf '%s\n' 'dana@lab.example:Dana-pw-77' 'erik:Erik-pw-88' >"$LAB.users"
 trap 'cleanup; rm -f "$LAB.users"' EXIT
 bash "$LAB_SH" start "$LAB" --smtp-port "$SMTP" --submission-port "$SUB" --users "$LAB.users" \

@@ -253,12 +253,6 @@ EOF
     cat "$MASTER_EXTRA" >>"$etc/master.cf" || return 1
   fi
   if [[ -n $TRANSPORT ]]; then
-    # Only loopback next hops: the lab must never send mail off the machine.
-    if grep -v -E '^[[:space:]]*(#|$)' "$TRANSPORT" |
-      grep -v -E '[[:space:]](smtp|relay|lmtp):\[127\.[0-9.]+\](:[0-9]+)?[[:space:]]*$' |
-      grep -v -E '[[:space:]](discard|error):' | grep -q .; then
-      die "--transport: every next hop must be smtp:[127.x.x.x]:PORT, discard: or error:"
-    fi
     cp "$TRANSPORT" "$etc/transport" || return 1
   else
     : >"$etc/transport"
@@ -398,6 +392,12 @@ cmd_start() {
   for f in "$USERS_FILE" "$RECIPIENT_ACCESS" "$TRANSPORT" "$MAIN_EXTRA" "$MASTER_EXTRA"; do
     [[ -z $f || -r $f ]] || die "cannot read '$f'"
   done
+  # Only loopback next hops: the lab must never send mail off the machine.
+  if [[ -n $TRANSPORT ]] && grep -v -E '^[[:space:]]*(#|$)' "$TRANSPORT" |
+    grep -v -E '[[:space:]](smtp|relay|lmtp):\[127\.[0-9.]+\](:[0-9]+)?[[:space:]]*$' |
+    grep -v -E '[[:space:]](discard|error):' | grep -q .; then
+    die "--transport: every next hop must be smtp:[127.x.x.x]:PORT, discard: or error:"
+  fi
   [[ -d $LAB ]] || die "'$LAB' is not a directory (make one with: mktemp -d /tmp/mxir-lab-XXXXXX)"
   LAB=$(cd "$LAB" && pwd -P) || die "cannot enter '$LAB'"
   case $LAB in

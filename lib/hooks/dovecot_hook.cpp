@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <dirent.h>
 
@@ -66,7 +67,10 @@ Status DovecotHook::Doveadm(std::vector<std::string> args, const std::string& st
     return r.error();
   }
   std::string out = ScrubSecrets(r->output, {}, 512);
-  bool ok = !r->timed_out && r->exit_status == 0;
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  // doveadm kick exits 68 (EX_NOUSER) when the account had no session to end: nothing to do.
+  bool nothing_to_kick = args.front() == "kick" && r->exit_status == 68;
+  bool ok = !r->timed_out && (r->exit_status == 0 || nothing_to_kick);
   steps.push_back({step, ok,
                    shown +
                        (r->timed_out ? ": timed out" : ": exit " + std::to_string(r->exit_status)) +
@@ -101,8 +105,13 @@ Result<std::string> DovecotHook::Verify(const std::string& account,
   }
   std::string evidence = "passwd-file entry holds the new password";
   if (!config_.auth_socket.empty()) {
-    MXIR_ASSIGN_OR_RETURN(AuthVerdict v,
-                          DovecotAuthCheck(config_.auth_socket, account, new_password));
+    // Dovecot re-reads a changed passwd-file at most once a second: a lookup made in the same
+    // second as the previous one may still see the old file, so ask again a little later.
+    AuthVerdict v = AuthVerdict::kRejected;
+    for (int attempt = 0; attempt < 3 && v != AuthVerdict::kAccepted; ++attempt) {
+      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+      MXIR_ASSIGN_OR_RETURN(v, DovecotAuthCheck(config_.auth_socket, account, new_password));
+    }
     if (v != AuthVerdict::kAccepted) {
       return MakeError(
           ErrorCode::kUnavailable,

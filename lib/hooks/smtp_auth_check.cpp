@@ -82,11 +82,12 @@ class SmtpConnection {
     ssl_ = SSL_new(ctx_);
     SSL_set_fd(ssl_, fd_);
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl_);
-    if (IpAddress::Parse(t.host).has_value()) {
-      X509_VERIFY_PARAM_set1_ip_asc(param, t.host.c_str());
+    const std::string& name = t.tls_name.empty() ? t.host : t.tls_name;
+    if (IpAddress::Parse(name).has_value()) {
+      X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
     } else {
-      SSL_set_tlsext_host_name(ssl_, t.host.c_str());
-      X509_VERIFY_PARAM_set1_host(param, t.host.c_str(), 0);
+      SSL_set_tlsext_host_name(ssl_, name.c_str());
+      X509_VERIFY_PARAM_set1_host(param, name.c_str(), 0);
     }
     for (;;) {
       int r = SSL_connect(ssl_);
@@ -99,8 +100,10 @@ class SmtpConnection {
       } else {
         long v = SSL_get_verify_result(ssl_);
         std::string why = v != X509_V_OK ? X509_verify_cert_error_string(v) : "handshake failed";
-        return MakeError(ErrorCode::kUnavailable, "STARTTLS with " + t.host + ": " + why +
-                                                      " (give the server's CA with --ca-file)");
+        return MakeError(ErrorCode::kUnavailable,
+                         "STARTTLS with " + t.host + ": " + why +
+                             " (give the server's CA with --ca-file, and the name in its "
+                             "certificate with --tls-name)");
       }
     }
     return Status::Ok();

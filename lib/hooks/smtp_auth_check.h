@@ -17,7 +17,8 @@ namespace mxir::hooks {
 struct SmtpAuthTarget {
   std::string host;  // numeric IPv4/IPv6 or a name
   uint16_t port = 587;
-  std::string ca_file;  // empty: the system's CA store
+  std::string ca_file;   // empty: the system's CA store
+  std::string tls_name;  // the name the certificate must carry; empty: `host`
   std::chrono::milliseconds timeout{15000};
 };
 

@@ -53,9 +53,10 @@ int VerifyCommand(int argc, char** argv) {
       "password (from --password-file, as written by 'mxir reset') must be accepted, and the old\n"
       "one (from --old-password-file) must now be refused. Passwords are read only from private\n"
       "files (mode 0600), never from the command line. STARTTLS is used when offered (the\n"
-      "certificate is checked; --ca-file for a private CA); without it, AUTH is sent only to a\n"
+      "certificate is checked; --ca-file for a private CA, --tls-name for its name); without it, "
+      "AUTH is sent only to a\n"
       "loopback address. The result is recorded in the case with --case.");
-  std::string account, smtp, new_file, old_file, ca_file;
+  std::string account, smtp, new_file, old_file, ca_file, tls_name;
   int timeout = 15;
   cli.options().add_options()("account", po::value(&account), "the account to log in as")(
       "smtp", po::value(&smtp)->value_name("HOST:PORT"), "the SMTP submission service")(
@@ -63,6 +64,8 @@ int VerifyCommand(int argc, char** argv) {
       "old-password-file", po::value(&old_file)->value_name("F"), "the old (compromised) password")(
       "ca-file", po::value(&ca_file)->value_name("F"),
       "CA certificate(s) for the server's STARTTLS")(
+      "tls-name", po::value(&tls_name)->value_name("NAME"),
+      "the host name the server's certificate must carry (default: the --smtp host)")(
       "timeout", po::value(&timeout)->value_name("SECONDS")->default_value(15),
       "per login attempt");
   cli.AddPositional("account", 1);
@@ -83,6 +86,7 @@ int VerifyCommand(int argc, char** argv) {
   auto target = hooks::ParseSmtpTarget(smtp);
   if (!target.ok()) return cli.Fail(target.error());
   target->ca_file = ca_file;
+  target->tls_name = tls_name;
   target->timeout = std::chrono::seconds(timeout);
 
   bool all_ok = true;

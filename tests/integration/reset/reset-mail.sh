@@ -171,4 +171,23 @@ for f in "$W"/c.case*; do
   [[ $f == *.key ]] && continue
   grep -qF -- "$CAROL" "$f" && fail "the exec hook's password is in $f"
 done
-echo "PASS: dovecot reset + SMTP AUTH verify, postfix contain/release, exec hook stdin-only"
+# --- 4. --from-findings: compromised accounts reset, a stale-credentials device account not --------
+add_finding() {  # id kind user
+  sqlite3 "$W/c.case" "INSERT INTO findings (id, kind, severity, user, first_seen, last_seen, created, updated, json)
+    VALUES ('$1', '$2', 'high', '$3', 1795000000000000, 1795000000000000, 1795000000000000, 1795000000000000,
+    '{\"id\":\"$1\",\"kind\":\"$2\",\"severity\":\"high\",\"user\":\"$3\",\"first_seen\":\"2026-11-18T00:00:00Z\",\"last_seen\":\"2026-11-18T00:00:00Z\"}')" ||
+    fail "cannot add finding $1"
+}
+add_finding f1 account_compromise bob@lab.example
+add_finding f2 bulk_outbound alice@lab.example
+add_finding f3 stale_credentials carol@lab.example
+"$BIN/mxir-reset" --from-findings --case "$W/c.case" --provider dovecot --hooks "$W/hooks.ini" --yes \
+  --password-file "$W/many.pw" >"$W/out" 2>&1 || { cat "$W/out" >&2; fail "--from-findings"; }
+grep -q 'not resetting carol@lab.example (stale_credentials finding f3).*the fix is that device' "$W/out" ||
+  { cat "$W/out" >&2; fail "stale_credentials account not explained"; }
+[[ $(cut -f1 "$W/many.pw" | sort | tr '\n' ' ') == "alice@lab.example bob@lab.example " ]] ||
+  fail "password file accounts: $(cut -f1 "$W/many.pw")"
+out=$("$BIN/mxir-reset" verify alice@lab.example --smtp "127.0.0.1:$SMTP" --password-file "$W/many.pw" \
+  --old-password-file "$W/alice-old.pw" --ca-file "$MAIL_LAB_TLS_CERT" --tls-name "$MAIL_LAB_HOSTNAME")
+[[ $? -eq 0 ]] || fail "verify after --from-findings: $out"
+echo "PASS: dovecot reset + SMTP AUTH verify, postfix contain/release, exec hook stdin-only, --from-findings"

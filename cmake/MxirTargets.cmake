@@ -57,8 +57,13 @@ function(mxir_add_fuzzer name)
   add_executable(fuzz_${name} ${ARG_SOURCE})
   target_link_libraries(fuzz_${name} PRIVATE ${ARG_DEPS})
   target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
-  # A bounded run in CI: a fixed time, a fixed seed, the seed corpus if any.
+  # A bounded run in CI: a fixed time, a fixed seed, the seed corpus if any. libFuzzer writes
+  # what it finds into the first corpus directory: a scratch one in the build tree, so the
+  # committed seeds stay untouched.
+  set(scratch ${CMAKE_CURRENT_BINARY_DIR}/fuzz_${name}_corpus)
+  file(MAKE_DIRECTORY ${scratch})
   add_test(NAME fuzz.${name}
-    COMMAND fuzz_${name} -max_total_time=20 -seed=1 -rss_limit_mb=2048 -max_len=65536 ${ARG_SEEDS})
+    COMMAND fuzz_${name} -max_total_time=20 -seed=1 -rss_limit_mb=2048 -max_len=65536
+            ${scratch} ${ARG_SEEDS})
   set_tests_properties(fuzz.${name} PROPERTIES LABELS fuzz TIMEOUT 120)
 endfunction()

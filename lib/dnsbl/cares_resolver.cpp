@@ -1,6 +1,7 @@
 // The c-ares implementation of Resolver (see resolver.h).
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <map>
 #include <mutex>
 
@@ -19,7 +20,14 @@ struct Pending {
   DnsAnswer* answer = nullptr;
   DnsType type = DnsType::kA;
   int* in_flight = nullptr;
+  int* group_in_flight = nullptr;
   bool* progressed = nullptr;
+};
+
+// Queries of one group (one zone) waiting to be sent, oldest first.
+struct GroupQueue {
+  std::deque<size_t> waiting;
+  int in_flight = 0;
 };
 
 void OnReply(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int alen) {
@@ -60,6 +68,7 @@ void OnReply(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int a
     }
   }
   --*p->in_flight;
+  --*p->group_in_flight;
   *p->progressed = true;
 }
 
@@ -91,32 +100,52 @@ class CaresResolver final : public Resolver {
     std::vector<DnsAnswer> answers(queries.size());
     std::vector<Pending> pending(queries.size());
     std::vector<ares_channel> chans(queries.size(), nullptr);
+    std::vector<GroupQueue> groups;
+    std::map<std::string, size_t> group_index;
+    std::vector<size_t> group_of(queries.size(), 0);
+    size_t waiting = 0;
     for (size_t i = 0; i < queries.size(); ++i) {
       auto ch = ChannelFor(queries[i].server);
       if (!ch.ok()) {
         answers[i].outcome = DnsOutcome::kFailed;
         answers[i].detail = ch.error().message;
-      } else {
-        chans[i] = *ch;
+        continue;
       }
+      chans[i] = *ch;
+      auto [it, added] = group_index.try_emplace(queries[i].group, groups.size());
+      if (added) groups.emplace_back();
+      group_of[i] = it->second;
+      groups[it->second].waiting.push_back(i);
+      ++waiting;
     }
     int in_flight = 0;
     bool progressed = false;
-    size_t next = 0;
+    size_t cursor = 0;  // round robin over the groups, so every zone moves at the same pace
     // Give up when nothing happened for longer than every try of one query could take.
     const auto stall_limit = std::chrono::milliseconds(
         static_cast<int64_t>(options_.timeout_ms) * ((1 << options_.tries) + 1) + 1000);
     auto last_progress = std::chrono::steady_clock::now();
     for (;;) {
-      while (next < queries.size() && in_flight < options_.max_in_flight) {
-        size_t i = next++;
-        if (chans[i] == nullptr) continue;
-        pending[i] = Pending{&answers[i], queries[i].type, &in_flight, &progressed};
+      // Start queries up to the total limit, at most max_per_group per zone at a time.
+      for (size_t scanned = 0;
+           waiting > 0 && in_flight < options_.max_in_flight && scanned < groups.size();) {
+        GroupQueue& g = groups[cursor];
+        cursor = (cursor + 1) % groups.size();
+        if (g.waiting.empty() || g.in_flight >= options_.max_per_group) {
+          ++scanned;
+          continue;
+        }
+        scanned = 0;
+        size_t i = g.waiting.front();
+        g.waiting.pop_front();
+        --waiting;
+        pending[i] = Pending{&answers[i], queries[i].type, &in_flight, &g.in_flight, &progressed};
         ++in_flight;
+        ++g.in_flight;
         ares_query(chans[i], queries[i].name.c_str(), ns_c_in,
                    queries[i].type == DnsType::kA ? ns_t_a : ns_t_txt, OnReply, &pending[i]);
       }
-      if (in_flight == 0 && next >= queries.size()) break;
+      if (in_flight == 0 && waiting == 0) break;
       fd_set readers, writers;
       FD_ZERO(&readers);
       FD_ZERO(&writers);
@@ -216,7 +245,7 @@ Result<std::string> ParseServerSpec(const std::string& spec) {
 
 Result<std::unique_ptr<Resolver>> MakeCaresResolver(const ResolverOptions& options) {
   if (options.timeout_ms < 10 || options.tries < 1 || options.tries > 10 ||
-      options.max_in_flight < 1) {
+      options.max_in_flight < 1 || options.max_per_group < 1) {
     return MakeError(ErrorCode::kUsage, "resolver timeout, tries or concurrency out of range");
   }
   auto r = std::make_unique<CaresResolver>(options);

@@ -112,7 +112,7 @@ CheckRun RunChecks(const std::vector<DnsblZone>& zones, const std::vector<DnsblT
         continue;
       }
       pairs.push_back({t, z, queries.size()});
-      queries.push_back({*name, DnsType::kA, zones[z].server});
+      queries.push_back({*name, DnsType::kA, zones[z].server, zones[z].zone});
       auto key = std::make_pair(z, targets[t].kind);
       if (options.health_checks && !health_index.count(key)) {
         HealthQueries h;
@@ -122,12 +122,14 @@ CheckRun RunChecks(const std::vector<DnsblZone>& zones, const std::vector<DnsblT
         if (tp.listed) {
           h.listed_name = tp.listed->text;
           h.listed_query = static_cast<int>(queries.size());
-          queries.push_back({*QueryName(*tp.listed, zones[z]), DnsType::kA, zones[z].server});
+          queries.push_back(
+              {*QueryName(*tp.listed, zones[z]), DnsType::kA, zones[z].server, zones[z].zone});
         }
         if (tp.unlisted) {
           h.unlisted_name = tp.unlisted->text;
           h.unlisted_query = static_cast<int>(queries.size());
-          queries.push_back({*QueryName(*tp.unlisted, zones[z]), DnsType::kA, zones[z].server});
+          queries.push_back(
+              {*QueryName(*tp.unlisted, zones[z]), DnsType::kA, zones[z].server, zones[z].zone});
         }
         health_index[key] = health.size();
         health.push_back(std::move(h));
@@ -171,7 +173,7 @@ CheckRun RunChecks(const std::vector<DnsblZone>& zones, const std::vector<DnsblT
     if (options.fetch_txt && zone.txt &&
         (r.status == CheckStatus::kListed || r.status == CheckStatus::kRefused)) {
       txt_for.push_back(run.results.size());
-      txt_queries.push_back({queries[p.query].name, DnsType::kTxt, zone.server});
+      txt_queries.push_back({queries[p.query].name, DnsType::kTxt, zone.server, zone.zone});
     }
     run.results.push_back(std::move(r));
   }

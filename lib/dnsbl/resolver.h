@@ -3,8 +3,9 @@
 // per answer, never an exception or a crash. Tests use a fake; tools use MakeCaresResolver().
 //
 // The c-ares resolver runs the batch on the calling thread with at most `max_in_flight` queries
-// outstanding, a per-try timeout and a bounded number of tries, and gives up on the whole batch
-// when nothing has progressed for a while (every unanswered query then reports kTimeout).
+// outstanding and at most `max_per_group` per zone (zones taken round robin), a per-try timeout
+// and a bounded number of tries, and gives up on the whole batch when nothing has progressed for
+// a while (every unanswered query then reports kTimeout).
 // One resolver is not thread-safe; make one per thread.
 #pragma once
 
@@ -21,6 +22,7 @@ struct DnsQuery {
   std::string name;  // fully qualified, no trailing dot
   DnsType type = DnsType::kA;
   std::string server;  // "HOST[:PORT]" for this query only; empty: the resolver's server
+  std::string group;   // queries of one group (a zone) share the per-group concurrency limit
 };
 
 class Resolver {
@@ -34,6 +36,7 @@ struct ResolverOptions {
   int timeout_ms = 2000;
   int tries = 2;
   int max_in_flight = 64;
+  int max_per_group = 8;  // in flight per zone: lists ask for "a handful at a time"
 };
 
 // Checks "HOST[:PORT]" (HOST an IPv4 or IPv6 address) and returns c-ares' server form.

@@ -28,8 +28,10 @@ void AddDnsblRunOptions(Cli& cli, DnsblRunOptions& o) {
       "tries", po::value<int>(&o.tries)->default_value(2)->value_name("N"),
       "tries per query before it counts as a timeout (error)")(
       "concurrency", po::value<int>(&o.concurrency)->default_value(64)->value_name("N"),
-      "at most N queries in flight")("no-txt", po::bool_switch(&o.no_txt),
-                                     "do not ask for the TXT reason of listings")(
+      "at most N queries in flight")(
+      "per-zone", po::value<int>(&o.per_zone)->default_value(8)->value_name("N"),
+      "at most N of them to one zone (lists ask for a handful at a time)")(
+      "no-txt", po::bool_switch(&o.no_txt), "do not ask for the TXT reason of listings")(
       "no-health-check", po::bool_switch(&o.no_health),
       "skip the RFC 5782 test points (not recommended: a dead zone then looks like a listing)");
 }
@@ -77,7 +79,11 @@ Result<std::unique_ptr<dnsbl::Resolver>> MakeResolver(const DnsblRunOptions& o) 
   }
   ro.timeout_ms = static_cast<int>(timeout_us / 1000);
   ro.tries = o.tries;
+  if (o.per_zone < 1 || o.per_zone > 1024) {
+    return MakeError(ErrorCode::kUsage, "--per-zone must be 1 to 1024");
+  }
   ro.max_in_flight = o.concurrency;
+  ro.max_per_group = o.per_zone;
   return dnsbl::MakeCaresResolver(ro);
 }
 

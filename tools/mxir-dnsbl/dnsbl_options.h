@@ -16,7 +16,7 @@ namespace mxir::tools {
 struct DnsblRunOptions {
   std::vector<std::string> zones;
   std::string catalog_path, resolver, timeout = "2s";
-  int tries = 2, concurrency = 64;
+  int tries = 2, concurrency = 64, per_zone = 8;
   bool no_txt = false, no_health = false;
 };
 

@@ -57,8 +57,7 @@ std::string EventDetail(const casedb::DelistingEventRow& e) {
   return d;
 }
 
-std::string NextAction(const ReportRow& row, const dnsbl::DnsblZone* zone, Timestamp now,
-                       const TimeZone& tz) {
+std::string NextAction(const ReportRow& row, const dnsbl::DnsblZone* zone, const TimeZone& tz) {
   std::string catalog_action = zone && !zone->next_action.empty()
                                    ? zone->next_action
                                    : "see the list operator's lookup page";
@@ -79,7 +78,6 @@ std::string NextAction(const ReportRow& row, const dnsbl::DnsblZone* zone, Times
     return s;
   }
   if (row.state == dnsbl::kStateCauseFixed) return catalog_action;
-  (void)now;
   return "fix the cause first and record it (mxir dnsbl delist note --fixed), then: " +
          catalog_action;
 }
@@ -176,7 +174,7 @@ Result<WeeklyReport> BuildWeeklyReport(casedb::CaseDb& c, const dnsbl::DnsblCata
     if (d.state == dnsbl::kStateRequested && d.requested_at) {
       row.request_age_days = std::max<int64_t>(0, (now - *d.requested_at) / kMicrosPerDay);
     }
-    row.next_action = NextAction(row, zone, now, tz);
+    row.next_action = NextAction(row, zone, tz);
     row.changes = changes[key];
     const auto& obs = history[key];
     for (int day = 0; day < 7; ++day) {

@@ -148,7 +148,11 @@ int DnsblWatch(int argc, char** argv) {
     } else {
       std::cerr << "mxir dnsbl watch: " << RunSummary(result, zones->size()) << "; "
                 << changes->size() << " changes";
-      if (skipped_assets) std::cerr << "; " << skipped_assets << " assets skipped";
+      if (skipped_assets) {
+        std::cerr << "; " << skipped_assets
+                  << " assets skipped (networks larger than a /24 and IPv6 networks are not "
+                     "expanded: add their sending addresses as IP assets)";
+      }
       std::cerr << "\n";
     }
     if (!on_change.empty() && !changes->empty()) {

@@ -144,6 +144,13 @@ Timestamp LogTime::FromYearless(int month, int day, int hour, int minute, int se
 bool LogTime::ParseSyslog(std::string_view text, Timestamp* ts, size_t* used) {
   // "Mmm dd HH:MM:SS" with the day space- or zero-padded or bare ("Aug 3").
   if (text.size() < 14 || text[3] != ' ') return false;
+  // Busy logs repeat the same second many times: reuse the last conversion.
+  if (text.size() > 15 && text[15] == ' ' && last_syslog_len_ == 15 &&
+      text.compare(0, 15, std::string_view(last_syslog_, 15)) == 0) {
+    *ts = last_syslog_ts_;
+    *used = SkipSpaces(text, 15);
+    return true;
+  }
   int month = MonthFromName(text.substr(0, 3));
   if (month == 0) return false;
   size_t pos = SkipSpaces(text, 4);
@@ -152,6 +159,11 @@ bool LogTime::ParseSyslog(std::string_view text, Timestamp* ts, size_t* used) {
   if (!ClockTime(text, &pos, &c)) return false;
   if (c.day < 1 || c.day > 31) return false;
   *ts = FromYearless(month, c.day, c.hour, c.minute, c.second, c.micros);
+  if (pos == 15) {
+    text.copy(last_syslog_, 15);
+    last_syslog_len_ = 15;
+    last_syslog_ts_ = *ts;
+  }
   *used = SkipSpaces(text, pos);
   return true;
 }

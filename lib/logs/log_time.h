@@ -56,6 +56,10 @@ class LogTime {
   // Cache: local hour (micros since epoch of the local civil hour) -> UTC offset in micros.
   int64_t cached_hour_ = INT64_MIN;
   int64_t cached_offset_ = 0;
+  // The last classic syslog stamp ("Mmm dd HH:MM:SS") and its instant.
+  char last_syslog_[15] = {};
+  size_t last_syslog_len_ = 0;
+  Timestamp last_syslog_ts_;
 };
 
 // "Jan" .. "Dec" (case-insensitive) -> 1..12, else 0.

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Benchmark of mxir ingest (./run bench ingest): a >= 2 GB Postfix + Dovecot syslog made by
+# gen_log.py (kept in bench/data/, git-ignored, made once) through
+# `mxir ingest --format jsonl > /dev/null`, and fail2ban-regex with its postfix and dovecot
+# filters on a 1 M-line slice of the same file (it is too slow for the whole file), against
+# mxir on the same slice. Both run on one core (taskset) when possible. Prints lines/s (per
+# wall-clock and per CPU second; the CI machine is shared, so CPU seconds are the steadier
+# figure) and the ratio. Usage: bench/ingest/run.sh [BUILD_DIR]
+# Environment: MXIR_BENCH_INGEST_BYTES (default 2200000000), MXIR_BENCH_SLICE_LINES (1000000).
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BUILD=${1:-$ROOT/build}
+INGEST=$BUILD/bin/mxir-ingest
+[[ -x $INGEST ]] || { echo "bench ingest: $INGEST is not built (./run build)" >&2; exit 2; }
+command -v fail2ban-regex >/dev/null ||
+  { echo "bench ingest: fail2ban-regex is missing (./run deps bench)" >&2; exit 2; }
+DATA=$ROOT/bench/data
+mkdir -p "$DATA"
+LOG=$DATA/ingest-mail.log
+SLICE=$DATA/ingest-slice.log
+BYTES=${MXIR_BENCH_INGEST_BYTES:-2200000000}
+SLICE_LINES=${MXIR_BENCH_SLICE_LINES:-1000000}
+PIN=()
+command -v taskset >/dev/null && PIN=(taskset -c 0)
+
+if [[ ! -s $LOG || $(stat -c %s "$LOG") -lt $BYTES ]]; then
+  echo "generating $LOG ($BYTES bytes; once) ..."
+  python3 "$HERE/gen_log.py" "$LOG.tmp" "$BYTES" 1 >/dev/null
+  mv "$LOG.tmp" "$LOG"
+fi
+head -n "$SLICE_LINES" "$LOG" >"$SLICE"
+LINES=$(wc -l <"$LOG")
+SIZE=$(stat -c %s "$LOG")
+
+# measure OUT CMD...: runs CMD with stdout to /dev/null; sets REAL and CPU (user+sys seconds).
+measure() {
+  local t
+  t=$(mktemp)
+  /usr/bin/time -f "%e %U %S" -o "$t" "$@" >/dev/null 2>/dev/null
+  read -r REAL U S <"$t"
+  CPU=$(python3 -c "print(round($U + $S, 2))")
+  rm -f "$t"
+}
+rate() { python3 -c "print(f'{$1 / max($2, 0.001):,.0f}')"; }
+
+export MXIR_NOW=2026-11-23T00:00:00Z TZ=UTC
+measure "${PIN[@]}" "$INGEST" "$LOG" --format jsonl
+FULL_REAL=$REAL FULL_CPU=$CPU
+measure "${PIN[@]}" "$INGEST" "$SLICE" --format jsonl
+SLICE_REAL=$REAL SLICE_CPU=$CPU
+measure "${PIN[@]}" fail2ban-regex "$SLICE" 'postfix[mode=aggressive]'
+F2B_PF_REAL=$REAL F2B_PF_CPU=$CPU
+measure "${PIN[@]}" fail2ban-regex "$SLICE" 'dovecot[mode=aggressive]'
+F2B_DV_REAL=$REAL F2B_DV_CPU=$CPU
+F2B_REAL=$(python3 -c "print(round($F2B_PF_REAL + $F2B_DV_REAL, 2))")
+F2B_CPU=$(python3 -c "print(round($F2B_PF_CPU + $F2B_DV_CPU, 2))")
+
+echo
+echo "mxir ingest benchmark ($(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg))"
+printf '%-52s %10s %10s %14s %14s\n' "run" "wall s" "cpu s" "lines/s wall" "lines/s cpu"
+printf '%-52s %10s %10s %14s %14s\n' "mxir ingest, full file ($LINES lines, $((SIZE / 1000000)) MB)" \
+  "$FULL_REAL" "$FULL_CPU" "$(rate "$LINES" "$FULL_REAL")" "$(rate "$LINES" "$FULL_CPU")"
+printf '%-52s %10s %10s %14s %14s\n' "mxir ingest, slice ($SLICE_LINES lines)" \
+  "$SLICE_REAL" "$SLICE_CPU" "$(rate "$SLICE_LINES" "$SLICE_REAL")" "$(rate "$SLICE_LINES" "$SLICE_CPU")"
+printf '%-52s %10s %10s %14s %14s\n' "fail2ban-regex postfix+dovecot, slice" \
+  "$F2B_REAL" "$F2B_CPU" "$(rate "$SLICE_LINES" "$F2B_REAL")" "$(rate "$SLICE_LINES" "$F2B_CPU")"
+echo "ratio on the slice (fail2ban-regex time / mxir time): wall $(python3 -c "print(f'{$F2B_REAL / max($SLICE_REAL, 0.001):.0f}x')"), cpu $(python3 -c "print(f'{$F2B_CPU / max($SLICE_CPU, 0.001):.0f}x')")"
+echo "targets: >= 1,000,000 lines/s on one core and >= 50x fail2ban-regex"

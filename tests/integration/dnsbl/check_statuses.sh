@@ -112,6 +112,14 @@ if bad:
 print("statuses: %d results exactly right" % len(got))
 PY
 
+# --format json is one array; an ad-hoc zone outside the catalog is read RFC 5782 style.
+DNSBL check "${COMMON[@]}" --zone zen.dnsbl.test=ip --ip 192.0.2.25 --format json > "$T/adhoc.json" \
+  2>/dev/null || fail "ad-hoc zone check"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert len(r)==1 and r[0]["status"]=="listed", r' \
+  "$T/adhoc.json" || fail "ad-hoc zone result"
+DNSBL zones --catalog "$T/catalog.json" --all --format csv | grep -q '^old-list,defunct.dnsbl.test' \
+  || fail "zones --all does not show the defunct zone"
+
 # --fail-on listed: exit 1 when listed, 0 when clean.
 DNSBL check "${COMMON[@]}" --zone spamhaus-like --ip 192.0.2.25 --fail-on listed >/dev/null 2>&1
 [ $? -eq 1 ] || fail "--fail-on listed did not exit 1 for a listed IP"

@@ -95,6 +95,14 @@ for d in $(seq 0 41); do
   fi
 done
 
+# Bad report usage: exit 2 with a message.
+"$MXIR_BIN_DIR/mxir-report" weekly --case "$T/missing.case" > /dev/null 2> "$T/r.err"
+[ $? -eq 2 ] && grep -q "mxir case new" "$T/r.err" || fail "report on a missing case"
+"$MXIR_BIN_DIR/mxir-report" weekly --case "$CASE" --format pdf > /dev/null 2>&1
+[ $? -eq 2 ] || fail "report --format pdf"
+"$MXIR_BIN_DIR/mxir-report" weekly --case "$CASE" --tz Mars/Olympus > /dev/null 2>&1
+[ $? -eq 2 ] || fail "report --tz with an unknown zone"
+
 # A request before the fix is refused (exit 2) unless forced.
 MXIR_NOW=$(day_time 38 12:00) DNSBL delist request --case "$CASE" --target $DOMAIN \
   --zone dbl.week.test --how form > /dev/null 2> "$T/req.err"

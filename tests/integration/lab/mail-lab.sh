@@ -41,7 +41,7 @@
 #                            "remote.example smtp:[127.0.0.1]:2625" (loopback only)
 #   --smtp-bind ADDR         source address of Postfix's outbound smtp client [127.0.0.1]
 #   --main-extra FILE        main.cf settings ("name = value" lines) set after the lab's own, e.g.
-#                            "smtpd_relay_restrictions = permit" for an open-relay configuration
+#                            "mynetworks = 0.0.0.0/0" for an open-relay configuration
 #   --master-extra FILE      lines appended to master.cf (e.g. more smtpd listeners)
 #
 # Exit statuses: 0 ok; 1 error (message on stderr, anything started is stopped again); 2 usage;

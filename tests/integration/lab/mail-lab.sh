@@ -58,9 +58,14 @@ skip() {
   echo "$PROG: skipped: $*" >&2
   exit 77
 }
-usage() {
-  sed -n '2,/^set -u/p' "$0" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//' >&2
-  exit 2
+usage() { # [status]: the header comment above is the help; 0 prints it to stdout
+  local status=${1:-2}
+  if ((status == 0)); then
+    sed -n '2,/^set -u/p' "$0" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//'
+  else
+    echo "usage: $PROG start|stop|env|status DIR [options], $PROG free-ports N (see --help)" >&2
+  fi
+  exit "$status"
 }
 
 # Shell-quote a value for the env file.
@@ -509,7 +514,7 @@ main() {
       ((${#found[@]} == n)) || die "free-ports: no free ports found"
       echo "${found[*]}"
       ;;
-    -h | --help | help) usage ;;
+    -h | --help | help) usage 0 ;;
     *) echo "$PROG: error: unknown command '$cmd' (start, stop, env, status, free-ports)" >&2; exit 2 ;;
   esac
 }

@@ -75,7 +75,7 @@ void Judge(DetectContext& ctx, const Group& g) {
   if (!volume) return;
 
   std::unordered_set<uint32_t> domains;
-  std::unordered_map<uint32_t, int64_t> subject_rcpts;
+  std::unordered_map<uint32_t, int64_t> subject_rcpts, client_msgs;
   int64_t mismatch = 0, with_from = 0;
   std::vector<std::string> origins;
   for (size_t i = best_b; i <= best_e; ++i) {
@@ -85,6 +85,7 @@ void Judge(DetectContext& ctx, const Group& g) {
       if (Outside(ctx, r) && r.domain != kNone) domains.insert(r.domain);
     }
     if (m.subject != kNone) subject_rcpts[m.subject] += rc[i];
+    if (m.client != kNone) ++client_msgs[m.client];
     if (m.user != kNone) {
       ++with_from;
       mismatch += m.from_mismatch;
@@ -120,9 +121,19 @@ void Judge(DetectContext& ctx, const Group& g) {
   if (static_cast<int64_t>(domains.size()) >= c.bulk_min_domains) {
     signs.push_back(std::to_string(domains.size()) + " different recipient domains");
   }
-  const std::string host = ev.ClientText(g.client);
+  // The host: the one that sent most of the window's messages (an attacker often logs in from
+  // a different host than the one that guessed the password).
+  uint32_t top_client = g.client;
+  int64_t top_count = 0;
+  for (const auto& [cl, n] : client_msgs) {
+    if (n > top_count || (n == top_count && cl < top_client)) {
+      top_client = cl;
+      top_count = n;
+    }
+  }
+  const std::string host = ev.ClientText(top_client);
   const std::string user = ev.UserText(g.user);
-  const bool inside = ctx.Inside(g.client);
+  const bool inside = ctx.Inside(top_client);
   Finding f = NewFinding(
       "bulk_outbound", signs.empty() ? Severity::kLow : Severity::kHigh, "compromised-account",
       {user.empty() ? "host" : "account", user.empty() ? host : user}, start, end);

@@ -5,6 +5,7 @@
 
 #include "detect/auth_merge.h"
 #include "detect/locality.h"
+#include "detect/message_merge.h"
 #include "detect/reply_text.h"
 
 namespace mxir::detect {
@@ -115,7 +116,7 @@ void EvidenceCollector::Add(const Event& e) {
       AddAuth(e, source, session, client);
       break;
     case EventKind::kMessage:
-      AddMessage(e, session, client);
+      AddMessage(e, source, session, client);
       break;
     case EventKind::kRcpt:
       AddRcpt(e, session, client);
@@ -176,8 +177,17 @@ void EvidenceCollector::AddAuth(const Event& e, uint32_t source, uint32_t sessio
   ev_.attempts.push_back(a);
 }
 
-void EvidenceCollector::AddMessage(const Event& e, uint32_t session, uint32_t client) {
+void EvidenceCollector::AddMessage(const Event& e, uint32_t source, uint32_t session,
+                                   uint32_t client) {
   MessageRec m;
+  m.sources = 1u << std::min(source, kMaxSourceBits - 1);
+  if (!e.msg_id.empty()) {
+    std::string_view id = e.msg_id;
+    if (id.front() == '<') id.remove_prefix(1);
+    if (!id.empty() && id.back() == '>') id.remove_suffix(1);
+    if (!id.empty()) m.msg_id = ev_.names.Intern(id);
+  }
+  if (!e.mail_from.empty()) m.sender = ev_.names.Intern(BareAddress(e.mail_from));
   m.ts = e.ts.micros();
   m.client = client;
   m.session = session;
@@ -282,6 +292,8 @@ void EvidenceCollector::Finalize() {
   });
   int64_t folded = MergeAuthAttempts(&ev_.attempts, ev_.users, merge_window_s_);
   if (folded) counters_.Add("auth_merged_across_sources", folded);
+  folded = MergeMessages(&ev_.messages, ev_.recipients, merge_window_s_);
+  if (folded) counters_.Add("messages_merged_across_sources", folded);
 }
 
 }  // namespace mxir::detect

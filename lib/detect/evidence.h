@@ -86,6 +86,9 @@ struct MessageRec {
   uint32_t session = kNone;
   uint32_t sender_domain = kNone;  // Evidence::names: envelope sender domain (else header From)
   uint32_t subject = kNone;        // Evidence::names
+  uint32_t msg_id = kNone;         // Evidence::names: Message-ID without <>
+  uint32_t sender = kNone;         // Evidence::names: envelope sender address
+  uint32_t sources = 0;            // bit i = Evidence::sources[i]
   uint32_t rcpt_begin = 0, rcpt_count = 0;  // into Evidence::recipients
   bool from_mismatch = false;               // header From is not the authenticated account
   bool accepted = true;
@@ -166,7 +169,7 @@ class EvidenceCollector {
   uint32_t Session(uint32_t source, const Event& e);
   OriginRef Origin(const Event& e);
   void AddAuth(const Event& e, uint32_t source, uint32_t session, uint32_t client);
-  void AddMessage(const Event& e, uint32_t session, uint32_t client);
+  void AddMessage(const Event& e, uint32_t source, uint32_t session, uint32_t client);
   void AddRcpt(const Event& e, uint32_t session, uint32_t client);
   void AddRemote(const Event& e, uint32_t client);
 

@@ -1,8 +1,11 @@
 // inbound_flood: one sender domain delivering an abnormal volume to local users: at least
-// --flood-min-messages messages within --flood-window. Needs local domains (a message counts
-// when a recipient is local and the sender domain is not). Severity: medium.
+// --flood-min-messages messages within --flood-window. Senders are grouped by organizational
+// domain (news.deals-daily.example and mx2.deals-daily.example are one sender). Needs local
+// domains (a message counts when a recipient is local and the sender domain is not).
+// Severity: medium.
 #include <algorithm>
 #include <map>
+#include <set>
 #include <unordered_set>
 
 #include "detect/detect_context.h"
@@ -12,7 +15,8 @@ namespace mxir::detect {
 void DetectInboundFlood(DetectContext& ctx) {
   if (!ctx.loc.has_local_domains()) return;
   const Evidence& ev = ctx.ev;
-  std::map<uint32_t, std::vector<uint32_t>> by_domain;
+  std::map<std::string, std::vector<uint32_t>> by_domain;
+  std::unordered_map<uint32_t, std::string> org;  // sender domain -> organizational domain
   for (uint32_t i = 0; i < ev.messages.size(); ++i) {
     const MessageRec& m = ev.messages[i];
     if (!m.accepted || m.sender_domain == kNone) continue;
@@ -22,7 +26,10 @@ void DetectInboundFlood(DetectContext& ctx) {
       uint32_t d = ev.recipients[m.rcpt_begin + k].domain;
       local = d != kNone && ctx.loc.IsLocalDomain(ev.names.Get(d));
     }
-    if (local) by_domain[m.sender_domain].push_back(i);
+    if (!local) continue;
+    auto [it, added] = org.try_emplace(m.sender_domain);
+    if (added) it->second = OrganizationalDomain(ev.names.Get(m.sender_domain));
+    by_domain[it->second].push_back(i);
   }
   const int64_t w = static_cast<int64_t>(ctx.cfg.flood_window_s * 1e6);
   for (const auto& [domain, idx] : by_domain) {
@@ -38,17 +45,19 @@ void DetectInboundFlood(DetectContext& ctx) {
     const int64_t n = static_cast<int64_t>(best_e - best_b + 1);
     if (n < ctx.cfg.flood_min_messages) continue;
     std::unordered_set<uint32_t> clients, rcpts;
+    std::set<std::string> sender_domains;
     std::map<std::string, int64_t> subjects;
     std::vector<std::string> origins;
     for (size_t i = best_b; i <= best_e; ++i) {
       const MessageRec& m = ev.messages[idx[i]];
       if (m.client != kNone) clients.insert(m.client);
+      sender_domains.insert(ev.names.Get(m.sender_domain));
       for (uint32_t k = 0; k < m.rcpt_count; ++k)
         rcpts.insert(ev.recipients[m.rcpt_begin + k].address);
       if (m.subject != kNone) ++subjects[ev.names.Get(m.subject)];
       if (origins.size() < 5) origins.push_back(ev.OriginText(m.origin));
     }
-    const std::string sender = ev.names.Get(domain);
+    const std::string& sender = domain;
     Finding f = NewFinding("inbound_flood", Severity::kMedium, "inbound-flood", {sender},
                            ev.messages[idx[best_b]].ts, ev.messages[idx[best_e]].ts);
     std::vector<std::string> hosts;
@@ -59,6 +68,8 @@ void DetectInboundFlood(DetectContext& ctx) {
     f.counts["recipients"] = rcpts.size();
     f.counts["clients"] = hosts.size();
     f.evidence["sender_domain"] = sender;
+    f.evidence["sender_domains"] =
+        std::vector<std::string>(sender_domains.begin(), sender_domains.end());
     f.evidence["clients"] = hosts;
     if (!subjects.empty()) {
       auto top = std::max_element(subjects.begin(), subjects.end(),

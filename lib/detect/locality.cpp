@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include <libpsl.h>
+
 namespace mxir::detect {
 
 namespace {
@@ -84,6 +86,14 @@ std::string BareAddress(std::string_view address) {
         address.substr(lt + 1, gt == std::string_view::npos ? std::string_view::npos : gt - lt - 1);
   }
   return Lower(Trim(address));
+}
+
+std::string OrganizationalDomain(std::string_view domain) {
+  static const psl_ctx_t* psl = psl_builtin() ? psl_builtin() : psl_latest(nullptr);
+  std::string d = Lower(Trim(domain));
+  if (!psl || d.empty()) return d;
+  const char* r = psl_registrable_domain(psl, d.c_str());
+  return r ? std::string(r) : d;
 }
 
 std::string DomainOf(std::string_view address) {

@@ -38,6 +38,10 @@ class Locality {
 
 // The lower-case domain of "Name <user@Example.COM>" or "user@example.com" ("" when none).
 std::string DomainOf(std::string_view address);
+// The registrable ("organizational") domain by the Public Suffix List (libpsl):
+// "news.deals-daily.example" -> "deals-daily.example", "a.example.co.uk" -> "example.co.uk";
+// the domain itself when the list gives none.
+std::string OrganizationalDomain(std::string_view domain);
 // The lower-case bare address of "Name <user@Example.COM>" ("user@example.com").
 std::string BareAddress(std::string_view address);
 

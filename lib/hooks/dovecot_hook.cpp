@@ -1,10 +1,12 @@
 #include "hooks/dovecot_hook.h"
 
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 #include <dirent.h>
+#include <sys/stat.h>
 
 #include "core/file_util.h"
 #include "hooks/dovecot_auth_client.h"
@@ -12,6 +14,22 @@
 #include "hooks/scrub.h"
 
 namespace mxir::hooks {
+
+namespace {
+
+// Dovecot notices a changed passwd-file by its mtime in whole seconds and its size. A rewrite in
+// the same second as the previous one, with a hash of the same length, would go unnoticed and the
+// old password would keep working; so wait (at most a second) until the clock has passed the
+// file's mtime second, making the new file's mtime differ.
+void WaitForNewMtimeSecond(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return;
+  for (int i = 0; i < 40 && ::time(nullptr) <= st.st_mtim.tv_sec; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+}  // namespace
 
 Status DovecotHook::Preflight(const std::string& account, std::vector<HookStep>& steps) {
   MXIR_ASSIGN_OR_RETURN(std::string text, ReadFile(config_.passwd_file));
@@ -29,6 +47,7 @@ Status DovecotHook::ResetPassword(const std::string& account, const std::string&
   if (!entry.ok()) return entry.error().WithContext(config_.passwd_file);
   MXIR_ASSIGN_OR_RETURN(std::string field, HashPassword(new_password, config_.scheme));
   std::string after = ReplacePasswordField(before, *entry, field);
+  WaitForNewMtimeSecond(config_.passwd_file);
   // Another admin (or another mxir) may have edited the file meanwhile: never overwrite that.
   MXIR_ASSIGN_OR_RETURN(std::string again, ReadFile(config_.passwd_file));
   if (again != before) {

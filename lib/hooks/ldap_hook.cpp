@@ -16,9 +16,7 @@ struct LdapCloser {
 using LdapPtr = std::unique_ptr<LDAP, LdapCloser>;
 
 Error LdapError(const std::string& what, int rc) {
-  ErrorCode code = ErrorCode::kUnavailable;
-  if (rc == LDAP_INVALID_CREDENTIALS) code = ErrorCode::kUnavailable;
-  if (rc == LDAP_NO_SUCH_OBJECT) code = ErrorCode::kNotFound;
+  ErrorCode code = rc == LDAP_NO_SUCH_OBJECT ? ErrorCode::kNotFound : ErrorCode::kUnavailable;
   return MakeError(code,
                    what + ": " + ldap_err2string(rc) + " (LDAP result " + std::to_string(rc) + ")");
 }

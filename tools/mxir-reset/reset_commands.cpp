@@ -91,25 +91,24 @@ int ResetCommand(int argc, char** argv) {
       "reset", "force a password reset and end sessions through a provider hook",
       "ACCOUNT --provider NAME --hooks FILE [--dry-run] [--yes] [--password-file OUT] [--case "
       "FILE]",
-      "Sets a new strong random password for a mail account through its provider (the place the\n"
-      "account lives: " +
-          std::string(kProviders) +
-          "), forces a change at next login where the\n"
-          "provider can, ends the account's sessions, checks that the change took effect, and "
-          "lists\n"
-          "what an attacker may have left behind (forwarding and inbox rules, Sieve redirects, "
-          "app\n"
-          "passwords). Every action is recorded in the case's audit trail, never the password.\n\n"
-          "The new password is shown once on the terminal, or written to a new 0600 file with\n"
-          "--password-file; with no terminal and no --password-file, nothing is done (exit 2).\n"
-          "Provider settings come from the hooks file (INI, one [provider] section each; it must "
-          "not\n"
-          "be readable by group or others; secrets only as secret_file = PATH or secret_env = "
-          "NAME).\n\n"
-          "Other commands:\n"
-          "  mxir reset verify ACCOUNT --smtp HOST:PORT --password-file F [--old-password-file F]\n"
-          "  mxir reset contain|release|purge ACCOUNT --provider postfix --hooks FILE\n"
-          "Run them with --help for details.");
+      "Sets a new strong random password for a mail account through its provider (where the\n"
+      "account lives: ldap, dovecot, m365, google, cpanel, exec or webhook), forces a change at\n"
+      "next login where the provider can, ends the account's sessions, checks that the change\n"
+      "took effect, and lists what an attacker may have left behind (forwarding and inbox rules,\n"
+      "Sieve redirects, app passwords). Every action is recorded in the case's audit trail,\n"
+      "never the password.\n\n"
+      "The new password is shown once on the terminal, or written to a new 0600 file with\n"
+      "--password-file; with no terminal and no --password-file, nothing is done (exit 2).\n"
+      "Provider settings come from the hooks file (INI, one [provider] section each; it must not\n"
+      "be readable by group or others; secrets only as secret_file = PATH or secret_env = NAME;\n"
+      "every key is listed in docs/mxir-reset.md).\n\n"
+      "Other commands:\n"
+      "  mxir reset verify ACCOUNT --smtp HOST:PORT --password-file F [--old-password-file F]\n"
+      "      log in with SMTP AUTH: the new password must work, the old one must not\n"
+      "  mxir reset contain|release|purge ACCOUNT --provider postfix --hooks FILE\n"
+      "      stop the account sending at once and hold its queued mail; later release or delete "
+      "it\n"
+      "Run them with --help for details.");
   std::string account, provider, hooks_path, password_file;
   bool dry_run = false, yes = false, from_findings = false, no_force = false;
   size_t length = 20;

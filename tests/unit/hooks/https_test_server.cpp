@@ -22,7 +22,7 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-EVP_PKEY* NewRsaKey() {
+EVP_PKEY* GenerateRsaKey() {
   EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, nullptr);
   EVP_PKEY* key = nullptr;
   if (ctx == nullptr || EVP_PKEY_keygen_init(ctx) != 1 ||
@@ -30,6 +30,16 @@ EVP_PKEY* NewRsaKey() {
     throw std::runtime_error("RSA key generation failed");
   }
   EVP_PKEY_CTX_free(ctx);
+  return key;
+}
+
+// RSA key generation is slow on a busy machine: the tests share two keys, handed out in turn, so
+// two consecutive calls always give different keys (a test's "other" key).
+EVP_PKEY* NewRsaKey() {
+  static EVP_PKEY* pool[2] = {GenerateRsaKey(), GenerateRsaKey()};
+  static unsigned next = 0;
+  EVP_PKEY* key = pool[next++ % 2];
+  EVP_PKEY_up_ref(key);
   return key;
 }
 
@@ -45,7 +55,9 @@ std::string PemOf(const std::function<int(BIO*)>& write) {
 
 // A self-signed certificate for IP 127.0.0.1, valid for a day.
 void MakeCertificate(std::string* key_pem, std::string* cert_pem) {
-  EVP_PKEY* key = NewRsaKey();
+  static EVP_PKEY* server_key = GenerateRsaKey();  // its own: never one of the test's pairs
+  EVP_PKEY* key = server_key;
+  EVP_PKEY_up_ref(key);
   X509* cert = X509_new();
   X509_set_version(cert, 2);
   ASN1_INTEGER_set(X509_get_serialNumber(cert), static_cast<long>(::getpid()));

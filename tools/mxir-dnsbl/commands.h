@@ -7,5 +7,6 @@ int DnsblCheck(int argc, char** argv);
 int DnsblWatch(int argc, char** argv);
 int DnsblDelist(int argc, char** argv);
 int DnsblZones(int argc, char** argv);
+int DnsblHistory(int argc, char** argv);
 
 }  // namespace mxir::tools

@@ -64,6 +64,7 @@ void Usage(std::ostream& out) {
          "  check    check IPs and domains now:  mxir dnsbl check --ip 203.0.113.25\n"
          "  watch    re-check the case's assets, record results, alert on changes\n"
          "  delist   the delisting workflow: delist status | note | request\n"
+         "  history  what the case recorded per (target, list): checks and workflow events\n"
          "  zones    the blocklists in the catalog\n\n"
          "Run 'mxir dnsbl COMMAND --help' for a command's options.\n"
          "Exit status: 0 ok; 1 --fail-on matched; 2 bad usage or input; 3 internal error.\n";
@@ -89,6 +90,7 @@ int mxir_dnsbl_main(int argc, char** argv) {
   if (cmd == "watch") return mxir::tools::DnsblWatch(argc - 1, argv + 1);
   if (cmd == "delist") return mxir::tools::DnsblDelist(argc - 1, argv + 1);
   if (cmd == "zones") return mxir::tools::DnsblZones(argc - 1, argv + 1);
+  if (cmd == "history") return mxir::tools::DnsblHistory(argc - 1, argv + 1);
   std::cerr << "mxir dnsbl: error: unknown command '" << cmd
             << "'\nTry 'mxir dnsbl --help' for the commands.\n";
   return 2;

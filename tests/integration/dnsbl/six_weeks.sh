@@ -95,6 +95,14 @@ for d in $(seq 0 41); do
   fi
 done
 
+# The history of one (target, list): its workflow events, and every check with them.
+DNSBL history --case "$CASE" --target $IP --zone spamcop-like --events --format jsonl \
+  > "$T/hist.jsonl" || fail "history"
+got=$(python3 -c 'import json,sys; print(" ".join(json.loads(l)["what"] for l in open(sys.argv[1])))' "$T/hist.jsonl")
+[ "$got" = "new_listing cause_fixed delisted relisted cause_fixed delisted" ] || fail "history events: $got"
+n=$(DNSBL history --case "$CASE" --target $IP --zone cop.week.test --format jsonl | wc -l)
+[ "$n" -eq 48 ] || fail "history rows: $n, want 42 checks + 6 events"
+
 # Bad report usage: exit 2 with a message.
 "$MXIR_BIN_DIR/mxir-report" weekly --case "$T/missing.case" > /dev/null 2> "$T/r.err"
 [ $? -eq 2 ] && grep -q "mxir case new" "$T/r.err" || fail "report on a missing case"

@@ -75,14 +75,17 @@ start_lab() {
 start_capture() {
   local filter="" p
   for p in "$@"; do filter+="${filter:+ or }tcp port $p"; done
-  tcpdump -i lo -n -s 0 -U -Z root -w "$WORK/capture.pcap" "$filter" 2>"$WORK/tcpdump.err" &
+  # --immediate-mode: without it the last second of packets can still sit in the kernel's ring
+  # buffer when tcpdump is stopped, and the final session would be missing from the pcap.
+  tcpdump -i lo -n -s 0 -U --immediate-mode -Z root -w "$WORK/capture.pcap" "$filter" \
+    2>"$WORK/tcpdump.err" &
   TCPDUMP_PID=$!
   for ((p = 0; p < 50; p++)); do grep -q 'listening on' "$WORK/tcpdump.err" && return 0; sleep 0.1; done
   die "tcpdump did not start: $(cat "$WORK/tcpdump.err")"
 }
 stop_capture() {
   [[ -n $TCPDUMP_PID ]] || return 0
-  sleep 0.5
+  sleep 1.5
   kill -INT "$TCPDUMP_PID" 2>/dev/null
   wait "$TCPDUMP_PID" 2>/dev/null
   TCPDUMP_PID=""

@@ -132,7 +132,14 @@ int DnsblWatch(int argc, char** argv) {
     dnsbl::CheckRun result =
         dnsbl::RunChecks(*zones, *targets, **resolver, MakeCheckOptions(run), now);
     auto changes = dnsbl::RecordResults(*case_db, result.results, "dnsbl");
-    if (!changes.ok()) return cli.Fail(changes.error().WithContext("recording in the case"));
+    if (!changes.ok()) {
+      Error e = changes.error().WithContext("recording in the case");
+      // A daemon outlives a case that is busy for a while: say so and try again next time.
+      if (interval_us == 0 || e.code != ErrorCode::kBusy) return cli.Fail(e);
+      cli.Warn(e.message + "; this run's results are lost, trying again at the next run");
+      exit_status = kExitInternal;
+      changes = std::vector<dnsbl::ListingChange>();
+    }
     nlohmann::ordered_json payload;
     payload["case"] = cli.common.case_path;
     payload["ts"] = now.ToString();

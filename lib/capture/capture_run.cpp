@@ -79,10 +79,9 @@ Status RunCapture(PacketSource& source, StreamHandlerFactory* factory,
     }
   }
   table.ExportCounters(counters);
-  SourceDrops drops = source.Drops();
-  if (drops.kernel > 0 || drops.interface > 0) {
-    counters->Add("kernel_drops", drops.kernel);
-    counters->Add("interface_drops", drops.interface);
+  if (std::optional<SourceDrops> drops = source.Drops()) {
+    counters->Add("kernel_drops", drops->kernel);
+    counters->Add("interface_drops", drops->interface);
   }
   for (const auto& w : source.warnings()) warnings->push_back(w);
   return status;

@@ -67,10 +67,10 @@ class LiveSource final : public PacketSource {
 
   const std::vector<std::string>& warnings() const override { return warnings_; }
 
-  SourceDrops Drops() const override {
+  std::optional<SourceDrops> Drops() const override {
     pcap_stat st;
     std::memset(&st, 0, sizeof st);
-    if (pcap_stats(handle_, &st) != 0) return {};
+    if (pcap_stats(handle_, &st) != 0) return SourceDrops{};
     return SourceDrops{static_cast<int64_t>(st.ps_drop), static_cast<int64_t>(st.ps_ifdrop)};
   }
   uint64_t bytes_read() const override { return bytes_; }
@@ -108,8 +108,7 @@ Result<std::unique_ptr<PacketSource>> OpenLive(const LiveOptions& o) {
       why += " — capturing needs root or the CAP_NET_RAW capability";
     }
     pcap_close(h);
-    return MakeError(rc == PCAP_ERROR_PERM_DENIED ? ErrorCode::kIo : ErrorCode::kInvalidInput,
-                     "interface '" + o.interface + "': " + why);
+    return MakeError(ErrorCode::kInvalidInput, "interface '" + o.interface + "': " + why);
   }
   auto source = std::make_unique<LiveSource>(h, o);  // owns h from here on
   if (!o.filter.empty()) {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,7 @@ struct RawPacket {
   int64_t index = 0;     // 1-based packet number within that input
 };
 
-// Kernel and interface drops of a live capture (pcap_stats); zero for files.
+// Kernel and interface drops of a live capture (pcap_stats).
 struct SourceDrops {
   int64_t kernel = 0, interface = 0;
 };
@@ -40,7 +41,8 @@ class PacketSource {
   virtual Result<bool> Next(RawPacket* p) = 0;
   // Warnings collected so far (e.g. a file cut short); the capture prints them.
   virtual const std::vector<std::string>& warnings() const = 0;
-  virtual SourceDrops Drops() const { return {}; }
+  // Live sources only (files drop nothing): nullopt for files.
+  virtual std::optional<SourceDrops> Drops() const { return std::nullopt; }
   // The link type of every packet (for PcapWriter), or -1 when inputs differ or are unknown.
   virtual int link_type() const { return -1; }
   // Bytes of input consumed so far, for progress (0 when unknown).

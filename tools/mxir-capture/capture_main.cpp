@@ -50,10 +50,10 @@ constexpr char kEpilog[] =
     "  mxir capture --read mail.pcap --case acme.case --create\n"
     "  sudo mxir capture --interface eth0 --duration 600 --write evidence.pcap --case acme.case\n"
     "       (stop early with Ctrl-C: everything seen so far is flushed and stored)\n\n"
-    "Exit status: 0 ok; 2 bad usage, a missing, empty or damaged capture file (a file that\n"
-    "breaks off is read up to the break first), or an interface that cannot be opened;\n"
-    "3 internal error. Counters (packets, flows, SMTP sessions, gaps, decode errors by reason,\n"
-    "kernel drops) go to stderr at the end; --stats json prints them as JSON.\n";
+    "Exit status 2 also means: a missing, empty or damaged capture file (a file that breaks off\n"
+    "is read up to the break first, then reported), or an interface that cannot be opened.\n"
+    "Counters (packets, flows, SMTP sessions, gaps, decode errors by reason, kernel drops) go\n"
+    "to stderr at the end; --stats json prints them as JSON.\n";
 
 }  // namespace
 
@@ -74,8 +74,9 @@ int mxir_capture_main(int argc, char** argv) {
                               "a pcap or pcapng file (repeatable)")(
       "interface,i", po::value(&iface)->value_name("IFACE"), "capture live from IFACE (e.g. eth0)")(
       "filter", po::value(&filter)->value_name("BPF"),
-      "BPF filter (live default: tcp port 25 or tcp port 465 or tcp port 587 or tcp port 2525)")(
-      "duration", po::value(&duration)->value_name("SECONDS"), "live: stop after SECONDS")(
+      "BPF filter, for files too (live default: tcp port 25 or tcp port 465 or tcp port 587 or "
+      "tcp port 2525)")("duration", po::value(&duration)->value_name("SECONDS"),
+                        "live: stop after SECONDS")(
       "write,w", po::value(&write_path)->value_name("FILE.pcap"),
       "live: also keep the packets in FILE.pcap (mode 0600) as evidence")(
       "format", po::value(&format_text)->value_name("table|jsonl|zeek"), "what to print")(

@@ -110,7 +110,7 @@ LineOutcome ParseQmail(const LogRecord& rec, EventSink& sink) {
   } else if (auto bad = After(m, "badiprbl: ip ")) {
     e.client_ip = ParseIp(UpTo(*bad, " "));
     e.code = 421;
-    e.text = std::string(Trim(*After(m, "qmail-smtpd: ")));
+    e.text = std::string(Trim(After(m, "qmail-smtpd: ").value_or(m)));
   } else {
     return LineOutcome::kUnderstood;
   }

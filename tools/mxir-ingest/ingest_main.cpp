@@ -38,9 +38,11 @@ constexpr char kEpilog[] =
     "  mxir ingest --case acme.case --create /var/log/mail.log*\n"
     "  mxir ingest --case acme.case --follow /var/log/mail.log     (stop with Ctrl-C)\n"
     "  zcat old.log.gz | mxir ingest - --year 2025 --tz Europe/Berlin --format jsonl\n\n"
-    "Exit status: 0 ok; 2 bad usage, an unreadable or damaged input (its readable lines are still\n"
-    "ingested); 3 internal error. Lines not understood are counted, never fatal: see --stats "
-    "json.\n";
+    "Output: jsonl on a pipe, a table on a terminal, nothing with --case unless --format is "
+    "given.\n"
+    "An unreadable or damaged input (a truncated .gz) is reported and gives exit status 2; its\n"
+    "readable lines and the other files are still ingested. Lines not understood are counted,\n"
+    "never fatal: see --stats json.\n";
 
 }  // namespace
 

@@ -46,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   JsonSink sink;
   mxir::logs::IngestOptions options;
   options.format = format;
-  options.tz = "CET-01CEST-02,M3.5.0,M10.5.0";
+  options.tz = "UTC";  // zone rules are covered by unit tests; a zone per input is slow
   options.max_line = 4096;
   auto ingester = mxir::logs::Ingester::Create(options, clock, &sink);
   if (!ingester.ok()) __builtin_trap();

@@ -86,7 +86,10 @@ Status DovecotHook::Doveadm(std::vector<std::string> args, const std::string& st
     return r.error();
   }
   std::string out = ScrubSecrets(r->output, {}, 512);
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  for (char& c : out) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
   // doveadm kick exits 68 (EX_NOUSER) when the account had no session to end: nothing to do.
   bool nothing_to_kick = args.front() == "kick" && r->exit_status == 68;
   bool ok = !r->timed_out && (r->exit_status == 0 || nothing_to_kick);

@@ -16,6 +16,20 @@ std::string Lower(std::string s) {
   return s;
 }
 
+// Command output as one line for a step's detail: line breaks become "; ".
+std::string OneLine(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\n') {
+      if (!out.empty() && out.back() != ' ') out += "; ";
+    } else if (c != '\r') {
+      out.push_back(c);
+    }
+  }
+  while (!out.empty() && (out.back() == ' ' || out.back() == ';')) out.pop_back();
+  return out;
+}
+
 }  // namespace
 
 std::string EditAccessMap(const std::string& text, const std::string& account, bool blocked,
@@ -66,8 +80,9 @@ Status PostfixContainment::Postfix(const std::string& tool, std::vector<std::str
   }
   bool ok = !r->timed_out && r->exit_status == 0;
   if (output != nullptr) *output = r->output;
-  std::string out = output != nullptr && ok ? "" : ScrubSecrets(r->output, {}, 400);
-  if (!ok || step != "list_queue") {
+  std::string out = output != nullptr && ok ? "" : OneLine(ScrubSecrets(r->output, {}, 400));
+  // A command whose output the caller reads is recorded by the caller, unless it failed.
+  if (!ok || output == nullptr) {
     steps.push_back(
         {step, ok,
          shown + (r->timed_out ? ": timed out" : ": exit " + std::to_string(r->exit_status)) +
@@ -96,6 +111,7 @@ Status PostfixContainment::Preflight(const std::string& account, std::vector<Hoo
             ref + "' to smtpd_sender_restrictions (before permit_sasl_authenticated) and reload");
   }
   steps.push_back({"check_config", true, "main.cf uses check_sasl_access " + ref});
+  checked_ = true;
   return Status::Ok();
 }
 
@@ -170,7 +186,7 @@ Status PostfixContainment::ActOnQueue(const std::string& account,
 
 Status PostfixContainment::SuspendOutbound(const std::string& account,
                                            std::vector<HookStep>& steps) {
-  MXIR_RETURN_IF_ERROR(Preflight(account, steps));
+  if (!checked_) MXIR_RETURN_IF_ERROR(Preflight(account, steps));
   MXIR_RETURN_IF_ERROR(SetBlocked(account, true, steps));
   return ActOnQueue(account, {"incoming", "active", "deferred"}, "-h", "hold_queued_mail", steps);
 }

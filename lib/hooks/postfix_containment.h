@@ -49,6 +49,7 @@ class PostfixContainment final : public ProviderHook {
                     const std::string& flag, const std::string& step, std::vector<HookStep>& steps);
   PostfixConfig config_;
   CommandRunner& runner_;
+  bool checked_ = false;  // Preflight passed: main.cf uses the map
 };
 
 // The map text with the account's line added (blocked) or removed; `changed` tells whether it

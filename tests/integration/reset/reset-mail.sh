@@ -87,6 +87,7 @@ out=$("$BIN/mxir-reset" verify bob@lab.example --smtp "127.0.0.1:$SMTP" --passwo
   --old-password-file "$W/old.pw" --ca-file "$MAIL_LAB_TLS_CERT" --tls-name "$MAIL_LAB_HOSTNAME" --case "$W/c.case")
 [[ $? -eq 0 && $out == *"ok     new password accepted"* && $out == *"ok     old password refused"* ]] ||
   fail "verify on the SMTP port: $out"
+echo "$out"
 out=$("$BIN/mxir-reset" verify bob@lab.example --smtp "127.0.0.1:$SUB" --password-file "$W/new.pw" \
   --old-password-file "$W/old.pw" --ca-file "$MAIL_LAB_TLS_CERT" --tls-name "$MAIL_LAB_HOSTNAME")
 [[ $? -eq 0 && $out == *"[STARTTLS]"* ]] || fail "verify over STARTTLS: $out"
@@ -128,6 +129,7 @@ for _ in $(seq 100); do [[ $(queued deferred) -ge 1 || $(queued active) -ge 1 ]]
 "$BIN/mxir-reset" contain alice@lab.example --provider postfix --hooks "$W/hooks.ini" --yes --case "$W/c.case" \
   >"$W/out" 2>&1 || { cat "$W/out" >&2; fail "contain"; }
 grep -q '1 message(s) from alice@lab.example' "$W/out" || { cat "$W/out" >&2; fail "queued mail not held"; }
+cat "$W/out"
 [[ $(queued hold) -eq 1 ]] || fail "alice's message is not in the hold queue"
 out=$(send_as_alice friend@outside.example "after containment")
 [[ $out == *"account suspended during incident response"* ]] || fail "alice could still send: $out"

@@ -77,10 +77,10 @@ start_capture() {
   for p in "$@"; do filter+="${filter:+ or }tcp port $p"; done
   # --immediate-mode: without it the last second of packets can still sit in the kernel's ring
   # buffer when tcpdump is stopped, and the final session would be missing from the pcap.
-  tcpdump -i lo -n -s 0 -U --immediate-mode -Z root -w "$WORK/capture.pcap" "$filter" \
+  tcpdump -i lo -n -s 0 -U --immediate-mode -B 16384 -Z root -w "$WORK/capture.pcap" "$filter" \
     2>"$WORK/tcpdump.err" &
   TCPDUMP_PID=$!
-  for ((p = 0; p < 50; p++)); do grep -q 'listening on' "$WORK/tcpdump.err" && return 0; sleep 0.1; done
+  for ((p = 0; p < 50; p++)); do grep -qs 'listening on' "$WORK/tcpdump.err" && return 0; sleep 0.1; done
   die "tcpdump did not start: $(cat "$WORK/tcpdump.err")"
 }
 stop_capture() {
@@ -89,6 +89,10 @@ stop_capture() {
   kill -INT "$TCPDUMP_PID" 2>/dev/null
   wait "$TCPDUMP_PID" 2>/dev/null
   TCPDUMP_PID=""
+  # A sample with packets missing would contradict its own logs: refuse it.
+  local dropped
+  dropped=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel$/\1/p' "$WORK/tcpdump.err")
+  [[ ${dropped:-0} -eq 0 ]] || die "tcpdump lost $dropped packets (machine too busy?): run again"
 }
 
 # step_at EPOCH: start the next step at a fresh whole real second (at least 0.3 s after the last

@@ -11,6 +11,7 @@ For every scenario directory with a truth.json this checks that
       distinct_secrets       distinct Dovecot "SHA1 of given password" values per client and user
       attempts_per_session   failed AUTH lines per Postfix session (disconnect auth=0/N)
       sessions               TCP SYNs from the client to the lab's ports in the pcap
+  - the pcap and postfix.log see the same sessions, client by client
       messages, recipients   accepted messages and their delivered/queued recipients per
                              client (and user), rejected_recipients: RCPT rejects for them
       rejections             bounced/deferred delivery lines citing the finding's blocklist
@@ -217,6 +218,18 @@ def check_scenario(d):
         syns = pcap_syns(os.path.join(d, "capture.pcap"))
         if syns is None:
             err(name, "capture.pcap is not a classic little-endian pcap")
+    if syns is not None and "postfix.log" in logs:
+        # The pcap and the server's log must see the same sessions, client by client (a capture
+        # stopped too early loses the last ones).
+        connects = defaultdict(int)
+        for line in logs["postfix.log"]:
+            m = re.search(r"/smtpd\[\d+\]: connect from \S+\[([\d.]+)\]$", line)
+            if m:
+                connects[m.group(1)] += 1
+        for ip in sorted(set(connects) | set(syns)):
+            if connects[ip] != syns.get(ip, 0):
+                err(name, f"client {ip}: {connects[ip]} sessions in postfix.log, "
+                          f"{syns.get(ip, 0)} in capture.pcap")
     for inp, findings in t["expected"].items():
         if inp not in INPUTS:
             err(name, f"expected: unknown input set '{inp}'")

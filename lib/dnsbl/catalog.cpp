@@ -278,6 +278,13 @@ Result<DnsblZone> DnsblCatalog::ResolveZoneArgument(std::string_view arg) const 
                          "zone " + z->zone + " (" + z->id + ") is defunct (" + z->note +
                              "): it is never queried, its answers would be meaningless");
       }
+      if (z->state == ZoneState::kKeyRequired) {
+        return MakeError(ErrorCode::kUsage,
+                         "zone " + z->zone + " (" + z->id +
+                             ") answers only queries that carry a subscriber key, which mxir "
+                             "does not handle yet (a key in a query name ends up in resolver "
+                             "logs); without one every answer would be an error");
+      }
       return *z;
     }
   }

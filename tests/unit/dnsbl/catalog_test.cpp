@@ -25,6 +25,10 @@ TEST(CatalogTest, ShippedCatalogLoadsAndKeepsDefunctZonesOut) {
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message.find("defunct"), std::string::npos);
   }
+  auto keyed = cat->ResolveZoneArgument("abusix-combined");
+  ASSERT_FALSE(keyed.ok());
+  EXPECT_NE(keyed.error().message.find("key"), std::string::npos);
+  EXPECT_TRUE(cat->ResolveZoneArgument("hostkarma").ok());  // uncertain: only when named
   // The public-resolver answer of Spamhaus is a refusal, never a listing.
   const DnsblZone* zen = cat->Find("spamhaus-zen");
   ASSERT_NE(zen, nullptr);

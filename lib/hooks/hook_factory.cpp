@@ -87,6 +87,28 @@ std::vector<std::string> SplitWords(const std::string& text) {
   return out;
 }
 
+// The bind password must not cross a network in clear text: plain ldap:// is accepted only to
+// a loopback address or with StartTLS.
+Status CheckLdapTransport(const std::string& uri, bool start_tls) {
+  if (uri.rfind("ldaps://", 0) == 0 || uri.rfind("ldapi://", 0) == 0 || start_tls)
+    return Status::Ok();
+  if (uri.rfind("ldap://", 0) != 0) {
+    return MakeError(ErrorCode::kUsage, "[ldap] uri must start with ldap://, ldaps:// or ldapi://");
+  }
+  std::string host = uri.substr(7);
+  host = host.substr(0, host.find('/'));
+  if (!host.empty() && host[0] == '[') {
+    host = host.substr(1, host.find(']') - 1);
+  } else {
+    host = host.substr(0, host.find(':'));
+  }
+  if (host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0) return Status::Ok();
+  return MakeError(ErrorCode::kUsage,
+                   "[ldap] " + uri +
+                       " would send the bind password in clear text: use "
+                       "ldaps:// or start_tls = yes (with ca_file for a private CA)");
+}
+
 }  // namespace
 
 const std::vector<std::string>& KnownProviders() {
@@ -157,6 +179,7 @@ Result<LoadedHook> MakeProviderHook(const IniFile& hooks, const std::string& pro
     c.use_exop = method == "exop";
     c.ca_file = r.Optional("ca_file", "");
     c.start_tls = r.Optional("start_tls", "no") == "yes";
+    MXIR_RETURN_IF_ERROR(CheckLdapTransport(c.uri, c.start_tls));
     c.timeout = std::chrono::seconds(timeout);
     MXIR_ASSIGN_OR_RETURN(c.bind_password, ReadSecretRef(*section, provider));
     loaded.hook_ = std::make_unique<LdapHook>(std::move(c));

@@ -140,8 +140,20 @@ out=$(swaks --server 127.0.0.1 --port "$SMTP" --helo ws.lab.example --auth PLAIN
   >"$W/out" 2>&1 || { cat "$W/out" >&2; fail "release"; }
 [[ $(queued hold) -eq 0 ]] || fail "alice's message is still held after release"
 out=$(send_as_alice friend@outside.example "after release") || fail "alice cannot send after release: $out"
+# Contain again, then purge: the held mail is deleted and the block lifted.
+out=$(send_as_alice friend@slow.example "spam to purge") || fail "alice could not queue: $out"
+for _ in $(seq 100); do [[ $(queued deferred) -ge 2 || $(queued active) -ge 1 ]] && break; sleep 0.1; done
+"$BIN/mxir-reset" contain alice@lab.example --provider postfix --hooks "$W/hooks.ini" --yes >"$W/out" 2>&1 ||
+  { cat "$W/out" >&2; fail "second contain"; }
+HELD=$(queued hold)
+[[ $HELD -ge 1 ]] || fail "nothing held for purge"
+"$BIN/mxir-reset" purge alice@lab.example --provider postfix --hooks "$W/hooks.ini" --yes --case "$W/c.case" \
+  >"$W/out" 2>&1 || { cat "$W/out" >&2; fail "purge"; }
+grep -q "$HELD message(s) from alice@lab.example" "$W/out" || { cat "$W/out" >&2; fail "purge did not delete the held mail"; }
+[[ $(queued hold) -eq 0 ]] || fail "held mail left after purge"
+grep -q 'alice@lab.example' "$MAP" && fail "the block is still in the map after purge"
 sqlite3 "$W/c.case" "select action||':'||outcome from actions where tool='reset' order by id" | tr '\n' ' ' >"$W/trail"
-[[ $(cat "$W/trail") == *"reset_password:done"*"verify_smtp_auth:verified"*"suspend_outbound:done"*"release:done"* ]] ||
+[[ $(cat "$W/trail") == *"reset_password:done"*"verify_smtp_auth:verified"*"suspend_outbound:done"*"release:done"*"purge:done"* ]] ||
   fail "audit trail: $(cat "$W/trail")"
 
 # --- 3. exec: password on stdin only ------------------------------------------------------------

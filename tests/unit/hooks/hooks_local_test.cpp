@@ -319,6 +319,13 @@ TEST(HookFactory, ReadsSectionsAndRefusesBadOnes) {
   EXPECT_NE(
       MakeProviderHook(*ini, "zimbra", DefaultClock()).error().message.find("unknown provider"),
       std::string::npos);
+  auto clear = IniFile::Parse(
+      "[ldap]\nuri = ldap://ldap.example.com\nbind_dn = cn=a\nbase_dn = dc=x\n"
+      "secret_file = " +
+          secret + "\n",
+      "h.ini");
+  EXPECT_NE(MakeProviderHook(*clear, "ldap", DefaultClock()).error().message.find("clear text"),
+            std::string::npos);
   // A hooks file readable by others is refused (mode bits, so this holds even as root).
   std::string open = dir.File("hooks.ini", "[exec]\ncommand = /bin/true\n", 0644);
   auto loaded = LoadHooksFile(open);

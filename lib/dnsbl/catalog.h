@@ -75,9 +75,9 @@ class DnsblCatalog {
   // The zones queried when the user names none: state active.
   std::vector<DnsblZone> DefaultZones() const;
   // Resolves one --zone argument: a catalog id or zone (refused when defunct or key-gated:
-  // keys are not supported yet), or "ZONE=ip" / "ZONE=ip4" / "ZONE=domain" for a zone outside the catalog,
-  // which is read RFC 5782 style (127.0.0.2-127.0.0.255 listed). A bare unknown name is an error
-  // that says how to give its kind.
+  // keys are not supported yet), or "ZONE=ip" / "ZONE=ip4" / "ZONE=domain" for a zone outside the
+  // catalog, which is read RFC 5782 style (127.0.0.2-127.0.0.255 listed). A bare unknown name is an
+  // error that says how to give its kind.
   Result<DnsblZone> ResolveZoneArgument(std::string_view arg) const;
 
  private:

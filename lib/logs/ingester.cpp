@@ -1,6 +1,7 @@
 #include "logs/ingester.h"
 
 #include "core/file_util.h"
+#include "logs/journal_line.h"
 #include "logs/line_source.h"
 #include "logs/text_scan.h"
 
@@ -102,7 +103,9 @@ LogParser* Ingester::Stream::Dispatch(const LogRecord& rec, LineOutcome* outcome
 void Ingester::Stream::IngestLine(std::string_view line, int64_t line_number) {
   ++owner_->lines_;
   LogRecord rec;
-  SplitLogLine(line, owner_->time_, &rec);
+  if (line.empty() || line.front() != '{' || !ParseJournalLine(line, &rec, &journal_text_)) {
+    SplitLogLine(line, owner_->time_, &rec);
+  }
   sink_->SetLine(line_number, rec.has_ts);
   LineOutcome outcome = LineOutcome::kNotMine;
   LogParser* parser = Dispatch(rec, &outcome);

@@ -7,8 +7,9 @@
 // file — and passes the events to the sink with `origin` (file, sha256, line, index) filled in.
 // Events outside --since/--until are dropped and counted. Lines not understood are counted per
 // format (`not_understood.<format>`), lines of no known format as `unknown_format`: neither is
-// fatal. Damaged input (a truncated .gz, a read error) ends that file with an error after its
-// readable lines were ingested. Not thread-safe; one Ingester per run.
+// fatal. Lines exported by `journalctl -o json` are read too (journal_line.h). Damaged input (a
+// truncated .gz, a read error) ends that file with an error after its readable lines were ingested.
+// Not thread-safe; one Ingester per run.
 #pragma once
 
 #include <memory>
@@ -64,6 +65,7 @@ class Ingester {
     std::vector<std::unique_ptr<LogParser>> parsers_;
     LogParser* sticky_ = nullptr;
     bool finished_ = false;
+    std::string journal_text_;  // the decoded fields of a journal JSON line
   };
   std::unique_ptr<Stream> OpenStream(const std::string& name, const std::string& sha256);
 

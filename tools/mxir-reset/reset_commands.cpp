@@ -205,6 +205,13 @@ int ResetCommand(int argc, char** argv) {
         return kExitUsage;
       }
     }
+    // Create the (empty, 0600) password file before any password changes, so a password that
+    // was set can always be written down.
+    if (!to_terminal) {
+      Status created = WritePrivateFile(password_file, "");
+      if (!created.ok())
+        return cli.Fail(created.error().WithContext("--password-file (nothing was reset)"));
+    }
   }
 
   hooks::PasswordPolicy policy;
@@ -247,9 +254,14 @@ int ResetCommand(int argc, char** argv) {
     }
     outcomes.push_back(std::move(o));
   }
+  bool any_written = !file_text.empty();
   SecureWipe(file_text);
-  if (!password_file.empty() && FileExists(password_file)) {
-    std::cerr << "new password(s) written to " << password_file << " (mode 0600)\n";
+  if (!to_terminal && !dry_run) {
+    if (any_written) {
+      std::cerr << "new password(s) written to " << password_file << " (mode 0600)\n";
+    } else {
+      ::unlink(password_file.c_str());  // no password was set: leave no empty file behind
+    }
   }
   if (!to_terminal || cli.Has("format")) PrintOutcomes(outcomes, cli.common.format);
   return ExitFor(cli, outcomes);

@@ -4,7 +4,8 @@
 #
 #   mail-lab.sh start DIR [options]   configure and start a lab under DIR
 #   mail-lab.sh stop DIR              stop the lab's daemons (by pid) — safe to call twice
-#   mail-lab.sh env DIR               print the lab's shell variables (eval "$(mail-lab.sh env DIR)")
+#   mail-lab.sh env DIR               print the lab's shell variables:
+#                                     eval "$(mail-lab.sh env DIR)"
 #   mail-lab.sh status DIR            exit 0 if the lab's daemons are running
 #   mail-lab.sh free-ports N          print N loopback TCP ports nobody listens on (20000-39999)
 #
@@ -78,10 +79,11 @@ require_tools() {
       skip "'$t' is not installed (install the packages in deps/test-servers.txt: ./run deps test)"
   done
   [[ $(id -u) -eq 0 ]] || skip "a private Postfix must be started as root (run the tests as root)"
-  getent passwd postfix >/dev/null || skip "the 'postfix' user does not exist (postfix package incomplete)"
-  getent passwd dovecot >/dev/null || skip "the 'dovecot' user does not exist (dovecot-core incomplete)"
-  getent passwd dovenull >/dev/null || skip "the 'dovenull' user does not exist (dovecot-core incomplete)"
-  getent group postdrop >/dev/null || skip "the 'postdrop' group does not exist (postfix incomplete)"
+  local u
+  for u in passwd:postfix passwd:dovecot passwd:dovenull group:postdrop; do
+    getent "${u%%:*}" "${u#*:}" >/dev/null ||
+      skip "the ${u%%:*} entry '${u#*:}' does not exist (postfix or dovecot-core incomplete)"
+  done
 }
 
 valid_port() { [[ $1 =~ ^[0-9]+$ ]] && ((10#$1 >= 1 && 10#$1 <= 65535)); }
@@ -383,7 +385,8 @@ cmd_start() {
   local p f
   for p in "$SMTP_PORT" "$SUBMISSION_PORT" ${IMAP_PORT:+"$IMAP_PORT"}; do
     valid_port "$p" || die "'$p' is not a port number"
-    port_in_use "$p" && die "port 127.0.0.1:$p is already in use (choose others with --smtp-port/--submission-port/--imap-port)"
+    port_in_use "$p" &&
+      die "port 127.0.0.1:$p is in use (choose others: --smtp-port, --submission-port, --imap-port)"
   done
   [[ $SMTP_PORT != "$SUBMISSION_PORT" ]] || die "the SMTP and submission ports must differ"
   [[ $DOMAIN =~ ^[A-Za-z0-9.-]+$ ]] || die "--domain '$DOMAIN' is not a domain name"
@@ -443,7 +446,7 @@ cmd_start() {
     echo "MAIL_LAB_IMAP_PORT=$IMAP_PORT"
     echo "MAIL_LAB_DOMAIN=$(q "$DOMAIN")"
     echo "MAIL_LAB_HOSTNAME=$(q "$HOSTNAME_")"
-    echo "MAIL_LAB_USERS=$(q "$(cd "$(dirname "$USERS_FILE")" && pwd -P)/$(basename "$USERS_FILE")")"
+    echo "MAIL_LAB_USERS=$(q "$(realpath "$USERS_FILE")")"
     echo "MAIL_LAB_POSTFIX_LOG=$(q "$LAB/postfix.log")"
     echo "MAIL_LAB_DOVECOT_LOG=$(q "$LAB/dovecot.log")"
     echo "MAIL_LAB_POSTFIX_CONFIG=$(q "$LAB/postfix/etc")"
@@ -475,8 +478,12 @@ cmd_start() {
     [[ -S $LAB/postfix/queue/private/auth ]] && break
     sleep 0.1
   done
-  [[ -S $LAB/postfix/queue/private/auth ]] || { stop_lab "$LAB"; die "Dovecot's auth socket did not appear"; }
-  echo "$PROG: lab running in $LAB (SMTP 127.0.0.1:$SMTP_PORT, submission 127.0.0.1:$SUBMISSION_PORT${IMAP_PORT:+, IMAP 127.0.0.1:$IMAP_PORT})" >&2
+  [[ -S $LAB/postfix/queue/private/auth ]] || {
+    stop_lab "$LAB"
+    die "Dovecot's auth socket did not appear"
+  }
+  echo "$PROG: lab running in $LAB (SMTP 127.0.0.1:$SMTP_PORT," \
+    "submission 127.0.0.1:$SUBMISSION_PORT${IMAP_PORT:+, IMAP 127.0.0.1:$IMAP_PORT})" >&2
 }
 
 lab_dir_arg() {
@@ -515,7 +522,10 @@ main() {
       echo "${found[*]}"
       ;;
     -h | --help | help) usage 0 ;;
-    *) echo "$PROG: error: unknown command '$cmd' (start, stop, env, status, free-ports)" >&2; exit 2 ;;
+    *)
+      echo "$PROG: error: unknown command '$cmd' (start, stop, env, status, free-ports)" >&2
+      exit 2
+      ;;
   esac
 }
 

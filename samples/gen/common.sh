@@ -1,7 +1,7 @@
 # common.sh — shared by the samples/gen/make-*.sh generators (source it; bash only).
 #
-# A generator starts a private lab (tests/integration/lab/mail-lab.sh) on free loopback ports,
-# captures the lab's ports with tcpdump, drives real clients (swaks) from chosen 127.0.0.X
+# A generator starts a private lab (tests/integration/lab/mail-lab.sh) on the lab's standard
+# ports 2525/2587 (so run one generator at a time), captures those ports with tcpdump, drives real clients (swaks) from chosen 127.0.0.X
 # addresses, and plays time compressed: step_at T waits for the next whole real second and records
 # that it stands for the simulated epoch T; retime.py later moves every log line and packet onto
 # the simulated timeline. Everything started is stopped by the EXIT trap.
@@ -25,7 +25,10 @@ LABS=()
 TCPDUMP_PID=""
 cleanup() {
   local lab
-  if [[ -n $TCPDUMP_PID ]]; then kill -INT "$TCPDUMP_PID" 2>/dev/null; wait "$TCPDUMP_PID" 2>/dev/null; fi
+  if [[ -n $TCPDUMP_PID ]]; then
+    kill -INT "$TCPDUMP_PID" 2>/dev/null
+    wait "$TCPDUMP_PID" 2>/dev/null
+  fi
   for lab in "${LABS[@]}"; do bash "$LAB_SH" stop "$lab"; done
   rm -rf "$WORK"
 }

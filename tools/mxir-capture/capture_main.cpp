@@ -21,7 +21,6 @@
 #include "casedb/case_db.h"
 #include "core/cli.h"
 #include "core/clock.h"
-#include "core/file_util.h"
 #include "core/progress.h"
 #include "smtp_flows.h"
 
@@ -147,6 +146,7 @@ int mxir_capture_main(int argc, char** argv) {
   }
   flow_options.limits.max_invalid_mail_transactions = max_invalid;
   std::unique_ptr<mxir::capture::PacketSource> source;
+  std::optional<mxir::tools::InputHashes> hashes;  // of the files, on a second thread
   std::unique_ptr<mxir::capture::PcapWriter> writer;
   uint64_t total_bytes = 0;
   if (live) {
@@ -164,19 +164,18 @@ int mxir_capture_main(int argc, char** argv) {
     if (!opened.ok()) return cli.Fail(opened.error());
     source = std::move(*opened);
     for (const auto& f : files) {
-      auto sha = mxir::Sha256OfFile(f);
-      if (!sha.ok()) return cli.Fail(sha.error());
-      flow_options.inputs.push_back({f, *sha});
+      flow_options.inputs.push_back({f, ""});  // the hash is filled in by InputHashes
       struct stat st;
       if (stat(f.c_str(), &st) == 0) total_bytes += static_cast<uint64_t>(st.st_size);
     }
+    hashes.emplace(files);
   }
 
   std::optional<mxir::casedb::EventWriter> store;
   if (db) store.emplace(*db);
   mxir::Counters counters, smtp_counters;  // capture's first, then the decoder's ("smtp.*")
   mxir::tools::CaptureSink sink(stdout, format, store ? &*store : nullptr,
-                                mxir::DefaultClock().Now());
+                                mxir::DefaultClock().Now(), hashes ? &*hashes : nullptr);
   mxir::tools::SmtpFlowFactory factory(flow_options, &sink, &*fingerprinter, &smtp_counters);
   mxir::capture::CaptureOptions options;
   for (uint16_t p : flow_options.smtp_ports) options.flows.server_ports.push_back(p);
@@ -212,7 +211,8 @@ int mxir_capture_main(int argc, char** argv) {
     nlohmann::ordered_json details;
     details["inputs"] = nlohmann::ordered_json::array();
     for (const auto& in : flow_options.inputs) {
-      details["inputs"].push_back({{"name", in.name}, {"sha256", in.sha256}});
+      details["inputs"].push_back(
+          {{"name", in.name}, {"sha256", hashes ? hashes->Of(in.name) : in.sha256}});
     }
     details["packets"] = counters.Get("packets");
     details["smtp_sessions"] = factory.sessions();

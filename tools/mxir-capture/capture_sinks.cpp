@@ -9,8 +9,8 @@
 namespace mxir::tools {
 
 CaptureSink::CaptureSink(std::FILE* out, CaptureFormat format, casedb::EventWriter* store,
-                         Timestamp open_time)
-    : out_(out), format_(format), store_(store), open_time_(open_time) {
+                         Timestamp open_time, InputHashes* hashes)
+    : out_(out), format_(format), store_(store), hashes_(hashes), open_time_(open_time) {
   buf_.reserve(kFlushAt + 64 * 1024);
 }
 
@@ -28,6 +28,23 @@ void CaptureSink::Flush() {
 
 void CaptureSink::OnEvent(Event&& event) {
   ++events_;
+  if (hashes_ != nullptr && (!held_.empty() || !hashes_->ready())) {
+    held_.push_back(std::move(event));
+    if (held_.size() >= kMaxHeldEvents || hashes_->ready()) ReleaseHeld();
+    return;
+  }
+  Emit(std::move(event));
+}
+
+void CaptureSink::ReleaseHeld() {
+  if (Status s = hashes_->Wait(); !s.ok() && first_error_.ok()) first_error_ = s;
+  std::vector<Event> held;
+  held.swap(held_);
+  for (Event& e : held) Emit(std::move(e));
+}
+
+void CaptureSink::Emit(Event&& event) {
+  if (hashes_ != nullptr) event.origin.sha256 = hashes_->Of(event.origin.file);
   if (format_ == CaptureFormat::kJsonl) {
     AppendEventJson(buf_, event);
     buf_.push_back('\n');
@@ -55,6 +72,7 @@ void CaptureSink::OnZeekRecord(smtp::ZeekSmtpRecord&& record) {
 Status CaptureSink::Finish(Timestamp close_time) {
   if (finished_) return first_error_;
   finished_ = true;
+  if (hashes_ != nullptr) ReleaseHeld();
   if (format_ == CaptureFormat::kZeek) {
     if (!header_written_) smtp::ZeekLogWriter::AppendHeader(buf_, open_time_);
     header_written_ = true;

@@ -6,9 +6,11 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "casedb/event_store.h"
 #include "core/counters.h"
+#include "input_hashes.h"
 #include "session_summary.h"
 #include "smtp/smtp_session.h"
 
@@ -18,9 +20,10 @@ enum class CaptureFormat { kNone, kJsonl, kZeek, kTable };
 
 class CaptureSink final : public smtp::SmtpSink {
  public:
-  // `store` may be null (no case). Zeek output starts with its header at `open_time`.
-  CaptureSink(std::FILE* out, CaptureFormat format, casedb::EventWriter* store,
-              Timestamp open_time);
+  // `store` may be null (no case). Zeek output starts with its header at `open_time`. With
+  // `hashes` (files being hashed), events are held until their origin.sha256 is known.
+  CaptureSink(std::FILE* out, CaptureFormat format, casedb::EventWriter* store, Timestamp open_time,
+              InputHashes* hashes = nullptr);
   ~CaptureSink() override;
 
   void OnEvent(Event&& event) override;
@@ -37,10 +40,16 @@ class CaptureSink final : public smtp::SmtpSink {
 
  private:
   static constexpr size_t kFlushAt = 1 << 20;
+  static constexpr size_t kMaxHeldEvents = 100000;  // then wait for the hashes
+
+  void Emit(Event&& event);
+  void ReleaseHeld();
 
   std::FILE* out_;
   CaptureFormat format_;
   casedb::EventWriter* store_;
+  InputHashes* hashes_;
+  std::vector<Event> held_;  // events waiting for their file's hash
   Timestamp open_time_;
   std::string buf_;
   SessionSummary summary_;

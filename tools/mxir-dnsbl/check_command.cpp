@@ -77,6 +77,7 @@ int DnsblCheck(int argc, char** argv) {
   if (!resolver.ok()) return cli.Fail(resolver.error());
   dnsbl::CheckRun result =
       dnsbl::RunChecks(*zones, targets, **resolver, MakeCheckOptions(run), DefaultClock().Now());
+  WarnUnhealthyZones(cli, result);
   if (case_db) {
     auto changes = dnsbl::RecordResults(*case_db, result.results, "dnsbl");
     if (!changes.ok()) return cli.Fail(changes.error().WithContext("recording in the case"));

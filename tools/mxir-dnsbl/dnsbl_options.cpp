@@ -94,6 +94,14 @@ dnsbl::CheckOptions MakeCheckOptions(const DnsblRunOptions& o) {
   return c;
 }
 
+void WarnUnhealthyZones(const Cli& cli, const dnsbl::CheckRun& run) {
+  for (const auto& h : run.health) {
+    if (h.status == dnsbl::CheckStatus::kNotListed) continue;
+    cli.Warn(h.zone + " (" + h.kind + "): " + h.reason + "; its results are " +
+             dnsbl::CheckStatusName(h.status));
+  }
+}
+
 namespace {
 void Count(const dnsbl::CheckRun& run, size_t* n) {
   for (const auto& r : run.results) ++n[static_cast<int>(r.status)];

@@ -31,6 +31,9 @@ dnsbl::CheckOptions MakeCheckOptions(const DnsblRunOptions& o);
 std::string RunSummary(const dnsbl::CheckRun& run, size_t zones);
 std::string RunStatsJson(const dnsbl::CheckRun& run, size_t zones);
 
+// Warns once per zone that failed its RFC 5782 test points (not once per target).
+void WarnUnhealthyZones(const Cli& cli, const dnsbl::CheckRun& run);
+
 // Shared --help text about statuses.
 extern const char* const kStatusHelp;
 

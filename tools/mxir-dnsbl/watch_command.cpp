@@ -131,6 +131,7 @@ int DnsblWatch(int argc, char** argv) {
     Timestamp now = DefaultClock().Now();
     dnsbl::CheckRun result =
         dnsbl::RunChecks(*zones, *targets, **resolver, MakeCheckOptions(run), now);
+    WarnUnhealthyZones(cli, result);
     auto changes = dnsbl::RecordResults(*case_db, result.results, "dnsbl");
     if (!changes.ok()) {
       Error e = changes.error().WithContext("recording in the case");

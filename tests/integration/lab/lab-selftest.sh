@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Self-test of mail-lab.sh: start a lab on free ports, send one mail with AUTH in clear text, fail
 # one AUTH over the STARTTLS-only port, try an unauthenticated relay and a recipient with a chosen
-# reject, check that postfix.log and dovecot.log tell exactly that, stop the lab, and check that
-# nothing of it is left running. Exit 0 pass, 77 skip (no postfix/dovecot/swaks or not root).
+# reject, log in to IMAP (when dovecot-imapd is there), check that postfix.log and dovecot.log
+# tell exactly that, stop the lab, and check that nothing of it is left running. Exit 0 pass, 77 skip (no postfix/dovecot/swaks or not root).
 set -u -o pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 LAB_SH=$HERE/mail-lab.sh
@@ -23,7 +23,7 @@ fail() {
   exit 1
 }
 
-read -r SMTP SUB <<<"$(bash "$LAB_SH" free-ports 2)" || exit 1
+read -r SMTP SUB IMAP <<<"$(bash "$LAB_SH" free-ports 3)" || exit 1
 
 # Refusals that must happen before anything starts: a next hop off the loopback, a directory
 # outside /tmp, a bad option.
@@ -42,8 +42,10 @@ out=$(bash "$LAB_SH" start "$LAB" --no-such-option 1 2>&1)
 [[ -z $(ls -A "$LAB") ]] || fail "a refused start left files in the lab directory"
 printf '%s\n' 'dana@lab.example:Dana-pw-77' 'erik:Erik-pw-88' >"$LAB.users"
 trap 'cleanup; rm -f "$LAB.users"' EXIT
+IMAP_OPT=()
+[[ -x /usr/lib/dovecot/imap ]] && IMAP_OPT=(--imap-port "$IMAP")
 bash "$LAB_SH" start "$LAB" --smtp-port "$SMTP" --submission-port "$SUB" --users "$LAB.users" \
-  --auth-verbose-passwords sha1:8
+  --auth-verbose-passwords sha1:8 "${IMAP_OPT[@]}"
 rc=$?
 [[ $rc -eq 77 ]] && exit 77
 [[ $rc -eq 0 ]] || fail "mail-lab.sh start exited $rc"
@@ -74,6 +76,25 @@ out=$(swaks --server 127.0.0.1 --port "$SMTP" --local-interface 127.0.0.21 --hel
   --to z@blocklisted.example --quit-after RCPT 2>&1)
 [[ $out == *"blocked using zen.spamhaus.org"* ]] || fail "no blocklist-style reply: $out"
 
+# 5. IMAP (when dovecot-imapd is installed): a good and a bad login.
+if [[ ${#IMAP_OPT[@]} -gt 0 ]]; then
+  out=$(python3 - "$IMAP" <<'PY' 2>&1
+import imaplib, sys
+port = int(sys.argv[1])
+m = imaplib.IMAP4("127.0.0.1", port, timeout=10)
+m.login("erik", "Erik-pw-88")
+m.logout()
+m = imaplib.IMAP4("127.0.0.1", port, timeout=10)
+try:
+    m.login("erik", "wrong")
+    print("bad login accepted")
+except imaplib.IMAP4.error:
+    print("ok")
+PY
+  )
+  [[ $out == ok ]] || fail "IMAP logins: $out"
+fi
+
 # Postfix writes asynchronously: wait (bounded) for the delivery lines.
 for ((i = 0; i < 50; i++)); do
   [[ $(grep -c 'status=sent' "$MAIL_LAB_POSTFIX_LOG") -ge 2 ]] && break
@@ -93,7 +114,12 @@ grep -q 'reject: RCPT from unknown\[127.0.0.21\]: 554 5.7.1 <z@blocklisted.examp
   fail "no blocklist reject line"
 grep -q 'auth: Info: passwd-file(dana@lab.example,127.0.0.22): Password mismatch (SHA1 of given password: [0-9a-f]\{8\})$' "$D" ||
   fail "no Dovecot password-mismatch line with an 8-digit SHA1"
-if grep -q -e 'Erik-pw-88' -e 'not-it' "$P" "$D"; then fail "a password appears in the logs"; fi
+if [[ ${#IMAP_OPT[@]} -gt 0 ]]; then
+  grep -q 'imap-login: Info: Login: user=<erik>, method=PLAIN, rip=127.0.0.1' "$D" ||
+    fail "no IMAP login line"
+  grep -q 'passwd-file(erik,127.0.0.1,<[^>]*>): Password mismatch' "$D" || fail "no IMAP failure line"
+fi
+if grep -q -e 'Erik-pw-88' -e 'not-it' -e 'wrong' "$P" "$D"; then fail "a password appears in the logs"; fi
 [[ $(grep -c 'connect from unknown\[127.0.0.1\]' "$P") -eq 0 ]] || fail "start-up probes left lines in the log"
 
 # Stop: every daemon of the lab is gone, and a second stop is harmless.
@@ -102,4 +128,5 @@ bash "$LAB_SH" stop "$LAB" || fail "stop failed"
 ! kill -0 "$pf" 2>/dev/null || fail "Postfix master $pf still runs"
 ! kill -0 "$dv" 2>/dev/null || fail "Dovecot master $dv still runs"
 bash "$LAB_SH" stop "$LAB" || fail "second stop failed"
-echo "PASS: mail lab on 127.0.0.1:$SMTP/$SUB: AUTH ok + send, AUTH failure over STARTTLS, relay denied, chosen rejects, clean stop"
+echo "PASS: mail lab on 127.0.0.1:$SMTP/$SUB: AUTH ok + send, AUTH failure over STARTTLS, relay denied," \
+  "chosen rejects${IMAP_OPT[*]:+, IMAP logins}, clean stop"

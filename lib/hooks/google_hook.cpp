@@ -99,6 +99,7 @@ Status GoogleHook::ResetPassword(const std::string& account, const std::string& 
     steps.push_back({"set_password", false, resp.error().message});
     return resp.error();
   }
+  forced_change_ = force_change;
   steps.push_back(
       {"set_password", true, "users.update (PATCH): HTTP " + std::to_string(resp->status)});
   steps.push_back({"force_change", true,
@@ -125,6 +126,11 @@ Result<std::string> GoogleHook::Verify(const std::string& account, const std::st
     return MakeError(ErrorCode::kUnavailable, "google read user: the answer is not a JSON object");
   }
   bool flag = j.value("changePasswordAtNextLogin", false);
+  if (forced_change_ && !flag) {
+    return MakeError(ErrorCode::kUnavailable,
+                     "google: changePasswordAtNextLogin reads back false after the reset set it "
+                     "(a user signing in through SSO?)");
+  }
   return std::string("changePasswordAtNextLogin: ") + (flag ? "true" : "false");
 }
 

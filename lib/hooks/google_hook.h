@@ -6,7 +6,8 @@
 //  - reset: PATCH /admin/directory/v1/users/{userKey} {"password":..,
 //    "changePasswordAtNextLogin":true};
 //  - sessions: POST /admin/directory/v1/users/{userKey}/signOut;
-//  - verify: GET /admin/directory/v1/users/{userKey} (changePasswordAtNextLogin);
+//  - verify: GET /admin/directory/v1/users/{userKey}: after a forced reset by this hook,
+//    changePasswordAtNextLogin must read back true;
 //  - leftovers: app-specific passwords (users/{userKey}/asps) and OAuth grants (…/tokens).
 // Verified against Google's documented contract with a local test server, not live.
 #pragma once
@@ -60,6 +61,7 @@ class GoogleHook final : public ProviderHook {
   HttpClient& http_;
   const Clock& clock_;
   std::string token_;
+  bool forced_change_ = false;  // this hook set changePasswordAtNextLogin
 };
 
 }  // namespace mxir::hooks

@@ -191,7 +191,7 @@ Result<LoadedHook> MakeProviderHook(const IniFile& hooks, const std::string& pro
     c.graph_base = r.Optional("graph_base", c.graph_base);
     c.retry = retry;
     MXIR_ASSIGN_OR_RETURN(c.client_secret, ReadSecretRef(*section, provider));
-    loaded.hook_ = std::make_unique<M365Hook>(std::move(c), *http);
+    loaded.hook_ = std::make_unique<M365Hook>(std::move(c), *http, clock);
   } else if (provider == "google") {
     GoogleConfig c;
     MXIR_ASSIGN_OR_RETURN(std::string key_path, r.Required("service_account_file"));

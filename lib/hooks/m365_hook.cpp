@@ -78,6 +78,7 @@ Status M365Hook::ResetPassword(const std::string& account, const std::string& ne
     steps.push_back({"set_password", false, resp.error().message});
     return resp.error();
   }
+  reset_at_ = clock_.Now();
   steps.push_back(
       {"set_password", true, "PATCH passwordProfile: HTTP " + std::to_string(resp->status)});
   steps.push_back(
@@ -119,6 +120,16 @@ Result<std::string> M365Hook::Verify(const std::string& account, const std::stri
   auto get = [&](const char* k) {
     return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string("unknown");
   };
+  if (reset_at_) {
+    auto changed = ParseTimestamp(get("lastPasswordChangeDateTime"));
+    const int64_t kSkew = 5LL * 60 * 1000000;
+    if (!changed.ok() || changed->micros() < reset_at_->micros() - kSkew) {
+      return MakeError(ErrorCode::kUnavailable, "m365: Graph says the password last changed at " +
+                                                    get("lastPasswordChangeDateTime") +
+                                                    ", before this reset (" +
+                                                    reset_at_->ToString() + ")");
+    }
+  }
   return "lastPasswordChangeDateTime " + get("lastPasswordChangeDateTime") +
          ", signInSessionsValidFromDateTime " + get("signInSessionsValidFromDateTime");
 }

@@ -6,14 +6,17 @@
 //    "forceChangePasswordNextSignIn":true}} -> 204;
 //  - sessions: POST /v1.0/users/{upn}/revokeSignInSessions -> 200 {"value":true};
 //  - verify: GET /v1.0/users/{upn}?$select=lastPasswordChangeDateTime,
-//    signInSessionsValidFromDateTime,accountEnabled;
+//    signInSessionsValidFromDateTime,accountEnabled; after a reset by this hook,
+//    lastPasswordChangeDateTime must not be older than the reset (5 minutes' clock skew allowed);
 //  - leftovers: inbox rules that forward, redirect or delete (GET
 //    /v1.0/users/{upn}/mailFolders/inbox/messageRules).
 // Verified against Microsoft's documented contract with a local test server, not live.
 #pragma once
 
+#include <optional>
 #include <string>
 
+#include "core/clock.h"
 #include "hooks/http_client.h"
 #include "hooks/provider_hook.h"
 
@@ -30,7 +33,8 @@ struct M365Config {
 
 class M365Hook final : public ProviderHook {
  public:
-  M365Hook(M365Config config, HttpClient& http) : config_(std::move(config)), http_(http) {}
+  M365Hook(M365Config config, HttpClient& http, const Clock& clock)
+      : config_(std::move(config)), http_(http), clock_(clock) {}
   ~M365Hook() override;
   std::string name() const override { return "m365"; }
   unsigned capabilities() const override {
@@ -49,7 +53,9 @@ class M365Hook final : public ProviderHook {
                             const std::vector<std::string>& secrets);
   M365Config config_;
   HttpClient& http_;
+  const Clock& clock_;
   std::string token_;
+  std::optional<Timestamp> reset_at_;  // when this hook set the password
 };
 
 }  // namespace mxir::hooks

@@ -134,19 +134,26 @@ class M365Contract : public ::testing::Test {
   }
 
   std::vector<CannedResponse> patch_answers;
+  ManualClock clock{*ParseTimestamp("2026-11-23T03:00:00Z")};
   HttpsTestServer server{[this](const SeenRequest& r) { return Graph(r); }};
   Sleeps sleeps;
   std::unique_ptr<HttpClient> http = MakeCurlHttpClient({server.ca_file()});
 };
 
 TEST_F(M365Contract, ResetRevokeVerifyAndRules) {
-  M365Hook hook(Config(), *http);
+  M365Hook hook(Config(), *http, clock);
   std::vector<HookStep> steps;
   ASSERT_TRUE(hook.ResetPassword("bob@contoso.example", kPassword, true, steps).ok());
   ASSERT_TRUE(hook.RevokeSessions("bob@contoso.example", steps).ok());
   auto v = hook.Verify("bob@contoso.example", kPassword);
   ASSERT_TRUE(v.ok()) << v.error().message;
   EXPECT_NE(v->find("2026-11-23T03:00:00Z"), std::string::npos);
+  // Graph reporting an older change than this reset is not a verification.
+  clock.Set(*ParseTimestamp("2026-11-23T04:00:00Z"));
+  ASSERT_TRUE(hook.ResetPassword("bob@contoso.example", kPassword, true, steps).ok());
+  auto stale = hook.Verify("bob@contoso.example", kPassword);
+  ASSERT_FALSE(stale.ok());
+  EXPECT_NE(stale.error().message.find("before this reset"), std::string::npos);
   auto rules = hook.ListLeftovers("bob@contoso.example");
   ASSERT_TRUE(rules.ok());
   ASSERT_EQ(rules->size(), 1u);
@@ -163,7 +170,7 @@ TEST_F(M365Contract, ResetRevokeVerifyAndRules) {
 TEST_F(M365Contract, WrongClientSecretIsReportedAndNotRetried) {
   M365Config c = Config();
   c.client_secret = "wrong";
-  M365Hook hook(std::move(c), *http);
+  M365Hook hook(std::move(c), *http, clock);
   std::vector<HookStep> steps;
   Status s = hook.ResetPassword("bob@contoso.example", kPassword, true, steps);
   ASSERT_FALSE(s.ok());
@@ -174,7 +181,7 @@ TEST_F(M365Contract, WrongClientSecretIsReportedAndNotRetried) {
 }
 
 TEST_F(M365Contract, UnknownAccountIsNotFound) {
-  M365Hook hook(Config(), *http);
+  M365Hook hook(Config(), *http, clock);
   std::vector<HookStep> steps;
   Status s = hook.ResetPassword("ghost@contoso.example", kPassword, true, steps);
   ASSERT_FALSE(s.ok());
@@ -187,7 +194,7 @@ TEST_F(M365Contract, ThrottledThenDoneWaitsRetryAfter) {
   patch_answers = {{429,
                     R"({"error":{"code":"TooManyRequests","message":"slow down"}})",
                     {{"Retry-After", "7"}}}};
-  M365Hook hook(Config(), *http);
+  M365Hook hook(Config(), *http, clock);
   std::vector<HookStep> steps;
   ASSERT_TRUE(hook.ResetPassword("bob@contoso.example", kPassword, true, steps).ok());
   ASSERT_EQ(sleeps.asked.size(), 1u);
@@ -198,7 +205,7 @@ TEST_F(M365Contract, ServerErrorsAreRetriedThenReported) {
   patch_answers = {{503, R"({"error":{"code":"serviceNotAvailable","message":"try later"}})"},
                    {502, ""},
                    {500, R"({"error":{"code":"generalException","message":"boom"}})"}};
-  M365Hook hook(Config(), *http);
+  M365Hook hook(Config(), *http, clock);
   std::vector<HookStep> steps;
   Status s = hook.ResetPassword("bob@contoso.example", kPassword, true, steps);
   ASSERT_FALSE(s.ok());
@@ -211,7 +218,7 @@ TEST_F(M365Contract, ForbiddenNamesThePermissionProblem) {
   patch_answers = {
       {403,
        R"({"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}})"}};
-  M365Hook hook(Config(), *http);
+  M365Hook hook(Config(), *http, clock);
   std::vector<HookStep> steps;
   Status s = hook.ResetPassword("bob@contoso.example", kPassword, true, steps);
   ASSERT_FALSE(s.ok());
@@ -256,6 +263,7 @@ TEST(GoogleContract, ServiceAccountJwtFlowResetAndSignOut) {
   testing::MakeRsaKeyPair(&priv, &pub);
   ManualClock clock(Timestamp::FromSeconds(1795000000));
   std::string token_uri;
+  bool flag_reads_back = true;
   HttpsTestServer server([&](const SeenRequest& r) -> CannedResponse {
     if (r.target == "/token") {
       EXPECT_EQ(r.method, "POST");
@@ -284,6 +292,10 @@ TEST(GoogleContract, ServiceAccountJwtFlowResetAndSignOut) {
       return {
           200,
           R"({"kind":"admin#directory#user","primaryEmail":"carol@example.com","changePasswordAtNextLogin":true})"};
+    }
+    if (r.target == "/admin/directory/v1/users/carol%40example.com" && r.method == "GET") {
+      return {200, R"({"primaryEmail":"carol@example.com","changePasswordAtNextLogin":)" +
+                       std::string(flag_reads_back ? "true" : "false") + "}"};
     }
     if (r.target == "/admin/directory/v1/users/carol%40example.com/signOut" && r.method == "POST") {
       return {204, ""};
@@ -318,6 +330,9 @@ TEST(GoogleContract, ServiceAccountJwtFlowResetAndSignOut) {
   std::vector<HookStep> steps;
   ASSERT_TRUE(hook.ResetPassword("carol@example.com", kPassword, true, steps).ok());
   ASSERT_TRUE(hook.RevokeSessions("carol@example.com", steps).ok());
+  EXPECT_TRUE(hook.Verify("carol@example.com", kPassword).ok());
+  flag_reads_back = false;  // e.g. an SSO user: the forced change did not take
+  EXPECT_FALSE(hook.Verify("carol@example.com", kPassword).ok());
   auto left = hook.ListLeftovers("carol@example.com");
   ASSERT_TRUE(left.ok());
   ASSERT_EQ(left->size(), 1u);

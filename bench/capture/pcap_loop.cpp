@@ -1,10 +1,10 @@
 // The benchmark's upper limit: a bare libpcap read loop over a capture file that touches every
 // packet's bytes once (a running checksum) and does nothing else. `mxir capture` cannot read a
 // file faster than this.
-#include <pcap/pcap.h>
-
 #include <cstdint>
 #include <cstdio>
+
+#include <pcap/pcap.h>
 
 int main(int argc, char** argv) {
   if (argc != 2) {

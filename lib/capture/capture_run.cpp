@@ -3,6 +3,7 @@
 #include "capture/capture_run.h"
 
 #include <array>
+#include <optional>
 
 #include "capture/packet_decoder.h"
 

@@ -1,6 +1,7 @@
 // PacketSource over libpcap's offline reader: several files merged in time order.
 #include "capture/packet_source.h"
 
+#include <cerrno>
 #include <cstring>
 
 #include <pcap/pcap.h>

@@ -40,7 +40,7 @@ class CaptureSink final : public smtp::SmtpSink {
 
  private:
   static constexpr size_t kFlushAt = 1 << 20;
-  static constexpr size_t kMaxHeldEvents = 100000;  // then wait for the hashes
+  static constexpr size_t kMaxHeldEvents = 20000;  // then wait for the hashes (~40 MB)
 
   void Emit(Event&& event);
   void ReleaseHeld();

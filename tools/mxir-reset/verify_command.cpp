@@ -52,10 +52,10 @@ int VerifyCommand(int argc, char** argv) {
       "Logs in to an SMTP submission service as the account, the way a mail client would: the new\n"
       "password (from --password-file, as written by 'mxir reset') must be accepted, and the old\n"
       "one (from --old-password-file) must now be refused. Passwords are read only from private\n"
-      "files (mode 0600), never from the command line. STARTTLS is used when offered (the\n"
-      "certificate is checked; --ca-file for a private CA, --tls-name for its name); without it, "
-      "AUTH is sent only to a\n"
-      "loopback address. The result is recorded in the case with --case.");
+      "files (mode 0600), never from the command line. STARTTLS is used when offered, with the\n"
+      "certificate checked (--ca-file for a private CA, --tls-name for the name it carries);\n"
+      "without STARTTLS, AUTH is sent only to a loopback address. With --case, the result is\n"
+      "recorded in the case's audit trail.");
   std::string account, smtp, new_file, old_file, ca_file, tls_name;
   int timeout = 15;
   cli.options().add_options()("account", po::value(&account), "the account to log in as")(

@@ -51,20 +51,30 @@ void DetectAccountCompromise(DetectContext& ctx) {
     const std::string user = ev.UserText(u);
     const std::string host = ev.ClientText(a.client);
     const bool inside = ctx.Inside(a.client);
-    int64_t successes = 0;
+    // successes: from the host of the finding; logins_after: the account's other successful
+    // logins after it (the attacker using the account, often from elsewhere).
+    int64_t successes = 0, logins_after = 0;
     int64_t last = a.ts;
     for (const AuthAttempt& x : ev.attempts) {
       if (x.user == u && x.outcome == AuthOutcome::kSuccess && x.ts >= a.ts) {
-        ++successes;
+        ++(x.client == a.client ? successes : logins_after);
         last = std::max(last, x.ts);
       }
+    }
+    // All attack failures against the account around the takeover (parallel sessions may still
+    // be failing after the winning guess).
+    int64_t failures = h.failures_before;
+    if (auto it = attack_failures.find(u); it != attack_failures.end()) {
+      const auto& v = it->second;
+      failures = v.end() - std::lower_bound(v.begin(), v.end(), a.ts - lookback);
     }
     Finding f = NewFinding("account_compromise", Severity::kCritical, "compromised-account", {user},
                            a.ts, last);
     f.client_ip = host;
     f.user = user;
-    f.counts["failures"] = h.failures_before;
+    f.counts["failures"] = failures;
     f.counts["successes"] = successes;
+    f.counts["logins_after"] = logins_after;
     AddAttemptOrigins(f, ev, {h.attempt});
     f.explanation = "The account " + user + " logged in successfully from " + host + " at " +
                     f.first_seen.ToString();

@@ -94,6 +94,9 @@ std::vector<ThresholdSpec> MakeTable() {
       secs("burst-window", &C::burst_window_s, "session burst: the window, seconds"),
       secs("burst-max-median-duration", &C::burst_max_median_duration_s,
            "session burst: the sessions' median length at most this, seconds"),
+      count("burst-max-median-bytes", &C::burst_max_median_bytes,
+            "session burst: the sessions' median client bytes at most this (login-only "
+            "sessions; sending mail makes them larger)"),
   };
 }
 
@@ -173,6 +176,21 @@ Status DetectConfig::Validate() const {
   return Status::Ok();
 }
 
+Status DetectConfig::SetSubmissionPorts(const std::vector<std::string>& ports) {
+  std::vector<int> out;
+  for (const auto& p : ports) {
+    int v = 0;
+    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
+    if (ec != std::errc() || end != p.data() + p.size() || v < 1 || v > 65535) {
+      return MakeError(ErrorCode::kUsage,
+                       "submission port '" + p + "': expected a TCP port number (1-65535)");
+    }
+    out.push_back(v);
+  }
+  submission_ports = std::move(out);
+  return Status::Ok();
+}
+
 Status DetectConfig::ApplyIni(const IniFile& ini, std::vector<std::string>* internal,
                               std::vector<std::string>* local_domains) {
   for (const auto& name : ini.SectionNames()) {
@@ -201,6 +219,9 @@ Status DetectConfig::ApplyIni(const IniFile& ini, std::vector<std::string>* inte
       if (internal) *internal = split(value);
     } else if (key == "local_domains" || key == "local-domains") {
       if (local_domains) *local_domains = split(value);
+    } else if (key == "submission_ports" || key == "submission-ports") {
+      Status st = SetSubmissionPorts(split(value));
+      if (!st.ok()) return st.error().WithContext("config file");
     } else {
       Status st = SetThreshold(key, value);
       if (!st.ok()) return st.error().WithContext("config file");

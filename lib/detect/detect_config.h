@@ -76,11 +76,17 @@ struct DetectConfig {
   int64_t burst_min_sessions = 10;
   double burst_window_s = 3600;
   double burst_max_median_duration_s = 30;
+  // A failed login over TLS sends ~0.8 KB; a session that also sends a message sends more.
+  int64_t burst_max_median_bytes = 1200;
+  // Ports where clients submit mail with a login (sessions there count for session_burst).
+  std::vector<int> submission_ports = {587, 465};
 
   // Sets one threshold by its name in kThresholds ("stale-min-failures" or "stale_min_failures").
   [[nodiscard]] Status SetThreshold(std::string_view name, std::string_view value);
-  // Reads the [detect] section of a config file: thresholds by name, plus `internal` and
-  // `local_domains` (comma-separated), returned through the out-parameters when present.
+  // Sets submission_ports from "587, 465, 2587"; the error names the bad port.
+  [[nodiscard]] Status SetSubmissionPorts(const std::vector<std::string>& ports);
+  // Reads the [detect] section of a config file: thresholds by name, `submission_ports`, and
+  // `internal` and `local_domains` (comma-separated), returned through the out-parameters.
   [[nodiscard]] Status ApplyIni(const IniFile& ini, std::vector<std::string>* internal,
                                 std::vector<std::string>* local_domains);
   // Checks ratios and signs; names the first bad threshold.

@@ -104,8 +104,7 @@ void EvidenceCollector::Add(const Event& e) {
     s.start = std::min(s.start, ts);
     s.end = std::max(s.end, ts);
     if (s.server_port < 0) s.server_port = e.server_port;
-    if (e.protocol == "submission" || e.protocol == "smtps" || e.server_port == 587 ||
-        e.server_port == 465) {
+    if (e.protocol == "submission" || e.protocol == "smtps") {
       s.submission = true;
     }
     if (s.origin.file == kNone) s.origin = Origin(e);
@@ -138,6 +137,7 @@ void EvidenceCollector::Add(const Event& e) {
         SessionRec& s = ev_.session_recs[session];
         s.ended = true;
         if (e.duration_s && *e.duration_s >= 0) s.duration_s = *e.duration_s;
+        if (e.bytes_c2s && *e.bytes_c2s >= 0) s.bytes_c2s = *e.bytes_c2s;
       }
       break;
     default:
@@ -172,7 +172,10 @@ void EvidenceCollector::AddAuth(const Event& e, uint32_t source, uint32_t sessio
   if (session != kNone) {
     SessionRec& s = ev_.session_recs[session];
     s.auth_seen = true;
-    if (a.outcome == AuthOutcome::kSuccess) s.auth_success = true;
+    if (a.outcome == AuthOutcome::kSuccess) {
+      s.auth_success = true;
+      if (a.user != kNone) s.user = a.user;
+    }
   }
   ev_.attempts.push_back(a);
 }
@@ -227,8 +230,10 @@ void EvidenceCollector::AddRcpt(const Event& e, uint32_t session, uint32_t clien
   bool accepted = e.accepted.value_or(e.code && *e.code >= 200 && *e.code < 300);
   std::string bare = BareAddress(e.rcpt_to);
   if (!accepted) {
-    RejectRec r{e.ts.micros(), e.user.empty() ? kNone : ev_.users.Intern(Lower(e.user)), client};
+    RejectRec r{e.ts.micros(), e.user.empty() ? kNone : ev_.users.Intern(Lower(e.user)), client,
+                session};
     ev_.rejects.push_back(r);
+    if (!e.text.empty()) AddRemote(e, client);  // a refusal may cite a blocklist
     return;
   }
   if (session == kNone) return;
@@ -276,7 +281,10 @@ void EvidenceCollector::Finalize() {
   finalized_ = true;
   for (const auto& [queue, ts] : pending_bounces_) {
     auto it = queue_user_.find(queue);
-    if (it != queue_user_.end()) ev_.rejects.push_back(RejectRec{ts, it->second, kNone});
+    if (it != queue_user_.end()) ev_.rejects.push_back(RejectRec{ts, it->second, kNone, kNone});
+  }
+  for (RejectRec& r : ev_.rejects) {
+    if (r.user == kNone && r.session != kNone) r.user = ev_.session_recs[r.session].user;
   }
   auto by_ts = [](const auto& a, const auto& b) { return a.ts < b.ts; };
   std::stable_sort(ev_.messages.begin(), ev_.messages.end(), by_ts);

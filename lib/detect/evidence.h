@@ -71,11 +71,13 @@ struct SessionRec {
   int64_t end = std::numeric_limits<int64_t>::min();
   int server_port = -1;
   bool tls = false;
+  uint32_t user = kNone;  // the account of the session's successful login
   bool auth_seen = false;
   bool auth_success = false;
-  bool submission = false;  // protocol submission/smtps or port 587/465
+  bool submission = false;  // protocol submission or smtps
   bool ended = false;
   double duration_s = -1;
+  int64_t bytes_c2s = -1;  // from session_end, -1 when unknown
   OriginRef origin;
 };
 
@@ -98,8 +100,9 @@ struct MessageRec {
 // One recipient the server refused (rcpt event) or that bounced later (delivery event).
 struct RejectRec {
   int64_t ts = 0;
-  uint32_t user = kNone;
+  uint32_t user = kNone;  // the account; from the session's login when the event has none
   uint32_t client = kNone;
+  uint32_t session = kNone;
 };
 
 enum class RemoteReplyKind : uint8_t { kBlocklist, kThrottle };

@@ -87,6 +87,9 @@ void DetectOpenRelay(DetectContext& ctx) {
     f.counts["sessions"] = r.sessions.size();
     f.counts["recipients"] = r.rcpts.size();
     f.counts["recipient_domains"] = r.domains.size();
+    int64_t rejected = 0;
+    for (const RejectRec& x : ev.rejects) rejected += x.client == client && x.user == kNone;
+    f.counts["rejected_recipients"] = rejected;
     std::vector<std::string> domains;
     for (uint32_t d : r.domains) domains.push_back(ev.names.Get(d));
     std::sort(domains.begin(), domains.end());

@@ -1,10 +1,12 @@
-// session_burst: one host opening many short sessions to a submission port (587 or 465, or
-// protocol submission/smtps) where the content is encrypted, so no AUTH is visible: at least
+// session_burst: one host opening many short sessions to a submission port (protocol
+// submission/smtps, or a port in --submission-port: 587 and 465 by default) where the content is
+// encrypted, so no AUTH is visible: at least
 // --burst-min-sessions within --burst-window, median length at most
-// --burst-max-median-duration. It is the metadata-only form of an AUTH storm: a stale device
-// and a password guesser look alike here. When another source (server logs) shows the host's
-// logins in that window, the login detectors give the full verdict and no burst is reported.
-// Severity: medium.
+// --burst-max-median-duration, median client bytes at most --burst-max-median-bytes (sessions
+// that only log in; a session that sends a message is larger). It is the metadata-only form of an
+// AUTH storm: a stale device and a password guesser look alike here. When another source (server
+// logs) shows the host's logins in that window, the login detectors give the full verdict and no
+// burst is reported. Severity: medium.
 #include <algorithm>
 #include <map>
 
@@ -17,7 +19,10 @@ void DetectSessionBurst(DetectContext& ctx) {
   std::map<uint32_t, std::vector<uint32_t>> by_client;
   for (uint32_t i = 0; i < ev.session_recs.size(); ++i) {
     const SessionRec& s = ev.session_recs[i];
-    if (s.client == kNone || !s.tls || !s.submission || s.auth_seen || s.start > s.end) continue;
+    const auto& ports = ctx.cfg.submission_ports;
+    bool submission =
+        s.submission || std::find(ports.begin(), ports.end(), s.server_port) != ports.end();
+    if (s.client == kNone || !s.tls || !submission || s.auth_seen || s.start > s.end) continue;
     by_client[s.client].push_back(i);
   }
   const int64_t w = static_cast<int64_t>(ctx.cfg.burst_window_s * 1e6);
@@ -39,12 +44,14 @@ void DetectSessionBurst(DetectContext& ctx) {
     const int64_t first = ev.session_recs[idx[best_b]].start;
     int64_t last = first;
     std::vector<double> durations, gaps;
+    std::vector<int64_t> bytes;
     std::vector<std::pair<int64_t, int>> edges;
     std::vector<std::string> origins;
     for (size_t i = best_b; i <= best_e; ++i) {
       const SessionRec& s = ev.session_recs[idx[i]];
       double d = s.duration_s >= 0 ? s.duration_s : static_cast<double>(s.end - s.start) / 1e6;
       durations.push_back(d);
+      if (s.bytes_c2s >= 0) bytes.push_back(s.bytes_c2s);
       last = std::max(last, s.end);
       if (i > best_b) gaps.push_back((s.start - ev.session_recs[idx[i - 1]].start) / 1e6);
       edges.emplace_back(s.start, 1);
@@ -54,6 +61,12 @@ void DetectSessionBurst(DetectContext& ctx) {
     std::nth_element(durations.begin(), durations.begin() + durations.size() / 2, durations.end());
     const double median_duration = durations[durations.size() / 2];
     if (median_duration > ctx.cfg.burst_max_median_duration_s) continue;
+    int64_t median_bytes = -1;
+    if (bytes.size() * 2 >= durations.size()) {
+      std::nth_element(bytes.begin(), bytes.begin() + bytes.size() / 2, bytes.end());
+      median_bytes = bytes[bytes.size() / 2];
+      if (median_bytes > ctx.cfg.burst_max_median_bytes) continue;  // they carried mail
+    }
     // Logins for this host seen by another source in the window: the login detectors decide.
     bool explained = ctx.auth.attackers.count(client) || ctx.auth.stale_clients.count(client);
     for (const AuthAttempt& a : ev.attempts) {
@@ -77,6 +90,7 @@ void DetectSessionBurst(DetectContext& ctx) {
     f.counts["median_duration_s"] = median_duration;
     f.counts["median_interval_s"] = median_gap;
     f.counts["max_parallel_sessions"] = parallel;
+    if (median_bytes >= 0) f.counts["median_bytes_c2s"] = median_bytes;
     AddOrigins(f, origins);
     const bool device_like = parallel <= 1;
     f.explanation = host + " opened " + Count(n, "encrypted session") +

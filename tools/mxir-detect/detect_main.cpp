@@ -29,7 +29,7 @@ void OnSignal(int) { g_stop = true; }
 
 struct Options {
   std::string events, config, fail_on;
-  std::vector<std::string> internal, local_domains;
+  std::vector<std::string> internal, local_domains, submission_ports;
   bool follow = false, explain = false;
   double interval_s = 5, duration_s = 0;
 };
@@ -137,6 +137,9 @@ int mxir_detect_main(int argc, char** argv) {
       "local-domain", po::value(&o.local_domains)->value_name("DOMAIN")->composing(),
       "a mail domain of yours (repeatable; the case's domain assets are added); needed for "
       "open_relay and inbound_flood")(
+      "submission-port", po::value(&o.submission_ports)->value_name("PORT")->composing(),
+      "a port where clients log in to send (repeatable; default 587 and 465): encrypted "
+      "sessions there count for session_burst")(
       "config", po::value(&o.config)->value_name("FILE"),
       "thresholds from an INI file ([detect] section); options override it");
   po::options_description thresholds("Thresholds (defaults in brackets)");
@@ -182,6 +185,9 @@ int mxir_detect_main(int argc, char** argv) {
     if (Status st = cfg.SetThreshold(spec.name, threshold_text[spec.name]); !st.ok()) {
       return cli.Fail(st);
     }
+  }
+  if (!o.submission_ports.empty()) {
+    if (Status st = cfg.SetSubmissionPorts(o.submission_ports); !st.ok()) return cli.Fail(st);
   }
   auto loc = BuildLocality(o, cfg_internal, cfg_domains);
   if (!loc.ok()) return cli.Fail(loc.error());

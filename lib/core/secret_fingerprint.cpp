@@ -99,9 +99,12 @@ std::string SecretFingerprinter::DefaultUserKeyPath() {
   } else {
     dir = "/tmp";
   }
-  ::mkdir(dir.c_str(), 0700);
   dir += "/mxir";
-  ::mkdir(dir.c_str(), 0700);
+  // Create every missing component (a fresh account may have no ~/.local yet); ours are 0700.
+  for (size_t pos = 1; pos != std::string::npos;) {
+    pos = dir.find('/', pos + 1);
+    ::mkdir(dir.substr(0, pos).c_str(), 0700);
+  }
   return dir + "/fp.key";
 }
 

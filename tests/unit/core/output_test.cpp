@@ -139,3 +139,25 @@ TEST(IniFile, ParsesAndRefusesLooseFiles) {
 
 }  // namespace
 }  // namespace mxir
+
+namespace mxir {
+namespace {
+
+TEST(SecretFingerprint, UserKeyOnAFreshAccount) {
+  char dir[] = "/tmp/mxir-home-XXXXXX";
+  std::string home = mkdtemp(dir);
+  const char* old_home = std::getenv("HOME");
+  std::string saved = old_home ? old_home : "";
+  unsetenv("XDG_DATA_HOME");
+  setenv("HOME", home.c_str(), 1);
+  std::string path = SecretFingerprinter::DefaultUserKeyPath();
+  EXPECT_EQ(path, home + "/.local/share/mxir/fp.key");
+  auto fp = SecretFingerprinter::LoadOrCreate(path);
+  ASSERT_TRUE(fp.ok()) << fp.error().message;
+  EXPECT_EQ(*FileMode(home + "/.local/share/mxir"), 0700u);
+  EXPECT_EQ(*FileMode(path), 0600u);
+  if (old_home) setenv("HOME", saved.c_str(), 1);
+}
+
+}  // namespace
+}  // namespace mxir

@@ -45,6 +45,14 @@ void DetectAccountCompromise(DetectContext& ctx) {
     first_hit.emplace(a.user, Hit{i, from_attacker, before});
     order.push_back(a.user);
   }
+  // Successful logins of the accounts with a finding, in time order.
+  std::unordered_map<uint32_t, std::vector<const AuthAttempt*>> successes_of;
+  for (uint32_t u : order) successes_of[u];
+  for (const AuthAttempt& x : ev.attempts) {
+    if (x.outcome != AuthOutcome::kSuccess) continue;
+    auto it = successes_of.find(x.user);
+    if (it != successes_of.end()) it->second.push_back(&x);
+  }
   for (uint32_t u : order) {
     const Hit& h = first_hit[u];
     const AuthAttempt& a = ev.attempts[h.attempt];
@@ -55,10 +63,10 @@ void DetectAccountCompromise(DetectContext& ctx) {
     // logins after it (the attacker using the account, often from elsewhere).
     int64_t successes = 0, logins_after = 0;
     int64_t last = a.ts;
-    for (const AuthAttempt& x : ev.attempts) {
-      if (x.user == u && x.outcome == AuthOutcome::kSuccess && x.ts >= a.ts) {
-        ++(x.client == a.client ? successes : logins_after);
-        last = std::max(last, x.ts);
+    for (const AuthAttempt* x : successes_of[u]) {
+      if (x->ts >= a.ts) {
+        ++(x->client == a.client ? successes : logins_after);
+        last = std::max(last, x->ts);
       }
     }
     // All attack failures against the account around the takeover (parallel sessions may still

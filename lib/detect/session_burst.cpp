@@ -25,6 +25,15 @@ void DetectSessionBurst(DetectContext& ctx) {
     if (s.client == kNone || !s.tls || !submission || s.auth_seen || s.start > s.end) continue;
     by_client[s.client].push_back(i);
   }
+  // Login times per client with a candidate burst (from any source), for the "explained" test.
+  std::map<uint32_t, std::vector<int64_t>> logins;
+  for (const auto& [client, idx] : by_client) {
+    if (static_cast<int64_t>(idx.size()) >= ctx.cfg.burst_min_sessions) logins[client];
+  }
+  for (const AuthAttempt& a : ev.attempts) {
+    auto it = logins.find(a.client);
+    if (it != logins.end()) it->second.push_back(a.ts);  // attempts are in time order
+  }
   const int64_t w = static_cast<int64_t>(ctx.cfg.burst_window_s * 1e6);
   for (auto& [client, idx] : by_client) {
     if (static_cast<int64_t>(idx.size()) < ctx.cfg.burst_min_sessions) continue;
@@ -69,9 +78,10 @@ void DetectSessionBurst(DetectContext& ctx) {
     }
     // Logins for this host seen by another source in the window: the login detectors decide.
     bool explained = ctx.auth.attackers.count(client) || ctx.auth.stale_clients.count(client);
-    for (const AuthAttempt& a : ev.attempts) {
-      if (explained) break;
-      explained = a.client == client && a.ts >= first && a.ts <= last;
+    if (!explained) {
+      const auto& ts = logins[client];
+      auto it = std::lower_bound(ts.begin(), ts.end(), first);
+      explained = it != ts.end() && *it <= last;
     }
     if (explained) continue;
     std::sort(edges.begin(), edges.end());

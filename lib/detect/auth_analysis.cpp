@@ -117,21 +117,22 @@ void BuildSeries(const Evidence& ev, const DetectConfig& c, AuthAnalysis* out) {
   auto key = [](uint32_t client, uint32_t user) {
     return (static_cast<uint64_t>(client) << 32) | user;
   };
+  // Series exist only for (client, account) pairs with failures: most pairs only succeed.
   for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
     const AuthAttempt& a = ev.attempts[i];
-    if (a.outcome == AuthOutcome::kOther) continue;
+    if (a.outcome != AuthOutcome::kFailure) continue;
     auto [it, added] = index.emplace(key(a.client, a.user), out->series.size());
     if (added) {
       out->series.emplace_back();
       out->series.back().client = a.client;
       out->series.back().user = a.user;
     }
-    AuthSeries& s = out->series[it->second];
-    if (a.outcome == AuthOutcome::kSuccess) {
-      ++s.successes;
-    } else {
-      s.failures.push_back(i);
-    }
+    out->series[it->second].failures.push_back(i);
+  }
+  for (const AuthAttempt& a : ev.attempts) {
+    if (a.outcome != AuthOutcome::kSuccess) continue;
+    auto it = index.find(key(a.client, a.user));
+    if (it != index.end()) ++out->series[it->second].successes;
   }
   std::vector<int64_t> ts;
   for (AuthSeries& s : out->series) {

@@ -35,8 +35,13 @@ rc=$?
 rm -rf "$BAD" "$BAD.transport"
 [[ $rc -eq 77 ]] && exit 77
 [[ $rc -eq 1 && $out == *"next hop must be"* ]] || fail "a non-loopback transport was not refused ($rc): $out"
-out=$(bash "$LAB_SH" start "$HERE" --smtp-port "$SMTP" --submission-port "$SUB" 2>&1)
-[[ $? -eq 1 && $out == *"must be under /tmp"* ]] || fail "a lab outside /tmp was not refused: $out"
+# An empty directory surely outside /tmp and /var/tmp (the checkout itself may live under /tmp).
+OUTSIDE=$(mktemp -d /run/mxir-labtest-outside-XXXXXX 2>/dev/null || mktemp -d "$HOME/mxir-labtest-outside-XXXXXX") || exit 1
+out=$(bash "$LAB_SH" start "$OUTSIDE" --smtp-port "$SMTP" --submission-port "$SUB" 2>&1)
+rc=$?
+[[ $rc -eq 0 ]] && bash "$LAB_SH" stop "$OUTSIDE" >/dev/null 2>&1
+rm -rf "$OUTSIDE"
+[[ $rc -eq 1 && $out == *"must be under /tmp"* ]] || fail "a lab outside /tmp was not refused: $out"
 out=$(bash "$LAB_SH" start "$LAB" --no-such-option 1 2>&1)
 [[ $? -eq 2 ]] || fail "an unknown option did not exit 2: $out"
 [[ -z $(ls -A "$LAB") ]] || fail "a refused start left files in the lab directory"

@@ -139,4 +139,28 @@ void Cli::Warn(const std::string& message) const {
   std::cerr << "mxir " << name_ << ": warning: " << message << "\n";
 }
 
+int DispatchSubcommand(const char* tool, int argc, char** argv,
+                       std::initializer_list<Subcommand> commands,
+                       void (*usage)(std::ostream& out)) {
+  if (argc < 2) {
+    usage(std::cerr);
+    return kExitUsage;
+  }
+  std::string cmd = argv[1];
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    usage(std::cout);
+    return kExitOk;
+  }
+  if (cmd == "--version") {
+    std::cout << "mxir " << MXIR_VERSION << "\n";
+    return kExitOk;
+  }
+  for (const auto& c : commands) {
+    if (cmd == c.name) return c.run(argc - 1, argv + 1);
+  }
+  std::cerr << "mxir " << tool << ": error: unknown command '" << cmd << "'\nTry 'mxir " << tool
+            << " --help' for the commands.\n";
+  return kExitUsage;
+}
+
 }  // namespace mxir

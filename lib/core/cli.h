@@ -6,7 +6,9 @@
 // options and bad values; Fail() prints "mxir TOOL: error: ..." and returns the exit status.
 #pragma once
 
+#include <initializer_list>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -81,5 +83,18 @@ class Cli {
   std::string format_text_, since_text_, until_text_, stats_text_;
   std::vector<std::string> formats_;
 };
+
+// A tool with subcommands (`mxir case new ...`): a name and the function that runs it.
+struct Subcommand {
+  const char* name;
+  int (*run)(int argc, char** argv);  // sees the subcommand's name as argv[0]
+};
+
+// Runs the subcommand named by argv[1]. No command prints `usage` to stderr (exit 2); --help,
+// -h or help prints it to stdout (exit 0); --version prints the version; an unknown command is
+// an error naming it (exit 2). `tool` is the name users type ("case").
+int DispatchSubcommand(const char* tool, int argc, char** argv,
+                       std::initializer_list<Subcommand> commands,
+                       void (*usage)(std::ostream& out));
 
 }  // namespace mxir

@@ -1,9 +1,8 @@
 // mxir case — create and inspect an incident's case database.
 #include <iostream>
-#include <string>
 
 #include "case_commands.h"
-#include "core/version.h"
+#include "core/cli.h"
 
 namespace {
 
@@ -27,29 +26,13 @@ void Usage(std::ostream& out) {
 }  // namespace
 
 int mxir_case_main(int argc, char** argv) {
-  if (argc < 2) {
-    Usage(std::cerr);
-    return 2;
-  }
-  std::string cmd = argv[1];
-  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
-    Usage(std::cout);
-    return 0;
-  }
-  if (cmd == "--version") {
-    std::cout << "mxir " << MXIR_VERSION << "\n";
-    return 0;
-  }
-  // The subcommand sees itself as argv[0].
-  int sub_argc = argc - 1;
-  char** sub_argv = argv + 1;
-  if (cmd == "new") return mxir::tools::CaseNew(sub_argc, sub_argv);
-  if (cmd == "show") return mxir::tools::CaseShow(sub_argc, sub_argv);
-  if (cmd == "add-asset") return mxir::tools::CaseAddAsset(sub_argc, sub_argv);
-  if (cmd == "note") return mxir::tools::CaseNote(sub_argc, sub_argv);
-  if (cmd == "timeline") return mxir::tools::CaseTimeline(sub_argc, sub_argv);
-  if (cmd == "export") return mxir::tools::CaseExport(sub_argc, sub_argv);
-  std::cerr << "mxir case: error: unknown command '" << cmd
-            << "'\nTry 'mxir case --help' for the commands.\n";
-  return 2;
+  using namespace mxir::tools;
+  return mxir::DispatchSubcommand("case", argc, argv,
+                                  {{"new", CaseNew},
+                                   {"show", CaseShow},
+                                   {"add-asset", CaseAddAsset},
+                                   {"note", CaseNote},
+                                   {"timeline", CaseTimeline},
+                                   {"export", CaseExport}},
+                                  Usage);
 }

@@ -73,25 +73,12 @@ void Usage(std::ostream& out) {
 }  // namespace
 
 int mxir_dnsbl_main(int argc, char** argv) {
-  if (argc < 2) {
-    Usage(std::cerr);
-    return 2;
-  }
-  std::string cmd = argv[1];
-  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
-    Usage(std::cout);
-    return 0;
-  }
-  if (cmd == "--version") {
-    std::cout << "mxir " << MXIR_VERSION << "\n";
-    return 0;
-  }
-  if (cmd == "check") return mxir::tools::DnsblCheck(argc - 1, argv + 1);
-  if (cmd == "watch") return mxir::tools::DnsblWatch(argc - 1, argv + 1);
-  if (cmd == "delist") return mxir::tools::DnsblDelist(argc - 1, argv + 1);
-  if (cmd == "zones") return mxir::tools::DnsblZones(argc - 1, argv + 1);
-  if (cmd == "history") return mxir::tools::DnsblHistory(argc - 1, argv + 1);
-  std::cerr << "mxir dnsbl: error: unknown command '" << cmd
-            << "'\nTry 'mxir dnsbl --help' for the commands.\n";
-  return 2;
+  using namespace mxir::tools;
+  return mxir::DispatchSubcommand("dnsbl", argc, argv,
+                                  {{"check", DnsblCheck},
+                                   {"watch", DnsblWatch},
+                                   {"delist", DnsblDelist},
+                                   {"zones", DnsblZones},
+                                   {"history", DnsblHistory}},
+                                  Usage);
 }

@@ -74,21 +74,5 @@ void Usage(std::ostream& out) {
 }  // namespace
 
 int mxir_report_main(int argc, char** argv) {
-  if (argc < 2) {
-    Usage(std::cerr);
-    return 2;
-  }
-  std::string cmd = argv[1];
-  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
-    Usage(std::cout);
-    return 0;
-  }
-  if (cmd == "--version") {
-    std::cout << "mxir " << MXIR_VERSION << "\n";
-    return 0;
-  }
-  if (cmd == "weekly") return Weekly(argc - 1, argv + 1);
-  std::cerr << "mxir report: error: unknown command '" << cmd
-            << "'\nTry 'mxir report --help' for the commands.\n";
-  return 2;
+  return mxir::DispatchSubcommand("report", argc, argv, {{"weekly", Weekly}}, Usage);
 }

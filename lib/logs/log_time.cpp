@@ -200,6 +200,9 @@ bool LogTime::ParseTai64n(std::string_view text, Timestamp* ts, size_t* used) {
     }
   }
   if (secs < (uint64_t{1} << 62)) return false;
+  // Years 1970 to 9999 only: a larger label is not a time (and would overflow microseconds).
+  constexpr uint64_t kMaxUnixSeconds = 253402300799;  // 9999-12-31T23:59:59Z
+  if (secs - (uint64_t{1} << 62) > kMaxUnixSeconds || nanos > 999999999) return false;
   int64_t unix_secs = static_cast<int64_t>(secs - (uint64_t{1} << 62));
   *ts = Timestamp::FromSeconds(unix_secs) + static_cast<int64_t>(nanos / 1000);
   *used = SkipSpaces(text, 25);

@@ -73,6 +73,10 @@ TEST(LogTimeTest, Tai64n) {
   EXPECT_EQ(ts.seconds(), 0x4c91b044);
   EXPECT_EQ(ts.micros() % 1000000, 0x077a9e94 / 1000);
   EXPECT_FALSE(t.ParsePrefix("@40000000zzzz", &ts, &used));
+  // Labels past year 9999 (found by the fuzzer: they overflowed microseconds) are not times.
+  EXPECT_FALSE(t.ParsePrefix("@4000fff84c91b044077a9e94 imap-login: x", &ts, &used));
+  EXPECT_FALSE(t.ParsePrefix("@7fffffffffffffff077a9e94 x", &ts, &used));
+  EXPECT_FALSE(t.ParsePrefix("@400000004c91b044ffffffff x", &ts, &used));  // nanoseconds > 1e9
 }
 
 TEST(LogTimeTest, OtherMailFormats) {

@@ -48,6 +48,7 @@ Status EventWriter::Prepare() {
   if (!insert_one_) {
     // A larger page cache for bulk loads (this connection only).
     MXIR_RETURN_IF_ERROR(c_.db().Exec("PRAGMA cache_size = -65536"));
+    MXIR_RETURN_IF_ERROR(c_.db().Exec("PRAGMA wal_autocheckpoint = 16384"));
     std::string one = std::string(kInsertHead) + kRowPlaceholders;
     MXIR_ASSIGN_OR_RETURN(Statement st1, Statement::Prepare(c_.db(), one));
     insert_one_.emplace(std::move(st1));

@@ -29,7 +29,7 @@ Result<std::vector<Action>> ActionLog::List(std::optional<Timestamp> since,
                         c_.db(),
                         "SELECT id, ts, tool, actor, target, action, outcome, details FROM actions "
                         "WHERE ts >= ?1 AND ts < ?2 ORDER BY ts, id"));
-  st.Bind(1, since ? since->micros() : INT64_MIN).Bind(2, until ? until->micros() : INT64_MAX);
+  st.BindTimeRange(1, since, until);
   std::vector<Action> out;
   for (;;) {
     MXIR_ASSIGN_OR_RETURN(bool row, st.Step());

@@ -73,7 +73,7 @@ Result<std::vector<DnsblCheckRow>> DnsblStore::ListChecks(std::optional<Timestam
       Statement::Prepare(c_.db(),
                          "SELECT id, ts, target, zone, list, status, codes, meaning, txt FROM "
                          "dnsbl_checks WHERE ts >= ?1 AND ts < ?2 ORDER BY ts, id"));
-  st.Bind(1, since ? since->micros() : INT64_MIN).Bind(2, until ? until->micros() : INT64_MAX);
+  st.BindTimeRange(1, since, until);
   std::vector<DnsblCheckRow> out;
   for (;;) {
     MXIR_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -166,7 +166,7 @@ Result<std::vector<DelistingEventRow>> DnsblStore::ListDelistingEvents(
       Statement::Prepare(c_.db(),
                          "SELECT id, ts, target, zone, event, from_state, to_state, details FROM "
                          "delisting_events WHERE ts >= ?1 AND ts < ?2 ORDER BY ts, id"));
-  st.Bind(1, since ? since->micros() : INT64_MIN).Bind(2, until ? until->micros() : INT64_MAX);
+  st.BindTimeRange(1, since, until);
   std::vector<DelistingEventRow> out;
   for (;;) {
     MXIR_ASSIGN_OR_RETURN(bool row, st.Step());

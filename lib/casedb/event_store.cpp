@@ -144,8 +144,7 @@ Status ForEachEvent(CaseDb& c, const EventFilter& filter,
       Statement st,
       Statement::Prepare(c.db(),
                          "SELECT json FROM events WHERE ts >= ?1 AND ts < ?2 ORDER BY ts, id"));
-  st.Bind(1, filter.since ? filter.since->micros() : INT64_MIN)
-      .Bind(2, filter.until ? filter.until->micros() : INT64_MAX);
+  st.BindTimeRange(1, filter.since, filter.until);
   EventReader reader;
   Event e;
   for (;;) {

@@ -20,16 +20,7 @@ Result<bool> FindingStore::Upsert(const Finding& f) {
           "last_seen = max(last_seen, excluded.last_seen), updated = excluded.updated, "
           "json = excluded.json"));
   st.Bind(1, f.id).Bind(2, f.kind).Bind(3, SeverityName(f.severity));
-  if (f.client_ip.empty()) {
-    st.BindNull(4);
-  } else {
-    st.Bind(4, f.client_ip);
-  }
-  if (f.user.empty()) {
-    st.BindNull(5);
-  } else {
-    st.Bind(5, f.user);
-  }
+  st.BindTextOrNull(4, f.client_ip).BindTextOrNull(5, f.user);
   st.Bind(6, f.first_seen.micros())
       .Bind(7, f.last_seen.micros())
       .Bind(8, c_.clock().Now().micros())
@@ -45,7 +36,7 @@ Result<std::vector<Finding>> FindingStore::List(std::optional<Timestamp> since,
       Statement::Prepare(c_.db(),
                          "SELECT json FROM findings WHERE last_seen >= ?1 AND first_seen < ?2 "
                          "ORDER BY first_seen, id"));
-  st.Bind(1, since ? since->micros() : INT64_MIN).Bind(2, until ? until->micros() : INT64_MAX);
+  st.BindTimeRange(1, since, until);
   std::vector<Finding> out;
   for (;;) {
     MXIR_ASSIGN_OR_RETURN(bool row, st.Step());

@@ -124,6 +124,16 @@ Statement& Statement::Bind(int index, const std::optional<int64_t>& value) {
   return value ? Bind(index, *value) : BindNull(index);
 }
 
+Statement& Statement::BindTextOrNull(int index, std::string_view value) {
+  return value.empty() ? BindNull(index) : Bind(index, value);
+}
+
+Statement& Statement::BindTimeRange(int index, std::optional<Timestamp> since,
+                                    std::optional<Timestamp> until) {
+  Bind(index, since ? since->micros() : INT64_MIN);
+  return Bind(index + 1, until ? until->micros() : INT64_MAX);
+}
+
 Result<bool> Statement::Step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;

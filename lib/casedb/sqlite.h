@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "core/status.h"
+#include "core/timestamp.h"
 
 namespace mxir::casedb {
 
@@ -65,6 +66,12 @@ class Statement {
   Statement& BindNull(int index);
   Statement& Bind(int index, const std::optional<std::string>& value);
   Statement& Bind(int index, const std::optional<int64_t>& value);
+  // Binds NULL for an empty string (columns where "unknown" is NULL), else the text.
+  Statement& BindTextOrNull(int index, std::string_view value);
+  // Binds a [since, until) range of microseconds at `index` and `index + 1`; an open end binds the
+  // smallest or largest value, so `WHERE ts >= ?1 AND ts < ?2` needs no special cases.
+  Statement& BindTimeRange(int index, std::optional<Timestamp> since,
+                           std::optional<Timestamp> until);
 
   // Runs one step: true when a row is ready, false when done.
   Result<bool> Step();

@@ -1,7 +1,6 @@
 #include "detect/auth_merge.h"
 
-#include <deque>
-#include <unordered_map>
+#include "detect/recent_window.h"
 
 namespace mxir::detect {
 
@@ -12,9 +11,9 @@ int UsersAgree(uint32_t a, uint32_t b, const Interner& users) {
   if (a == b) return 1;
   if (a == kNone) return 2;
   if (b == kNone) return 1;
-  const std::string& x = users.Get(a);
-  const std::string& y = users.Get(b);
-  auto local_of = [](const std::string& full, const std::string& bare) {
+  std::string_view x = users.Get(a);
+  std::string_view y = users.Get(b);
+  auto local_of = [](std::string_view full, std::string_view bare) {
     auto at = full.find('@');
     return at != std::string::npos && bare.find('@') == std::string::npos &&
            full.compare(0, at, bare) == 0 && at == bare.size();
@@ -34,31 +33,32 @@ int64_t MergeAuthAttempts(std::vector<AuthAttempt>* attempts, const Interner& us
     return (static_cast<uint64_t>(a.client) << 2) | static_cast<uint64_t>(a.outcome);
   };
   // Per (client, outcome): indexes (into the output) of recent merged attempts.
-  std::unordered_map<uint64_t, std::deque<size_t>> recent;
+  RecentWindow recent(window_us);
   std::vector<AuthAttempt>& v = *attempts;
   size_t out = 0;
   int64_t folded = 0;
   for (size_t i = 0; i < v.size(); ++i) {
     AuthAttempt a = v[i];
-    auto& q = recent[key_of(a)];
-    while (!q.empty() && a.ts - v[q.front()].ts > window_us) q.pop_front();
+    recent.Advance(a.ts);
     bool merged = false;
-    for (size_t idx : q) {
-      AuthAttempt& m = v[idx];
-      if ((m.sources & a.sources) != 0) continue;
-      int agree = UsersAgree(m.user, a.user, users);
-      if (agree == 0) continue;
-      if (agree == 2) m.user = a.user;
-      if (m.secret == kNone) m.secret = a.secret;
-      if (m.session == kNone) m.session = a.session;
-      m.sources |= a.sources;
-      merged = true;
-      ++folded;
-      break;
+    if (const std::vector<size_t>* q = recent.Find(key_of(a))) {
+      for (size_t idx : *q) {
+        AuthAttempt& m = v[idx];
+        if ((m.sources & a.sources) != 0) continue;
+        int agree = UsersAgree(m.user, a.user, users);
+        if (agree == 0) continue;
+        if (agree == 2) m.user = a.user;
+        if (m.secret == kNone) m.secret = a.secret;
+        if (m.session == kNone) m.session = a.session;
+        m.sources |= a.sources;
+        merged = true;
+        ++folded;
+        break;
+      }
     }
     if (merged) continue;
     v[out] = a;
-    q.push_back(out);
+    recent.Add(key_of(a), out, a.ts);
     ++out;
   }
   v.resize(out);

@@ -1,8 +1,9 @@
 #include "detect/message_merge.h"
 
 #include <algorithm>
-#include <deque>
 #include <unordered_map>
+
+#include "detect/recent_window.h"
 
 namespace mxir::detect {
 
@@ -44,15 +45,19 @@ int64_t MergeMessages(std::vector<MessageRec>* messages, const std::vector<Recip
                       double window_s) {
   std::vector<MessageRec>& v = *messages;
   const int64_t window_us = static_cast<int64_t>(window_s * 1e6);
-  std::unordered_map<uint32_t, std::vector<size_t>> by_id;    // msg id -> kept indexes
-  std::unordered_map<uint64_t, std::deque<size_t>> by_shape;  // recipients key -> recent kept
+  // Message-ID -> the first kept message with it; next_same_id chains the others.
+  std::unordered_map<uint32_t, uint32_t> first_by_id;
+  std::vector<uint32_t> next_same_id;
+  RecentWindow by_shape(window_us);  // recipients key -> recent kept
   size_t out = 0;
   int64_t folded = 0;
   for (size_t i = 0; i < v.size(); ++i) {
     MessageRec m = v[i];
     bool merged = false;
     if (m.msg_id != kNone) {
-      for (size_t k : by_id[m.msg_id]) {
+      auto it = first_by_id.find(m.msg_id);
+      for (uint32_t k = it == first_by_id.end() ? kNone : it->second; k != kNone;
+           k = next_same_id[k]) {
         if ((v[k].sources & m.sources) == 0) {
           Fold(v[k], m);
           merged = true;
@@ -62,14 +67,15 @@ int64_t MergeMessages(std::vector<MessageRec>* messages, const std::vector<Recip
     }
     uint64_t shape = RecipientKey(m, rcpts);
     if (!merged && window_us > 0) {
-      auto& q = by_shape[shape];
-      while (!q.empty() && m.ts - v[q.front()].ts > window_us) q.pop_front();
-      for (size_t k : q) {
-        bool ids_conflict = v[k].msg_id != kNone && m.msg_id != kNone && v[k].msg_id != m.msg_id;
-        if ((v[k].sources & m.sources) == 0 && !ids_conflict) {
-          Fold(v[k], m);
-          merged = true;
-          break;
+      by_shape.Advance(m.ts);
+      if (const std::vector<size_t>* q = by_shape.Find(shape)) {
+        for (size_t k : *q) {
+          bool ids_conflict = v[k].msg_id != kNone && m.msg_id != kNone && v[k].msg_id != m.msg_id;
+          if ((v[k].sources & m.sources) == 0 && !ids_conflict) {
+            Fold(v[k], m);
+            merged = true;
+            break;
+          }
         }
       }
     }
@@ -78,8 +84,16 @@ int64_t MergeMessages(std::vector<MessageRec>* messages, const std::vector<Recip
       continue;
     }
     v[out] = m;
-    if (m.msg_id != kNone) by_id[m.msg_id].push_back(out);
-    by_shape[shape].push_back(out);
+    next_same_id.push_back(kNone);
+    if (m.msg_id != kNone) {
+      auto [it, added] = first_by_id.emplace(m.msg_id, static_cast<uint32_t>(out));
+      if (!added) {  // append to the end of the chain: the earliest kept is tried first
+        uint32_t k = it->second;
+        while (next_same_id[k] != kNone) k = next_same_id[k];
+        next_same_id[k] = static_cast<uint32_t>(out);
+      }
+    }
+    if (window_us > 0) by_shape.Add(shape, out, m.ts);
     ++out;
   }
   v.resize(out);

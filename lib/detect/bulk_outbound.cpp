@@ -26,7 +26,7 @@ struct Group {
 
 bool Outside(const DetectContext& ctx, const RecipientRef& r) {
   if (!ctx.loc.has_local_domains()) return true;
-  return r.domain == kNone || !ctx.loc.IsLocalDomain(ctx.ev.names.Get(r.domain));
+  return r.domain == kNone || !ctx.LocalDomain(r.domain);
 }
 
 int64_t OutsideRecipients(const DetectContext& ctx, const MessageRec& m) {
@@ -93,8 +93,11 @@ void Judge(DetectContext& ctx, const Group& g) {
     if (origins.size() < 5) origins.push_back(ev.OriginText(m.origin));
   }
   int64_t rejected = 0;
-  for (const RejectRec& r : ev.rejects) {
-    if (r.ts < start || r.ts > end + w) continue;
+  // Rejects are in time order (EvidenceCollector::Finalize): only the window's are read.
+  auto first_reject = std::lower_bound(ev.rejects.begin(), ev.rejects.end(), start,
+                                       [](const RejectRec& r, int64_t t) { return r.ts < t; });
+  for (auto it = first_reject; it != ev.rejects.end() && it->ts <= end + w; ++it) {
+    const RejectRec& r = *it;
     if (g.user != kNone ? r.user == g.user : (r.user == kNone && r.client == g.client)) ++rejected;
   }
   int64_t top_subject = 0;
@@ -146,7 +149,7 @@ void Judge(DetectContext& ctx, const Group& g) {
   f.counts["from_mismatch"] = mismatch;
   f.counts["same_subject_recipients"] = top_subject;
   if (has_history) f.counts["history_max_hourly_recipients"] = history_max;
-  if (top_subject_id != kNone) f.evidence["subject"] = ev.names.Get(top_subject_id);
+  if (top_subject_id != kNone) f.evidence["subject"] = ev.texts.Get(top_subject_id);
   f.evidence["spam_signs"] = signs;
   AddOrigins(f, origins);
   std::string who = !user.empty()

@@ -27,9 +27,15 @@ struct DetectContext {
   const DetectConfig& cfg;
   const Locality& loc;
   std::vector<Finding>& findings;
+  // Per Evidence::domains index: 1 when it is one of the local domains (filled by the engine
+  // once, so detectors need no string work per recipient).
+  std::vector<uint8_t> local_domain = {};
 
   bool Inside(uint32_t client) const {
     return client != kNone && loc.IsInternal(ev.clients[client]);
+  }
+  bool LocalDomain(uint32_t domain) const {
+    return domain != kNone && domain < local_domain.size() && local_domain[domain];
   }
 };
 

@@ -24,6 +24,10 @@ DetectResult DetectEngine::Finish() {
   AuthAnalysis auth = AuthAnalysis::Build(ev, config_);
   DetectResult result;
   DetectContext ctx{ev, auth, config_, locality_, result.findings};
+  ctx.local_domain.resize(ev.domains.size());
+  for (uint32_t d = 0; d < ev.domains.size(); ++d) {
+    ctx.local_domain[d] = locality_.IsLocalDomain(ev.domains.Get(d));
+  }
   // Order matters: account_compromise reads bulk_outbound; session_burst reads the login view.
   DetectStaleCredentials(ctx);
   DetectBruteForce(ctx);

@@ -12,10 +12,20 @@ namespace mxir::detect {
 
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
+// ASCII lower case into `buf` (reused: no allocation per event once it has grown).
+std::string_view Lower(std::string_view s, std::string& buf) {
+  buf.assign(s);
+  for (char& c : buf) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return buf;
+}
+
+// The domain of an address already made bare (BareAddress), "" when it has none.
+std::string_view DomainPart(std::string_view bare) {
+  auto at = bare.rfind('@');
+  if (at == std::string_view::npos || at + 1 >= bare.size()) return {};
+  return bare.substr(at + 1);
 }
 
 // Sources beyond this many share the last bit (merging then treats them as one source).
@@ -23,23 +33,9 @@ constexpr uint32_t kMaxSourceBits = 32;
 
 }  // namespace
 
-uint32_t Interner::Intern(std::string_view s) {
-  auto it = index_.find(s);
-  if (it != index_.end()) return it->second;
-  uint32_t i = static_cast<uint32_t>(values_.size());
-  values_.emplace_back(s);
-  index_.emplace(values_.back(), i);
-  return i;
-}
-
-uint32_t Interner::Find(std::string_view s) const {
-  auto it = index_.find(s);
-  return it == index_.end() ? kNone : it->second;
-}
-
 std::string Evidence::OriginText(const OriginRef& o) const {
   if (o.file == kNone) return "";
-  return files.Get(o.file) + (o.packet ? "#" : ":") + std::to_string(o.pos);
+  return std::string(files.Get(o.file)) + (o.packet ? "#" : ":") + std::to_string(o.pos);
 }
 
 std::string_view Evidence::SecretScheme(uint32_t secret) const {
@@ -51,18 +47,30 @@ std::string_view Evidence::SecretScheme(uint32_t secret) const {
 
 uint32_t EvidenceCollector::Client(const std::optional<IpAddress>& ip) {
   if (!ip) return kNone;
+  // Most events repeat one of the last two addresses (the same client; the one server).
+  for (const auto& [addr, index] : recent_clients_) {
+    if (index != kNone && addr == *ip) return index;
+  }
   IpAddress a = ip->Unmapped();
   auto [it, added] = ev_.client_index.emplace(a, static_cast<uint32_t>(ev_.clients.size()));
   if (added) ev_.clients.push_back(a);
+  recent_clients_[1] = recent_clients_[0];
+  recent_clients_[0] = {*ip, it->second};
   return it->second;
 }
 
 uint32_t EvidenceCollector::Session(uint32_t source, const Event& e) {
   if (e.session.empty()) return kNone;
-  std::string key = std::to_string(source);
-  key += '\x1f';
+  // A session's events mostly come together: the source's last session needs no lookup.
+  if (source >= last_session_.size()) last_session_.resize(source + 1, {std::string(), kNone});
+  auto& [last_name, last_index] = last_session_[source];
+  if (last_index != kNone && last_name == e.session) return last_index;
+  std::string& key = key_buf_;
+  key.assign(reinterpret_cast<const char*>(&source), sizeof source);
   key += e.session;
-  uint32_t s = ev_.sessions.Intern(key);
+  uint32_t s = ev_.sessions.Index(key);
+  last_name = e.session;
+  last_index = s;
   if (s == ev_.session_recs.size()) {
     ev_.session_recs.emplace_back();
     ev_.session_recs.back().source = source;
@@ -83,7 +91,12 @@ OriginRef EvidenceCollector::Origin(const Event& e) {
 void EvidenceCollector::Add(const Event& e) {
   counters_.Add("events");
   const int64_t ts = e.ts.micros();
-  uint32_t source = ev_.sources.Intern(e.source.empty() ? "unknown" : e.source);
+  std::string_view source_name = e.source.empty() ? std::string_view("unknown") : e.source;
+  if (source_name != last_source_name_) {
+    last_source_ = ev_.sources.Intern(source_name);
+    last_source_name_ = source_name;
+  }
+  const uint32_t source = last_source_;
   if (source >= last_ts_by_source_.size()) {
     last_ts_by_source_.resize(source + 1, std::numeric_limits<int64_t>::min());
   }
@@ -129,7 +142,7 @@ void EvidenceCollector::Add(const Event& e) {
       break;
     case EventKind::kHelo:
       if (session != kNone && !e.helo.empty()) {
-        ev_.session_recs[session].helo = ev_.names.Intern(e.helo);
+        ev_.session_recs[session].helo = ev_.texts.Intern(e.helo);
       }
       break;
     case EventKind::kSessionEnd:
@@ -164,7 +177,7 @@ void EvidenceCollector::AddAuth(const Event& e, uint32_t source, uint32_t sessio
   } else {
     a.outcome = AuthOutcome::kOther;  // aborted, unknown: not evidence of a wrong secret
   }
-  if (!e.user.empty()) a.user = ev_.users.Intern(Lower(e.user));
+  if (!e.user.empty()) a.user = ev_.users.Intern(Lower(e.user, lower_buf_));
   if (!e.secret_fp.empty()) a.secret = ev_.secrets.Intern(e.secret_fp);
   a.session = session;
   a.sources = 1u << std::min(source, kMaxSourceBits - 1);
@@ -188,20 +201,22 @@ void EvidenceCollector::AddMessage(const Event& e, uint32_t source, uint32_t ses
     std::string_view id = e.msg_id;
     if (id.front() == '<') id.remove_prefix(1);
     if (!id.empty() && id.back() == '>') id.remove_suffix(1);
-    if (!id.empty()) m.msg_id = ev_.names.Intern(id);
+    if (!id.empty()) m.msg_id = ev_.texts.Intern(id);
   }
-  if (!e.mail_from.empty()) m.sender = ev_.names.Intern(BareAddress(e.mail_from));
+  const std::string sender_bare = e.mail_from.empty() ? std::string() : BareAddress(e.mail_from);
+  if (!e.mail_from.empty()) m.sender = ev_.addresses.Index(sender_bare);
+  const std::string from_bare = e.header_from.empty() ? std::string() : BareAddress(e.header_from);
   m.ts = e.ts.micros();
   m.client = client;
   m.session = session;
-  if (!e.user.empty()) m.user = ev_.users.Intern(Lower(e.user));
-  std::string sender = DomainOf(e.mail_from);
-  if (sender.empty()) sender = DomainOf(e.header_from);
-  if (!sender.empty()) m.sender_domain = ev_.names.Intern(sender);
-  if (!e.subject.empty()) m.subject = ev_.names.Intern(e.subject);
+  if (!e.user.empty()) m.user = ev_.users.Intern(Lower(e.user, lower_buf_));
+  std::string_view sender = DomainPart(sender_bare);
+  if (sender.empty()) sender = DomainPart(from_bare);
+  if (!sender.empty()) m.sender_domain = ev_.domains.Intern(sender);
+  if (!e.subject.empty()) m.subject = ev_.texts.Intern(e.subject);
   if (m.user != kNone && !e.header_from.empty()) {
-    std::string from = BareAddress(e.header_from);
-    const std::string& user = ev_.users.Get(m.user);
+    std::string_view from = from_bare;
+    std::string_view user = ev_.users.Get(m.user);
     if (user.find('@') != std::string::npos) {
       m.from_mismatch = from != user;
     } else {
@@ -212,9 +227,9 @@ void EvidenceCollector::AddMessage(const Event& e, uint32_t source, uint32_t ses
   m.rcpt_begin = static_cast<uint32_t>(ev_.recipients.size());
   for (const auto& r : e.recipients) {
     std::string bare = BareAddress(r);
-    std::string domain = DomainOf(bare);
-    ev_.recipients.push_back(
-        RecipientRef{domain.empty() ? kNone : ev_.names.Intern(domain), ev_.names.Intern(bare)});
+    std::string_view domain = DomainPart(bare);
+    ev_.recipients.push_back(RecipientRef{domain.empty() ? kNone : ev_.domains.Intern(domain),
+                                          ev_.addresses.Index(bare)});
   }
   m.rcpt_count = static_cast<uint32_t>(ev_.recipients.size()) - m.rcpt_begin;
   m.origin = Origin(e);
@@ -230,17 +245,17 @@ void EvidenceCollector::AddRcpt(const Event& e, uint32_t session, uint32_t clien
   bool accepted = e.accepted.value_or(e.code && *e.code >= 200 && *e.code < 300);
   std::string bare = BareAddress(e.rcpt_to);
   if (!accepted) {
-    RejectRec r{e.ts.micros(), e.user.empty() ? kNone : ev_.users.Intern(Lower(e.user)), client,
-                session};
+    RejectRec r{e.ts.micros(), e.user.empty() ? kNone : ev_.users.Intern(Lower(e.user, lower_buf_)),
+                client, session};
     ev_.rejects.push_back(r);
     if (!e.text.empty()) AddRemote(e, client);  // a refusal may cite a blocklist
     return;
   }
   if (session == kNone) return;
-  std::string domain = DomainOf(bare);
+  std::string_view domain = DomainPart(bare);
   ev_.relay_rcpts.push_back(Evidence::RelayRcpt{e.ts.micros(), session, client,
-                                                domain.empty() ? kNone : ev_.names.Intern(domain),
-                                                ev_.names.Intern(bare), Origin(e)});
+                                                domain.empty() ? kNone : ev_.domains.Intern(domain),
+                                                ev_.addresses.Index(bare), Origin(e)});
 }
 
 void EvidenceCollector::AddRemote(const Event& e, uint32_t client) {
@@ -286,13 +301,17 @@ void EvidenceCollector::Finalize() {
   for (RejectRec& r : ev_.rejects) {
     if (r.user == kNone && r.session != kNone) r.user = ev_.session_recs[r.session].user;
   }
+  // Input usually arrives in time order: checking is much cheaper than sorting again.
+  auto sort = [](auto& v, auto less) {
+    if (!std::is_sorted(v.begin(), v.end(), less)) std::stable_sort(v.begin(), v.end(), less);
+  };
   auto by_ts = [](const auto& a, const auto& b) { return a.ts < b.ts; };
-  std::stable_sort(ev_.messages.begin(), ev_.messages.end(), by_ts);
-  std::stable_sort(ev_.rejects.begin(), ev_.rejects.end(), by_ts);
-  std::stable_sort(ev_.replies.begin(), ev_.replies.end(), by_ts);
-  std::stable_sort(ev_.relay_rcpts.begin(), ev_.relay_rcpts.end(), by_ts);
+  sort(ev_.messages, by_ts);
+  sort(ev_.rejects, by_ts);
+  sort(ev_.replies, by_ts);
+  sort(ev_.relay_rcpts, by_ts);
   // Ties in time are broken by source and content so the merge is order-independent.
-  std::stable_sort(ev_.attempts.begin(), ev_.attempts.end(), [](const auto& a, const auto& b) {
+  sort(ev_.attempts, [](const auto& a, const auto& b) {
     if (a.ts != b.ts) return a.ts < b.ts;
     if (a.sources != b.sources) return a.sources < b.sources;
     if (a.client != b.client) return a.client < b.client;

@@ -20,27 +20,10 @@
 #include "core/counters.h"
 #include "core/event.h"
 #include "core/ip_address.h"
+#include "detect/interner.h"
+#include "detect/key_index.h"
 
 namespace mxir::detect {
-
-inline constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
-
-// Strings stored once, referred to by index.
-class Interner {
- public:
-  uint32_t Intern(std::string_view s);
-  uint32_t Find(std::string_view s) const;  // kNone when absent
-  const std::string& Get(uint32_t i) const { return values_[i]; }
-  size_t size() const { return values_.size(); }
-
- private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> index_;
-  std::vector<std::string> values_;
-};
 
 // Where a record came from: "file:line" or "file#packet" (for evidence samples).
 struct OriginRef {
@@ -66,7 +49,7 @@ struct SessionRec {
   uint32_t client = kNone;
   uint32_t server = kNone;  // Evidence::clients holds server addresses too
   uint32_t source = 0;
-  uint32_t helo = kNone;  // Evidence::names
+  uint32_t helo = kNone;  // Evidence::texts
   int64_t start = std::numeric_limits<int64_t>::max();
   int64_t end = std::numeric_limits<int64_t>::min();
   int server_port = -1;
@@ -86,10 +69,10 @@ struct MessageRec {
   uint32_t client = kNone;
   uint32_t user = kNone;  // authenticated account
   uint32_t session = kNone;
-  uint32_t sender_domain = kNone;  // Evidence::names: envelope sender domain (else header From)
-  uint32_t subject = kNone;        // Evidence::names
-  uint32_t msg_id = kNone;         // Evidence::names: Message-ID without <>
-  uint32_t sender = kNone;         // Evidence::names: envelope sender address
+  uint32_t sender_domain = kNone;  // Evidence::domains: envelope sender domain (else header From)
+  uint32_t subject = kNone;        // Evidence::texts
+  uint32_t msg_id = kNone;         // Evidence::texts: Message-ID without <>
+  uint32_t sender = kNone;         // Evidence::addresses: envelope sender address
   uint32_t sources = 0;            // bit i = Evidence::sources[i]
   uint32_t rcpt_begin = 0, rcpt_count = 0;  // into Evidence::recipients
   bool from_mismatch = false;               // header From is not the authenticated account
@@ -123,12 +106,16 @@ struct RemoteReply {
 
 // A recipient of a message, or an accepted RCPT, in its domain form.
 struct RecipientRef {
-  uint32_t domain = kNone;   // Evidence::names
-  uint32_t address = kNone;  // Evidence::names
+  uint32_t domain = kNone;   // Evidence::domains
+  uint32_t address = kNone;  // Evidence::addresses
 };
 
 struct Evidence {
-  Interner sources, users, secrets, sessions, names, files;
+  Interner sources, users, secrets, files;
+  KeyIndex sessions;   // (source, session id) -> index into session_recs
+  Interner domains;    // domains of senders and recipients (lower case)
+  KeyIndex addresses;  // bare envelope addresses (lower case); only compared, never shown
+  Interner texts;      // HELO names, subjects, Message-IDs
   std::vector<IpAddress> clients;
   std::unordered_map<IpAddress, uint32_t> client_index;
 
@@ -150,7 +137,9 @@ struct Evidence {
   int64_t last_ts = std::numeric_limits<int64_t>::min();
 
   std::string ClientText(uint32_t c) const { return c == kNone ? "" : clients[c].ToString(); }
-  std::string UserText(uint32_t u) const { return u == kNone ? "" : users.Get(u); }
+  std::string UserText(uint32_t u) const {
+    return u == kNone ? std::string() : std::string(users.Get(u));
+  }
   std::string OriginText(const OriginRef& o) const;
   // Secret scheme: "" for mxir's own HMAC fingerprints, "dovecot-sha1" for "dovecot-sha1:...".
   std::string_view SecretScheme(uint32_t secret) const;
@@ -182,6 +171,11 @@ class EvidenceCollector {
   std::unordered_map<std::string, uint32_t> queue_user_;  // queue id -> user (from messages)
   std::vector<std::pair<std::string, int64_t>> pending_bounces_;  // queue id, ts
   std::vector<int64_t> last_ts_by_source_;
+  std::string key_buf_, lower_buf_;  // reused per event
+  std::string last_source_name_;     // and its index: the source rarely changes between events
+  uint32_t last_source_ = kNone;
+  std::vector<std::pair<std::string, uint32_t>> last_session_;  // per source: name, index
+  std::pair<IpAddress, uint32_t> recent_clients_[2] = {{IpAddress(), kNone}, {IpAddress(), kNone}};
   bool finalized_ = false;
 };
 

@@ -20,15 +20,15 @@ void DetectInboundFlood(DetectContext& ctx) {
   for (uint32_t i = 0; i < ev.messages.size(); ++i) {
     const MessageRec& m = ev.messages[i];
     if (!m.accepted || m.sender_domain == kNone) continue;
-    if (ctx.loc.IsLocalDomain(ev.names.Get(m.sender_domain))) continue;
+    if (ctx.LocalDomain(m.sender_domain)) continue;
     bool local = false;
     for (uint32_t k = 0; k < m.rcpt_count && !local; ++k) {
       uint32_t d = ev.recipients[m.rcpt_begin + k].domain;
-      local = d != kNone && ctx.loc.IsLocalDomain(ev.names.Get(d));
+      local = ctx.LocalDomain(d);
     }
     if (!local) continue;
     auto [it, added] = org.try_emplace(m.sender_domain);
-    if (added) it->second = OrganizationalDomain(ev.names.Get(m.sender_domain));
+    if (added) it->second = OrganizationalDomain(ev.domains.Get(m.sender_domain));
     by_domain[it->second].push_back(i);
   }
   const int64_t w = static_cast<int64_t>(ctx.cfg.flood_window_s * 1e6);
@@ -51,10 +51,10 @@ void DetectInboundFlood(DetectContext& ctx) {
     for (size_t i = best_b; i <= best_e; ++i) {
       const MessageRec& m = ev.messages[idx[i]];
       if (m.client != kNone) clients.insert(m.client);
-      sender_domains.insert(ev.names.Get(m.sender_domain));
+      sender_domains.emplace(ev.domains.Get(m.sender_domain));
       for (uint32_t k = 0; k < m.rcpt_count; ++k)
         rcpts.insert(ev.recipients[m.rcpt_begin + k].address);
-      if (m.subject != kNone) ++subjects[ev.names.Get(m.subject)];
+      if (m.subject != kNone) ++subjects[std::string(ev.texts.Get(m.subject))];
       if (origins.size() < 5) origins.push_back(ev.OriginText(m.origin));
     }
     const std::string& sender = domain;

@@ -37,9 +37,7 @@ void DetectOpenRelay(DetectContext& ctx) {
   auto authed = [&](uint32_t session) {
     return session != kNone && ev.session_recs[session].auth_success;
   };
-  auto outside = [&](uint32_t domain) {
-    return domain != kNone && !ctx.loc.IsLocalDomain(ev.names.Get(domain));
-  };
+  auto outside = [&](uint32_t domain) { return domain != kNone && !ctx.LocalDomain(domain); };
   std::map<uint32_t, Relayed> by_client;
   for (uint32_t i = 0; i < ev.messages.size(); ++i) {
     const MessageRec& m = ev.messages[i];
@@ -91,7 +89,7 @@ void DetectOpenRelay(DetectContext& ctx) {
     for (const RejectRec& x : ev.rejects) rejected += x.client == client && x.user == kNone;
     f.counts["rejected_recipients"] = rejected;
     std::vector<std::string> domains;
-    for (uint32_t d : r.domains) domains.push_back(ev.names.Get(d));
+    for (uint32_t d : r.domains) domains.emplace_back(ev.domains.Get(d));
     std::sort(domains.begin(), domains.end());
     f.evidence["recipient_domains"] = domains;
     AddOrigins(f, r.origins);

@@ -56,7 +56,7 @@ void DetectPasswordSpraying(DetectContext& ctx) {
       inside |= ctx.Inside(c);
       hosts.push_back(ev.ClientText(c));
     }
-    std::string key = d.secret == kNone ? "distributed" : ev.secrets.Get(d.secret);
+    std::string key(d.secret == kNone ? std::string_view("distributed") : ev.secrets.Get(d.secret));
     Finding f = NewFinding("password_spraying", inside ? Severity::kCritical : Severity::kHigh,
                            "triage", {"distributed", key}, d.first, d.last);
     if (d.clients.size() == 1) f.client_ip = hosts.front();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 #include "detect/auth_merge.h"
 #include "detect/locality.h"
@@ -52,11 +53,17 @@ uint32_t EvidenceCollector::Client(const std::optional<IpAddress>& ip) {
     if (index != kNone && addr == *ip) return index;
   }
   IpAddress a = ip->Unmapped();
-  auto [it, added] = ev_.client_index.emplace(a, static_cast<uint32_t>(ev_.clients.size()));
+  // The family byte keeps 0.0.0.0 and :: apart.
+  char key[17];
+  key[0] = a.is_v6() ? '6' : '4';
+  const size_t n = a.is_v6() ? 16 : 4;
+  std::memcpy(key + 1, a.bytes(), n);
+  bool added = false;
+  const uint32_t index = ev_.client_index.Index(std::string_view(key, n + 1), &added);
   if (added) ev_.clients.push_back(a);
   recent_clients_[1] = recent_clients_[0];
-  recent_clients_[0] = {*ip, it->second};
-  return it->second;
+  recent_clients_[0] = {*ip, index};
+  return index;
 }
 
 uint32_t EvidenceCollector::Session(uint32_t source, const Event& e) {

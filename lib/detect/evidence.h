@@ -117,7 +117,7 @@ struct Evidence {
   KeyIndex addresses;  // bare envelope addresses (lower case); only compared, never shown
   Interner texts;      // HELO names, subjects, Message-IDs
   std::vector<IpAddress> clients;
-  std::unordered_map<IpAddress, uint32_t> client_index;
+  KeyIndex client_index;  // address bytes -> index into clients
 
   std::vector<AuthAttempt> attempts;  // merged after Finalize(), time order
   std::vector<SessionRec> session_recs;

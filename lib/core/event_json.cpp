@@ -1,5 +1,10 @@
 #include "core/event_json.h"
 
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <memory>
+
 #include <simdjson.h>
 
 #include "core/json_writer.h"
@@ -8,93 +13,178 @@ namespace mxir {
 
 namespace {
 
-void Str(JsonWriter& w, std::string_view key, const std::string& v) {
-  if (!v.empty()) w.PlainKey(key).String(v);
-}
+// The event's JSON is written with raw pointers into a reused buffer (room is made per field,
+// for the field's worst case), then appended to the output at once: no per-byte capacity
+// checks, no separator state — "ts" always comes first, so every other field starts with ','.
+class EventJsonBuffer {
+ public:
+  // Makes room for `n` more bytes.
+  void Room(size_t n) {
+    if (static_cast<size_t>(end_ - p_) >= n) return;
+    const size_t used = static_cast<size_t>(p_ - data_.get());
+    size_t cap = std::max<size_t>(2 * static_cast<size_t>(end_ - data_.get()), used + n + 4096);
+    auto bigger = std::make_unique<char[]>(cap);
+    std::memcpy(bigger.get(), data_.get(), used);
+    data_ = std::move(bigger);
+    p_ = data_.get() + used;
+    end_ = data_.get() + cap;
+  }
+  void Start() { p_ = data_.get(); }
+  std::string_view View() const { return {data_.get(), static_cast<size_t>(p_ - data_.get())}; }
 
-void StrList(JsonWriter& w, std::string_view key, const std::vector<std::string>& v) {
-  w.PlainKey(key).BeginArray();
-  for (const auto& s : v) w.String(s);
-  w.EndArray();
-}
+  template <size_t N>
+  void Lit(const char (&s)[N]) {  // room must have been made
+    std::memcpy(p_, s, N - 1);
+    p_ += N - 1;
+  }
+  template <size_t N>
+  void Str(const char (&key)[N], std::string_view v) {
+    if (v.empty()) return;
+    Room(N + JsonStringBound(v.size()));
+    Lit(key);
+    p_ = WriteJsonString(p_, v);
+  }
+  template <size_t N>
+  void StrAlways(const char (&key)[N], std::string_view v) {
+    Room(N + JsonStringBound(v.size()));
+    Lit(key);
+    p_ = WriteJsonString(p_, v);
+  }
+  template <size_t N>
+  void Int(const char (&key)[N], int64_t v) {
+    Room(N + 24);
+    Lit(key);
+    p_ = std::to_chars(p_, p_ + 24, v).ptr;
+  }
+  template <size_t N>
+  void Double(const char (&key)[N], double v) {
+    Room(N + 32);
+    Lit(key);
+    if (!std::isfinite(v)) {
+      Lit("null");
+    } else {
+      p_ = std::to_chars(p_, p_ + 32, v).ptr;
+    }
+  }
+  template <size_t N>
+  void Bool(const char (&key)[N], bool v) {
+    Room(N + 5);
+    Lit(key);
+    if (v) {
+      Lit("true");
+    } else {
+      Lit("false");
+    }
+  }
+  template <size_t N>
+  void List(const char (&key)[N], const std::vector<std::string>& items) {
+    Room(N + 2);
+    Lit(key);
+    *p_++ = '[';
+    for (size_t i = 0; i < items.size(); ++i) {
+      Room(1 + JsonStringBound(items[i].size()) + 1);
+      if (i > 0) *p_++ = ',';
+      p_ = WriteJsonString(p_, items[i]);
+    }
+    Room(1);
+    *p_++ = ']';
+  }
+  void Char(char c) {
+    Room(1);
+    *p_++ = c;
+  }
 
-void Ip(JsonWriter& w, std::string_view key, const std::optional<IpAddress>& ip,
-        std::string& scratch) {
-  if (!ip) return;
-  scratch.clear();
-  ip->AppendTo(scratch);
-  w.PlainKey(key).String(scratch);
-}
+ private:
+  std::unique_ptr<char[]> data_ = std::make_unique<char[]>(4096);
+  char* p_ = data_.get();
+  char* end_ = data_.get() + 4096;
+};
 
 }  // namespace
 
 void AppendEventJson(std::string& out, const Event& e) {
-  JsonWriter w(out);
-  std::string scratch;
-  w.BeginObject();
+  thread_local EventJsonBuffer b;
+  thread_local std::string scratch;
+  b.Start();
   scratch.clear();
   e.ts.AppendTo(scratch);
-  w.PlainKey("ts").Value(std::string_view(scratch));
-  Str(w, "source", e.source);
+  b.StrAlways("{\"ts\":", scratch);
+  b.Str(",\"source\":", e.source);
   if (!e.origin.file.empty() || !e.origin.sha256.empty()) {
-    w.PlainKey("origin").BeginObject();
-    Str(w, "file", e.origin.file);
-    Str(w, "sha256", e.origin.sha256);
-    if (e.origin.line >= 0) w.PlainKey("line").Value(e.origin.line);
-    if (e.origin.packet >= 0) w.PlainKey("packet").Value(e.origin.packet);
-    if (e.origin.index > 0) w.PlainKey("index").Value(e.origin.index);
-    w.EndObject();
+    b.Room(16);
+    b.Lit(",\"origin\":{");
+    // The first member has no comma before it; "file" is present whenever a name is known.
+    if (!e.origin.file.empty()) {
+      b.StrAlways("\"file\":", e.origin.file);
+      b.Str(",\"sha256\":", e.origin.sha256);
+    } else {
+      b.StrAlways("\"sha256\":", e.origin.sha256);
+    }
+    if (e.origin.line >= 0) b.Int(",\"line\":", e.origin.line);
+    if (e.origin.packet >= 0) b.Int(",\"packet\":", e.origin.packet);
+    if (e.origin.index > 0) b.Int(",\"index\":", e.origin.index);
+    b.Char('}');
   }
-  Str(w, "protocol", e.protocol);
-  Str(w, "session", e.session);
-  Ip(w, "client_ip", e.client_ip, scratch);
-  if (e.client_port >= 0) w.PlainKey("client_port").Value(e.client_port);
-  Ip(w, "server_ip", e.server_ip, scratch);
-  if (e.server_port >= 0) w.PlainKey("server_port").Value(e.server_port);
-  w.PlainKey("kind").Value(EventKindName(e.kind));
+  b.Str(",\"protocol\":", e.protocol);
+  b.Str(",\"session\":", e.session);
+  if (e.client_ip) {
+    scratch.clear();
+    e.client_ip->AppendTo(scratch);
+    b.StrAlways(",\"client_ip\":", scratch);
+  }
+  if (e.client_port >= 0) b.Int(",\"client_port\":", e.client_port);
+  if (e.server_ip) {
+    scratch.clear();
+    e.server_ip->AppendTo(scratch);
+    b.StrAlways(",\"server_ip\":", scratch);
+  }
+  if (e.server_port >= 0) b.Int(",\"server_port\":", e.server_port);
+  b.StrAlways(",\"kind\":", EventKindName(e.kind));
 
-  if (e.duration_s) w.PlainKey("duration_s").Value(*e.duration_s);
-  if (e.bytes_c2s) w.PlainKey("bytes_c2s").Value(*e.bytes_c2s);
-  if (e.bytes_s2c) w.PlainKey("bytes_s2c").Value(*e.bytes_s2c);
-  if (e.gaps) w.PlainKey("gaps").Value(*e.gaps);
-  Str(w, "state", e.state);
-  Str(w, "direction", e.direction);
-  if (e.bytes) w.PlainKey("bytes").Value(*e.bytes);
-  Str(w, "helo", e.helo);
-  if (e.esmtp) w.PlainKey("esmtp").Value(*e.esmtp);
-  Str(w, "how", e.how);
-  Str(w, "sni", e.sni);
-  Str(w, "mechanism", e.mechanism);
-  Str(w, "user", e.user);
-  Str(w, "outcome", e.outcome);
-  Str(w, "secret_fp", e.secret_fp);
-  if (e.code) w.PlainKey("code").Value(*e.code);
-  Str(w, "mail_from", e.mail_from);
-  Str(w, "rcpt_to", e.rcpt_to);
-  if (e.accepted) w.PlainKey("accepted").Value(*e.accepted);
-  if (e.kind == EventKind::kMessage || !e.recipients.empty())
-    StrList(w, "recipients", e.recipients);
-  if (e.size) w.PlainKey("size").Value(*e.size);
-  Str(w, "header_from", e.header_from);
-  if (!e.to.empty()) StrList(w, "to", e.to);
-  if (!e.cc.empty()) StrList(w, "cc", e.cc);
-  Str(w, "subject", e.subject);
-  Str(w, "msg_id", e.msg_id);
-  Str(w, "user_agent", e.user_agent);
-  Str(w, "date", e.date);
-  if (!e.received.empty()) StrList(w, "received", e.received);
-  Str(w, "enhanced", e.enhanced);
-  Str(w, "text", e.text);
-  Str(w, "command", e.command);
-  Str(w, "relay", e.relay);
-  Str(w, "status", e.status);
-  Str(w, "reason", e.reason);
-  Str(w, "queue_id", e.queue_id);
-  Str(w, "reply_to", e.reply_to);
-  Str(w, "in_reply_to", e.in_reply_to);
-  Str(w, "x_originating_ip", e.x_originating_ip);
-  Str(w, "server_name", e.server_name);
-  w.EndObject();
+  if (e.duration_s) b.Double(",\"duration_s\":", *e.duration_s);
+  if (e.bytes_c2s) b.Int(",\"bytes_c2s\":", *e.bytes_c2s);
+  if (e.bytes_s2c) b.Int(",\"bytes_s2c\":", *e.bytes_s2c);
+  if (e.gaps) b.Int(",\"gaps\":", *e.gaps);
+  b.Str(",\"state\":", e.state);
+  b.Str(",\"direction\":", e.direction);
+  if (e.bytes) b.Int(",\"bytes\":", *e.bytes);
+  b.Str(",\"helo\":", e.helo);
+  if (e.esmtp) b.Bool(",\"esmtp\":", *e.esmtp);
+  b.Str(",\"how\":", e.how);
+  b.Str(",\"sni\":", e.sni);
+  b.Str(",\"mechanism\":", e.mechanism);
+  b.Str(",\"user\":", e.user);
+  b.Str(",\"outcome\":", e.outcome);
+  b.Str(",\"secret_fp\":", e.secret_fp);
+  if (e.code) b.Int(",\"code\":", *e.code);
+  b.Str(",\"mail_from\":", e.mail_from);
+  b.Str(",\"rcpt_to\":", e.rcpt_to);
+  if (e.accepted) b.Bool(",\"accepted\":", *e.accepted);
+  if (e.kind == EventKind::kMessage || !e.recipients.empty()) {
+    b.List(",\"recipients\":", e.recipients);
+  }
+  if (e.size) b.Int(",\"size\":", *e.size);
+  b.Str(",\"header_from\":", e.header_from);
+  if (!e.to.empty()) b.List(",\"to\":", e.to);
+  if (!e.cc.empty()) b.List(",\"cc\":", e.cc);
+  b.Str(",\"subject\":", e.subject);
+  b.Str(",\"msg_id\":", e.msg_id);
+  b.Str(",\"user_agent\":", e.user_agent);
+  b.Str(",\"date\":", e.date);
+  if (!e.received.empty()) b.List(",\"received\":", e.received);
+  b.Str(",\"enhanced\":", e.enhanced);
+  b.Str(",\"text\":", e.text);
+  b.Str(",\"command\":", e.command);
+  b.Str(",\"relay\":", e.relay);
+  b.Str(",\"status\":", e.status);
+  b.Str(",\"reason\":", e.reason);
+  b.Str(",\"queue_id\":", e.queue_id);
+  b.Str(",\"reply_to\":", e.reply_to);
+  b.Str(",\"in_reply_to\":", e.in_reply_to);
+  b.Str(",\"x_originating_ip\":", e.x_originating_ip);
+  b.Str(",\"server_name\":", e.server_name);
+  b.Char('}');
+  out.append(b.View());
 }
 
 std::string EventToJson(const Event& event) {

@@ -75,13 +75,22 @@ inline bool WordHasSpecial(const unsigned char* p) {
 
 }  // namespace
 
-void AppendJsonString(std::string& out, std::string_view s) {
+char* WriteJsonString(char* dst, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
+  *dst++ = '"';
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  size_t n = s.size();
+  const size_t n = s.size();
   size_t run_start = 0;
   size_t i = 0;
+  auto flush = [&](size_t end) {
+    std::memcpy(dst, s.data() + run_start, end - run_start);
+    dst += end - run_start;
+  };
+  auto put2 = [&](char a, char b) {
+    dst[0] = a;
+    dst[1] = b;
+    dst += 2;
+  };
   while (i < n) {
     // Plain runs (the common case) are found eight bytes at a time, then byte by byte, and
     // copied at once.
@@ -95,45 +104,61 @@ void AppendJsonString(std::string& out, std::string_view s) {
         i += len;
         continue;
       }
-      out.append(s.data() + run_start, i - run_start);
-      out.append("\xEF\xBF\xBD");  // U+FFFD for each invalid byte
+      flush(i);
+      std::memcpy(dst, "\xEF\xBF\xBD", 3);  // U+FFFD for each invalid byte
+      dst += 3;
       ++i;
       run_start = i;
       continue;
     }
-    out.append(s.data() + run_start, i - run_start);
+    flush(i);
     switch (c) {
       case '"':
-        out.append("\\\"");
+        put2('\\', '"');
         break;
       case '\\':
-        out.append("\\\\");
+        put2('\\', '\\');
         break;
       case '\n':
-        out.append("\\n");
+        put2('\\', 'n');
         break;
       case '\r':
-        out.append("\\r");
+        put2('\\', 'r');
         break;
       case '\t':
-        out.append("\\t");
+        put2('\\', 't');
         break;
       case '\b':
-        out.append("\\b");
+        put2('\\', 'b');
         break;
       case '\f':
-        out.append("\\f");
+        put2('\\', 'f');
         break;
       default:
-        out.append("\\u00");
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 0xf]);
+        std::memcpy(dst, "\\u00", 4);
+        dst[4] = kHex[c >> 4];
+        dst[5] = kHex[c & 0xf];
+        dst += 6;
     }
     ++i;
     run_start = i;
   }
-  out.append(s.data() + run_start, n - run_start);
-  out.push_back('"');
+  flush(n);
+  *dst++ = '"';
+  return dst;
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  // Short strings go through a stack buffer; long ones get room in `out` first.
+  char local[6 * 64 + 2];
+  if (s.size() <= 64) {
+    out.append(local, WriteJsonString(local, s));
+    return;
+  }
+  const size_t old = out.size();
+  out.resize(old + JsonStringBound(s.size()));
+  char* end = WriteJsonString(out.data() + old, s);
+  out.resize(static_cast<size_t>(end - out.data()));
 }
 
 void JsonWriter::Separate() {

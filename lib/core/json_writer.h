@@ -17,6 +17,11 @@ namespace mxir {
 // Appends `s` as a quoted, escaped JSON string.
 void AppendJsonString(std::string& out, std::string_view s);
 
+// Writes `s` as a quoted, escaped JSON string at `dst`, which must have room for
+// JsonStringBound(s.size()) bytes; returns the end of what was written.
+char* WriteJsonString(char* dst, std::string_view s);
+constexpr size_t JsonStringBound(size_t n) { return 6 * n + 2; }
+
 // True when `s` is valid UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF).
 bool IsValidUtf8(std::string_view s);
 

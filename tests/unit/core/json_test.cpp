@@ -96,6 +96,68 @@ TEST(EventJson, MessageRoundTripKeepsArrays) {
   EXPECT_NE(EventToJson(empty_msg).find("\"recipients\":[]"), std::string::npos);
 }
 
+TEST(EventJson, ExactLayout) {
+  Event e = SampleEvent();
+  EXPECT_EQ(EventToJson(e),
+            R"({"ts":"2026-11-23T01:02:03.000004Z","source":"pcap","origin":{"file":"x.pcap",)"
+            R"("sha256":"ab","packet":12,"index":1},"protocol":"submission","session":"C1",)"
+            R"("client_ip":"192.0.2.7","client_port":50000,"server_ip":"2001:db8::25",)"
+            R"("server_port":587,"kind":"auth","mechanism":"LOGIN","user":"bob@acme.example",)"
+            R"("outcome":"failure","secret_fp":"0123456789abcdef","code":535})");
+  Event only_hash;
+  only_hash.ts = e.ts;
+  only_hash.origin.sha256 = "cd";
+  only_hash.origin.line = 3;
+  only_hash.kind = EventKind::kSessionEnd;
+  only_hash.duration_s = 0.25;
+  only_hash.esmtp = false;
+  EXPECT_EQ(EventToJson(only_hash),
+            R"({"ts":"2026-11-23T01:02:03.000004Z","origin":{"sha256":"cd","line":3},)"
+            R"("kind":"session_end","duration_s":0.25,"esmtp":false})");
+}
+
+TEST(EventJson, EveryFieldLongAndHostileStaysValidAndRoundTrips) {
+  // Long values (past the writer's first buffer), control bytes and invalid UTF-8 in every
+  // string field.
+  const std::string hostile = std::string(5000, 'a') + "\x01\"\\\n\xFF\xC3" + "end";
+  Event e = SampleEvent();
+  for (std::string* f : {&e.protocol,    &e.session,     &e.state,        &e.direction,
+                         &e.helo,        &e.how,         &e.sni,          &e.mechanism,
+                         &e.user,        &e.outcome,     &e.secret_fp,    &e.mail_from,
+                         &e.rcpt_to,     &e.header_from, &e.subject,      &e.msg_id,
+                         &e.user_agent,  &e.date,        &e.enhanced,     &e.text,
+                         &e.command,     &e.relay,       &e.status,       &e.reason,
+                         &e.queue_id,    &e.reply_to,    &e.in_reply_to,  &e.x_originating_ip,
+                         &e.server_name, &e.origin.file, &e.origin.sha256}) {
+    *f = hostile;
+  }
+  e.recipients = {hostile, "", hostile};
+  e.to = {hostile};
+  e.cc = {"c@x"};
+  e.received = {hostile, hostile};
+  e.duration_s = 1e300;
+  e.bytes_c2s = -1;
+  e.bytes_s2c = INT64_MAX;
+  e.gaps = 0;
+  e.bytes = 7;
+  e.size = 9;
+  e.esmtp = true;
+  e.accepted = false;
+  std::string json = EventToJson(e);
+  EXPECT_TRUE(IsValidUtf8(json));
+  ASSERT_TRUE(nlohmann::json::accept(json));
+  auto j = nlohmann::json::parse(json);
+  EXPECT_EQ(j.size(), 50u);  // every field present
+  EventReader reader;
+  Event back;
+  ASSERT_TRUE(reader.Parse(json, &back).ok());
+  EXPECT_EQ(EventToJson(back), json);
+  EXPECT_EQ(back.received.size(), 2u);
+  std::string appended = "prefix";
+  AppendEventJson(appended, e);
+  EXPECT_EQ(appended, "prefix" + json);
+}
+
 TEST(EventJson, BadInputGivesClearErrors) {
   EventReader reader;
   Event e;

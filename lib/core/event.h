@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/ip_address.h"
+#include "core/shared_string.h"
 #include "core/timestamp.h"
 
 namespace mxir {
@@ -37,8 +38,8 @@ std::optional<EventKind> ParseEventKind(std::string_view name);
 // Where an event came from. `file` + `sha256` + (`line` or `packet`) + `index` identify it, so
 // reading the same file twice into a case adds nothing twice.
 struct EventOrigin {
-  std::string file;     // path as given, "-" for stdin, "iface:eth0" for live capture
-  std::string sha256;   // of the whole file, when known
+  SharedString file;    // path as given, "-" for stdin, "iface:eth0" for live capture
+  SharedString sha256;  // of the whole file, when known (shared: the same for every event)
   int64_t line = -1;    // 1-based line number (logs)
   int64_t packet = -1;  // 1-based packet index (pcaps)
   int index = 0;        // the n-th event made from the same line or packet (0-based)

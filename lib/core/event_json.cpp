@@ -196,6 +196,7 @@ std::string EventToJson(const Event& event) {
 struct EventReader::Impl {
   simdjson::dom::parser parser;
   std::string buffer;
+  SharedString last_file, last_sha;  // see GetShared
 };
 
 EventReader::EventReader() : impl_(std::make_unique<Impl>()) {}
@@ -264,14 +265,23 @@ Status GetPort(element v, std::string_view key, int* out) {
   return Status::Ok();
 }
 
-Status ParseOrigin(element v, EventOrigin* o) {
+// Events of one file repeat its name and hash: the last value read is shared, not copied.
+Status GetShared(element v, std::string_view key, SharedString* out, SharedString* last) {
+  std::string_view s;
+  if (v.get_string().get(s)) return FieldError(key, "a string");
+  if (s != std::string_view(*last)) *last = SharedString(s);
+  *out = *last;
+  return Status::Ok();
+}
+
+Status ParseOrigin(element v, EventOrigin* o, SharedString* last_file, SharedString* last_sha) {
   simdjson::dom::object obj;
   if (v.get_object().get(obj)) return FieldError("origin", "an object");
   for (auto [key, fv] : obj) {
     if (key == "file") {
-      MXIR_RETURN_IF_ERROR(GetString(fv, "origin.file", &o->file));
+      MXIR_RETURN_IF_ERROR(GetShared(fv, "origin.file", &o->file, last_file));
     } else if (key == "sha256") {
-      MXIR_RETURN_IF_ERROR(GetString(fv, "origin.sha256", &o->sha256));
+      MXIR_RETURN_IF_ERROR(GetShared(fv, "origin.sha256", &o->sha256, last_sha));
     } else if (key == "line") {
       MXIR_RETURN_IF_ERROR(GetInt(fv, "origin.line", &o->line));
     } else if (key == "packet") {
@@ -286,7 +296,8 @@ Status ParseOrigin(element v, EventOrigin* o) {
   return Status::Ok();
 }
 
-Status ParseField(std::string_view key, element v, Event* e, bool* have_ts, bool* have_kind) {
+Status ParseField(std::string_view key, element v, Event* e, bool* have_ts, bool* have_kind,
+                  SharedString* last_file, SharedString* last_sha) {
   switch (key.empty() ? '\0' : key[0]) {
     case 'a':
       if (key == "accepted") return GetBool(v, key, &e->accepted);
@@ -348,7 +359,7 @@ Status ParseField(std::string_view key, element v, Event* e, bool* have_ts, bool
       break;
     case 'o':
       if (key == "outcome") return GetString(v, key, &e->outcome);
-      if (key == "origin") return ParseOrigin(v, &e->origin);
+      if (key == "origin") return ParseOrigin(v, &e->origin, last_file, last_sha);
       break;
     case 'p':
       if (key == "protocol") return GetString(v, key, &e->protocol);
@@ -419,7 +430,8 @@ Status EventReader::Parse(std::string_view json, Event* event) {
   if (doc.get_object().get(obj)) return MakeError(ErrorCode::kInvalidInput, "not a JSON object");
   bool have_ts = false, have_kind = false;
   for (auto [key, value] : obj) {
-    MXIR_RETURN_IF_ERROR(ParseField(key, value, event, &have_ts, &have_kind));
+    MXIR_RETURN_IF_ERROR(
+        ParseField(key, value, event, &have_ts, &have_kind, &impl_->last_file, &impl_->last_sha));
   }
   if (!have_ts) return MakeError(ErrorCode::kInvalidInput, "missing field 'ts'");
   if (!have_kind) return MakeError(ErrorCode::kInvalidInput, "missing field 'kind'");

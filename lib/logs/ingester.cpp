@@ -39,7 +39,7 @@ class Ingester::Stream::OriginSink final : public EventSink {
 
  private:
   Ingester* owner_;
-  std::string file_, sha256_;
+  SharedString file_, sha256_;  // shared by every event of the file, not copied
   int64_t line_ = 0;
   bool has_ts_ = false;
   int index_ = 0;

@@ -1,6 +1,7 @@
 #include "core/timestamp.h"
 
 #include <cstdio>
+#include <cstring>
 
 namespace mxir {
 
@@ -57,6 +58,22 @@ inline char* PutDigits(char* p, int64_t v, int width) {
 }  // namespace
 
 void Timestamp::AppendTo(std::string& out) const {
+  // Consecutive events mostly share their second: its "YYYY-MM-DDTHH:MM:SS" is kept per thread
+  // (for the years 1970 to 9999, where the text has that fixed width).
+  constexpr int64_t kYear10000 = int64_t{253402300800} * kMicrosPerSecond;
+  thread_local int64_t cached_second = -1;
+  thread_local char cached[19];
+  const bool cacheable = us_ >= 0 && us_ < kYear10000;
+  const int64_t second = cacheable ? us_ / kMicrosPerSecond : -1;
+  if (cacheable && second == cached_second) {
+    char buf[27];
+    std::memcpy(buf, cached, 19);
+    buf[19] = '.';
+    PutDigits(buf + 20, us_ % kMicrosPerSecond, 6);
+    buf[26] = 'Z';
+    out.append(buf, 27);
+    return;
+  }
   CivilTime c = ToCivil();
   char buf[40];
   char* p = buf;
@@ -75,6 +92,10 @@ void Timestamp::AppendTo(std::string& out) const {
   p = PutDigits(p, c.minute, 2);
   *p++ = ':';
   p = PutDigits(p, c.second, 2);
+  if (cacheable) {
+    std::memcpy(cached, buf, 19);
+    cached_second = second;
+  }
   *p++ = '.';
   p = PutDigits(p, c.micros, 6);
   *p++ = 'Z';

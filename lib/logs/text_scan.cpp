@@ -1,5 +1,7 @@
 #include "logs/text_scan.h"
 
+#include <cstring>
+
 namespace mxir::logs {
 
 std::optional<std::string_view> After(std::string_view s, std::string_view needle) {
@@ -68,25 +70,52 @@ std::optional<IpAddress> FindBracketIp(std::string_view s) {
   return std::nullopt;
 }
 
+namespace {
+
+bool FieldBoundary(std::string_view s, size_t at) {
+  if (at == 0) return true;
+  char c = s[at - 1];
+  return c == ' ' || c == ',' || c == ';' || c == '(' || c == '\t';
+}
+
+std::string_view FieldValue(std::string_view v) {
+  if (!v.empty() && v.front() == '<') {
+    size_t gt = v.find('>');
+    return gt == std::string_view::npos ? v.substr(1) : v.substr(1, gt - 1);
+  }
+  if (!v.empty() && v.front() == '"') {
+    size_t q = v.find('"', 1);
+    return q == std::string_view::npos ? v.substr(1) : v.substr(1, q - 1);
+  }
+  size_t end = 0;  // (find_first_of tests each byte against the set with a call per byte)
+  while (end < v.size() && v[end] != ',' && v[end] != ' ' && v[end] != ';') ++end;
+  return v.substr(0, end);
+}
+
+}  // namespace
+
 std::optional<std::string_view> Field(std::string_view s, std::string_view key) {
-  size_t from = 0;
-  for (;;) {
+  if (key.empty()) return std::nullopt;
+  if (key.back() == '=') {
+    // Hop from '=' to '=' (a line has a handful) and compare what precedes each with the key,
+    // instead of searching for the key's first letter, which is everywhere.
+    const std::string_view name = key.substr(0, key.size() - 1);
+    for (size_t from = name.size(); from < s.size();) {
+      const void* eq = std::memchr(s.data() + from, '=', s.size() - from);
+      if (eq == nullptr) return std::nullopt;
+      const size_t pos = static_cast<size_t>(static_cast<const char*>(eq) - s.data());
+      const size_t at = pos - name.size();
+      if (s.compare(at, name.size(), name) == 0 && FieldBoundary(s, at)) {
+        return FieldValue(s.substr(pos + 1));
+      }
+      from = pos + 1;
+    }
+    return std::nullopt;
+  }
+  for (size_t from = 0;;) {
     size_t at = s.find(key, from);
     if (at == std::string_view::npos) return std::nullopt;
-    if (at == 0 || s[at - 1] == ' ' || s[at - 1] == ',' || s[at - 1] == ';' || s[at - 1] == '(' ||
-        s[at - 1] == '\t') {
-      std::string_view v = s.substr(at + key.size());
-      if (!v.empty() && v.front() == '<') {
-        size_t gt = v.find('>');
-        return gt == std::string_view::npos ? v.substr(1) : v.substr(1, gt - 1);
-      }
-      if (!v.empty() && v.front() == '"') {
-        size_t q = v.find('"', 1);
-        return q == std::string_view::npos ? v.substr(1) : v.substr(1, q - 1);
-      }
-      size_t end = v.find_first_of(", ;");
-      return end == std::string_view::npos ? v : v.substr(0, end);
-    }
+    if (FieldBoundary(s, at)) return FieldValue(s.substr(at + key.size()));
     from = at + 1;
   }
 }

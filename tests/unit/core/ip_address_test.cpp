@@ -1,5 +1,11 @@
 #include "core/ip_address.h"
 
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 namespace mxir {
@@ -20,6 +26,33 @@ TEST(IpAddress, ParsesAndFormatsV6Canonically) {
   EXPECT_TRUE(ip->is_v6());
   EXPECT_EQ(ip->ToString(), "2001:db8::1");
   EXPECT_EQ(IpAddress::Parse("::1")->ToString(), "::1");
+}
+
+TEST(IpAddress, V4ParsingAgreesWithInetPton) {
+  // The hand-written dotted-quad parser against the C library's, on near-misses and noise.
+  std::mt19937 rng(5);
+  const std::string alphabet = "0123456789..  x:25";
+  std::vector<std::string> cases = {"0.0.0.0",  "255.255.255.255", "256.1.1.1", "01.2.3.4",
+                                    "1.2.3",    "1.2.3.4.",        "1.2.3.4 ",  "1..3.4",
+                                    "1.2.3.04", "1.2.3.400",       "1.2.3.4a",  "00.0.0.0",
+                                    "10.0.0.1", "1.2.3.1000",      "+1.2.3.4",  ".1.2.3"};
+  for (int i = 0; i < 50000; ++i) {
+    std::string s;
+    for (int n = static_cast<int>(rng() % 16); n > 0; --n)
+      s.push_back(alphabet[rng() % alphabet.size()]);
+    cases.push_back(s);
+  }
+  for (const std::string& s : cases) {
+    if (s.find(':') != std::string::npos || s.empty()) continue;
+    unsigned char want[4];
+    const bool libc = inet_pton(AF_INET, s.c_str(), want) == 1;
+    auto got = IpAddress::Parse(s);
+    ASSERT_EQ(got.has_value(), libc) << "'" << s << "'";
+    if (libc) {
+      ASSERT_TRUE(got->is_v4());
+      ASSERT_EQ(std::memcmp(got->bytes(), want, 4), 0) << s;
+    }
+  }
 }
 
 TEST(IpAddress, RejectsGarbage) {

@@ -17,6 +17,34 @@ TEST(Timestamp, FormatsWithMicroseconds) {
   EXPECT_EQ(Timestamp::FromMicros(-1).ToString(), "1969-12-31T23:59:59.999999Z");
 }
 
+TEST(Timestamp, FormattingIsTheSameWithTheCachedSecond) {
+  // AppendTo keeps the last second's text: values alternating between seconds, days, signs
+  // and the edges of the cacheable range must all print as their own.
+  const int64_t values[] = {0,
+                            1,
+                            999999,
+                            1000000,
+                            1795395600000000,
+                            1795395600999999,
+                            1795395601000000,
+                            1795395600000001,
+                            -1,
+                            -1000000,
+                            -1000001,
+                            253402300799999999,
+                            253402300800000000,
+                            1795395600000000};
+  const char* want[] = {
+      "1970-01-01T00:00:00.000000Z",  "1970-01-01T00:00:00.000001Z", "1970-01-01T00:00:00.999999Z",
+      "1970-01-01T00:00:01.000000Z",  "2026-11-23T01:00:00.000000Z", "2026-11-23T01:00:00.999999Z",
+      "2026-11-23T01:00:01.000000Z",  "2026-11-23T01:00:00.000001Z", "1969-12-31T23:59:59.999999Z",
+      "1969-12-31T23:59:59.000000Z",  "1969-12-31T23:59:58.999999Z", "9999-12-31T23:59:59.999999Z",
+      "10000-01-01T00:00:00.000000Z", "2026-11-23T01:00:00.000000Z"};
+  for (size_t i = 0; i < std::size(values); ++i) {
+    EXPECT_EQ(Timestamp::FromMicros(values[i]).ToString(), want[i]) << values[i];
+  }
+}
+
 TEST(Timestamp, ParsesOffsetsFractionsAndDates) {
   EXPECT_EQ(ParseTimestamp("2026-11-23T02:02:03+01:00")->ToString(), "2026-11-23T01:02:03.000000Z");
   EXPECT_EQ(ParseTimestamp("2026-11-23t01:02:03.123456789z")->ToString(),

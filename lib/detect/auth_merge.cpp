@@ -40,22 +40,18 @@ int64_t MergeAuthAttempts(std::vector<AuthAttempt>* attempts, const Interner& us
   for (size_t i = 0; i < v.size(); ++i) {
     AuthAttempt a = v[i];
     recent.Advance(a.ts);
-    bool merged = false;
-    if (const std::vector<size_t>* q = recent.Find(key_of(a))) {
-      for (size_t idx : *q) {
-        AuthAttempt& m = v[idx];
-        if ((m.sources & a.sources) != 0) continue;
-        int agree = UsersAgree(m.user, a.user, users);
-        if (agree == 0) continue;
-        if (agree == 2) m.user = a.user;
-        if (m.secret == kNone) m.secret = a.secret;
-        if (m.session == kNone) m.session = a.session;
-        m.sources |= a.sources;
-        merged = true;
-        ++folded;
-        break;
-      }
-    }
+    const bool merged = recent.AnyOf(key_of(a), [&](size_t idx) {
+      AuthAttempt& m = v[idx];
+      if ((m.sources & a.sources) != 0) return false;
+      int agree = UsersAgree(m.user, a.user, users);
+      if (agree == 0) return false;
+      if (agree == 2) m.user = a.user;
+      if (m.secret == kNone) m.secret = a.secret;
+      if (m.session == kNone) m.session = a.session;
+      m.sources |= a.sources;
+      ++folded;
+      return true;
+    });
     if (merged) continue;
     v[out] = a;
     recent.Add(key_of(a), out, a.ts);

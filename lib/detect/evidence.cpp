@@ -13,11 +13,14 @@ namespace mxir::detect {
 
 namespace {
 
-// ASCII lower case into `buf` (reused: no allocation per event once it has grown).
+// ASCII lower case: `s` itself when it has no upper case, else a copy in `buf` (reused).
 std::string_view Lower(std::string_view s, std::string& buf) {
+  size_t i = 0;
+  while (i < s.size() && !(s[i] >= 'A' && s[i] <= 'Z')) ++i;
+  if (i == s.size()) return s;
   buf.assign(s);
-  for (char& c : buf) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  for (; i < buf.size(); ++i) {
+    if (buf[i] >= 'A' && buf[i] <= 'Z') buf[i] = static_cast<char>(buf[i] - 'A' + 'a');
   }
   return buf;
 }
@@ -53,13 +56,8 @@ uint32_t EvidenceCollector::Client(const std::optional<IpAddress>& ip) {
     if (index != kNone && addr == *ip) return index;
   }
   IpAddress a = ip->Unmapped();
-  // The family byte keeps 0.0.0.0 and :: apart.
-  char key[17];
-  key[0] = a.is_v6() ? '6' : '4';
-  const size_t n = a.is_v6() ? 16 : 4;
-  std::memcpy(key + 1, a.bytes(), n);
   bool added = false;
-  const uint32_t index = ev_.client_index.Index(std::string_view(key, n + 1), &added);
+  const uint32_t index = ev_.client_index.Index(a, &added);
   if (added) ev_.clients.push_back(a);
   recent_clients_[1] = recent_clients_[0];
   recent_clients_[0] = {*ip, index};
@@ -96,7 +94,8 @@ OriginRef EvidenceCollector::Origin(const Event& e) {
 }
 
 void EvidenceCollector::Add(const Event& e) {
-  counters_.Add("events");
+  // Counted here, named in the counters only once (a lookup by name per event costs).
+  if (events_++ == 0) counters_.Add("events", 0);
   const int64_t ts = e.ts.micros();
   std::string_view source_name = e.source.empty() ? std::string_view("unknown") : e.source;
   if (source_name != last_source_name_) {
@@ -210,9 +209,11 @@ void EvidenceCollector::AddMessage(const Event& e, uint32_t source, uint32_t ses
     if (!id.empty() && id.back() == '>') id.remove_suffix(1);
     if (!id.empty()) m.msg_id = ev_.texts.Intern(id);
   }
-  const std::string sender_bare = e.mail_from.empty() ? std::string() : BareAddress(e.mail_from);
+  const std::string_view sender_bare =
+      e.mail_from.empty() ? std::string_view() : BareAddressView(e.mail_from, &sender_buf_);
   if (!e.mail_from.empty()) m.sender = ev_.addresses.Index(sender_bare);
-  const std::string from_bare = e.header_from.empty() ? std::string() : BareAddress(e.header_from);
+  const std::string_view from_bare =
+      e.header_from.empty() ? std::string_view() : BareAddressView(e.header_from, &from_buf_);
   m.ts = e.ts.micros();
   m.client = client;
   m.session = session;
@@ -233,7 +234,7 @@ void EvidenceCollector::AddMessage(const Event& e, uint32_t source, uint32_t ses
   m.accepted = e.accepted.value_or(!e.code || (*e.code >= 200 && *e.code < 300));
   m.rcpt_begin = static_cast<uint32_t>(ev_.recipients.size());
   for (const auto& r : e.recipients) {
-    std::string bare = BareAddress(r);
+    std::string_view bare = BareAddressView(r, &bare_buf_);
     std::string_view domain = DomainPart(bare);
     ev_.recipients.push_back(RecipientRef{domain.empty() ? kNone : ev_.domains.Intern(domain),
                                           ev_.addresses.Index(bare)});
@@ -250,7 +251,7 @@ void EvidenceCollector::AddRcpt(const Event& e, uint32_t session, uint32_t clien
     return;
   }
   bool accepted = e.accepted.value_or(e.code && *e.code >= 200 && *e.code < 300);
-  std::string bare = BareAddress(e.rcpt_to);
+  std::string_view bare = BareAddressView(e.rcpt_to, &bare_buf_);
   if (!accepted) {
     RejectRec r{e.ts.micros(), e.user.empty() ? kNone : ev_.users.Intern(Lower(e.user, lower_buf_)),
                 client, session};

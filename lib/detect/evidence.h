@@ -20,6 +20,7 @@
 #include "core/counters.h"
 #include "core/event.h"
 #include "core/ip_address.h"
+#include "detect/address_index.h"
 #include "detect/interner.h"
 #include "detect/key_index.h"
 
@@ -117,7 +118,7 @@ struct Evidence {
   KeyIndex addresses;  // bare envelope addresses (lower case); only compared, never shown
   Interner texts;      // HELO names, subjects, Message-IDs
   std::vector<IpAddress> clients;
-  KeyIndex client_index;  // address bytes -> index into clients
+  AddressIndex client_index;  // address -> index into clients
 
   std::vector<AuthAttempt> attempts;  // merged after Finalize(), time order
   std::vector<SessionRec> session_recs;
@@ -154,7 +155,10 @@ class EvidenceCollector {
   void Finalize();
 
   const Evidence& evidence() const { return ev_; }
-  Counters& counters() { return counters_; }
+  Counters& counters() {
+    if (events_ > 0) counters_.Set("events", events_);
+    return counters_;
+  }
 
  private:
   uint32_t Client(const std::optional<IpAddress>& ip);
@@ -171,8 +175,9 @@ class EvidenceCollector {
   std::unordered_map<std::string, uint32_t> queue_user_;  // queue id -> user (from messages)
   std::vector<std::pair<std::string, int64_t>> pending_bounces_;  // queue id, ts
   std::vector<int64_t> last_ts_by_source_;
-  std::string key_buf_, lower_buf_;  // reused per event
-  std::string last_source_name_;     // and its index: the source rarely changes between events
+  int64_t events_ = 0;
+  std::string key_buf_, lower_buf_, bare_buf_, sender_buf_, from_buf_;  // reused per event
+  std::string last_source_name_;  // and its index: the source rarely changes between events
   uint32_t last_source_ = kNone;
   std::vector<std::pair<std::string, uint32_t>> last_session_;  // per source: name, index
   std::pair<IpAddress, uint32_t> recent_clients_[2] = {{IpAddress(), kNone}, {IpAddress(), kNone}};

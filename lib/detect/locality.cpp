@@ -80,14 +80,37 @@ bool Locality::IsLocalAddress(std::string_view address) const {
   return !d.empty() && IsLocalDomain(d);
 }
 
-std::string BareAddress(std::string_view address) {
+void BareAddressTo(std::string_view address, std::string* out) {
   auto lt = address.rfind('<');
   if (lt != std::string_view::npos) {
     auto gt = address.find('>', lt);
     address =
         address.substr(lt + 1, gt == std::string_view::npos ? std::string_view::npos : gt - lt - 1);
   }
-  return Lower(Trim(address));
+  out->assign(Trim(address));
+  for (char& c : *out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+}
+
+std::string_view BareAddressView(std::string_view address, std::string* buf) {
+  // Fast path: most addresses are already bare and lower case.
+  bool plain = !address.empty();
+  for (char c : address) {
+    if ((c >= 'A' && c <= 'Z') || c == '<' || c == '>') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain && Trim(address).size() == address.size()) return address;
+  BareAddressTo(address, buf);
+  return *buf;
+}
+
+std::string BareAddress(std::string_view address) {
+  std::string out;
+  BareAddressTo(address, &out);
+  return out;
 }
 
 std::string OrganizationalDomain(std::string_view domain) {

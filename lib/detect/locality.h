@@ -44,5 +44,10 @@ std::string DomainOf(std::string_view address);
 std::string OrganizationalDomain(std::string_view domain);
 // The lower-case bare address of "Name <user@Example.COM>" ("user@example.com").
 std::string BareAddress(std::string_view address);
+// The same into *out (reusing its capacity: no allocation on hot paths).
+void BareAddressTo(std::string_view address, std::string* out);
+// The same as a view: of `address` itself when it is already bare and lower case, else of
+// *buf, filled (valid while both are).
+std::string_view BareAddressView(std::string_view address, std::string* buf);
 
 }  // namespace mxir::detect

@@ -9,9 +9,9 @@ namespace mxir::detect {
 
 namespace {
 
-uint64_t RecipientKey(const MessageRec& m, const std::vector<RecipientRef>& rcpts) {
-  std::vector<uint32_t> a;
-  a.reserve(m.rcpt_count);
+uint64_t RecipientKey(const MessageRec& m, const std::vector<RecipientRef>& rcpts,
+                      std::vector<uint32_t>& a) {  // a: scratch, reused
+  a.clear();
   for (uint32_t i = 0; i < m.rcpt_count; ++i) a.push_back(rcpts[m.rcpt_begin + i].address);
   std::sort(a.begin(), a.end());
   uint64_t h = 1469598103934665603ull;
@@ -49,6 +49,7 @@ int64_t MergeMessages(std::vector<MessageRec>* messages, const std::vector<Recip
   std::unordered_map<uint32_t, uint32_t> first_by_id;
   std::vector<uint32_t> next_same_id;
   RecentWindow by_shape(window_us);  // recipients key -> recent kept
+  std::vector<uint32_t> scratch;
   size_t out = 0;
   int64_t folded = 0;
   for (size_t i = 0; i < v.size(); ++i) {
@@ -65,19 +66,15 @@ int64_t MergeMessages(std::vector<MessageRec>* messages, const std::vector<Recip
         }
       }
     }
-    uint64_t shape = RecipientKey(m, rcpts);
+    uint64_t shape = RecipientKey(m, rcpts, scratch);
     if (!merged && window_us > 0) {
       by_shape.Advance(m.ts);
-      if (const std::vector<size_t>* q = by_shape.Find(shape)) {
-        for (size_t k : *q) {
-          bool ids_conflict = v[k].msg_id != kNone && m.msg_id != kNone && v[k].msg_id != m.msg_id;
-          if ((v[k].sources & m.sources) == 0 && !ids_conflict) {
-            Fold(v[k], m);
-            merged = true;
-            break;
-          }
-        }
-      }
+      merged = by_shape.AnyOf(shape, [&](size_t k) {
+        bool ids_conflict = v[k].msg_id != kNone && m.msg_id != kNone && v[k].msg_id != m.msg_id;
+        if ((v[k].sources & m.sources) != 0 || ids_conflict) return false;
+        Fold(v[k], m);
+        return true;
+      });
     }
     if (merged) {
       ++folded;

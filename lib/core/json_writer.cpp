@@ -5,6 +5,10 @@
 #include <cmath>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace mxir {
 
 namespace {
@@ -73,6 +77,35 @@ inline bool WordHasSpecial(const unsigned char* p) {
          0;
 }
 
+// True when any byte of p[0, n) is special. Whole strings are checked first, so the common
+// case (nothing to escape) is one copy: 16 bytes at a time with SSE2, the tail by one
+// overlapping load (or a padded word for strings under 8 bytes).
+bool HasSpecial(const unsigned char* p, size_t n) {
+  size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(0x20);
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  for (; i + 16 <= n; i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    // Signed compare: bytes >= 0x80 are negative, so "< 0x20" also catches them.
+    __m128i bad =
+        _mm_or_si128(_mm_cmplt_epi8(v, space),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+    if (_mm_movemask_epi8(bad) != 0) return true;
+  }
+#endif
+  for (; i + 8 <= n; i += 8) {
+    if (WordHasSpecial(p + i)) return true;
+  }
+  if (i == n) return false;
+  if (n >= 8) return WordHasSpecial(p + n - 8);
+  unsigned char word[8];
+  std::memset(word, 'a', 8);
+  std::memcpy(word, p, n);
+  return WordHasSpecial(word);
+}
+
 }  // namespace
 
 char* WriteJsonString(char* dst, std::string_view s) {
@@ -80,6 +113,11 @@ char* WriteJsonString(char* dst, std::string_view s) {
   *dst++ = '"';
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
+  if (!HasSpecial(p, n)) {
+    if (n != 0) std::memcpy(dst, s.data(), n);
+    dst[n] = '"';
+    return dst + n + 1;
+  }
   size_t run_start = 0;
   size_t i = 0;
   auto flush = [&](size_t end) {

@@ -1,5 +1,6 @@
 #include "logs/log_record.h"
 
+#include <array>
 #include <cctype>
 
 namespace mxir::logs {
@@ -8,17 +9,18 @@ namespace {
 // A syslog tag: letters, digits and "/._-" then optionally "[pid]" or "(pid)" (Dovecot puts
 // "(user,ip,...)" and "<session>" there), then ':'. On success sets program/pid and returns the
 // index after the ':'.
+constexpr auto kTagChar = [] {
+  std::array<bool, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  t['/'] = t['.'] = t['_'] = t['-'] = true;
+  return t;
+}();
+
 size_t ParseTag(std::string_view s, std::string_view* program, std::string_view* pid) {
   size_t i = 0;
-  while (i < s.size()) {
-    char c = s[i];
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' ||
-        c == '.' || c == '_' || c == '-') {
-      ++i;
-    } else {
-      break;
-    }
-  }
+  while (i < s.size() && kTagChar[static_cast<unsigned char>(s[i])]) ++i;
   if (i == 0 || i >= s.size()) return std::string_view::npos;
   size_t name_end = i;
   std::string_view p;

@@ -168,7 +168,8 @@ int mxir_capture_main(int argc, char** argv) {
       struct stat st;
       if (stat(f.c_str(), &st) == 0) total_bytes += static_cast<uint64_t>(st.st_size);
     }
-    hashes.emplace(files);
+    // Only JSON Lines and the case show an event's origin.sha256: hash only for them.
+    if (format == mxir::tools::CaptureFormat::kJsonl || to_case) hashes.emplace(files);
   }
 
   std::optional<mxir::casedb::EventWriter> store;

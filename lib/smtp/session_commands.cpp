@@ -43,8 +43,8 @@ void SmtpSession::Impl::FlushPending() {
 
 void SmtpSession::Impl::CompleteEvent(PendingCommand& cmd, int code) {
   if (!cmd.event) return;
-  Event e = std::move(*cmd.event);
-  cmd.event.reset();
+  const std::unique_ptr<Event> owned = std::move(cmd.event);
+  Event& e = *owned;
   const bool answered = code > 0;
   const bool ok = code >= 200 && code < 300;
   if (answered) e.code = code;
@@ -102,7 +102,7 @@ void SmtpSession::Impl::OnCommand(const Command& cmd) {
       }
       txn = std::make_shared<Transaction>();
       txn->mail_from = FirstAddress(cmd.arg.substr(std::min<size_t>(cmd.arg.size(), 5)));
-      pc.event = events.Make(EventKind::kMail);
+      pc.event = events.MakeNew(EventKind::kMail);
       pc.event->mail_from = txn->mail_from;
       break;
     case Verb::kRcpt: {
@@ -113,7 +113,7 @@ void SmtpSession::Impl::OnCommand(const Command& cmd) {
       }
       if (!txn) txn = std::make_shared<Transaction>();
       pc.txn = txn;
-      pc.event = events.Make(EventKind::kRcpt);
+      pc.event = events.MakeNew(EventKind::kRcpt);
       pc.event->rcpt_to = FirstAddress(cmd.arg.substr(std::min<size_t>(cmd.arg.size(), 3)));
       break;
     }
@@ -275,7 +275,7 @@ void SmtpSession::Impl::BeginBody() {
     EndBody(false);
   }
   rows.OnMessageBegin(now);
-  message = events.Make(EventKind::kMessage);
+  message = events.MakeNew(EventKind::kMessage);
   if (txn) message->mail_from = txn->mail_from;
   message->size = 0;
   headers.emplace(limits.max_header_bytes);

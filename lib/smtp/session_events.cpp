@@ -86,6 +86,17 @@ void SessionEvents::SetPacket(Timestamp ts, int64_t packet) {
 
 Event SessionEvents::Make(EventKind kind) {
   Event e;
+  Fill(e, kind);
+  return e;
+}
+
+std::unique_ptr<Event> SessionEvents::MakeNew(EventKind kind) {
+  auto e = std::make_unique<Event>();
+  Fill(*e, kind);
+  return e;
+}
+
+void SessionEvents::Fill(Event& e, EventKind kind) {
   e.ts = ts_;
   e.source = info_.source;
   e.origin = info_.origin;
@@ -98,7 +109,6 @@ Event SessionEvents::Make(EventKind kind) {
   e.server_ip = info_.flow.server_ip;
   e.server_port = info_.flow.server_port;
   e.kind = kind;
-  return e;
 }
 
 void SessionEvents::Emit(Event&& event) { sink_->OnEvent(std::move(event)); }

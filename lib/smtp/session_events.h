@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "capture/stream_handler.h"
@@ -30,6 +31,8 @@ class SessionEvents {
   void SetTime(Timestamp ts) { ts_ = ts; }
   // A new event of `kind` with the shared fields filled; not yet emitted.
   Event Make(EventKind kind);
+  // The same on the heap, for events that wait (for a reply, for the end of a body).
+  std::unique_ptr<Event> MakeNew(EventKind kind);
   void Emit(Event&& event);
 
   void SessionStart();
@@ -43,6 +46,8 @@ class SessionEvents {
   static void ApplyHeader(Event& message, std::string_view name, std::string_view value);
 
  private:
+  void Fill(Event& e, EventKind kind);
+
   const SessionInfo& info_;
   SmtpSink* sink_;
   std::string protocol_;

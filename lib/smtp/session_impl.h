@@ -51,6 +51,9 @@ struct SmtpSession::Impl {
 
   // --- input ---
   void ClientBytes(const uint8_t* p, const uint8_t* end);
+  // Consumes the complete DATA body lines after the header block that need no more than a size
+  // and a look for the end-of-data dot (most of a message's bytes); returns where it stopped.
+  const uint8_t* SkipBodyLines(const uint8_t* p, const uint8_t* end);
   void ServerBytes(const uint8_t* p, const uint8_t* end);
   void ClientLine(std::string_view line, bool truncated);
   void ServerLine(std::string_view line, bool truncated);

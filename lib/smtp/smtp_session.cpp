@@ -3,6 +3,7 @@
 #include "smtp/smtp_session.h"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "smtp/session_impl.h"
@@ -39,11 +40,40 @@ void SmtpSession::Impl::ClientBytes(const uint8_t* p, const uint8_t* end) {
       }
       continue;
     }
+    if (in_data && !after_gap && (!headers || !headers->in_headers()) &&
+        !client_lines.has_partial()) {
+      p = SkipBodyLines(p, end);
+      if (p == end) return;
+    }
     std::string_view line;
     bool truncated;
     if (!client_lines.Next(&p, end, &line, &truncated)) return;
     ClientLine(line, truncated);
   }
+}
+
+const uint8_t* SmtpSession::Impl::SkipBodyLines(const uint8_t* p, const uint8_t* end) {
+  // What ClientLine does with such a line, without LineSplitter: the CRs before the LF and a
+  // stuffed dot do not count, the CRLF does. Lines LineSplitter would cut, an unfinished line
+  // and the "." line are left to the general path.
+  int64_t size = 0;
+  while (p < end) {
+    const auto* lf =
+        static_cast<const uint8_t*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+    if (lf == nullptr) break;
+    const size_t n = static_cast<size_t>(lf - p);
+    if (n > limits.max_line_bytes) break;
+    size_t len = n;
+    while (len > 0 && p[len - 1] == '\r') --len;
+    if (len > 0 && p[0] == '.') {
+      if (len == 1) break;  // the end of the data
+      --len;
+    }
+    size += static_cast<int64_t>(len) + 2;
+    p = lf + 1;
+  }
+  if (message) message->size = message->size.value_or(0) + size;
+  return p;
 }
 
 void SmtpSession::Impl::ServerBytes(const uint8_t* p, const uint8_t* end) {

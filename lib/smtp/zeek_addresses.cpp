@@ -130,12 +130,30 @@ struct IpMatch {
 // shorter, and the bound keeps hostile headers cheap.
 constexpr size_t kMaxIpSearch = 4096;
 
+constexpr bool IsIpv6Char(char c) { return IsHex(c) || c == ':' || c == '.'; }
+
 // Zeek's split_string_all(input, ip_addr_regex): leftmost matches, longest at each position.
 std::vector<IpMatch> FindIps(std::string_view s) {
   s = s.substr(0, kMaxIpSearch);
   std::vector<IpMatch> found;
+  // The maximal run of IPv6 characters around i. IPv6 text has "::" or at least six colons (8
+  // groups, or 6 and a dotted IPv4), so in a run without them (times, words, hex ids) no
+  // position can start one: MatchIpv6At and its inet_pton calls are skipped there.
+  size_t run_end = 0;
+  bool run_may_hold_v6 = false;
   for (size_t i = 0; i < s.size();) {
-    const size_t n = std::max(MatchIpv4At(s, i), MatchIpv6At(s, i));
+    if (i >= run_end && IsIpv6Char(s[i])) {
+      int colons = 0;
+      bool double_colon = false;
+      for (run_end = i; run_end < s.size() && IsIpv6Char(s[run_end]); ++run_end) {
+        if (s[run_end] != ':') continue;
+        ++colons;
+        double_colon |= run_end > i && s[run_end - 1] == ':';
+      }
+      run_may_hold_v6 = double_colon || colons >= 6;
+    }
+    const bool v6 = i < run_end && run_may_hold_v6;
+    const size_t n = std::max(IsDigit(s[i]) ? MatchIpv4At(s, i) : 0, v6 ? MatchIpv6At(s, i) : 0);
     if (n > 0) {
       found.push_back({i, n});
       i += n;

@@ -16,6 +16,7 @@
 #include "capture/capture_run.h"
 #include "capture/live_source.h"
 #include "capture/packet_source.h"
+#include "capture/prefetch_source.h"
 #include "capture_sinks.h"
 #include "casedb/action_log.h"
 #include "casedb/case_db.h"
@@ -162,7 +163,8 @@ int mxir_capture_main(int argc, char** argv) {
   } else {
     auto opened = mxir::capture::OpenPcapFiles(files, filter);
     if (!opened.ok()) return cli.Fail(opened.error());
-    source = std::move(*opened);
+    // libpcap reads the files on a second thread while this one decodes and parses.
+    source = std::make_unique<mxir::capture::PrefetchSource>(std::move(*opened));
     for (const auto& f : files) {
       flow_options.inputs.push_back({f, ""});  // the hash is filled in by InputHashes
       struct stat st;

@@ -8,6 +8,7 @@
 
 #include "capture/capture_run.h"
 #include "capture/packet_decoder.h"
+#include "capture/prefetch_source.h"
 #include "fake_handler.h"
 #include "packet_builder.h"
 
@@ -221,6 +222,85 @@ TEST(PacketSourceTest, RandomBytesAfterAValidHeader) {
     EXPECT_TRUE(out.status.ok());
     EXPECT_GT(out.counters.Get("packets"), 50);
   }
+}
+
+// Everything a source hands out, with copies of the packet bytes.
+struct SeenPacket {
+  int64_t ts_us, index;
+  int input, link_type;
+  uint32_t caplen, wirelen;
+  Bytes data;
+  uint64_t bytes_read;
+  friend bool operator==(const SeenPacket&, const SeenPacket&) = default;
+};
+
+std::vector<SeenPacket> ReadAll(PacketSource& source) {
+  std::vector<SeenPacket> seen;
+  RawPacket p;
+  for (;;) {
+    Result<bool> next = source.Next(&p);
+    EXPECT_TRUE(next.ok());
+    if (!next.ok() || !*next) break;
+    seen.push_back({p.ts.micros(), p.index, p.input, p.link_type, p.caplen, p.wirelen,
+                    Bytes(p.data, p.data + p.caplen), source.bytes_read()});
+  }
+  return seen;
+}
+
+TEST(PacketSourceTest, PrefetchingHandsOutTheSamePackets) {
+  TempFiles tmp;
+  // Two files of many frames (small and near the 256 KiB snap length, so blocks fill up at
+  // every kind of boundary), the second cut off in its last packet.
+  std::mt19937 rng(7);
+  std::vector<std::string> paths;
+  for (int f = 0; f < 2; ++f) {
+    std::vector<Frame> frames;
+    for (int i = 0; i < 1500; ++i) {
+      size_t len = i % 97 == 0 ? 200000 + rng() % 62000 : 60 + rng() % 1400;
+      Bytes data(len);
+      for (auto& b : data) b = static_cast<uint8_t>(rng());
+      frames.push_back(Frame{1000000 + i * 20 + f * 7, std::move(data)});
+    }
+    Bytes file = testing::PcapFile(kLinkEthernet, frames);
+    if (f == 1) file.resize(file.size() - 10);
+    paths.push_back(tmp.Add(file));
+  }
+  auto plain = OpenPcapFiles(paths, "");
+  ASSERT_TRUE(plain.ok());
+  std::vector<SeenPacket> expected = ReadAll(**plain);
+  ASSERT_EQ(expected.size(), 2999u);
+  auto inner = OpenPcapFiles(paths, "");
+  ASSERT_TRUE(inner.ok());
+  PrefetchSource prefetched(std::move(*inner));
+  EXPECT_EQ(prefetched.link_type(), (*plain)->link_type());
+  std::vector<SeenPacket> got = ReadAll(prefetched);
+  ASSERT_EQ(got.size(), expected.size());
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_TRUE(got[i] == expected[i]) << "packet " << i;
+  EXPECT_EQ(prefetched.bytes_read(), (*plain)->bytes_read());
+  EXPECT_EQ(prefetched.warnings(), (*plain)->warnings());
+  ASSERT_EQ(prefetched.warnings().size(), 1u);
+}
+
+TEST(PacketSourceTest, PrefetchingStopsEarlyAndOnEmptyInput) {
+  TempFiles tmp;
+  std::vector<Frame> frames;
+  for (int i = 0; i < 3000; ++i) frames.push_back(Frame{i, Bytes(1000, 0x42)});
+  std::string path = tmp.Add(testing::PcapFile(kLinkEthernet, frames));
+  {
+    auto inner = OpenPcapFiles({path}, "");
+    ASSERT_TRUE(inner.ok());
+    PrefetchSource source(std::move(*inner));
+    RawPacket p;
+    ASSERT_TRUE(*source.Next(&p));  // then destroyed while the reader is ahead
+  }
+  std::string empty = tmp.Add(testing::PcapFile(kLinkEthernet, {}));
+  auto inner = OpenPcapFiles({empty}, "");
+  ASSERT_TRUE(inner.ok());
+  PrefetchSource source(std::move(*inner));
+  RawPacket p;
+  EXPECT_FALSE(*source.Next(&p));
+  EXPECT_FALSE(*source.Next(&p));
+  EXPECT_EQ(source.bytes_read(), 24u);
 }
 
 }  // namespace

@@ -23,7 +23,8 @@ void PrefetchSource::Stop() const {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
   }
-  cv_.notify_all();
+  free_cv_.notify_all();
+  full_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -47,7 +48,7 @@ void PrefetchSource::Read() {
     Block* b = nullptr;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stop_ || !free_.empty(); });
+      free_cv_.wait(lock, [this] { return stop_ || !free_.empty(); });
       if (stop_) return;
       b = free_.front();
       free_.pop_front();
@@ -76,11 +77,13 @@ void PrefetchSource::Read() {
     }
     const bool end = b->end;
     if (end) b->end_bytes_read = inner_->bytes_read();
+    bool was_empty;
     {
       std::lock_guard<std::mutex> lock(mu_);
+      was_empty = full_.empty();
       full_.push_back(b);
     }
-    cv_.notify_all();
+    if (was_empty) full_cv_.notify_one();
     if (end) return;
   }
 }
@@ -102,15 +105,17 @@ Result<bool> PrefetchSource::Next(RawPacket* p) {
         if (current_->error) return *current_->error;
         return false;
       }
+      bool was_empty;
       {
         std::lock_guard<std::mutex> lock(mu_);
+        was_empty = free_.empty();
         free_.push_back(current_);
       }
-      cv_.notify_all();
+      if (was_empty) free_cv_.notify_one();
       current_ = nullptr;
     }
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return !full_.empty(); });
+    full_cv_.wait(lock, [this] { return !full_.empty(); });
     current_ = full_.front();
     full_.pop_front();
     next_ = 0;

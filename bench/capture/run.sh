@@ -37,7 +37,7 @@ trap 'rm -rf "$TMP"' EXIT
 openssl rand -hex 32 >"$TMP/fp.key" && chmod 600 "$TMP/fp.key"
 cat "$PCAP" >/dev/null  # the page cache holds the file for every contender alike
 
-SIZE=$(stat -c %s "$PCAP")
+SIZE=$(stat -L -c %s "$PCAP")  # -L: bench/data/ may hold a symlink to the file
 # measure NAME CMD...: runs CMD with stdout to /dev/null; records seconds and peak RSS in MB.
 declare -A SECS CPU RSS
 measure() {

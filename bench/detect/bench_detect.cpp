@@ -59,13 +59,20 @@ int main(int argc, char** argv) {
   auto generate = [&](auto&& sink) {
     std::mt19937_64 rng(7);
     char num[24];
+    std::string session_id;
+    SharedString shared_session;
     for (int64_t i = 0; i < n; ++i) {
       reset(e);
       e.ts = Timestamp::FromMicros(t0 + i * 20000);  // 50 events/s: 10 M is ~2.3 days
       const int64_t session = i / 4;
       e.source = sources[session % 3];
-      e.session = "s";
-      e.session.append(num, std::to_chars(num, num + sizeof num, session).ptr);
+      // One shared id per session, as capture and ingest give their events.
+      if (i % 4 == 0) {
+        session_id.assign("s");
+        session_id.append(num, std::to_chars(num, num + sizeof num, session).ptr);
+        shared_session = SharedString(session_id);
+      }
+      e.session = shared_session;
       uint64_t r = rng();
       e.client_ip = hosts[r % hosts.size()];
       e.server_ip = server;

@@ -50,7 +50,7 @@ struct Event {
   std::string source;  // pcap, postfix, dovecot, exim, sendmail, ...
   EventOrigin origin;
   std::string protocol;  // smtp, submission, smtps, imap, pop3, webmail, ...
-  std::string session;   // stable id of the connection or login session
+  SharedString session;  // stable id of the connection or login session (shared by its events)
   std::optional<IpAddress> client_ip;
   int client_port = -1;
   std::optional<IpAddress> server_ip;

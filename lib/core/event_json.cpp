@@ -11,101 +11,8 @@
 
 namespace mxir {
 
-namespace {
-
-// The event's JSON is written with raw pointers into a reused buffer (room is made per field,
-// for the field's worst case), then appended to the output at once: no per-byte capacity
-// checks, no separator state — "ts" always comes first, so every other field starts with ','.
-class EventJsonBuffer {
- public:
-  // Makes room for `n` more bytes.
-  void Room(size_t n) {
-    if (static_cast<size_t>(end_ - p_) >= n) return;
-    const size_t used = static_cast<size_t>(p_ - data_.get());
-    size_t cap = std::max<size_t>(2 * static_cast<size_t>(end_ - data_.get()), used + n + 4096);
-    auto bigger = std::make_unique<char[]>(cap);
-    std::memcpy(bigger.get(), data_.get(), used);
-    data_ = std::move(bigger);
-    p_ = data_.get() + used;
-    end_ = data_.get() + cap;
-  }
-  void Start() { p_ = data_.get(); }
-  std::string_view View() const { return {data_.get(), static_cast<size_t>(p_ - data_.get())}; }
-
-  template <size_t N>
-  void Lit(const char (&s)[N]) {  // room must have been made
-    std::memcpy(p_, s, N - 1);
-    p_ += N - 1;
-  }
-  template <size_t N>
-  void Str(const char (&key)[N], std::string_view v) {
-    if (v.empty()) return;
-    Room(N + JsonStringBound(v.size()));
-    Lit(key);
-    p_ = WriteJsonString(p_, v);
-  }
-  template <size_t N>
-  void StrAlways(const char (&key)[N], std::string_view v) {
-    Room(N + JsonStringBound(v.size()));
-    Lit(key);
-    p_ = WriteJsonString(p_, v);
-  }
-  template <size_t N>
-  void Int(const char (&key)[N], int64_t v) {
-    Room(N + 24);
-    Lit(key);
-    p_ = std::to_chars(p_, p_ + 24, v).ptr;
-  }
-  template <size_t N>
-  void Double(const char (&key)[N], double v) {
-    Room(N + 32);
-    Lit(key);
-    if (!std::isfinite(v)) {
-      Lit("null");
-    } else {
-      p_ = std::to_chars(p_, p_ + 32, v).ptr;
-    }
-  }
-  template <size_t N>
-  void Bool(const char (&key)[N], bool v) {
-    Room(N + 5);
-    Lit(key);
-    if (v) {
-      Lit("true");
-    } else {
-      Lit("false");
-    }
-  }
-  template <size_t N>
-  void List(const char (&key)[N], const std::vector<std::string>& items) {
-    Room(N + 2);
-    Lit(key);
-    *p_++ = '[';
-    for (size_t i = 0; i < items.size(); ++i) {
-      Room(1 + JsonStringBound(items[i].size()) + 1);
-      if (i > 0) *p_++ = ',';
-      p_ = WriteJsonString(p_, items[i]);
-    }
-    Room(1);
-    *p_++ = ']';
-  }
-  void Char(char c) {
-    Room(1);
-    *p_++ = c;
-  }
-
- private:
-  std::unique_ptr<char[]> data_ = std::make_unique<char[]>(4096);
-  char* p_ = data_.get();
-  char* end_ = data_.get() + 4096;
-};
-
-}  // namespace
-
-void AppendEventJson(std::string& out, const Event& e) {
-  thread_local EventJsonBuffer b;
+void WriteEventJson(EventJsonBuffer& b, const Event& e) {
   thread_local std::string scratch;
-  b.Start();
   scratch.clear();
   e.ts.AppendTo(scratch);
   b.StrAlways("{\"ts\":", scratch);
@@ -184,7 +91,23 @@ void AppendEventJson(std::string& out, const Event& e) {
   b.Str(",\"x_originating_ip\":", e.x_originating_ip);
   b.Str(",\"server_name\":", e.server_name);
   b.Char('}');
+}
+
+void AppendEventJson(std::string& out, const Event& e) {
+  thread_local EventJsonBuffer b;
+  b.Clear();
+  WriteEventJson(b, e);
   out.append(b.View());
+}
+
+void EventJsonBuffer::Grow(size_t n) {
+  const size_t used = size();
+  const size_t cap = std::max<size_t>(2 * static_cast<size_t>(end_ - data_.get()), used + n + 4096);
+  auto bigger = std::make_unique<char[]>(cap);
+  std::memcpy(bigger.get(), data_.get(), used);
+  data_ = std::move(bigger);
+  p_ = data_.get() + used;
+  end_ = data_.get() + cap;
 }
 
 std::string EventToJson(const Event& event) {
@@ -196,7 +119,7 @@ std::string EventToJson(const Event& event) {
 struct EventReader::Impl {
   simdjson::dom::parser parser;
   std::string buffer;
-  SharedString last_file, last_sha;  // see GetShared
+  SharedString last_file, last_sha, last_session;  // see GetShared
 };
 
 EventReader::EventReader() : impl_(std::make_unique<Impl>()) {}
@@ -297,7 +220,7 @@ Status ParseOrigin(element v, EventOrigin* o, SharedString* last_file, SharedStr
 }
 
 Status ParseField(std::string_view key, element v, Event* e, bool* have_ts, bool* have_kind,
-                  SharedString* last_file, SharedString* last_sha) {
+                  SharedString* last_file, SharedString* last_sha, SharedString* last_session) {
   switch (key.empty() ? '\0' : key[0]) {
     case 'a':
       if (key == "accepted") return GetBool(v, key, &e->accepted);
@@ -377,7 +300,7 @@ Status ParseField(std::string_view key, element v, Event* e, bool* have_ts, bool
       break;
     case 's':
       if (key == "source") return GetString(v, key, &e->source);
-      if (key == "session") return GetString(v, key, &e->session);
+      if (key == "session") return GetShared(v, key, &e->session, last_session);
       if (key == "server_ip") return GetIp(v, key, &e->server_ip);
       if (key == "server_port") return GetPort(v, key, &e->server_port);
       if (key == "state") return GetString(v, key, &e->state);
@@ -430,8 +353,8 @@ Status EventReader::Parse(std::string_view json, Event* event) {
   if (doc.get_object().get(obj)) return MakeError(ErrorCode::kInvalidInput, "not a JSON object");
   bool have_ts = false, have_kind = false;
   for (auto [key, value] : obj) {
-    MXIR_RETURN_IF_ERROR(
-        ParseField(key, value, event, &have_ts, &have_kind, &impl_->last_file, &impl_->last_sha));
+    MXIR_RETURN_IF_ERROR(ParseField(key, value, event, &have_ts, &have_kind, &impl_->last_file,
+                                    &impl_->last_sha, &impl_->last_session));
   }
   if (!have_ts) return MakeError(ErrorCode::kInvalidInput, "missing field 'ts'");
   if (!have_kind) return MakeError(ErrorCode::kInvalidInput, "missing field 'kind'");

@@ -77,6 +77,34 @@ inline bool WordHasSpecial(const unsigned char* p) {
          0;
 }
 
+// memcpy for the short strings of events (names, addresses, ids) without a library call:
+// two overlapping loads and stores cover 4 to 32 bytes.
+inline void CopyShort(char* dst, const char* src, size_t n) {
+  if (n >= 16 && n <= 32) {
+    char a[16], b[16];
+    std::memcpy(a, src, 16);
+    std::memcpy(b, src + n - 16, 16);
+    std::memcpy(dst, a, 16);
+    std::memcpy(dst + n - 16, b, 16);
+  } else if (n >= 8 && n < 16) {
+    uint64_t a, b;
+    std::memcpy(&a, src, 8);
+    std::memcpy(&b, src + n - 8, 8);
+    std::memcpy(dst, &a, 8);
+    std::memcpy(dst + n - 8, &b, 8);
+  } else if (n >= 4 && n < 8) {
+    uint32_t a, b;
+    std::memcpy(&a, src, 4);
+    std::memcpy(&b, src + n - 4, 4);
+    std::memcpy(dst, &a, 4);
+    std::memcpy(dst + n - 4, &b, 4);
+  } else if (n > 32) {
+    std::memcpy(dst, src, n);
+  } else {
+    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+  }
+}
+
 // True when any byte of p[0, n) is special. Whole strings are checked first, so the common
 // case (nothing to escape) is one copy: 16 bytes at a time with SSE2, the tail by one
 // overlapping load (or a padded word for strings under 8 bytes).
@@ -114,7 +142,7 @@ char* WriteJsonString(char* dst, std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
   if (!HasSpecial(p, n)) {
-    if (n != 0) std::memcpy(dst, s.data(), n);
+    CopyShort(dst, s.data(), n);
     dst[n] = '"';
     return dst + n + 1;
   }

@@ -103,8 +103,7 @@ LineOutcome DovecotParser::ParseLogin(const LogRecord& rec, std::string_view ser
   if (auto user = Field(fields, "user=")) e.user = std::string(*user);
   if (auto method = Field(fields, "method=")) e.mechanism = Upper(*method);
   if (auto session = Field(fields, "session=")) {
-    e.session = "dovecot:";
-    e.session.append(*session);
+    e.session = "dovecot:" + std::string(*session);
   }
   if (StartsWith(msg, "Login: ")) {
     e.outcome = "success";
@@ -206,8 +205,7 @@ LineOutcome DovecotParser::ParseAuth(const LogRecord& rec, std::string_view tag_
     std::string_view rest = args.substr(comma + 1);
     e.client_ip = ParseIp(UpTo(rest, ","));
     if (auto session = After(rest, "<")) {
-      e.session = "dovecot:";
-      e.session.append(UpTo(*session, ">"));
+      e.session = "dovecot:" + std::string(UpTo(*session, ">"));
     }
   }
   if (!IsFailureReason(reason)) return LineOutcome::kUnderstood;

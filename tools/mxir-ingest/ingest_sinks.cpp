@@ -7,14 +7,14 @@
 namespace mxir::tools {
 
 void JsonlSink::Emit(Event&& e) {
-  AppendEventJson(buf_, e);
-  buf_.push_back('\n');
+  WriteEventJson(buf_, e);
+  buf_.Char('\n');
   if (buf_.size() >= kFlushAt) Flush();
 }
 
 void JsonlSink::Flush() {
-  if (!buf_.empty()) std::fwrite(buf_.data(), 1, buf_.size(), out_);
-  buf_.clear();
+  if (!buf_.empty()) std::fwrite(buf_.View().data(), 1, buf_.size(), out_);
+  buf_.Clear();
   std::fflush(out_);
 }
 

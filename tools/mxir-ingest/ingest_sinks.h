@@ -8,6 +8,7 @@
 #include <string>
 
 #include "casedb/event_store.h"
+#include "core/event_json.h"
 #include "core/record_printer.h"
 #include "logs/log_parser.h"
 
@@ -16,7 +17,7 @@ namespace mxir::tools {
 // JSON Lines straight to a FILE* through a large buffer (the fast path of the benchmark).
 class JsonlSink final : public logs::EventSink {
  public:
-  explicit JsonlSink(std::FILE* out) : out_(out) { buf_.reserve(kFlushAt + 4096); }
+  explicit JsonlSink(std::FILE* out) : out_(out) { buf_.Room(kFlushAt + 4096); }
   ~JsonlSink() override { Flush(); }
   void Emit(Event&& e) override;
   void Flush();
@@ -24,7 +25,7 @@ class JsonlSink final : public logs::EventSink {
  private:
   static constexpr size_t kFlushAt = 1 << 20;
   std::FILE* out_;
-  std::string buf_;
+  EventJsonBuffer buf_;  // the events are written straight into it
 };
 
 // table, json or csv through RecordPrinter (buffers for table and json).

@@ -121,18 +121,21 @@ TEST(EventJson, EveryFieldLongAndHostileStaysValidAndRoundTrips) {
   // string field.
   const std::string hostile = std::string(5000, 'a') + "\x01\"\\\n\xFF\xC3" + "end";
   Event e = SampleEvent();
-  for (std::string* f : {&e.protocol,   &e.session,     &e.state,       &e.direction,
-                         &e.helo,       &e.how,         &e.sni,         &e.mechanism,
-                         &e.user,       &e.outcome,     &e.secret_fp,   &e.mail_from,
-                         &e.rcpt_to,    &e.header_from, &e.subject,     &e.msg_id,
-                         &e.user_agent, &e.date,        &e.enhanced,    &e.text,
-                         &e.command,    &e.relay,       &e.status,      &e.reason,
-                         &e.queue_id,   &e.reply_to,    &e.in_reply_to, &e.x_originating_ip,
+  for (std::string* f : {&e.protocol,    &e.state,       &e.direction,
+                         &e.helo,        &e.how,         &e.sni,
+                         &e.mechanism,   &e.user,        &e.outcome,
+                         &e.secret_fp,   &e.mail_from,   &e.rcpt_to,
+                         &e.header_from, &e.subject,     &e.msg_id,
+                         &e.user_agent,  &e.date,        &e.enhanced,
+                         &e.text,        &e.command,     &e.relay,
+                         &e.status,      &e.reason,      &e.queue_id,
+                         &e.reply_to,    &e.in_reply_to, &e.x_originating_ip,
                          &e.server_name}) {
     *f = hostile;
   }
   e.origin.file = hostile;
   e.origin.sha256 = hostile;
+  e.session = hostile;
   e.recipients = {hostile, "", hostile};
   e.to = {hostile};
   e.cc = {"c@x"};

@@ -96,13 +96,14 @@ PostfixParser::Session& PostfixParser::SessionFor(const LogRecord& rec, bool fre
   }
   Session& s = sessions_[key];
   s = Session{};
-  s.id = "postfix:";
-  s.id.append(rec.host).append(":").append(rec.pid).append(":");
-  s.id += std::to_string(rec.ts.seconds());
+  std::string id = "postfix:";
+  id.append(rec.host).append(":").append(rec.pid).append(":");
+  id += std::to_string(rec.ts.seconds());
   // The same pid can serve several connections in one second: number them (in file order, so
   // the ids are the same on every read of the file).
-  s.id.push_back('.');
-  s.id += std::to_string(++serial_);
+  id.push_back('.');
+  id += std::to_string(++serial_);
+  s.id = std::move(id);
   s.protocol = std::string(PostfixProtocol(rec.program));
   return s;
 }

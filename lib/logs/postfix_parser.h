@@ -33,7 +33,7 @@ class PostfixParser final : public LogParser {
 
  private:
   struct Session {
-    std::string id;
+    SharedString id;  // shared by the session's events
     std::optional<IpAddress> ip;
     int port = -1;
     std::string protocol;
@@ -41,7 +41,8 @@ class PostfixParser final : public LogParser {
     int auth_failures = 0, auth_successes = 0;
   };
   struct Message {
-    std::string session, protocol, user, from, msg_id;
+    SharedString session;
+    std::string protocol, user, from, msg_id;
     std::optional<IpAddress> ip;
     int client_port = -1;
     int64_t size = -1;

@@ -6,6 +6,8 @@
 # mxir on the same slice. Both run on one core (taskset) when possible. Prints lines/s (per
 # wall-clock and per CPU second; the CI machine is shared, so CPU seconds are the steadier
 # figure) and the ratio. Usage: bench/ingest/run.sh [BUILD_DIR]
+# Each run on the slice is repeated (MXIR_BENCH_RUNS, default 2) and the best kept, for mxir
+# and fail2ban-regex alike: on a shared machine single runs vary by 10 % either way.
 # Environment: MXIR_BENCH_INGEST_BYTES (default 2200000000), MXIR_BENCH_SLICE_LINES (1000000).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -47,11 +49,23 @@ rate() { python3 -c "print(f'{$1 / max($2, 0.001):,.0f}')"; }
 export MXIR_NOW=2026-11-23T00:00:00Z TZ=UTC
 measure "${PIN[@]}" "$INGEST" "$LOG" --format jsonl
 FULL_REAL=$REAL FULL_CPU=$CPU
-measure "${PIN[@]}" "$INGEST" "$SLICE" --format jsonl
+RUNS=${MXIR_BENCH_RUNS:-2}
+# best CMD...: like measure, the run with the least wall time of $RUNS.
+best() {
+  local best_real="" best_cpu="" i
+  for ((i = 0; i < RUNS; i++)); do
+    measure "$@"
+    if [[ -z $best_real ]] || python3 -c "import sys; sys.exit(0 if $REAL < $best_real else 1)"; then
+      best_real=$REAL best_cpu=$CPU
+    fi
+  done
+  REAL=$best_real CPU=$best_cpu
+}
+best "${PIN[@]}" "$INGEST" "$SLICE" --format jsonl
 SLICE_REAL=$REAL SLICE_CPU=$CPU
-measure "${PIN[@]}" fail2ban-regex "$SLICE" 'postfix[mode=aggressive]'
+best "${PIN[@]}" fail2ban-regex "$SLICE" 'postfix[mode=aggressive]'
 F2B_PF_REAL=$REAL F2B_PF_CPU=$CPU
-measure "${PIN[@]}" fail2ban-regex "$SLICE" 'dovecot[mode=aggressive]'
+best "${PIN[@]}" fail2ban-regex "$SLICE" 'dovecot[mode=aggressive]'
 F2B_DV_REAL=$REAL F2B_DV_CPU=$CPU
 F2B_REAL=$(python3 -c "print(round($F2B_PF_REAL + $F2B_DV_REAL, 2))")
 F2B_CPU=$(python3 -c "print(round($F2B_PF_CPU + $F2B_DV_CPU, 2))")
@@ -61,9 +75,9 @@ echo "mxir ingest benchmark ($(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)
 printf '%-52s %10s %10s %14s %14s\n' "run" "wall s" "cpu s" "lines/s wall" "lines/s cpu"
 printf '%-52s %10s %10s %14s %14s\n' "mxir ingest, full file ($LINES lines, $((SIZE / 1000000)) MB)" \
   "$FULL_REAL" "$FULL_CPU" "$(rate "$LINES" "$FULL_REAL")" "$(rate "$LINES" "$FULL_CPU")"
-printf '%-52s %10s %10s %14s %14s\n' "mxir ingest, slice ($SLICE_LINES lines)" \
+printf '%-52s %10s %10s %14s %14s\n' "mxir ingest, slice ($SLICE_LINES lines, best of $RUNS)" \
   "$SLICE_REAL" "$SLICE_CPU" "$(rate "$SLICE_LINES" "$SLICE_REAL")" "$(rate "$SLICE_LINES" "$SLICE_CPU")"
-printf '%-52s %10s %10s %14s %14s\n' "fail2ban-regex postfix+dovecot, slice" \
+printf '%-52s %10s %10s %14s %14s\n' "fail2ban-regex postfix+dovecot, slice, best of $RUNS" \
   "$F2B_REAL" "$F2B_CPU" "$(rate "$SLICE_LINES" "$F2B_REAL")" "$(rate "$SLICE_LINES" "$F2B_CPU")"
 echo "ratio on the slice (fail2ban-regex time / mxir time): wall $(python3 -c "print(f'{$F2B_REAL / max($SLICE_REAL, 0.001):.0f}x')"), cpu $(python3 -c "print(f'{$F2B_CPU / max($SLICE_CPU, 0.001):.0f}x')")"
 echo "targets: >= 1,000,000 lines/s on one core and >= 50x fail2ban-regex"

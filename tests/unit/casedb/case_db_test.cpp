@@ -1,7 +1,10 @@
 #include "casedb/case_db.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -21,9 +24,21 @@
 namespace mxir::casedb {
 namespace {
 
+// Directories made by the tests, removed when the test program ends (no child process of
+// these tests returns through exit()).
+struct TempDirs {
+  std::vector<std::string> dirs;
+  ~TempDirs() {
+    std::error_code ec;
+    for (const auto& d : dirs) std::filesystem::remove_all(d, ec);
+  }
+};
+
 std::string TempDir() {
+  static TempDirs made;
   char dir[] = "/tmp/mxir-casedb-test-XXXXXX";
-  return mkdtemp(dir);
+  made.dirs.push_back(mkdtemp(dir));
+  return made.dirs.back();
 }
 
 NewCase Info() {

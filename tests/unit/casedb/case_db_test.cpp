@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include "../common/temp_dir.h"
 #include "casedb/action_log.h"
 #include "casedb/asset_store.h"
 #include "casedb/case_export.h"
@@ -24,22 +25,7 @@
 namespace mxir::casedb {
 namespace {
 
-// Directories made by the tests, removed when the test program ends (no child process of
-// these tests returns through exit()).
-struct TempDirs {
-  std::vector<std::string> dirs;
-  ~TempDirs() {
-    std::error_code ec;
-    for (const auto& d : dirs) std::filesystem::remove_all(d, ec);
-  }
-};
-
-std::string TempDir() {
-  static TempDirs made;
-  char dir[] = "/tmp/mxir-casedb-test-XXXXXX";
-  made.dirs.push_back(mkdtemp(dir));
-  return made.dirs.back();
-}
+std::string TempDir() { return testing::MakeTempDir("mxir-casedb-test"); }
 
 NewCase Info() {
   NewCase n;

@@ -8,14 +8,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/temp_dir.h"
 #include "casedb/case_db.h"
 
 namespace mxir::casedb {
 namespace {
 
 std::string NewCasePath() {
-  char dir[] = "/tmp/mxir-events-test-XXXXXX";
-  std::string path = std::string(mkdtemp(dir)) + "/e.case";
+  std::string path = testing::MakeTempDir("mxir-events-test") + "/e.case";
   NewCase n;
   n.title = "events";
   EXPECT_TRUE(CaseDb::Create(path, n).ok());

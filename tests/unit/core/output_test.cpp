@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/temp_dir.h"
 #include "core/counters.h"
 #include "core/file_util.h"
 #include "core/ini_file.h"
@@ -15,8 +16,7 @@ namespace mxir {
 namespace {
 
 std::string TempPath(const std::string& name) {
-  char dir[] = "/tmp/mxir-core-test-XXXXXX";
-  return std::string(mkdtemp(dir)) + "/" + name;
+  return testing::MakeTempDir("mxir-core-test") + "/" + name;
 }
 
 TEST(RecordPrinter, AllFormats) {
@@ -144,8 +144,7 @@ namespace mxir {
 namespace {
 
 TEST(SecretFingerprint, UserKeyOnAFreshAccount) {
-  char dir[] = "/tmp/mxir-home-XXXXXX";
-  std::string home = mkdtemp(dir);
+  std::string home = testing::MakeTempDir("mxir-home");
   const char* old_home = std::getenv("HOME");
   std::string saved = old_home ? old_home : "";
   unsetenv("XDG_DATA_HOME");

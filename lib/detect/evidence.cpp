@@ -19,17 +19,8 @@ std::string_view Lower(std::string_view s, std::string& buf) {
   while (i < s.size() && !(s[i] >= 'A' && s[i] <= 'Z')) ++i;
   if (i == s.size()) return s;
   buf.assign(s);
-  for (; i < buf.size(); ++i) {
-    if (buf[i] >= 'A' && buf[i] <= 'Z') buf[i] = static_cast<char>(buf[i] - 'A' + 'a');
-  }
+  LowerAsciiInPlace(&buf);
   return buf;
-}
-
-// The domain of an address already made bare (BareAddress), "" when it has none.
-std::string_view DomainPart(std::string_view bare) {
-  auto at = bare.rfind('@');
-  if (at == std::string_view::npos || at + 1 >= bare.size()) return {};
-  return bare.substr(at + 1);
 }
 
 // Sources beyond this many share the last bit (merging then treats them as one source).
@@ -51,16 +42,10 @@ std::string_view Evidence::SecretScheme(uint32_t secret) const {
 
 uint32_t EvidenceCollector::Client(const std::optional<IpAddress>& ip) {
   if (!ip) return kNone;
-  // Most events repeat one of the last two addresses (the same client; the one server).
-  for (const auto& [addr, index] : recent_clients_) {
-    if (index != kNone && addr == *ip) return index;
-  }
   IpAddress a = ip->Unmapped();
   bool added = false;
   const uint32_t index = ev_.client_index.Index(a, &added);
   if (added) ev_.clients.push_back(a);
-  recent_clients_[1] = recent_clients_[0];
-  recent_clients_[0] = {*ip, index};
   return index;
 }
 

@@ -180,7 +180,6 @@ class EvidenceCollector {
   std::string last_source_name_;  // and its index: the source rarely changes between events
   uint32_t last_source_ = kNone;
   std::vector<std::pair<std::string, uint32_t>> last_session_;  // per source: name, index
-  std::pair<IpAddress, uint32_t> recent_clients_[2] = {{IpAddress(), kNone}, {IpAddress(), kNone}};
   bool finalized_ = false;
 };
 

@@ -11,9 +11,7 @@ namespace {
 
 std::string Lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');  // ASCII: no locale lookup
-  }
+  LowerAsciiInPlace(&out);
   return out;
 }
 
@@ -88,9 +86,7 @@ void BareAddressTo(std::string_view address, std::string* out) {
         address.substr(lt + 1, gt == std::string_view::npos ? std::string_view::npos : gt - lt - 1);
   }
   out->assign(Trim(address));
-  for (char& c : *out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  LowerAsciiInPlace(out);
 }
 
 std::string_view BareAddressView(std::string_view address, std::string* buf) {
@@ -122,10 +118,19 @@ std::string OrganizationalDomain(std::string_view domain) {
 }
 
 std::string DomainOf(std::string_view address) {
-  std::string bare = BareAddress(address);
+  return std::string(DomainPart(BareAddress(address)));
+}
+
+std::string_view DomainPart(std::string_view bare) {
   auto at = bare.rfind('@');
-  if (at == std::string::npos || at + 1 >= bare.size()) return "";
+  if (at == std::string_view::npos || at + 1 >= bare.size()) return {};
   return bare.substr(at + 1);
+}
+
+void LowerAsciiInPlace(std::string* s) {
+  for (char& c : *s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
 }
 
 }  // namespace mxir::detect

@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "core/ip_address.h"
+#include "detect/locality.h"
 
 namespace mxir::detect {
 
@@ -12,9 +13,7 @@ namespace {
 
 std::string Lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');  // ASCII: no locale lookup
-  }
+  LowerAsciiInPlace(&out);
   return out;
 }
 

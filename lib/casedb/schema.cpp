@@ -111,6 +111,55 @@ const std::vector<const char*>& Steps() {
       );
       CREATE INDEX delisting_events_by_ts ON delisting_events (ts);
       )sql",
+      // 3 -> 4: mxir playbook runs and their steps (lib/casedb/playbook_store.h)
+      R"sql(
+      CREATE TABLE playbook_runs (
+        run_id          TEXT PRIMARY KEY,
+        runbook_id      TEXT NOT NULL,
+        runbook_version INTEGER NOT NULL,
+        runbook_sha256  TEXT NOT NULL,
+        runbook_text    TEXT NOT NULL,
+        inputs          TEXT NOT NULL DEFAULT '{}',
+        status          TEXT NOT NULL,
+        outcome         TEXT NOT NULL DEFAULT '',
+        current_step    TEXT NOT NULL DEFAULT '',
+        dry_run         INTEGER NOT NULL DEFAULT 0,
+        started_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL,
+        ended_at        INTEGER,
+        started_by      TEXT NOT NULL,
+        host            TEXT NOT NULL DEFAULT '',
+        pid             INTEGER NOT NULL DEFAULT 0,
+        notes           TEXT NOT NULL DEFAULT '[]'
+      );
+      CREATE TABLE playbook_steps (
+        run_id          TEXT NOT NULL,
+        key             TEXT NOT NULL,
+        step_id         TEXT NOT NULL,
+        type            TEXT NOT NULL,
+        seq             INTEGER NOT NULL,
+        state           TEXT NOT NULL CHECK (state IN ('done', 'skipped', 'failed', 'waiting',
+                                                        'running', 'unknown')),
+        reason          TEXT NOT NULL DEFAULT '',
+        started_at      INTEGER,
+        ended_at        INTEGER,
+        command         TEXT NOT NULL DEFAULT '',
+        idempotency_key TEXT NOT NULL DEFAULT '',
+        exit_code       INTEGER,
+        summary         TEXT NOT NULL DEFAULT '',
+        stdout_sha256   TEXT NOT NULL DEFAULT '',
+        answer          TEXT,
+        answered_by     TEXT NOT NULL DEFAULT '',
+        outputs         TEXT NOT NULL DEFAULT '{}',
+        approved_by     TEXT NOT NULL DEFAULT '',
+        approval_text   TEXT NOT NULL DEFAULT '',
+        unlocks         TEXT NOT NULL DEFAULT '[]',
+        next_due_at     INTEGER,
+        attempts        INTEGER NOT NULL DEFAULT 1,
+        PRIMARY KEY (run_id, key)
+      );
+      CREATE INDEX playbook_steps_by_seq ON playbook_steps (run_id, seq);
+      )sql",
   };
   return steps;
 }

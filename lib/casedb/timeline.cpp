@@ -5,6 +5,7 @@
 #include "casedb/action_log.h"
 #include "casedb/event_store.h"
 #include "casedb/finding_store.h"
+#include "casedb/playbook_store.h"
 #include "core/event_json.h"
 
 namespace mxir::casedb {
@@ -101,6 +102,27 @@ Status ForEachTimelineEntry(CaseDb& c, std::optional<Timestamp> since,
     t.record = {{"tool", a.tool},     {"actor", a.actor},     {"target", a.target},
                 {"action", a.action}, {"outcome", a.outcome}, {"details", a.details}};
     side.push_back(std::move(t));
+  }
+  // Playbook runs: each step a person or mxir took, at the time it ended (or started).
+  PlaybookStore playbooks(c);
+  MXIR_ASSIGN_OR_RETURN(auto runs, playbooks.ListRuns());
+  for (const auto& r : runs) {
+    MXIR_ASSIGN_OR_RETURN(auto steps, playbooks.ListSteps(r.run_id));
+    for (const auto& s : steps) {
+      std::optional<Timestamp> at = s.ended_at ? s.ended_at : s.started_at;
+      if (!at || (since && *at < *since) || (until && !(*at < *until))) continue;
+      TimelineEntry t;
+      t.ts = *at;
+      t.type = "playbook";
+      t.what = s.state;
+      t.summary = r.runbook_id + (r.dry_run ? " (dry run) " : " ") + r.run_id + " step " + s.key +
+                  " (" + s.type + "): " + s.state;
+      if (!s.summary.empty()) t.summary += " — " + s.summary;
+      t.record = PlaybookStepToJson(s);
+      t.record["run_id"] = r.run_id;
+      t.record["runbook"] = r.runbook_id;
+      side.push_back(std::move(t));
+    }
   }
   std::stable_sort(side.begin(), side.end(),
                    [](const TimelineEntry& a, const TimelineEntry& b) { return a.ts < b.ts; });

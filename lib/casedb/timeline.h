@@ -1,5 +1,5 @@
-// Timeline: the case's events, findings and actions merged in time order, each as one line a
-// person can read ("auth failure: bob via LOGIN from 192.0.2.7 (535)").
+// Timeline: the case's events, findings, actions and playbook steps merged in time order, each as
+// one line a person can read ("auth failure: bob via LOGIN from 192.0.2.7 (535)").
 #pragma once
 
 #include <functional>
@@ -14,7 +14,7 @@ namespace mxir::casedb {
 
 struct TimelineEntry {
   Timestamp ts;
-  std::string type;  // event, finding, action
+  std::string type;  // event, finding, action, playbook
   std::string what;  // event kind, finding kind, action name
   std::string summary;
   nlohmann::ordered_json record;  // the full record

@@ -27,6 +27,7 @@ constexpr Tool kTools[] = {
     {"dnsbl", "check IPs and domains on DNS blocklists; watch and track delisting"},
     {"report", "write the weekly blocklist/delisting status report"},
     {"reset", "force a password reset and end sessions through a provider hook, then verify"},
+    {"playbook", "walk through an incident step by step (runbooks), recorded in the case"},
 };
 
 std::string SelfDir() {

@@ -1,18 +1,17 @@
 // Unit tests of lib/playbook: the runbook format's checks (on shipped and deliberately broken
 // runbooks), expressions, rendering into single arguments, JSON paths, the CACAO export's own
 // checks, and the runner's gate, dry-run and interruption rules with a fake tool runner.
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
 #include <random>
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/temp_dir.h"
 #include "casedb/case_db.h"
 #include "casedb/playbook_store.h"
-#include "../common/temp_dir.h"
 #include "core/file_util.h"
 #include "playbook/cacao.h"
 #include "playbook/expr.h"
@@ -69,11 +68,9 @@ TEST(RunbookLint, BrokenRunbooksFailWithTheirLine) {
     std::string all;
     for (const auto& e : lint.errors) {
       all += e + "\n";
-      if (e.rfind(f + ":" + line + ": ", 0) == 0 && e.find(msg) != std::string::npos)
-        found = true;
+      if (e.rfind(f + ":" + line + ": ", 0) == 0 && e.find(msg) != std::string::npos) found = true;
     }
-    EXPECT_TRUE(found) << f << " should report line " << line << " '" << msg << "', got:\n"
-                       << all;
+    EXPECT_TRUE(found) << f << " should report line " << line << " '" << msg << "', got:\n" << all;
   }
 }
 
@@ -89,9 +86,9 @@ TEST(RunbookLint, EveryProblemIsReportedNotJustTheFirst) {
 
 std::optional<json> Vars(const std::string& n) {
   static const std::map<std::string, json> v = {
-      {"n", 42},         {"s", "abc"},          {"list", json::array({"listed", "error"})},
-      {"yes", true},     {"no", false},         {"steps.m.rate", "60"},
-      {"empty", ""},     {"nothing", nullptr}};
+      {"n", 42},     {"s", "abc"},        {"list", json::array({"listed", "error"})},
+      {"yes", true}, {"no", false},       {"steps.m.rate", "60"},
+      {"empty", ""}, {"nothing", nullptr}};
   auto it = v.find(n);
   if (it == v.end()) return std::nullopt;
   return it->second;
@@ -102,12 +99,24 @@ TEST(Expressions, Evaluate) {
     const char* expr;
     bool want;
   } cases[] = {
-      {"n > 41", true},           {"n >= 42 and n <= 42", true}, {"n == '42'", true},
-      {"steps.m.rate > 50", true}, {"'listed' in list", true},  {"'x' in list", false},
-      {"list contains 'error'", true}, {"not yes", false},      {"no or yes", true},
-      {"(no or yes) and not no", true}, {"s == \"abc\"", true}, {"s != 'abc'", false},
-      {"empty", false},           {"nothing", false},           {"nothing == null", true},
-      {"'b' in s", true},         {"-1 < n", true},             {"yes == true", true},
+      {"n > 41", true},
+      {"n >= 42 and n <= 42", true},
+      {"n == '42'", true},
+      {"steps.m.rate > 50", true},
+      {"'listed' in list", true},
+      {"'x' in list", false},
+      {"list contains 'error'", true},
+      {"not yes", false},
+      {"no or yes", true},
+      {"(no or yes) and not no", true},
+      {"s == \"abc\"", true},
+      {"s != 'abc'", false},
+      {"empty", false},
+      {"nothing", false},
+      {"nothing == null", true},
+      {"'b' in s", true},
+      {"-1 < n", true},
+      {"yes == true", true},
   };
   for (const auto& c : cases) {
     auto v = Evaluate(c.expr, Vars);
@@ -118,8 +127,8 @@ TEST(Expressions, Evaluate) {
 
 TEST(Expressions, ErrorsAreClear) {
   EXPECT_EQ(Evaluate("unknown > 1", Vars).error().code, ErrorCode::kNotFound);
-  for (const char* bad : {"n = 1", "n >", "(n > 1", "n > 1)", "'open", "n ! 1", "a.", "and n",
-                          "n > 1 n", "$x"})
+  for (const char* bad :
+       {"n = 1", "n >", "(n > 1", "n > 1)", "'open", "n ! 1", "a.", "and n", "n > 1 n", "$x"})
     EXPECT_FALSE(ParseExpression(bad).ok()) << bad;
   // No short-circuit surprise: the right side is not looked at when the left decides.
   EXPECT_TRUE(Evaluate("no and unknown", Vars).ok());
@@ -156,8 +165,7 @@ TEST(Render, SubstitutesIntoSingleArguments) {
   EXPECT_TRUE(RenderArgv({"mxir", "x", "--hooks=${opt}"}, lookup).ok());
   EXPECT_FALSE(RenderArgv({"mxir", "x", "${nl}"}, lookup).ok());
   EXPECT_EQ(RenderArgv({"mxir", "${missing}"}, lookup).error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(ShellQuoted({"mxir", "a b", "it's", "plain-1.2"}),
-            "mxir 'a b' 'it'\\''s' plain-1.2");
+  EXPECT_EQ(ShellQuoted({"mxir", "a b", "it's", "plain-1.2"}), "mxir 'a b' 'it'\\''s' plain-1.2");
   EXPECT_EQ(*RenderText("hi ${who}", lookup, true), "hi ${who}");
 }
 
@@ -168,7 +176,8 @@ TEST(Render, JsonPath) {
   EXPECT_EQ(*JsonPath(doc, "$[0].sub.x"), json("y"));
   EXPECT_EQ(*JsonPath(doc, "$[5].kind"), json(nullptr));
   EXPECT_EQ(*JsonPath(doc, "$[*].sub.x"), json::parse(R"(["y"])"));
-  for (const char* bad : {"kind", "$[", "$[x]", "$..a", "$."}) EXPECT_FALSE(CheckJsonPath(bad).ok());
+  for (const char* bad : {"kind", "$[", "$[x]", "$..a", "$."})
+    EXPECT_FALSE(CheckJsonPath(bad).ok());
 }
 
 TEST(Cacao, Uuid5MatchesRfc4122) {
@@ -377,9 +386,7 @@ TEST_F(RunnerFixture, InterruptedChangeIsVerifiedNotRepeated) {
   ASSERT_NO_FATAL_FAILURE(KillMidStep(*db, rep->run_id));
   {
     // Remove the end step's record so the run is mid-way again.
-    ASSERT_TRUE(db->db()
-                    .Exec("DELETE FROM playbook_steps WHERE step_id = 'fin'")
-                    .ok());
+    ASSERT_TRUE(db->db().Exec("DELETE FROM playbook_steps WHERE step_id = 'fin'").ok());
   }
   tools.answers["case timeline"] = {0, R"([{"what":"reset_password"}])"};
   RunOptions resume = o;

@@ -26,6 +26,8 @@ std::string DescribeEvent(const Event& e) {
       s = "auth " + (e.outcome.empty() ? std::string("attempt") : e.outcome) + ":";
       Append(s, "", e.user.empty() ? std::string("(no user)") : e.user);
       Append(s, "via ", e.mechanism);
+      Append(s, "app ", e.client_app);
+      Append(s, "error ", e.error_code);
       break;
     case EventKind::kHelo:
       Append(s, "", e.helo);
@@ -55,6 +57,18 @@ std::string DescribeEvent(const Event& e) {
       Append(s, "to ", e.rcpt_to);
       Append(s, "via ", e.relay);
       Append(s, "", e.text);
+      break;
+    case EventKind::kMailboxChange:
+      Append(s, "", e.operation);
+      Append(s, "on ", e.user);
+      if (!e.actor.empty() && e.actor != e.user) Append(s, "by ", e.actor);
+      for (const auto& [name, value] : e.parameters) {
+        if (name == "ForwardTo" || name == "RedirectTo" || name == "ForwardAsAttachmentTo" ||
+            name == "ForwardingSmtpAddress" || name == "ForwardingAddress" ||
+            name == "DeleteMessage" || name == "MoveToFolder") {
+          Append(s, (name + "=").c_str(), value);
+        }
+      }
       break;
     case EventKind::kSessionEnd:
       Append(s, "", e.state);

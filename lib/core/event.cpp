@@ -1,11 +1,13 @@
 #include "core/event.h"
 
+#include <iterator>
+
 namespace mxir {
 
 namespace {
-constexpr const char* kKindNames[] = {"session_start", "session_end", "gap",     "helo",
-                                      "tls",           "auth",        "mail",    "rcpt",
-                                      "message",       "reply",       "delivery"};
+constexpr const char* kKindNames[] = {"session_start", "session_end", "gap",      "helo",
+                                      "tls",           "auth",        "mail",     "rcpt",
+                                      "message",       "reply",       "delivery", "mailbox_change"};
 }  // namespace
 
 const char* EventKindName(EventKind kind) { return kKindNames[static_cast<int>(kind)]; }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/ip_address.h"
@@ -30,6 +31,7 @@ enum class EventKind : uint8_t {
   kMessage,
   kReply,
   kDelivery,
+  kMailboxChange,
 };
 
 const char* EventKindName(EventKind kind);  // "session_start", ...
@@ -99,6 +101,18 @@ struct Event {
   // delivery
   std::string relay;
   std::string status;  // sent, deferred, bounced
+
+  // mailbox_change (from audit logs): `user` is whose mailbox, `outcome` whether it took effect.
+  std::string actor;      // who changed it
+  std::string operation;  // New-InboxRule, Set-Mailbox, ...
+  // The named values of the change, in the order the source gave them (a JSON object).
+  std::vector<std::pair<std::string, std::string>> parameters;
+
+  // Any event, when its source knows them (hosted mail: Entra ID, Microsoft 365, Google).
+  std::string client_app;      // the provider's client application, e.g. "Authenticated SMTP"
+  std::string error_code;      // the provider's own code as text, e.g. Entra "50126"
+  std::string country;         // ISO 3166-1 alpha-2, from the source or a local GeoIP database
+  std::optional<int64_t> asn;  // autonomous system number of client_ip
 
   // Extra fields (the contract allows them).
   std::string reason;    // a log's own words for why (e.g. "Password mismatch")

@@ -84,6 +84,15 @@ void WriteEventJson(EventJsonBuffer& b, const Event& e) {
   b.Str(",\"command\":", e.command);
   b.Str(",\"relay\":", e.relay);
   b.Str(",\"status\":", e.status);
+  b.Str(",\"actor\":", e.actor);
+  b.Str(",\"operation\":", e.operation);
+  if (e.kind == EventKind::kMailboxChange || !e.parameters.empty()) {
+    b.Pairs(",\"parameters\":", e.parameters);
+  }
+  b.Str(",\"client_app\":", e.client_app);
+  b.Str(",\"error_code\":", e.error_code);
+  b.Str(",\"country\":", e.country);
+  if (e.asn) b.Int(",\"asn\":", *e.asn);
   b.Str(",\"reason\":", e.reason);
   b.Str(",\"queue_id\":", e.queue_id);
   b.Str(",\"reply_to\":", e.reply_to);
@@ -171,6 +180,59 @@ Status GetStrings(element v, std::string_view key, std::vector<std::string>* out
   return Status::Ok();
 }
 
+// The provider's code: a string, or a whole number (JSON written by other tools).
+Status GetCodeText(element v, std::string_view key, std::string* out) {
+  std::string_view s;
+  if (!v.get_string().get(s)) {
+    out->assign(s);
+    return Status::Ok();
+  }
+  int64_t x;
+  if (!v.get_int64().get(x)) {
+    *out = std::to_string(x);
+    return Status::Ok();
+  }
+  return FieldError(key, "a string or an integer");
+}
+
+// An AS number: an integer, or a string "AS3598" / "3598".
+Status GetAsn(element v, std::string_view key, std::optional<int64_t>* out) {
+  int64_t x;
+  if (!v.get_int64().get(x)) {
+    if (x < 0 || x > 4294967295LL) return FieldError(key, "an AS number (0-4294967295)");
+    *out = x;
+    return Status::Ok();
+  }
+  std::string_view s;
+  if (v.get_string().get(s)) return FieldError(key, "an AS number");
+  if (s.size() > 2 && (s[0] == 'A' || s[0] == 'a') && (s[1] == 'S' || s[1] == 's'))
+    s.remove_prefix(2);
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), x);
+  if (ec != std::errc() || p != s.data() + s.size() || s.empty() || x < 0 || x > 4294967295LL) {
+    return FieldError(key, "an AS number");
+  }
+  *out = x;
+  return Status::Ok();
+}
+
+// An object of named values; strings are taken as they are, other scalars as their JSON text.
+Status GetPairs(element v, std::string_view key,
+                std::vector<std::pair<std::string, std::string>>* out) {
+  simdjson::dom::object obj;
+  if (v.get_object().get(obj)) return FieldError(key, "an object");
+  for (auto [name, value] : obj) {
+    std::string_view s;
+    if (!value.get_string().get(s)) {
+      out->emplace_back(std::string(name), std::string(s));
+    } else if (value.is_array() || value.is_object()) {
+      return FieldError(key, "an object of strings, numbers or booleans");
+    } else {
+      out->emplace_back(std::string(name), simdjson::minify(value));
+    }
+  }
+  return Status::Ok();
+}
+
 Status GetIp(element v, std::string_view key, std::optional<IpAddress>* out) {
   std::string_view s;
   if (v.get_string().get(s)) return FieldError(key, "a string");
@@ -224,6 +286,8 @@ Status ParseField(std::string_view key, element v, Event* e, bool* have_ts, bool
   switch (key.empty() ? '\0' : key[0]) {
     case 'a':
       if (key == "accepted") return GetBool(v, key, &e->accepted);
+      if (key == "actor") return GetString(v, key, &e->actor);
+      if (key == "asn") return GetAsn(v, key, &e->asn);
       break;
     case 'b':
       if (key == "bytes_c2s") return GetOptInt(v, key, &e->bytes_c2s);
@@ -236,6 +300,8 @@ Status ParseField(std::string_view key, element v, Event* e, bool* have_ts, bool
       if (key == "code") return GetOptInt(v, key, &e->code);
       if (key == "cc") return GetStrings(v, key, &e->cc);
       if (key == "command") return GetString(v, key, &e->command);
+      if (key == "client_app") return GetString(v, key, &e->client_app);
+      if (key == "country") return GetString(v, key, &e->country);
       break;
     case 'd':
       if (key == "duration_s") {
@@ -251,6 +317,7 @@ Status ParseField(std::string_view key, element v, Event* e, bool* have_ts, bool
     case 'e':
       if (key == "esmtp") return GetBool(v, key, &e->esmtp);
       if (key == "enhanced") return GetString(v, key, &e->enhanced);
+      if (key == "error_code") return GetCodeText(v, key, &e->error_code);
       break;
     case 'g':
       if (key == "gaps") return GetOptInt(v, key, &e->gaps);
@@ -283,9 +350,11 @@ Status ParseField(std::string_view key, element v, Event* e, bool* have_ts, bool
     case 'o':
       if (key == "outcome") return GetString(v, key, &e->outcome);
       if (key == "origin") return ParseOrigin(v, &e->origin, last_file, last_sha);
+      if (key == "operation") return GetString(v, key, &e->operation);
       break;
     case 'p':
       if (key == "protocol") return GetString(v, key, &e->protocol);
+      if (key == "parameters") return GetPairs(v, key, &e->parameters);
       break;
     case 'q':
       if (key == "queue_id") return GetString(v, key, &e->queue_id);

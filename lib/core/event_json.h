@@ -90,6 +90,23 @@ class EventJsonBuffer {
     Room(1);
     *p_++ = ']';
   }
+  // An object of string values, in the given order (mailbox_change parameters).
+  template <size_t N>
+  void Pairs(const char (&key)[N], const std::vector<std::pair<std::string, std::string>>& items) {
+    Room(N + 2);
+    Lit(key);
+    *p_++ = '{';
+    for (size_t i = 0; i < items.size(); ++i) {
+      Room(1 + JsonStringBound(items[i].first.size()) + 1 +
+           JsonStringBound(items[i].second.size()));
+      if (i > 0) *p_++ = ',';
+      p_ = WriteJsonString(p_, items[i].first);
+      *p_++ = ':';
+      p_ = WriteJsonString(p_, items[i].second);
+    }
+    Room(1);
+    *p_++ = '}';
+  }
   void Char(char c) {
     Room(1);
     *p_++ = c;

@@ -96,6 +96,48 @@ TEST(EventStore, ReadsBackInTimeOrderWithFilter) {
   EXPECT_EQ(lines.back(), 19);
 }
 
+TEST(EventStore, HostedMailFieldsAndMailboxChangesSurviveTheCase) {
+  std::string path = NewCasePath();
+  auto c = CaseDb::Open(path);
+  Event login = MakeEvent(1, "signins.json", "dd");
+  login.source = "entra-signin";
+  login.client_app = "Authenticated SMTP";
+  login.user_agent = "BAV2ROPC";
+  login.error_code = "50126";
+  login.country = "DE";
+  login.asn = 3320;
+  Event rule = MakeEvent(2, "ual.csv", "ee");
+  rule.kind = EventKind::kMailboxChange;
+  rule.source = "m365-audit";
+  rule.actor = "mallory@contoso.example";
+  rule.operation = "New-InboxRule";
+  rule.parameters = {{"Name", "."}, {"ForwardTo", "x@evil.example"}, {"DeleteMessage", "True"}};
+  rule.outcome = "success";
+  {
+    EventWriter w(*c);
+    ASSERT_TRUE(w.Add(login).ok());
+    ASSERT_TRUE(w.Add(rule).ok());
+    ASSERT_TRUE(w.Finish().ok());
+    EXPECT_EQ(w.inserted(), 2);
+  }
+  std::vector<Event> back;
+  ASSERT_TRUE(ForEachEvent(*c, {}, [&](const Event& e) {
+                back.push_back(e);
+                return true;
+              }).ok());
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0].client_app, "Authenticated SMTP");
+  EXPECT_EQ(back[0].error_code, "50126");
+  EXPECT_EQ(back[0].country, "DE");
+  ASSERT_TRUE(back[0].asn.has_value());
+  EXPECT_EQ(*back[0].asn, 3320);
+  EXPECT_EQ(back[1].kind, EventKind::kMailboxChange);
+  EXPECT_EQ(back[1].actor, "mallory@contoso.example");
+  EXPECT_EQ(back[1].operation, "New-InboxRule");
+  EXPECT_EQ(back[1].parameters, rule.parameters);
+  EXPECT_EQ(back[1].outcome, "success");
+}
+
 // Runs `fn` in a child process; returns its pid.
 template <typename Fn>
 pid_t Spawn(Fn fn) {

@@ -130,7 +130,8 @@ TEST(EventJson, EveryFieldLongAndHostileStaysValidAndRoundTrips) {
                          &e.text,        &e.command,     &e.relay,
                          &e.status,      &e.reason,      &e.queue_id,
                          &e.reply_to,    &e.in_reply_to, &e.x_originating_ip,
-                         &e.server_name}) {
+                         &e.server_name, &e.actor,       &e.operation,
+                         &e.client_app,  &e.error_code,  &e.country}) {
     *f = hostile;
   }
   e.origin.file = hostile;
@@ -148,11 +149,13 @@ TEST(EventJson, EveryFieldLongAndHostileStaysValidAndRoundTrips) {
   e.size = 9;
   e.esmtp = true;
   e.accepted = false;
+  e.parameters = {{hostile, hostile}, {"", ""}};
+  e.asn = 4294967295LL;
   std::string json = EventToJson(e);
   EXPECT_TRUE(IsValidUtf8(json));
   ASSERT_TRUE(nlohmann::json::accept(json));
   auto j = nlohmann::json::parse(json);
-  EXPECT_EQ(j.size(), 50u);  // every field present
+  EXPECT_EQ(j.size(), 57u);  // every field present
   EventReader reader;
   Event back;
   ASSERT_TRUE(reader.Parse(json, &back).ok());
@@ -161,6 +164,58 @@ TEST(EventJson, EveryFieldLongAndHostileStaysValidAndRoundTrips) {
   std::string appended = "prefix";
   AppendEventJson(appended, e);
   EXPECT_EQ(appended, "prefix" + json);
+}
+
+TEST(EventJson, MailboxChangeKeepsParameterOrderAndHostedFields) {
+  Event e = SampleEvent();
+  e.kind = EventKind::kMailboxChange;
+  e.user = "adam@contoso.example";
+  e.actor = "attacker@contoso.example";
+  e.operation = "New-InboxRule";
+  e.parameters = {{"Name", "x"},
+                  {"ForwardTo", "alpha@evil.example"},
+                  {"DeleteMessage", "True"},
+                  {"AlwaysDeleteOutlookRulesBlob", "False"}};
+  e.outcome = "success";
+  e.client_app = "Authenticated SMTP";
+  e.error_code = "50126";
+  e.country = "US";
+  e.asn = 3598;
+  std::string json = EventToJson(e);
+  auto j = nlohmann::json::parse(json);
+  EXPECT_EQ(j["kind"], "mailbox_change");
+  EXPECT_EQ(j["parameters"]["ForwardTo"], "alpha@evil.example");
+  EXPECT_EQ(j["error_code"], "50126");
+  EXPECT_EQ(j["asn"], 3598);
+  // Order as given, not sorted.
+  EXPECT_LT(json.find("\"Name\""), json.find("\"ForwardTo\""));
+  EXPECT_LT(json.find("\"DeleteMessage\""), json.find("\"AlwaysDeleteOutlookRulesBlob\""));
+  EventReader reader;
+  Event back;
+  ASSERT_TRUE(reader.Parse(json, &back).ok());
+  EXPECT_EQ(back.parameters, e.parameters);
+  EXPECT_EQ(back.kind, EventKind::kMailboxChange);
+  EXPECT_EQ(back.actor, e.actor);
+  EXPECT_EQ(back.operation, e.operation);
+  EXPECT_EQ(back.client_app, e.client_app);
+  EXPECT_EQ(back.country, "US");
+  EXPECT_EQ(*back.asn, 3598);
+  EXPECT_EQ(EventToJson(back), json);
+  // A mailbox change without parameters still has the (empty) object.
+  Event bare = SampleEvent();
+  bare.kind = EventKind::kMailboxChange;
+  EXPECT_NE(EventToJson(bare).find("\"parameters\":{}"), std::string::npos);
+  // Other tools may write a numeric error code, an "AS" prefixed ASN, non-string parameters.
+  ASSERT_TRUE(reader
+                  .Parse(R"({"ts":"2026-11-23T01:02:03Z","kind":"mailbox_change","error_code":)"
+                         R"(50053,"asn":"AS8075","parameters":{"Enabled":true,"Priority":2}})",
+                         &back)
+                  .ok());
+  EXPECT_EQ(back.error_code, "50053");
+  EXPECT_EQ(*back.asn, 8075);
+  ASSERT_EQ(back.parameters.size(), 2u);
+  EXPECT_EQ(back.parameters[0], (std::pair<std::string, std::string>("Enabled", "true")));
+  EXPECT_EQ(back.parameters[1].second, "2");
 }
 
 TEST(EventJson, BadInputGivesClearErrors) {
@@ -181,6 +236,12 @@ TEST(EventJson, BadInputGivesClearErrors) {
       {R"({"ts":"2026-11-23T01:02:03Z","kind":"auth","client_port":70000})", "client_port"},
       {R"({"ts":"2026-11-23T01:02:03Z","kind":"message","recipients":[1]})", "recipients"},
       {R"({"ts":"2026-11-23T01:02:03Z","kind":"auth"} trailing)", "not valid JSON"},
+      {R"({"ts":"2026-11-23T01:02:03Z","kind":"auth","asn":"ASx"})", "field 'asn'"},
+      {R"({"ts":"2026-11-23T01:02:03Z","kind":"auth","asn":-1})", "field 'asn'"},
+      {R"({"ts":"2026-11-23T01:02:03Z","kind":"auth","error_code":[1]})", "field 'error_code'"},
+      {R"({"ts":"2026-11-23T01:02:03Z","kind":"mailbox_change","parameters":[1]})", "parameters"},
+      {R"({"ts":"2026-11-23T01:02:03Z","kind":"mailbox_change","parameters":{"a":{}}})",
+       "parameters"},
   };
   for (const auto& c : cases) {
     Status s = reader.Parse(c.json, &e);

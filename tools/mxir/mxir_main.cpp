@@ -28,6 +28,7 @@ constexpr Tool kTools[] = {
     {"report", "write the weekly blocklist/delisting status report"},
     {"reset", "force a password reset and end sessions through a provider hook, then verify"},
     {"playbook", "walk through an incident step by step (runbooks), recorded in the case"},
+    {"relay", "a temporary clean relay path on Postfix with guard rails, while the IP is listed"},
 };
 
 std::string SelfDir() {

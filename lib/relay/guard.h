@@ -1,0 +1,103 @@
+// Guard: the relay's guard rails, decided per policy request (relay-design.md §7.3 P3-P5).
+//
+// Who: the SASL login; for a mail server's relay login (no '@'), the sender address. Null-sender
+// mail (bounces) counts in its own, tighter bucket per login. Every message also counts for the
+// client IP.
+// RCPT: unauthenticated -> REJECT; an account under investigation -> HOLD, REJECT or
+//   DEFER_IF_PERMIT as configured; a sender outside the company's domains, or not owned by a
+//   person's login -> REJECT 5.7.1; more recipients in one message than the cap -> 452 4.5.3;
+//   over a window (messages, recipients, recipient domains per account; recipients per client)
+//   -> DEFER_IF_PERMIT 4.7.1 (the mail stays in the client's queue); else DUNNO.
+// DATA: the message's recipient_count is checked and reserved. END-OF-MESSAGE: the reservation is
+//   committed (and written to the CounterStore) — rejected or abandoned mail is never counted;
+//   reservations never committed expire after reservation_ttl.
+// Windows slide: an entry made at t counts while now - window < t.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "relay/counter_store.h"
+#include "relay/policy_protocol.h"
+#include "relay/relay_config.h"
+
+namespace mxir::relay {
+
+struct Decision {
+  std::string action;   // the policy answer (after "action=")
+  std::string rule;     // why: permit, reserve, commit, investigation, sender_domain, ...
+  std::string account;  // the account key the decision counted against ("" when none)
+  nlohmann::ordered_json counts = nlohmann::ordered_json::object();
+};
+
+class Guard {
+ public:
+  // `store` may be null (no persistence, tests).
+  Guard(const RelayConfig& config, CounterStore* store, const Clock& clock);
+
+  // Loads the committed rows of the current window from the store.
+  Status Load();
+  // Replaces the set of accounts (logins or addresses, any case) under investigation.
+  void SetInvestigated(const std::set<std::string>& accounts);
+  // Replaces the limits (reload) without touching the counters.
+  void SetConfig(const RelayConfig& config) { cfg_ = config; }
+
+  // An error means "do not answer": the caller closes the connection (fail closed).
+  Result<Decision> Decide(const PolicyRequest& r);
+
+  size_t active_instances() const { return instances_.size(); }
+  // Committed + pending counts of a key ("a:alice@x", "c:192.0.2.1", "n:login").
+  struct Counts {
+    int64_t msgs = 0, rcpts = 0, domains = 0;
+  };
+  Counts CountsOf(const std::string& key);
+
+ private:
+  struct Entry {
+    int64_t ts;
+    int64_t msgs, rcpts;
+    std::vector<std::string> domains;
+  };
+  struct Window {
+    std::deque<Entry> entries;
+    int64_t msgs = 0, rcpts = 0;
+    std::unordered_map<std::string, int64_t> domains;  // committed + pending, with multiplicity
+    int64_t pending_msgs = 0, pending_rcpts = 0;
+  };
+  struct Instance {
+    std::string account_key, client_key;
+    int64_t first_ts = 0;
+    int64_t rcpts = 0;
+    std::vector<std::string> domains;  // distinct
+    bool reserved = false;
+  };
+
+  void Evict(Window& w, int64_t now);
+  void ExpireInstances(int64_t now);
+  void AddPending(const Instance& in, int64_t msgs, int64_t rcpts, const std::string* domain);
+  void DropInstance(const std::string& id);
+  void AddCommitted(const std::string& key, const Entry& e);
+  Window& WindowOf(const std::string& key, int64_t now);
+  nlohmann::ordered_json CountsJson(const std::string& account_key, const std::string& client_key,
+                                    int64_t now);
+
+  RelayConfig cfg_;
+  CounterStore* store_;
+  const Clock& clock_;
+  std::set<std::string> investigated_;
+  std::unordered_map<std::string, Window> windows_;
+  std::unordered_map<std::string, Instance> instances_;
+  std::deque<std::pair<int64_t, std::string>> instance_order_;
+  int64_t commits_since_prune_ = 0;
+};
+
+}  // namespace mxir::relay

@@ -1,0 +1,71 @@
+// PolicyServer: the mxir relay policy service (Postfix policy delegation) on Boost.Asio.
+// One io_context thread serves every connection (the guard's state is then single-threaded and
+// needs no locks); each connection carries any number of requests, answered in order. A malformed
+// request, EOF inside a request, or a guard/store/audit error closes that connection without an
+// answer — Postfix then applies its default_action (451 4.3.5, fail closed) — and the service goes
+// on. Connections beyond the cap are closed at once; idle connections close after the timeout.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include <boost/asio.hpp>
+
+#include "core/status.h"
+#include "relay/audit.h"
+#include "relay/guard.h"
+#include "relay/policy_protocol.h"
+
+namespace mxir::relay {
+
+struct PolicyServerOptions {
+  std::string listen;  // unix:/PATH or inet:HOST:PORT (port 0: any free port)
+  PolicyLimits limits;
+  size_t max_connections = 1024;
+  int idle_timeout_seconds = 600;
+  // Mode of a unix socket (Postfix's smtpd runs as user postfix).
+  unsigned socket_mode = 0666;
+};
+
+struct PolicyServerStats {
+  uint64_t connections = 0, requests = 0, malformed = 0, refused_connections = 0, errors = 0;
+};
+
+class PolicyServer {
+ public:
+  // `audit` may be null. `on_error` (optional) is told about malformed input and internal errors.
+  PolicyServer(boost::asio::io_context& io, Guard& guard, AuditSink* audit,
+               PolicyServerOptions options);
+  ~PolicyServer();
+  Status Listen();
+  // "inet:127.0.0.1:PORT" with the port really bound, or "unix:/PATH".
+  std::string bound_address() const;
+  void Close();
+  const PolicyServerStats& stats() const { return stats_; }
+  void set_log(std::function<void(const std::string&)> log) { log_ = std::move(log); }
+
+  // Internal (used by the connection classes).
+  // Decides one request; false: do not answer and close.
+  bool Handle(const PolicyRequest& r, std::string& reply);
+  void Log(const std::string& m) {
+    if (log_) log_(m);
+  }
+  PolicyServerStats& mutable_stats() { return stats_; }
+  const PolicyServerOptions& options() const { return opts_; }
+  size_t open_connections = 0;
+
+ private:
+  struct Impl;
+  boost::asio::io_context& io_;
+  Guard& guard_;
+  AuditSink* audit_;
+  PolicyServerOptions opts_;
+  PolicyServerStats stats_;
+  std::function<void(const std::string&)> log_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mxir::relay

@@ -69,5 +69,17 @@ step "8. The audit trail: everything mxir and people did, in order" \
   "mxir case timeline --case $CASE | grep -v ' event '"
 mxir case timeline --case "$CASE" | grep -v '  event  ' || true
 
+# --- The runbook (mxir playbook): what a person is walked through for the compromised account,
+# here as a dry run that renders every command with the case's values and runs none of them.
+step "9. Walk the compromised-account runbook (dry run: shows every step, changes nothing)" \
+  "mxir playbook run compromised-account --case $CASE --dry-run --non-interactive --input provider=dovecot --input hooks=build/demo/hooks.ini --input password_file=build/demo/pw2.txt"
+mxir playbook run compromised-account --case "$CASE" --dry-run --non-interactive \
+  --input provider=dovecot --input hooks="$OUT/hooks.ini" --input password_file="$OUT/pw2.txt" \
+  | grep -E '^(== |\$ |\(dry run|Run |    \$ )' || true
+
+step "10. The run's record in the case (every step, its state and what it would do)" \
+  "mxir playbook status --case $CASE"
+mxir playbook status --case "$CASE" | cut -c1-170
+
 printf '\nThe case is %s: mxir case show / timeline / export read it; mxir dnsbl watch\n' "$CASE"
 printf 'and mxir report weekly track its addresses on blocklists in the weeks after.\n'

@@ -48,7 +48,7 @@ std::string AccountText(const Finding& f) {
 }
 
 void PrintFindings(std::ostream& out, OutputFormat format, bool explain,
-                   const std::vector<Finding>& findings) {
+                   const std::vector<Finding>& findings, const std::string& case_path) {
   if (format == OutputFormat::kJson || format == OutputFormat::kJsonl) {
     RecordPrinter p(out, format, {});
     for (const Finding& f : findings) p.Add(FindingToJson(f));
@@ -81,6 +81,9 @@ void PrintFindings(std::ostream& out, OutputFormat format, bool explain,
       }
     }
     out << "\n  Playbook: " << f.playbook << "   Id: " << f.id << "\n";
+    if (!f.playbook.empty())
+      out << "  Walk through it: mxir playbook run " << f.playbook << " --case "
+          << (case_path.empty() ? std::string("CASE") : case_path) << " --finding " << f.id << "\n";
   }
   if (findings.empty()) out << "No findings.\n";
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <ostream>
+#include <string>
 #include <vector>
 
 #include "core/finding.h"
@@ -13,8 +14,10 @@
 
 namespace mxir::detect {
 
+// With `explain`, each finding ends with the command that starts its runbook (mxir playbook
+// run), naming `case_path` when given.
 void PrintFindings(std::ostream& out, OutputFormat format, bool explain,
-                   const std::vector<Finding>& findings);
+                   const std::vector<Finding>& findings, const std::string& case_path = "");
 
 // The account column: the account, or "N accounts" when several.
 std::string AccountText(const Finding& f);

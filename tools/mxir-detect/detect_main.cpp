@@ -218,7 +218,7 @@ int mxir_detect_main(int argc, char** argv) {
     Counters counters;
     auto result = RunOnce(cli, o, cfg, *loc, case_ptr, &counters);
     if (!result.ok()) return cli.Fail(result.error());
-    PrintFindings(std::cout, cli.common.format, o.explain, result->findings);
+    PrintFindings(std::cout, cli.common.format, o.explain, result->findings, cli.common.case_path);
     std::cout.flush();
     print_stats(counters);
     auto w = worst(result->findings);
@@ -242,7 +242,7 @@ int mxir_detect_main(int argc, char** argv) {
       fresh.push_back(f);
     }
     if (!fresh.empty()) {
-      PrintFindings(std::cout, cli.common.format, o.explain, fresh);
+      PrintFindings(std::cout, cli.common.format, o.explain, fresh, cli.common.case_path);
       std::cout.flush();
       auto w = worst(fresh);
       if (w && (!worst_shown || *w > *worst_shown)) worst_shown = w;

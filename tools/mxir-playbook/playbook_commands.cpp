@@ -420,7 +420,7 @@ int PlaybookStatus(int argc, char** argv) {
   }
   RecordPrinter p(std::cout, cli.common.format,
                   {{"run", "RUN", 30},
-                   {"step", "STEP", 28},
+                   {"step", "STEP", 36},
                    {"type", "TYPE", 7},
                    {"state", "STATE", 8},
                    {"at", "AT (UTC)", 27},

@@ -15,4 +15,8 @@ grep -qE '^info +dovecot +reset_password +done +yes' "$out" || fail "info was no
 grep -q 'not resetting carol' "$out" || fail "the stale device's account must not be reset"
 [ "$(stat -c %a "$MXIR_DEMO_DIR/new-passwords.txt")" = 600 ] || fail "password file mode"
 ! grep -q "$(cut -f2 "$MXIR_DEMO_DIR/new-passwords.txt")" "$out" || fail "the new password was printed"
+grep -qE 'Run run-[0-9T]+-[0-9a-f]+: completed \(outcome: resolved\)' "$out" || fail "the runbook dry run did not complete"
+grep -qE '^run-[0-9T-]+[0-9a-f]+ +reset +run +skipped .*would change: mxir reset info' "$out" ||
+  fail "the runbook record does not show the reset it would make"
+[ ! -e "$MXIR_DEMO_DIR/pw2.txt" ] || fail "the dry run wrote a password file"
 echo "demo: all verdicts as in the samples' truth"

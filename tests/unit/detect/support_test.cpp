@@ -165,6 +165,11 @@ TEST(Output, TableIsOneLinePerFindingWorstFirst) {
   EXPECT_LT(t.find("brute_force"), t.find("stale_credentials"));
   EXPECT_NE(explained.str().find("Next steps:"), std::string::npos);
   EXPECT_NE(explained.str().find("Playbook: stale-credentials"), std::string::npos);
+  std::ostringstream with_case;
+  PrintFindings(with_case, OutputFormat::kTable, true, r.findings, "acme.case");
+  EXPECT_NE(with_case.str().find("mxir playbook run stale-credentials --case acme.case --finding "),
+            std::string::npos);
+  EXPECT_NE(explained.str().find("--case CASE --finding"), std::string::npos);
   std::string j = jsonl.str();
   EXPECT_EQ(std::count(j.begin(), j.end(), '\n'), 2);
   EXPECT_NE(j.find("\"kind\":\"brute_force\""), std::string::npos);

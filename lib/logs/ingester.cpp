@@ -1,6 +1,7 @@
 #include "logs/ingester.h"
 
 #include "core/file_util.h"
+#include "logs/hosted_common.h"
 #include "logs/journal_line.h"
 #include "logs/line_source.h"
 #include "logs/text_scan.h"
@@ -45,6 +46,41 @@ class Ingester::Stream::OriginSink final : public EventSink {
   int index_ = 0;
 };
 
+// The same for the records of a document: origin line = the record's number.
+class Ingester::DocumentSink final : public RecordSink {
+ public:
+  DocumentSink(Ingester* owner, std::string file, std::string sha256)
+      : owner_(owner), file_(std::move(file)), sha256_(std::move(sha256)) {}
+
+  void SetRecord(int64_t number) override {
+    line_ = number;
+    index_ = 0;
+    ++owner_->records_;
+  }
+  void Count(std::string_view what, int64_t n) override {
+    owner_->counters_.Add(std::string(what), n);
+  }
+  void Emit(Event&& e) override {
+    const IngestOptions& o = owner_->options_;
+    if ((o.since && e.ts < *o.since) || (o.until && e.ts >= *o.until)) {
+      ++owner_->filtered_;
+      return;
+    }
+    e.origin.file = file_;
+    e.origin.sha256 = sha256_;
+    e.origin.line = line_;
+    e.origin.index = index_++;
+    ++owner_->events_;
+    owner_->out_->Emit(std::move(e));
+  }
+
+ private:
+  Ingester* owner_;
+  SharedString file_, sha256_;
+  int64_t line_ = 0;
+  int index_ = 0;
+};
+
 Ingester::Ingester(const IngestOptions& options, LogTime time, EventSink* sink)
     : options_(options), time_(std::move(time)), out_(sink) {}
 
@@ -52,9 +88,11 @@ Ingester::~Ingester() = default;
 
 Result<std::unique_ptr<Ingester>> Ingester::Create(const IngestOptions& options, const Clock& clock,
                                                    EventSink* sink) {
-  if (options.format != "auto" && MakeLogParser(options.format) == nullptr) {
+  if (options.format != "auto" && MakeLogParser(options.format) == nullptr &&
+      MakeDocumentParser(options.format) == nullptr) {
     std::string names;
     for (const auto& n : LogFormatNames()) names += (names.empty() ? "" : ", ") + n;
+    for (const auto& n : DocumentFormatNames()) names += ", " + n;
     return MakeError(ErrorCode::kUsage,
                      "unknown log format '" + options.format + "'; use auto or one of: " + names);
   }
@@ -73,9 +111,9 @@ Ingester::Stream::Stream(Ingester* owner, std::string name, std::string sha256)
   const IngestOptions& o = owner->options_;
   if (o.format == "auto") {
     for (const auto& n : LogFormatNames()) parsers_.push_back(MakeLogParser(n, o.fingerprinter));
-  } else {
-    parsers_.push_back(MakeLogParser(o.format, o.fingerprinter));
-  }
+  } else if (auto p = MakeLogParser(o.format, o.fingerprinter)) {
+    parsers_.push_back(std::move(p));
+  }  // a document format on a stream (--follow): no line parser, lines count as unknown
 }
 
 std::unique_ptr<Ingester::Stream> Ingester::OpenStream(const std::string& name,
@@ -133,6 +171,7 @@ Counters& Ingester::counters() {
   if (empty_lines_ > 0) counters_.Set("empty_lines", empty_lines_);
   if (filtered_ > 0) counters_.Set("skipped.outside_time_range", filtered_);
   if (no_timestamp_ > 0) counters_.Set("skipped.no_timestamp", no_timestamp_);
+  if (records_ > 0) counters_.Set("records", records_);
   return counters_;
 }
 
@@ -144,6 +183,26 @@ Status Ingester::IngestFile(const std::string& path) {
     sha256 = *hash;
   }
   MXIR_ASSIGN_OR_RETURN(auto source, LineSource::Open(path, options_.max_line));
+  // Hosted-mail exports (JSON, CSV with a header, UTF-16) are read as whole documents.
+  std::string document_format;
+  if (options_.format == "auto") {
+    std::string_view head = source->Peek(64 * 1024);
+    std::string decoded;
+    if (DecodeText(head, &decoded)) head = decoded;
+    document_format = DetectDocumentFormat(head);
+  } else if (MakeDocumentParser(options_.format) != nullptr) {
+    document_format = options_.format;
+  }
+  if (!document_format.empty()) {
+    std::string raw;
+    Status read = source->ReadRest(&raw);
+    Status parsed = IngestDocument(raw, path, sha256, document_format);
+    if (!read.ok()) {
+      counters_.Add("files_damaged");
+      return read;
+    }
+    return parsed;
+  }
   auto stream = OpenStream(path, sha256);
   std::string_view line;
   while (source->Next(&line)) stream->IngestLine(line, source->line_number());
@@ -153,6 +212,22 @@ Status Ingester::IngestFile(const std::string& path) {
     counters_.Add("files_damaged");
     return source->status().error();
   }
+  return Status::Ok();
+}
+
+Status Ingester::IngestDocument(std::string_view raw, const std::string& name,
+                                const std::string& sha256, const std::string& format) {
+  auto parser = MakeDocumentParser(format);
+  if (parser == nullptr) {
+    return MakeError(ErrorCode::kUsage, "'" + format + "' is not a document format");
+  }
+  counters_.Add("files");
+  counters_.Add("format." + format);
+  std::string decoded;
+  std::string_view text = raw;
+  if (DecodeText(raw, &decoded)) text = decoded;
+  DocumentSink sink(this, name, sha256);
+  parser->Parse(text, sink);
   return Status::Ok();
 }
 

@@ -9,6 +9,9 @@
 // format (`not_understood.<format>`), lines of no known format as `unknown_format`: neither is
 // fatal. Lines exported by `journalctl -o json` are read too (journal_line.h). Damaged input (a
 // truncated .gz, a read error) ends that file with an error after its readable lines were ingested.
+// Hosted-mail exports that are whole documents (JSON, CSV with a header row, UTF-16 text: Entra
+// ID, Microsoft 365, Google Workspace) are recognised by their first 64 KiB under auto (or named)
+// and read whole by their DocumentParser; their events' `line` is the record's number.
 // Not thread-safe; one Ingester per run.
 #pragma once
 
@@ -69,18 +72,23 @@ class Ingester {
   };
   std::unique_ptr<Stream> OpenStream(const std::string& name, const std::string& sha256);
 
+  // Reads one whole document (a hosted-mail export, see hosted_parsers.h) with the named format.
+  Status IngestDocument(std::string_view raw, const std::string& name, const std::string& sha256,
+                        const std::string& format);
+
   // The run's counters so far (complete for every finished stream).
   Counters& counters();
 
  private:
   Ingester(const IngestOptions& options, LogTime time, EventSink* sink);
+  class DocumentSink;
 
   IngestOptions options_;
   LogTime time_;
   EventSink* out_;
   Counters counters_;
   int64_t lines_ = 0, unknown_format_ = 0, empty_lines_ = 0;
-  int64_t events_ = 0, filtered_ = 0, no_timestamp_ = 0;
+  int64_t events_ = 0, filtered_ = 0, no_timestamp_ = 0, records_ = 0;
 };
 
 }  // namespace mxir::logs

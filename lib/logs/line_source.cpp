@@ -1,5 +1,6 @@
 #include "logs/line_source.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -147,6 +148,32 @@ bool LineSource::Fill() {
   }
   end_ += *got;
   return *got > 0;
+}
+
+std::string_view LineSource::Peek(size_t n) {
+  n = std::min(n, buf_.size() / 2);
+  while (end_ - begin_ < n && Fill()) {
+  }
+  return std::string_view(buf_.data() + begin_, std::min(n, end_ - begin_));
+}
+
+Status LineSource::ReadRest(std::string* out) {
+  out->append(buf_.data() + begin_, end_ - begin_);
+  consumed_ += static_cast<int64_t>(end_ - begin_);
+  begin_ = end_ = 0;
+  if (!status_.ok()) return status_;
+  std::string chunk(kChunk, '\0');
+  for (;;) {
+    auto got = reader_->Read(chunk.data(), chunk.size());
+    if (!got.ok()) {
+      status_ = got.error().WithContext("'" + name_ + "'");
+      return status_;
+    }
+    if (*got == 0) break;
+    out->append(chunk.data(), *got);
+    consumed_ += static_cast<int64_t>(*got);
+  }
+  return Status::Ok();
 }
 
 bool LineSource::Next(std::string_view* line) { return NextImpl(line, true); }

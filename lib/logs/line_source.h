@@ -38,6 +38,12 @@ class LineSource {
   // arrives, so a line being written by another process is never split (for --follow).
   bool NextComplete(std::string_view* line);
 
+  // The next bytes (up to n) without consuming them, for sniffing a format.
+  std::string_view Peek(size_t n);
+  // Appends every byte not yet returned (for formats read as a whole document); an error when
+  // reading failed (what was read is in *out).
+  Status ReadRest(std::string* out);
+
   int64_t line_number() const { return line_number_; }  // of the last line returned
   int64_t lines_cut() const { return lines_cut_; }
   int64_t bytes_consumed() const { return consumed_; }  // raw bytes through complete lines

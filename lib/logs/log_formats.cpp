@@ -1,6 +1,7 @@
 // The registry of log formats: names in the order --log-format auto tries them.
 #include "logs/dovecot_parser.h"
 #include "logs/exim_parser.h"
+#include "logs/hosted_parsers.h"
 #include "logs/log_parser.h"
 #include "logs/login_parsers.h"
 #include "logs/postfix_parser.h"
@@ -11,6 +12,11 @@ namespace mxir::logs {
 std::vector<std::string> LogFormatNames() {
   std::vector<std::string> names = {"postfix", "dovecot", "exim", "sendmail"};
   for (auto& n : LoginParserNames()) names.push_back(std::move(n));
+  // Exchange Server's CSV logs (line-based; the hosted-mail exports read as whole documents are
+  // in DocumentFormatNames()).
+  for (const char* n : {"exchange-smtp", "exchange-tracking", "exchange-httpproxy"}) {
+    names.emplace_back(n);
+  }
   return names;
 }
 
@@ -20,6 +26,9 @@ std::unique_ptr<LogParser> MakeLogParser(std::string_view name,
   if (name == "dovecot") return std::make_unique<DovecotParser>(fingerprinter);
   if (name == "exim") return std::make_unique<EximParser>();
   if (name == "sendmail") return std::make_unique<SendmailParser>();
+  if (name == "exchange-smtp") return MakeExchangeSmtpParser();
+  if (name == "exchange-tracking") return MakeExchangeTrackingParser();
+  if (name == "exchange-httpproxy") return MakeExchangeHttpProxyParser();
   return MakeLoginParser(name);
 }
 

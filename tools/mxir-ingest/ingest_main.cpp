@@ -13,6 +13,7 @@
 #include "core/cli.h"
 #include "ingest_sinks.h"
 #include "logs/follower.h"
+#include "logs/hosted_common.h"
 #include "logs/ingester.h"
 
 namespace {
@@ -27,7 +28,12 @@ constexpr char kDescription[] =
     "(--format) or store them in a case (--case) for `mxir detect`. Reading the same file into\n"
     "a case again adds nothing twice.\n\n"
     "Formats (--log-format, default auto: recognised line by line): postfix, dovecot, exim,\n"
-    "sendmail, and the mail and webmail login logs listed by --log-format help. Files may be\n"
+    "sendmail, and the mail and webmail login logs listed by --log-format help; hosted mail:\n"
+    "entra-signin (Entra ID sign-ins: Graph JSON / JSON Lines, portal CSV and JSON, Azure\n"
+    "Monitor, Sentinel), m365-audit (Unified Audit Log: Export-Csv, AuditData JSON Lines,\n"
+    "ConvertTo-Json), m365-trace (message trace CSV V1/V2, also UTF-16), google-login (Admin SDK\n"
+    "Reports API), exchange-smtp, exchange-tracking, exchange-httpproxy (Exchange Server logs);\n"
+    "JSON and CSV exports are recognised by their content and read whole. Files may be\n"
     "plain or gzip (.gz); '-' reads standard input. Syslog stamps carry no year: it is taken\n"
     "from the current time (MXIR_NOW when set; a date more than a day ahead belongs to the year\n"
     "before) unless --year gives it; stamps without a zone are read in --tz (default: local).";
@@ -80,6 +86,7 @@ int mxir_ingest_main(int argc, char** argv) {
   if (auto rc = cli.Parse(argc, argv)) return *rc;
   if (log_format == "help") {
     for (const auto& n : mxir::logs::LogFormatNames()) std::cout << n << "\n";
+    for (const auto& n : mxir::logs::DocumentFormatNames()) std::cout << n << "\n";
     return mxir::kExitOk;
   }
   if (files.empty()) return cli.UsageError("no log file given (use '-' for standard input)");

@@ -88,7 +88,11 @@ Result<std::vector<QueuedMessage>> RelayInstance::Queue() {
 Status RelayInstance::Release(const std::string& id) {
   if (!ValidQueueId(id)) return MakeError(ErrorCode::kUsage, "'" + id + "' is not a queue id");
   auto r = Run({"postsuper", "-c", dir_, "-H", id}, "releasing " + id);
-  return r.ok() ? Status::Ok() : Status(r.error());
+  if (!r.ok()) return r.error();
+  // Released mail goes to the deferred queue; ask for a delivery attempt now rather than at the
+  // next queue run (a failure here only delays it).
+  (void)Run({"postqueue", "-c", dir_, "-i", id}, "scheduling " + id);
+  return Status::Ok();
 }
 
 Status RelayInstance::Purge(const std::string& id) {

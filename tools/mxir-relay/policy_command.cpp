@@ -98,8 +98,11 @@ int RelayPolicyCommand(int argc, char** argv) {
   std::cerr << Now() << " mxir relay policy: listening on " << server.bound_address() << " ("
             << inv->size() << " account(s) under investigation, mode "
             << relay::InvestigationModeName(cfg->under_investigation) << ")" << std::endl;
-  RecordRelayAction(cli, server.bound_address(), "relay policy start", "running",
-                    {{"config", config_path}, {"investigated", *inv}});
+  // Through the audit writer: one connection to the case per process.
+  if (audit) {
+    audit->Record({server.bound_address(), "relay policy start", "running",
+                   nlohmann::ordered_json{{"config", config_path}, {"investigated", *inv}}});
+  }
 
   boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
   stop_signals.async_wait([&](boost::system::error_code, int sig) {

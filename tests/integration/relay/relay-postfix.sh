@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# mxir relay end to end: the generated private Postfix instance (mxir relay config/up), the policy
+# service, an auth-only Dovecot, swaks and raw-socket probes as clients, smtp-sink as the upstream.
+# One instance shared by all cases (relay-security.md §6):
+#   auth not before TLS; open-relay matrix (16 nmap pairs) unauthenticated and as an investigated
+#   account; sender ownership (and the forwarded envelope byte for byte); per-message cap at N and
+#   N+1; per-account window with a deferral; investigated account refused, deferred, held, listed,
+#   released and purged (policy reloaded by SIGHUP); SMTP smuggling in (10 end-of-data candidates)
+#   and out (what reaches the sink); STARTTLS command injection; overlong inputs; counters
+#   surviving a policy restart; kill -9 of the policy service -> 451 4.3.5, then recovery; every
+#   decision and queue action in the case's audit trail.
+# Exit 0 pass, 77 skip (not root, or postfix/dovecot/swaks/python3 missing).
+set -u -o pipefail
+umask 077
+BIN=${MXIR_BIN_DIR:?}
+HERE=$(cd "$(dirname "$0")" && pwd)
+LAB_SH=${MXIR_SOURCE_DIR:?}/tests/integration/lab/mail-lab.sh
+export PATH=$PATH:/usr/sbin
+for t in postfix postconf smtp-sink dovecot swaks python3 openssl; do
+  command -v "$t" >/dev/null || { echo "skipped: $t is not installed (./run deps test)" >&2; exit 77; }
+done
+[[ $(id -u) -eq 0 ]] || { echo "skipped: a private Postfix must be started as root" >&2; exit 77; }
+getent passwd postfix >/dev/null && getent group dovecot >/dev/null ||
+  { echo "skipped: postfix or dovecot users missing" >&2; exit 77; }
+
+W=$(mktemp -d /tmp/mxir-relay-XXXXXX) || exit 1
+chmod 755 "$W"
+SINK_PID=
+cleanup() {
+  [[ -f $W/relay.ini ]] && "$BIN/mxir" relay down --config "$W/relay.ini" >/dev/null 2>&1
+  [[ -n $SINK_PID ]] && kill "$SINK_PID" 2>/dev/null && wait "$SINK_PID" 2>/dev/null
+  [[ -n ${MXIR_KEEP:-} ]] || rm -rf "$W"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*" >&2
+  for f in "$W/inst/postfix.log" "$W/inst/policy.log" "$W/inst/dovecot.log"; do
+    [[ -f $f ]] && { echo "--- $f" >&2; tail -25 "$f" >&2; }
+  done
+  exit 1
+}
+pass() { echo "ok: $*"; }
+
+read -r SUB SINK POL <<<"$(bash "$LAB_SH" free-ports 3)" || exit 1
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+  -subj "/CN=relay.example.test" -keyout "$W/key.pem" -out "$W/cert.pem" >/dev/null 2>&1 ||
+  fail "openssl"
+chmod 644 "$W/cert.pem"
+echo 'Relay-pw-1' >"$W/relay.pw"
+echo 'Alice-pw-1' >"$W/alice.pw"
+mkdir "$W/sink" && chown postfix "$W/sink"
+write_ini() {  # $1 = under_investigation mode
+  cat >"$W/relay.ini" <<INI
+[relay]
+listen_ip = 127.0.0.1
+hostname = relay.example.test
+domains = company.example
+submission_port = $SUB
+submissions_port = 0
+instance_dir = $W/inst
+tls_cert_file = $W/cert.pem
+tls_key_file = $W/key.pem
+upstream = 127.0.0.1:$SINK
+upstream_tls = none
+dns = no
+policy_listen = inet:127.0.0.1:$POL
+max_recipients_per_message = 3
+max_recipients_per_hour = 6
+max_messages_per_hour = 50
+under_investigation = $1
+investigate = mallory@company.example
+[logins]
+relay = secret_file:$W/relay.pw
+alice@company.example = secret_file:$W/alice.pw
+INI
+}
+write_ini reject
+"$BIN/mxir" case new --case "$W/c.case" --title "relay test" >/dev/null || fail "case new"
+smtp-sink -u postfix -d "$W/sink/%Y%m%d%H%M%S." 127.0.0.1:"$SINK" 64 </dev/null >/dev/null 2>&1 &
+SINK_PID=$!
+"$BIN/mxir" relay config --config "$W/relay.ini" --case "$W/c.case" >"$W/config.out" 2>&1 ||
+  { cat "$W/config.out" >&2; fail "mxir relay config"; }
+grep -q "postfix check passed" "$W/config.out" || fail "postfix check did not pass"
+"$BIN/mxir" relay up --config "$W/relay.ini" --case "$W/c.case" >"$W/up.out" 2>&1 ||
+  { cat "$W/up.out" >&2; fail "mxir relay up"; }
+for ((i = 0; i < 50; i++)); do
+  swaks -s 127.0.0.1 -p "$SUB" -q CONNECT --timeout 2 >/dev/null 2>&1 && break
+  sleep 0.2
+done
+
+# sw ARGS...: swaks against the relay; prints the transcript.
+sw() { swaks -s 127.0.0.1 -p "$SUB" --timeout 15 "$@" 2>&1; }
+auth_relay=(-tls -a PLAIN -au relay -ap Relay-pw-1)
+auth_alice=(-tls -a PLAIN -au alice@company.example -ap Alice-pw-1)
+# The reply code to the first RCPT (or to MAIL when MAIL failed) of a transcript.
+rcpt_code() { awk '/^ *~?> (MAIL FROM|RCPT TO)/{want=1; next} want && /^<[~*]* +[0-9]{3}/{
+  sub(/^<[~*]* +/, ""); code=substr($0,1,3); if (code !~ /^2/) {print code; exit} want=0 }
+  END{}' | head -1; }
+sink_count() { find "$W/sink" -type f | wc -l; }
+wait_sink() {  # $1 = expected count
+  for ((i = 0; i < 100; i++)); do [[ $(sink_count) -ge $1 ]] && return 0; sleep 0.1; done
+  return 1
+}
+
+# --- AUTH never before TLS -----------------------------------------------------------------
+out=$(python3 "$HERE/smtp_raw.py" "$SUB" auth-plain relay "$W/relay.pw")
+grep -q '^auth-not-advertised$' <<<"$out" || fail "AUTH advertised before TLS: $out"
+grep -qE '^5[0-9][0-9]' <<<"$(sed -n 2p <<<"$out")" || fail "AUTH in clear not refused: $out"
+pass "AUTH is not offered or accepted before STARTTLS"
+
+# --- open-relay matrix (nmap smtp-open-relay's 16 pairs) -----------------------------------
+S=relay.example.test IP='[127.0.0.1]' D=ext.example
+pairs=("<>|t@$D" "f@$D|t@$D" "f@$S|t@$D" "f@$IP|t@$D" "f@$IP|t%$D@$IP" "f@$IP|t%$D@$S"
+  "f@$IP|\"t@$D\"" "f@$IP|\"t%$D\"" "f@$IP|t@$D@$IP" "f@$IP|\"t@$D\"@$IP" "f@$IP|t@$D@$S"
+  "f@$IP|@$IP:t@$D" "f@$IP|@$S:t@$D" "f@$IP|$D!t" "f@$IP|$D!t@$IP" "f@$IP|$D!t@$S")
+before=$(sink_count)
+accepted=0
+for p in "${pairs[@]}"; do
+  from=${p%%|*} to=${p#*|}
+  [[ $from == "<>" ]] && from=""
+  for mode in plain tls investigated; do
+    case $mode in
+      plain) t=$(sw -f "$from" -t "$to" -q RCPT) ;;
+      tls) t=$(sw -tls -f "$from" -t "$to" -q RCPT) ;;
+      investigated) t=$(sw "${auth_relay[@]}" -f mallory@company.example -t "$to" -q RCPT) ;;
+    esac
+    if grep -qE '^<~? +25[0-9] .*(Ok|OK|ok)' <<<"$(awk '/RCPT TO/{getline; print}' <<<"$t")"; then
+      echo "accepted ($mode): MAIL FROM:<$from> RCPT TO:<$to>" >&2
+      accepted=$((accepted + 1))
+    fi
+  done
+done
+[[ $accepted -eq 0 ]] || fail "open-relay matrix: $accepted of 48 probes accepted"
+[[ $(sink_count) -eq $before ]] || fail "open-relay matrix: mail reached the sink"
+pass "open-relay matrix: 0 of 48 accepted (16 pairs x plain, TLS, investigated account)"
+
+# --- sender ownership ------------------------------------------------------------------------
+t=$(sw "${auth_alice[@]}" -f bob@company.example -t t@ext.example -q RCPT)
+grep -qE '^<~?\* +553 5\.7\.1' <<<"$t" || fail "alice sending as bob not refused: $t"
+t=$(sw "${auth_relay[@]}" -f x@evil.example -t t@ext.example -q RCPT)
+grep -qE '5\.7\.1' <<<"$t" || fail "foreign sender not refused: $t"
+before=$(sink_count)
+t=$(sw "${auth_alice[@]}" -f alice@company.example -t 'Exact.Rcpt+tag@ext.example' --h-Subject own)
+grep -qE '^<~ +250 2\.0\.0 Ok: queued' <<<"$t" || fail "alice's own mail not accepted: $t"
+wait_sink $((before + 1)) || fail "alice's mail did not reach the sink"
+f=$(grep -l 'Subject: own' "$W"/sink/* | head -1)
+[[ $(grep -c '^X-Rcpt-Args:' "$f") -eq 1 ]] || fail "more than one recipient forwarded: $(head -6 "$f")"
+grep -qE '^X-Rcpt-Args: <Exact\.Rcpt\+tag@ext\.example>( |$)' "$f" ||
+  fail "forwarded recipient differs: $(head -6 "$f")"
+pass "sender ownership: other login's address and foreign domain refused (5.7.1); own mail forwarded with the same recipient"
+
+# --- per-message cap at N and N+1 ------------------------------------------------------------
+t=$(sw "${auth_relay[@]}" -f bob@company.example -t a@ext.example,b@ext.example,c@ext.example,d@ext.example)
+grep -qE '452 4\.5\.3' <<<"$t" || fail "4th recipient not refused with 452 4.5.3: $t"
+grep -qE '250 2\.0\.0 Ok: queued' <<<"$t" || fail "the 3 first recipients were not queued"
+pass "recipient cap: 3 accepted, the 4th gets 452 4.5.3"
+
+# --- per-account window (6 recipients/h; alice used 1) ---------------------------------------
+for i in 2 3 4 5 6; do
+  t=$(sw "${auth_alice[@]}" -f alice@company.example -t "w$i@ext.example")
+  grep -q 'Ok: queued' <<<"$t" || fail "alice's message $i refused before the limit: $t"
+done
+t=$(sw "${auth_alice[@]}" -f alice@company.example -t w7@ext.example)
+grep -qE '^<~?\* +450 4\.7\.1' <<<"$t" || fail "7th recipient in the hour not deferred: $t"
+pass "per-account window: 6 accepted, the 7th deferred with 450 4.7.1"
+
+# --- counters survive a restart of the policy service ---------------------------------------
+pid=$(cat "$W/inst/policy.pid")
+kill -TERM "$pid"
+for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+"$BIN/mxir" relay up --config "$W/relay.ini" --case "$W/c.case" >/dev/null 2>&1 || fail "relay up after stop"
+t=$(sw "${auth_alice[@]}" -f alice@company.example -t w8@ext.example)
+grep -qE '450 4\.7\.1' <<<"$t" || fail "the window was forgotten across a restart: $t"
+pass "counters survive a restart of the policy service"
+
+# --- kill -9 of the policy service while Postfix runs: fail closed, then recovery -------------
+pid=$(cat "$W/inst/policy.pid")
+kill -KILL "$pid"
+for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+before=$(sink_count)
+t=$(sw "${auth_relay[@]}" -f carol@company.example -t k@ext.example)
+grep -qE '451 4\.3\.5' <<<"$t" || fail "policy service down did not give 451 4.3.5: $t"
+"$BIN/mxir" relay up --config "$W/relay.ini" --case "$W/c.case" >/dev/null 2>&1 || fail "relay up after kill -9"
+t=$(sw "${auth_relay[@]}" -f carol@company.example -t k@ext.example)
+grep -q 'Ok: queued' <<<"$t" || fail "no recovery after the policy service came back: $t"
+pass "policy service killed (-9): 451 4.3.5 (fail closed); restarted: mail flows again"
+
+# --- investigated account: refused, deferred, held, released, purged --------------------------
+t=$(sw "${auth_relay[@]}" -f mallory@company.example -t v@ext.example -q RCPT)
+grep -qE '554 5\.7\.1.*under investigation' <<<"$t" || fail "reject mode: $t"
+reload() {
+  write_ini "$1"
+  kill -HUP "$(cat "$W/inst/policy.pid")"
+  for ((i = 0; i < 50; i++)); do grep -q "reloaded" "$W/inst/policy.log" && break; sleep 0.1; done
+  sleep 0.2
+}
+reload defer
+t=$(sw "${auth_relay[@]}" -f mallory@company.example -t v@ext.example -q RCPT)
+grep -qE '450 4\.7\.1.*under investigation' <<<"$t" || fail "defer mode: $t"
+reload hold
+before=$(sink_count)
+for s in held-1 held-2; do
+  t=$(sw "${auth_relay[@]}" -f mallory@company.example -t v@ext.example --h-Subject "$s")
+  grep -q 'Ok: queued' <<<"$t" || fail "hold mode did not accept: $t"
+done
+for ((i = 0; i < 50; i++)); do
+  n=$("$BIN/mxir" relay held --config "$W/relay.ini" --format jsonl | grep -c mallory)
+  [[ $n -eq 2 ]] && break
+  sleep 0.1
+done
+[[ $n -eq 2 ]] || fail "held mail not listed ($n)"
+sleep 1
+[[ $(sink_count) -eq $before ]] || fail "held mail was delivered"
+id=$("$BIN/mxir" relay held --config "$W/relay.ini" --format jsonl | head -1 |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["queue_id"])')
+"$BIN/mxir" relay release --config "$W/relay.ini" --id "$id" --case "$W/c.case" >/dev/null || fail "release"
+wait_sink $((before + 1)) || fail "released mail did not reach the sink"
+"$BIN/mxir" relay purge --config "$W/relay.ini" --sender mallory@company.example --case "$W/c.case" >/dev/null ||
+  fail "purge"
+n=$("$BIN/mxir" relay held --config "$W/relay.ini" --format jsonl | grep -c mallory)
+[[ $n -eq 0 ]] || fail "purge left $n held messages"
+pass "investigated account: refused (5.7.1), deferred (4.7.1), held, listed, released, purged"
+
+# --- SMTP smuggling, inbound and outbound ---------------------------------------------------
+before=$(sink_count)
+out=$(python3 "$HERE/smtp_raw.py" "$SUB" smuggle relay "$W/relay.pw" bob@company.example s@ext.example) ||
+  fail "smuggle probe: $out"
+[[ $(wc -l <<<"$out") -eq 10 ]] || fail "smuggle probe output: $out"
+while read -r name pre1 pre2 pre3 bar rest; do
+  n250=$(grep -o '250' <<<"$rest" | wc -l)
+  [[ $n250 -le 1 ]] || fail "smuggling $name: two 250 replies after DATA ($rest)"
+done <<<"$out"
+sleep 2
+if grep -l 'SMUGGLED' "$W"/sink/* 2>/dev/null | grep -q .; then fail "a smuggled message reached the sink"; fi
+python3 - "$W/sink" <<'PY' || fail "bare CR or LF in what the relay forwarded"
+import os, sys
+for name in os.listdir(sys.argv[1]):
+    data = open(os.path.join(sys.argv[1], name), "rb").read()
+    body = data.split(b"\r\n\r\n", 1)[-1] if b"\r\n" in data else data
+    # smtp-sink writes what it received; line ends must all be CRLF when it keeps them.
+    if b"\r\n" in data and (data.replace(b"\r\n", b"").find(b"\n") >= 0 or data.replace(b"\r\n", b"").find(b"\r") >= 0):
+        sys.exit("bare CR/LF in " + name)
+PY
+pass "smuggling: 10 end-of-data candidates never give a 2nd 250; nothing smuggled or bare CR/LF reaches the sink"
+
+# --- STARTTLS command injection ---------------------------------------------------------------
+out=$(python3 "$HERE/smtp_raw.py" "$SUB" starttls-inject)
+grep -q '^inject-ignored' <<<"$out" || fail "STARTTLS injection answered: $out"
+pass "STARTTLS injection: the pipelined RSET is never run inside TLS"
+
+# --- overlong inputs -------------------------------------------------------------------------
+out=$(python3 "$HERE/smtp_raw.py" "$SUB" overlong relay "$W/relay.pw" bob@company.example)
+grep -qE '^long-(command|localpart|domain) 2' <<<"$out" && fail "an overlong input was accepted: $out"
+t=$(sw "${auth_relay[@]}" -f dave@company.example -t after-long@ext.example)
+grep -q 'Ok: queued' <<<"$t" || fail "relay unusable after overlong inputs: $t"
+pass "overlong command / local part / domain refused; the relay keeps working"
+
+# --- the case's audit trail (after down: the policy service has flushed its records) -------
+"$BIN/mxir" relay down --config "$W/relay.ini" --case "$W/c.case" >/dev/null || fail "relay down"
+"$BIN/mxir" relay status --config "$W/relay.ini" >/dev/null && fail "status says running after down"
+python3 - "$W/c.case" <<'PY' || fail "audit trail incomplete"
+import sqlite3, sys, json
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("SELECT action, outcome, details FROM actions WHERE tool='relay'").fetchall()
+acts = [r[0] for r in rows]
+need = ["relay config", "relay up", "policy RCPT", "policy DATA", "policy END-OF-MESSAGE",
+        "relay release", "relay purge", "relay down"]
+missing = [n for n in need if n not in acts]
+outcomes = {r[1] for r in rows if r[0] == "policy RCPT"}
+for o in ["DUNNO", "REJECT", "DEFER_IF_PERMIT", "HOLD"]:
+    if o not in outcomes:
+        missing.append("RCPT outcome " + o)
+if missing:
+    sys.exit("missing: %s" % missing)
+d = json.loads([r[2] for r in rows if r[0] == "policy RCPT"][0])
+for k in ["instance", "client_address", "sasl_username", "sender", "recipient", "rule", "counts"]:
+    if k not in d:
+        sys.exit("details lack " + k)
+PY
+pass "audit: config, up, down, every policy decision (DUNNO/REJECT/DEFER/HOLD), release, purge"
+echo "PASS: mxir relay on a private Postfix instance"

@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Byte-exact SMTP probes for the relay integration test (swaks is line-oriented).
+
+usage: smtp_raw.py PORT CASE [USER PASSWORD-FILE]
+CASE:
+  smuggle          for each smuggling end-of-data candidate, one authenticated submission whose
+                   body ends with the candidate followed by a second MAIL/RCPT/DATA with a forged
+                   From; prints one line per candidate: "<name> <replies after DATA>".
+  starttls-inject  "EHLO x\\r\\nSTARTTLS\\r\\nRSET\\r\\n" in one write; prints "inject-answered"
+                   when a reply to the injected RSET arrives inside TLS, else "inject-ignored".
+  auth-plain       EHLO in clear: prints "auth-advertised" or "auth-not-advertised", then the
+                   reply to AUTH PLAIN in clear.
+  overlong         a 5000-byte RCPT and a 1100-byte local part after AUTH: prints the replies.
+Exit 0 unless the connection could not be made.
+"""
+import base64
+import socket
+import ssl
+import sys
+
+PORT = int(sys.argv[1])
+CASE = sys.argv[2]
+USER = sys.argv[3] if len(sys.argv) > 3 else ""
+PW = open(sys.argv[4]).read().strip() if len(sys.argv) > 4 else ""
+
+
+class Conn:
+    def __init__(self):
+        self.s = socket.create_connection(("127.0.0.1", PORT), timeout=10)
+        self.buf = b""
+
+    def send(self, data):
+        self.s.sendall(data)
+
+    def reply(self):
+        """One complete (possibly multi-line) reply as text, or '' on EOF/timeout."""
+        lines = []
+        while True:
+            while b"\r\n" not in self.buf:
+                try:
+                    chunk = self.s.recv(65536)
+                except (socket.timeout, ssl.SSLError, OSError):
+                    return "\n".join(lines)
+                if not chunk:
+                    return "\n".join(lines)
+                self.buf += chunk
+            line, self.buf = self.buf.split(b"\r\n", 1)
+            lines.append(line.decode("latin-1"))
+            if len(line) < 4 or line[3:4] != b"-":
+                return "\n".join(lines)
+
+    def cmd(self, line):
+        self.send(line.encode("latin-1") + b"\r\n")
+        return self.reply()
+
+    def starttls(self):
+        r = self.cmd("STARTTLS")
+        if not r.startswith("220"):
+            raise SystemExit("no STARTTLS: " + r)
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        self.s = ctx.wrap_socket(self.s, server_hostname="relay")
+        self.buf = b""
+
+    def login(self):
+        self.reply()
+        self.cmd("EHLO probe.company.example")
+        self.starttls()
+        self.cmd("EHLO probe.company.example")
+        tok = base64.b64encode(b"\0" + USER.encode() + b"\0" + PW.encode()).decode()
+        r = self.cmd("AUTH PLAIN " + tok)
+        if not r.startswith("235"):
+            raise SystemExit("AUTH failed: " + r)
+
+
+SEQUENCES = [
+    ("LF.LF", b"\n.\n"), ("LF.CRLF", b"\n.\r\n"), ("CRLF.LF", b"\r\n.\n"), ("CR.CR", b"\r.\r"),
+    ("CR.CRLF", b"\r.\r\n"), ("CRLF.CR", b"\r\n.\r"), ("CRCRLF.CRCRLF", b"\r\r\n.\r\r\n"),
+    ("CRLF-NUL.CRLF", b"\r\n\x00.\r\n"), ("CRLF.NUL-CRLF", b"\r\n.\x00\r\n"),
+    ("LFLF.CRLF", b"\n\n.\r\n"),
+]
+
+
+def smuggle(sender, rcpt):
+    for name, seq in SEQUENCES:
+        c = Conn()
+        c.login()
+        replies = []
+        replies.append(c.cmd("MAIL FROM:<%s>" % sender)[:3])
+        replies.append(c.cmd("RCPT TO:<%s>" % rcpt)[:3])
+        replies.append(c.cmd("DATA")[:3])
+        body = (b"From: <" + sender.encode() + b">\r\nSubject: smuggle " + name.encode() +
+                b"\r\n\r\nfirst message" + seq +
+                b"MAIL FROM:<ceo@company.example>\r\nRCPT TO:<" + rcpt.encode() +
+                b">\r\nDATA\r\nFrom: <ceo@company.example>\r\nSubject: SMUGGLED\r\n\r\nforged\r\n.\r\n")
+        c.send(body)
+        after = []
+        for _ in range(5):
+            r = c.reply()
+            if not r:
+                break
+            after.append(r[:3])
+        c.send(b"QUIT\r\n")
+        print(name, " ".join(replies), "|", " ".join(after) or "-")
+        c.s.close()
+
+
+def starttls_inject():
+    c = Conn()
+    c.reply()
+    c.send(b"EHLO x\r\nSTARTTLS\r\nRSET\r\n")
+    first = c.reply()
+    second = c.reply()
+    if "220" not in second[:3]:
+        # Postfix refused the pipelined STARTTLS (554 synchronization) or dropped: nothing runs.
+        print("inject-ignored", repr(second[:60]))
+        return
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    try:
+        c.s = ctx.wrap_socket(c.s, server_hostname="relay")
+    except (ssl.SSLError, OSError) as e:
+        print("inject-ignored tls-failed", e)
+        return
+    c.buf = b""
+    c.s.settimeout(2)
+    r = c.reply()
+    print("inject-answered" if r.startswith("250") else "inject-ignored", repr(r[:60]))
+
+
+def auth_plain():
+    c = Conn()
+    c.reply()
+    e = c.cmd("EHLO probe")
+    print("auth-advertised" if "AUTH" in e.upper() else "auth-not-advertised")
+    tok = base64.b64encode(b"\0" + USER.encode() + b"\0" + PW.encode()).decode()
+    print(c.cmd("AUTH PLAIN " + tok)[:60])
+
+
+def overlong(sender):
+    c = Conn()
+    c.login()
+    print("mail", c.cmd("MAIL FROM:<%s>" % sender)[:3])
+    print("long-command", c.cmd("RCPT TO:<" + "a" * 5000 + "@ext.example>")[:3] or "closed")
+    print("long-localpart", c.cmd("RCPT TO:<" + "b" * 1100 + "@ext.example>")[:3] or "closed")
+    print("long-domain", c.cmd("RCPT TO:<c@" + ("d" * 60 + ".") * 6 + "example>")[:3] or "closed")
+
+
+if CASE == "smuggle":
+    smuggle(sys.argv[5], sys.argv[6])
+elif CASE == "starttls-inject":
+    starttls_inject()
+elif CASE == "auth-plain":
+    auth_plain()
+elif CASE == "overlong":
+    overlong(sys.argv[5])
+else:
+    raise SystemExit("unknown case " + CASE)

@@ -17,9 +17,16 @@ struct Token {
   size_t pos;
 };
 
+// Runbook expressions are a line or two; a bound keeps every tree walk shallow.
+constexpr size_t kMaxExpressionLength = 2000;
+
 Result<std::vector<Token>> Tokenise(const std::string& s) {
   std::vector<Token> out;
   size_t i = 0;
+  if (s.size() > kMaxExpressionLength)
+    return MakeError(ErrorCode::kInvalidInput, "an expression of " + std::to_string(s.size()) +
+                                                   " characters is too long (at most " +
+                                                   std::to_string(kMaxExpressionLength) + ")");
   auto bad = [&](const std::string& what) {
     return MakeError(ErrorCode::kInvalidInput,
                      "expression '" + s + "': " + what + " at position " + std::to_string(i + 1));
@@ -116,9 +123,19 @@ class Parser {
     }
     return l;
   }
+  // Nesting (parentheses, `not`) is bounded so a hostile expression cannot exhaust the stack.
+  static constexpr int kMaxDepth = 64;
+  struct Deeper {
+    explicit Deeper(int& d) : d_(d) { ++d_; }
+    ~Deeper() { --d_; }
+    int& d_;
+  };
+
   Result<Node> Not() {
     if (IsWord("not")) {
       ++i_;
+      Deeper guard(depth_);
+      if (depth_ > kMaxDepth) return Bad("nested too deeply");
       MXIR_ASSIGN_OR_RETURN(Node n, Not());
       return Node{Node::kNot, nullptr, "not", {std::move(n)}};
     }
@@ -139,6 +156,8 @@ class Parser {
     switch (t.kind) {
       case Tok::kLParen: {
         ++i_;
+        Deeper guard(depth_);
+        if (depth_ > kMaxDepth) return Bad("nested too deeply");
         MXIR_ASSIGN_OR_RETURN(Node n, Or());
         if (Peek().kind != Tok::kRParen) return Bad("missing ')'");
         ++i_;
@@ -168,6 +187,7 @@ class Parser {
   const std::string& src_;
   std::vector<Token> t_;
   size_t i_ = 0;
+  int depth_ = 0;
 };
 
 Result<Node> ParseTree(const std::string& text) {

@@ -607,7 +607,9 @@ class Runner {
     const ProcessResult& res = ex->res;
     r.exit_code = res.exit_code;
     r.stdout_sha256 = Sha256Hex(res.out);
-    if (!res.out.empty()) io_.Show(ShortOutput(res.out));
+    // Text output is shown as the tool printed it; JSON (for the runbook, not for people) as
+    // its size and the values the step takes from it (below).
+    if (!res.out.empty() && ex->doc.is_null()) io_.Show(ShortOutput(res.out));
     if (res.timed_out) return Fail(s, key, "did not finish within its timeout and was stopped");
     if (res.exit_code >= 2) {
       std::string err = res.err;
@@ -638,6 +640,9 @@ class Runner {
       if (summary.size() > 200) summary = summary.substr(0, 200) + "...";
     }
     r.summary = "exit " + std::to_string(res.exit_code) + (summary.empty() ? "" : ": " + summary);
+    if (!ex->doc.is_null())
+      io_.Show("Result: " + (summary.empty() ? std::string("no output") : summary) + " (exit " +
+               std::to_string(res.exit_code) + ")");
     return Expectations(s, key, r, local);
   }
 

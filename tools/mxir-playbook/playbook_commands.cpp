@@ -422,7 +422,7 @@ int PlaybookStatus(int argc, char** argv) {
                   {{"run", "RUN", 30},
                    {"step", "STEP", 36},
                    {"type", "TYPE", 7},
-                   {"state", "STATE", 8},
+                   {"state", "STATE", 10},
                    {"at", "AT (UTC)", 27},
                    {"summary", "WHAT", 90}});
   for (const auto& r : *runs) {

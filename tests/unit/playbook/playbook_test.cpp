@@ -12,7 +12,9 @@
 #include "../common/temp_dir.h"
 #include "casedb/case_db.h"
 #include "casedb/playbook_store.h"
+#include "core/clock.h"
 #include "core/file_util.h"
+#include "core/timestamp.h"
 #include "playbook/cacao.h"
 #include "playbook/expr.h"
 #include "playbook/render.h"
@@ -130,6 +132,12 @@ TEST(Expressions, ErrorsAreClear) {
   for (const char* bad :
        {"n = 1", "n >", "(n > 1", "n > 1)", "'open", "n ! 1", "a.", "and n", "n > 1 n", "$x"})
     EXPECT_FALSE(ParseExpression(bad).ok()) << bad;
+  EXPECT_FALSE(ParseExpression(std::string(100000, '(') + "n" + std::string(100000, ')')).ok());
+  EXPECT_FALSE(ParseExpression(std::string(500, '(') + "n" + std::string(500, ')')).ok());
+  std::string nots;
+  for (int i = 0; i < 300; ++i) nots += "not ";
+  EXPECT_FALSE(ParseExpression(nots + "n").ok());
+  EXPECT_TRUE(ParseExpression("((n > 1))").ok());
   // No short-circuit surprise: the right side is not looked at when the left decides.
   EXPECT_TRUE(Evaluate("no and unknown", Vars).ok());
   EXPECT_FALSE(Evaluate("list > 1", Vars).ok());
@@ -397,7 +405,9 @@ TEST_F(RunnerFixture, InterruptedChangeIsVerifiedNotRepeated) {
   EXPECT_EQ(tools.Count("reset"), 1) << "the change must not run twice";
   EXPECT_EQ(tools.Count("timeline"), 1);
   casedb::PlaybookStore store(*db);
-  for (const auto& s : *store.ListSteps(rep->run_id))
+  auto steps_1 = store.ListSteps(rep->run_id);
+  ASSERT_TRUE(steps_1.ok());
+  for (const auto& s : *steps_1)
     if (s.step_id == "change") {
       EXPECT_EQ(s.state, "done");
       EXPECT_NE(s.reason.find("verify confirmed"), std::string::npos) << s.reason;
@@ -416,7 +426,9 @@ TEST_F(RunnerFixture, InterruptedChangeThatVerifyCannotConfirmAsksThePerson) {
   EXPECT_EQ(r2->exit_code, kRunWaiting);
   EXPECT_EQ(tools.Count("reset"), 1);
   casedb::PlaybookStore store(*db);
-  for (const auto& s : *store.ListSteps(rep->run_id))
+  auto steps_2 = store.ListSteps(rep->run_id);
+  ASSERT_TRUE(steps_2.ok());
+  for (const auto& s : *steps_2)
     if (s.step_id == "change") EXPECT_EQ(s.state, "unknown");
   o.answers["change"] = "retry";
   auto r3 = ResumeRun(*db, "", o, nobody, tools);
@@ -441,6 +453,96 @@ TEST_F(RunnerFixture, ChangedRunbookIsRefusedUnlessAccepted) {
   EXPECT_EQ(run->runbook_sha256, Sha256Hex(changed));
   ASSERT_FALSE(run->notes.empty());
   EXPECT_EQ(run->notes.back()["what"], "accepted changed runbook");
+}
+
+class Scripted final : public Interaction {
+ public:
+  explicit Scripted(std::vector<std::string> lines) : lines_(std::move(lines)) {}
+  void Show(const std::string& t) override { shown += t + "\n"; }
+  std::optional<std::string> Ask(const std::string& prompt) override {
+    shown += prompt + "\n";
+    if (next_ >= lines_.size()) return std::nullopt;
+    return lines_[next_++];
+  }
+  std::string shown;
+
+ private:
+  std::vector<std::string> lines_;
+  size_t next_ = 0;
+};
+
+TEST_F(RunnerFixture, TypedConfirmationMustMatchExactly) {
+  Scripted person({"reset bob", "yes", "reset bob@example.test"});
+  auto rep = StartRun(*db, rb, o, person, tools);
+  ASSERT_TRUE(rep.ok()) << rep.error().message;
+  EXPECT_EQ(rep->exit_code, kRunCompleted);
+  EXPECT_EQ(tools.Count("reset"), 1);
+  EXPECT_NE(person.shown.find("nothing was approved"), std::string::npos);
+  casedb::PlaybookStore store(*db);
+  auto steps_3 = store.ListSteps(rep->run_id);
+  ASSERT_TRUE(steps_3.ok());
+  for (const auto& s : *steps_3)
+    if (s.step_id == "ok") EXPECT_EQ(s.approval_text, "reset bob@example.test");
+}
+
+TEST_F(RunnerFixture, DecliningAGateStopsTheRun) {
+  Scripted person({"no"});
+  auto rep = StartRun(*db, rb, o, person, tools);
+  ASSERT_TRUE(rep.ok());
+  EXPECT_EQ(rep->exit_code, kRunFailed);
+  EXPECT_EQ(rep->outcome, "declined");
+  EXPECT_EQ(tools.Count("reset"), 0);
+}
+
+TEST_F(RunnerFixture, RepeatWaitsUntilDueThenContinues) {
+  const char* text = R"yaml(schema: mxir-runbook/1
+id: test-repeat
+version: 1
+updated: 2026-12-06
+title: t
+summary: s
+steps:
+  - id: watch
+    type: repeat
+    every: 1d
+    max: 3d
+    until: "not ('listed' in st)"
+    on_failure: {stop: still-listed}
+    do:
+      - {id: probe, type: run, run: [mxir, dnsbl, check, --format, json], mutates: false,
+         outputs: {st: "$[*].status"}}
+)yaml";
+  auto r = LoadRunbook("test-repeat.yaml", text, nullptr);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ManualClock clock(*ParseTimestamp("2026-12-07T09:00:00Z"));
+  auto c = casedb::CaseDb::Create(dir + "/r.case", casedb::NewCase{"r", {}, {}, {}, "test"}, clock);
+  ASSERT_TRUE(c.ok());
+  o.inputs.clear();
+  tools.answers["dnsbl check"] = {1, R"([{"status":"listed"}])"};
+  auto r1 = StartRun(*c, *r, o, nobody, tools);
+  ASSERT_TRUE(r1.ok());
+  EXPECT_EQ(r1->exit_code, kRunWaitingTime);
+  clock.Advance(12 * 3600 * kMicrosPerSecond);  // not due yet: nothing runs
+  EXPECT_EQ(ResumeRun(*c, "", o, nobody, tools)->exit_code, kRunWaitingTime);
+  EXPECT_EQ(tools.Count("check"), 1);
+  clock.Advance(12 * 3600 * kMicrosPerSecond);  // due: round 2, still listed
+  EXPECT_EQ(ResumeRun(*c, "", o, nobody, tools)->exit_code, kRunWaitingTime);
+  EXPECT_EQ(tools.Count("check"), 2);
+  tools.answers["dnsbl check"] = {0, R"([{"status":"not_listed"}])"};
+  clock.Advance(24 * 3600 * kMicrosPerSecond);
+  auto done = ResumeRun(*c, "", o, nobody, tools);
+  EXPECT_EQ(done->exit_code, kRunCompleted);
+  EXPECT_EQ(tools.Count("check"), 3);
+  // Past max, it gives up with the runbook's outcome.
+  tools.answers["dnsbl check"] = {1, R"([{"status":"listed"}])"};
+  auto r2 = StartRun(*c, *r, o, nobody, tools);
+  for (int day = 0; day < 5 && r2.ok() && r2->exit_code == kRunWaitingTime; ++day) {
+    clock.Advance(24 * 3600 * kMicrosPerSecond);
+    r2 = ResumeRun(*c, "", o, nobody, tools);
+  }
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(r2->exit_code, kRunFailed);
+  EXPECT_EQ(r2->outcome, "still-listed");
 }
 
 TEST_F(RunnerFixture, MissingRequiredInputIsAnInputError) {

@@ -23,6 +23,7 @@ constexpr Tool kTools[] = {
     {"case", "create and inspect an incident's case database (assets, timeline, export)"},
     {"capture", "read SMTP sessions from pcap files or a live interface: who logs in, who sends"},
     {"ingest", "read the same facts from mail-server logs (Postfix, Dovecot, Exim, ...)"},
+    {"collect", "pull sign-ins and mail logs from Microsoft 365 or Google Workspace APIs"},
     {"detect", "name the host and account: attacker, stale device, compromised sender, relay"},
     {"dnsbl", "check IPs and domains on DNS blocklists; watch and track delisting"},
     {"report", "write the weekly blocklist/delisting status report"},

@@ -129,7 +129,8 @@ class Runner {
       return MakeError(ErrorCode::kInvalidInput, "run " + run_.run_id + " has ended (" +
                                                      run_.status + ", outcome '" + run_.outcome +
                                                      "'); start a new one with mxir playbook run");
-    MXIR_RETURN_IF_ERROR(RefuseIfActive(run_.run_id));
+    // Includes this run: its process may still be alive (then it is not interrupted).
+    MXIR_RETURN_IF_ERROR(RefuseIfActive(""));
     Timestamp now = c_.clock().Now();
     if (o_.current_text && Sha256Hex(*o_.current_text) != run_.runbook_sha256) {
       std::string now_sha = Sha256Hex(*o_.current_text);

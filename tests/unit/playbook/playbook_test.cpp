@@ -545,6 +545,22 @@ steps:
   EXPECT_EQ(r2->outcome, "still-listed");
 }
 
+TEST_F(RunnerFixture, ARunWhoseProcessIsAliveIsNotResumed) {
+  auto rep = StartRun(*db, rb, o, nobody, tools);
+  ASSERT_EQ(rep->exit_code, kRunWaiting);
+  casedb::PlaybookStore store(*db);
+  auto run = *store.GetRun(rep->run_id);
+  run->status = "running";
+  run->pid = ::getppid();  // alive: the process that started this test
+  ASSERT_TRUE(store.PutRun(*run).ok());
+  auto again = ResumeRun(*db, "", o, nobody, tools);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, ErrorCode::kBusy);
+  auto other = StartRun(*db, rb, o, nobody, tools);
+  ASSERT_FALSE(other.ok());
+  EXPECT_NE(other.error().message.find("one run per case at a time"), std::string::npos);
+}
+
 TEST_F(RunnerFixture, MissingRequiredInputIsAnInputError) {
   o.inputs.clear();
   auto rep = StartRun(*db, rb, o, nobody, tools);

@@ -271,35 +271,47 @@ void VisitRecords(simdjson::dom::element doc, const char* format, RecordSink& si
 void ForEachJsonRecord(std::string_view text, const char* format, RecordSink& sink,
                        const std::function<void(simdjson::dom::object)>& fn) {
   thread_local simdjson::dom::parser parser;
-  simdjson::padded_string padded(text);
-  constexpr size_t kMaxBatch = size_t{256} << 20;
-  size_t batch = std::max<size_t>(text.size() + 64, simdjson::dom::MINIMAL_BATCH_SIZE);
-  if (batch > kMaxBatch) batch = kMaxBatch;
-  simdjson::dom::document_stream stream;
-  auto err = parser.parse_many(padded, batch).get(stream);
-  if (err) {
-    sink.Count(std::string("skipped.") + format + ".bad_json");
-    return;
+  simdjson::padded_string copy;
+  const char* data = text.data();
+  if (!sink.TextIsPadded()) {
+    copy = simdjson::padded_string(text);
+    data = copy.data();
   }
-  for (auto it = stream.begin(); it != stream.end(); ++it) {
-    simdjson::dom::element doc;
-    if ((*it).get(doc)) {
-      if (batch == kMaxBatch && text.size() > kMaxBatch) {
-        // One document larger than a batch: parse the whole text at once.
-        simdjson::dom::parser big;
-        simdjson::dom::element whole;
-        if (!big.parse(padded).get(whole)) {
-          VisitRecords(whole, format, sink, fn, 0);
-          return;
-        }
-      }
+  // JSON Lines and concatenated arrays go through in cache-sized batches; a document larger than
+  // a batch (one big array) makes the stream fail at once, and is then parsed in one piece.
+  constexpr size_t kBatch = size_t{8} << 20;
+  size_t batch =
+      std::max<size_t>(std::min(text.size() + 64, kBatch), simdjson::dom::MINIMAL_BATCH_SIZE);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    simdjson::dom::document_stream stream;
+    if (parser.parse_many(data, text.size(), batch).get(stream)) {
       sink.Count(std::string("skipped.") + format + ".bad_json");
       return;
     }
-    VisitRecords(doc, format, sink, fn, 0);
+    bool any = false;
+    bool too_big = false;
+    for (auto it = stream.begin(); it != stream.end(); ++it) {
+      simdjson::dom::element doc;
+      auto err = (*it).get(doc);
+      if (err) {
+        if (!any && err == simdjson::CAPACITY && batch < text.size() + 64) {
+          too_big = true;
+          break;
+        }
+        sink.Count(std::string("skipped.") + format + ".bad_json");
+        return;
+      }
+      any = true;
+      VisitRecords(doc, format, sink, fn, 0);
+    }
+    if (too_big) {
+      batch = text.size() + 64;
+      continue;
+    }
+    // A document cut short at the end of the input (a truncated download).
+    if (stream.truncated_bytes() > 0) sink.Count(std::string("skipped.") + format + ".bad_json");
+    return;
   }
-  // A document cut short at the end of the input (a truncated download).
-  if (stream.truncated_bytes() > 0) sink.Count(std::string("skipped.") + format + ".bad_json");
 }
 
 // --- field forms ------------------------------------------------------------------------------

@@ -29,6 +29,9 @@ class RecordSink : public EventSink {
  public:
   virtual void SetRecord(int64_t number) = 0;
   virtual void Count(std::string_view what, int64_t n = 1) = 0;
+  // True when the text given to the parser has simdjson::SIMDJSON_PADDING readable bytes after
+  // its end (then JSON is parsed in place, without a copy).
+  virtual bool TextIsPadded() const { return false; }
 };
 
 // A format read as a whole document (exports that are JSON or CSV with a header row, where one

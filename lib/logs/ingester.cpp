@@ -1,5 +1,7 @@
 #include "logs/ingester.h"
 
+#include <sys/stat.h>
+
 #include "core/file_util.h"
 #include "logs/hosted_common.h"
 #include "logs/journal_line.h"
@@ -60,6 +62,8 @@ class Ingester::DocumentSink final : public RecordSink {
   void Count(std::string_view what, int64_t n) override {
     owner_->counters_.Add(std::string(what), n);
   }
+  bool TextIsPadded() const override { return padded_; }
+  void SetPadded(bool p) { padded_ = p; }
   void Emit(Event&& e) override {
     const IngestOptions& o = owner_->options_;
     if ((o.since && e.ts < *o.since) || (o.until && e.ts >= *o.until)) {
@@ -79,6 +83,7 @@ class Ingester::DocumentSink final : public RecordSink {
   SharedString file_, sha256_;
   int64_t line_ = 0;
   int index_ = 0;
+  bool padded_ = false;
 };
 
 Ingester::Ingester(const IngestOptions& options, LogTime time, EventSink* sink)
@@ -195,6 +200,10 @@ Status Ingester::IngestFile(const std::string& path) {
   }
   if (!document_format.empty()) {
     std::string raw;
+    struct stat st;
+    if (path != "-" && !source->gzip() && ::stat(path.c_str(), &st) == 0 && st.st_size > 0) {
+      raw.reserve(static_cast<size_t>(st.st_size) + 64);
+    }
     Status read = source->ReadRest(&raw);
     Status parsed = IngestDocument(raw, path, sha256, document_format);
     if (!read.ok()) {
@@ -228,6 +237,25 @@ Status Ingester::IngestDocument(std::string_view raw, const std::string& name,
   if (DecodeText(raw, &decoded)) text = decoded;
   DocumentSink sink(this, name, sha256);
   parser->Parse(text, sink);
+  return Status::Ok();
+}
+
+Status Ingester::IngestDocument(std::string& raw, const std::string& name,
+                                const std::string& sha256, const std::string& format) {
+  auto parser = MakeDocumentParser(format);
+  if (parser == nullptr) {
+    return MakeError(ErrorCode::kUsage, "'" + format + "' is not a document format");
+  }
+  counters_.Add("files");
+  counters_.Add("format." + format);
+  constexpr size_t kPadding = 64;  // >= simdjson::SIMDJSON_PADDING
+  std::string decoded;
+  std::string* text = &raw;
+  if (DecodeText(raw, &decoded)) text = &decoded;
+  if (text->capacity() < text->size() + kPadding) text->reserve(text->size() + kPadding);
+  DocumentSink sink(this, name, sha256);
+  sink.SetPadded(true);
+  parser->Parse(*text, sink);
   return Status::Ok();
 }
 

@@ -75,6 +75,9 @@ class Ingester {
   // Reads one whole document (a hosted-mail export, see hosted_parsers.h) with the named format.
   Status IngestDocument(std::string_view raw, const std::string& name, const std::string& sha256,
                         const std::string& format);
+  // The same for a whole file in a string the ingester may pad (no copy for the JSON parser).
+  Status IngestDocument(std::string& raw, const std::string& name, const std::string& sha256,
+                        const std::string& format);
 
   // The run's counters so far (complete for every finished stream).
   Counters& counters();

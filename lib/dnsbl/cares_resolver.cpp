@@ -143,7 +143,11 @@ class CaresResolver final : public Resolver {
         ++in_flight;
         ++g.in_flight;
         ares_query(chans[i], queries[i].name.c_str(), ns_c_in,
-                   queries[i].type == DnsType::kA ? ns_t_a : ns_t_txt, OnReply, &pending[i]);
+                   queries[i].type == DnsType::kA     ? ns_t_a
+                   : queries[i].type == DnsType::kPtr ? ns_t_ptr
+                   : queries[i].type == DnsType::kMx  ? ns_t_mx
+                                                      : ns_t_txt,
+                   OnReply, &pending[i]);
       }
       if (in_flight == 0 && waiting == 0) break;
       fd_set readers, writers;

@@ -1,5 +1,8 @@
 #include "dnsbl/dns_answer.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <ares.h>
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -108,6 +111,57 @@ DnsAnswer DecodeDnsResponse(const uint8_t* data, size_t size, DnsType type) {
       a.addresses.push_back(IpAddress::V4(ntohl(ttls[i].ipaddr.s_addr)));
     }
     a.outcome = a.addresses.empty() ? DnsOutcome::kNoData : DnsOutcome::kAnswer;
+    return a;
+  }
+  auto lower = [](std::string n) {
+    for (auto& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    while (!n.empty() && n.back() == '.') n.pop_back();
+    return Printable(reinterpret_cast<const unsigned char*>(n.data()), n.size());
+  };
+  if (type == DnsType::kPtr) {
+    struct hostent* host = nullptr;
+    int st = ares_parse_ptr_reply(data, len, nullptr, 0, AF_INET, &host);
+    if (st == ARES_ENODATA) {
+      a.outcome = DnsOutcome::kNoData;
+      return a;
+    }
+    if (st != ARES_SUCCESS || host == nullptr) {
+      a.outcome = DnsOutcome::kMalformed;
+      a.detail = std::string("unparsable PTR reply: ") + ares_strerror(st);
+      return a;
+    }
+    if (host->h_name) a.names.push_back(lower(host->h_name));
+    for (char** al = host->h_aliases;
+         al && *al && a.names.size() < static_cast<size_t>(kMaxAddresses); ++al) {
+      std::string n = lower(*al);
+      if (std::find(a.names.begin(), a.names.end(), n) == a.names.end()) a.names.push_back(n);
+    }
+    ares_free_hostent(host);
+    a.outcome = a.names.empty() ? DnsOutcome::kNoData : DnsOutcome::kAnswer;
+    return a;
+  }
+  if (type == DnsType::kMx) {
+    struct ares_mx_reply* mx = nullptr;
+    int st = ares_parse_mx_reply(data, len, &mx);
+    if (st == ARES_ENODATA) {
+      a.outcome = DnsOutcome::kNoData;
+      return a;
+    }
+    if (st != ARES_SUCCESS) {
+      a.outcome = DnsOutcome::kMalformed;
+      a.detail = std::string("unparsable MX reply: ") + ares_strerror(st);
+      return a;
+    }
+    std::vector<std::pair<int, std::string>> hosts;
+    for (auto* m = mx; m != nullptr && hosts.size() < static_cast<size_t>(kMaxAddresses);
+         m = m->next) {
+      hosts.emplace_back(m->priority, lower(m->host ? m->host : ""));
+    }
+    ares_free_data(mx);
+    std::stable_sort(hosts.begin(), hosts.end(),
+                     [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (auto& h : hosts) a.names.push_back(std::move(h.second));
+    a.outcome = a.names.empty() ? DnsOutcome::kNoData : DnsOutcome::kAnswer;
     return a;
   }
   struct ares_txt_ext* txt = nullptr;

@@ -27,12 +27,14 @@ enum class DnsOutcome {
 };
 const char* DnsOutcomeName(DnsOutcome o);
 
-enum class DnsType { kA, kTxt };
+// kPtr and kMx (host names in `names`; MX sorted by preference) serve mxir relay preflight.
+enum class DnsType { kA, kTxt, kPtr, kMx };
 
 struct DnsAnswer {
   DnsOutcome outcome = DnsOutcome::kFailed;
   std::vector<IpAddress> addresses;  // A answers
   std::vector<std::string> txt;      // TXT answers, one string per record (chunks joined)
+  std::vector<std::string> names;    // PTR or MX answers (lower case, no trailing dot)
   std::string detail;                // why, for failures
 };
 

@@ -10,6 +10,7 @@ namespace mxir::tools {
 
 int RelayConfigCommand(int argc, char** argv);
 int RelayPolicyCommand(int argc, char** argv);
+int RelayPreflightCommand(int argc, char** argv);
 int RelayUpCommand(int argc, char** argv);
 int RelayDownCommand(int argc, char** argv);
 int RelayStatusCommand(int argc, char** argv);

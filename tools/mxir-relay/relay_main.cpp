@@ -16,6 +16,7 @@ void Usage(std::ostream& out) {
          "Commands:\n"
          "  config    write the private Postfix instance:  mxir relay config --config RELAY.ini\n"
          "  policy    run the guard-rail policy service (Postfix asks it about every recipient)\n"
+         "  preflight check DNS (PTR/A/HELO, SPF, DKIM, DMARC), blocklists and the backlog\n"
          "  up        start the instance: auth, policy service, Postfix\n"
          "  down      stop it (Postfix first, so no mail is accepted without the guard rails)\n"
          "  status    is each part running, and what is in the queue\n"
@@ -33,6 +34,7 @@ int mxir_relay_main(int argc, char** argv) {
   return mxir::DispatchSubcommand("relay", argc, argv,
                                   {{"config", RelayConfigCommand},
                                    {"policy", RelayPolicyCommand},
+                                   {"preflight", RelayPreflightCommand},
                                    {"up", RelayUpCommand},
                                    {"down", RelayDownCommand},
                                    {"status", RelayStatusCommand},

@@ -16,19 +16,20 @@ class Connection : public std::enable_shared_from_this<Connection<Socket>> {
  public:
   Connection(Socket socket, PolicyServer& server)
       : socket_(std::move(socket)),
-        server_(server),
+        shared_(server.shared()),
+        idle_seconds_(server.options().idle_timeout_seconds),
         parser_(server.options().limits),
         timer_(socket_.get_executor()) {}
-  ~Connection() { --server_.open_connections; }
+  ~Connection() { --shared_->open_connections; }
 
   void Start() {
-    ++server_.open_connections;
+    ++shared_->open_connections;
     Read();
   }
 
  private:
   void ArmTimer() {
-    timer_.expires_after(std::chrono::seconds(server_.options().idle_timeout_seconds));
+    timer_.expires_after(std::chrono::seconds(idle_seconds_));
     timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
       if (!ec) self->Close();
     });
@@ -45,6 +46,11 @@ class Connection : public std::enable_shared_from_this<Connection<Socket>> {
                                                               size_t n) { self->OnRead(ec, n); });
   }
   void OnRead(boost::system::error_code ec, size_t n) {
+    if (!shared_->server) {  // the server is gone (shutdown): just close
+      Close();
+      return;
+    }
+    PolicyServer& server_ = *shared_->server;
     if (ec) {
       if (ec != asio::error::eof && ec != asio::error::operation_aborted) {
         server_.Log("policy connection read error: " + ec.message());
@@ -96,7 +102,8 @@ class Connection : public std::enable_shared_from_this<Connection<Socket>> {
   }
 
   Socket socket_;
-  PolicyServer& server_;
+  std::shared_ptr<PolicyServer::Shared> shared_;
+  int idle_seconds_;
   PolicyParser parser_;
   asio::steady_timer timer_;
   std::array<char, 8192> buf_{};
@@ -114,9 +121,19 @@ struct PolicyServer::Impl {
 
 PolicyServer::PolicyServer(asio::io_context& io, Guard& guard, AuditSink* audit,
                            PolicyServerOptions options)
-    : io_(io), guard_(guard), audit_(audit), opts_(std::move(options)), impl_(new Impl) {}
+    : io_(io),
+      guard_(guard),
+      audit_(audit),
+      opts_(std::move(options)),
+      impl_(new Impl),
+      shared_(std::make_shared<Shared>()) {
+  shared_->server = this;
+}
 
-PolicyServer::~PolicyServer() { Close(); }
+PolicyServer::~PolicyServer() {
+  Close();
+  shared_->server = nullptr;
+}
 
 void PolicyServer::Close() {
   boost::system::error_code ec;
@@ -136,7 +153,7 @@ void Accept(Acceptor& acc, PolicyServer& server) {
     if (ec == asio::error::operation_aborted) return;
     if (!ec) {
       ++server.mutable_stats().connections;
-      if (server.open_connections >= server.options().max_connections) {
+      if (server.shared()->open_connections >= server.options().max_connections) {
         ++server.mutable_stats().refused_connections;
         boost::system::error_code ignored;
         socket.close(ignored);

@@ -55,7 +55,13 @@ class PolicyServer {
   }
   PolicyServerStats& mutable_stats() { return stats_; }
   const PolicyServerOptions& options() const { return opts_; }
-  size_t open_connections = 0;
+  // What connections share with the server; `server` is cleared when the server is destroyed,
+  // so a connection outliving it (its handlers still queued in the io_context) touches nothing.
+  struct Shared {
+    PolicyServer* server = nullptr;
+    size_t open_connections = 0;
+  };
+  const std::shared_ptr<Shared>& shared() const { return shared_; }
 
  private:
   struct Impl;
@@ -66,6 +72,7 @@ class PolicyServer {
   PolicyServerStats stats_;
   std::function<void(const std::string&)> log_;
   std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Shared> shared_;
 };
 
 }  // namespace mxir::relay

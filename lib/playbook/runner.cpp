@@ -310,7 +310,8 @@ class Runner {
       }
       out[in.name] = *v;
     }
-    for (const auto& [k, v] : o_.inputs) {
+    for (const auto& given : o_.inputs) {
+      const std::string& k = given.first;  // (clang 14 cannot capture a structured binding)
       bool known = std::any_of(rb_.inputs.begin(), rb_.inputs.end(),
                                [&](const Input& i) { return i.name == k; });
       if (!known)

@@ -139,20 +139,48 @@ Status RecordOutcome(casedb::CaseDb& c, const AccountOutcome& o) {
   return log.Record("reset", o.account, o.action, o.outcome, OutcomeDetails(o));
 }
 
+std::string SkipReason(const std::string& kind) {
+  if (kind == "login_after_attack") {
+    return "a login from a new client after an attack, with no other sign of a takeover: "
+           "confirm with the user that it was them; reset by hand if it was not";
+  }
+  if (kind == "bulk_outbound") {
+    return "the account sent bulk mail, but no finding shows its password was guessed or "
+           "used by an attacker: check the mail (a newsletter?) and reset by hand if it is spam";
+  }
+  if (kind == "brute_force" || kind == "password_spraying" || kind == "credential_stuffing") {
+    return "the account was a target of password guessing (" + kind +
+           "), with no sign it was taken: a reset would only lock out its owner";
+  }
+  return "a " + kind + " finding is no evidence that the password is known to someone else";
+}
+
 Result<FindingAccounts> AccountsFromFindings(casedb::CaseDb& c) {
   casedb::FindingStore store(c);
   MXIR_ASSIGN_OR_RETURN(std::vector<Finding> findings, store.List());
   FindingAccounts out;
   std::set<std::string> seen, stale_seen;
-  for (const Finding& f : findings) {
+  auto names = [](const Finding& f) {
     std::vector<std::string> users = f.users;
     if (!f.user.empty()) users.insert(users.begin(), f.user);
-    for (const auto& u : users) {
-      if (u.empty()) continue;
-      if (f.kind == "account_compromise" || f.kind == "bulk_outbound") {
-        if (seen.insert(u).second) out.to_reset.push_back({u, f.kind, f.id});
-      } else if (f.kind == "stale_credentials") {
+    return users;
+  };
+  // First the accounts to reset, so a skip never names an account that is reset anyway.
+  for (const Finding& f : findings) {
+    if (f.kind != "account_compromise") continue;
+    for (const auto& u : names(f)) {
+      if (!u.empty() && seen.insert(u).second) out.to_reset.push_back({u, f.kind, f.id});
+    }
+  }
+  std::set<std::string> skipped;
+  for (const Finding& f : findings) {
+    if (f.kind == "account_compromise") continue;
+    for (const auto& u : names(f)) {
+      if (u.empty() || seen.count(u)) continue;
+      if (f.kind == "stale_credentials") {
         if (stale_seen.insert(u).second) out.devices.push_back({u, f.kind, f.id});
+      } else if (skipped.insert(u + '\n' + f.kind).second) {
+        out.skipped.push_back({{u, f.kind, f.id}, SkipReason(f.kind)});
       }
     }
   }

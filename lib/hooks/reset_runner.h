@@ -58,9 +58,21 @@ struct FindingAccounts {
     std::string finding_kind;
     std::string finding_id;
   };
-  std::vector<Entry> to_reset;  // account_compromise or bulk_outbound, each account once
+  struct Skipped {
+    Entry entry;
+    std::string reason;  // why this account is not reset (plain words, for the operator)
+  };
+  std::vector<Entry> to_reset;  // account_compromise only, each account once
   std::vector<Entry> devices;   // stale_credentials: the fix is the device, not a reset
+  // Every other finding that names an account (bulk_outbound, login_after_attack, brute_force,
+  // password_spraying, ...): listed with the reason it is not reset. An account that is also in
+  // to_reset is not listed here.
+  std::vector<Skipped> skipped;
 };
+// Only account_compromise findings reset an account: the other kinds name accounts that were
+// attacked, or that sent bulk mail, without evidence the password is in someone else's hands.
+// SkipReason() gives the operator-facing reason for a kind that is not reset.
+std::string SkipReason(const std::string& kind);
 Result<FindingAccounts> AccountsFromFindings(casedb::CaseDb& c);
 
 }  // namespace mxir::hooks

@@ -125,7 +125,8 @@ int ResetCommand(int argc, char** argv) {
       "terminal; "
       "with --from-findings one 'ACCOUNT<TAB>PASSWORD' line per account")(
       "from-findings", po::bool_switch(&from_findings),
-      "reset every account of an account_compromise or bulk_outbound finding in the case")(
+      "reset every account of an account_compromise finding in the case (only those; the "
+      "accounts of other findings are listed with the reason they are skipped)")(
       "length", po::value(&length)->value_name("N")->default_value(20),
       "password length (12..128)")("no-force-change", po::bool_switch(&no_force),
                                    "do not force a change at next login");
@@ -171,9 +172,12 @@ int ResetCommand(int argc, char** argv) {
           << "): a device keeps trying an old password; the fix is that device's saved password, "
              "not a reset\n";
     }
+    for (const auto& s : found->skipped) {
+      std::cerr << "not resetting " << s.entry.account << " (" << s.entry.finding_kind
+                << " finding " << s.entry.finding_id << "): " << s.reason << "\n";
+    }
     if (found->to_reset.empty()) {
-      std::cerr
-          << "no account_compromise or bulk_outbound finding names an account: nothing to reset\n";
+      std::cerr << "no account_compromise finding names an account: nothing to reset\n";
       return kExitOk;
     }
     std::cerr << "accounts to reset via " << provider << ":\n";

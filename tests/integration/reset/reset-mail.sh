@@ -193,12 +193,15 @@ add_finding() {  # id kind user
     fail "cannot add finding $1"
 }
 add_finding f1 account_compromise bob@lab.example
-add_finding f2 bulk_outbound alice@lab.example
+add_finding f2 account_compromise alice@lab.example
+add_finding f4 login_after_attack dave@lab.example
 add_finding f3 stale_credentials carol@lab.example
 "$BIN/mxir-reset" --from-findings --case "$W/c.case" --provider dovecot --hooks "$W/hooks.ini" --yes \
   --password-file "$W/many.pw" >"$W/out" 2>&1 || { cat "$W/out" >&2; fail "--from-findings"; }
 grep -q 'not resetting carol@lab.example (stale_credentials finding f3).*the fix is that device' "$W/out" ||
   { cat "$W/out" >&2; fail "stale_credentials account not explained"; }
+grep -q 'not resetting dave@lab.example (login_after_attack finding f4): .*confirm with the user' "$W/out" ||
+  { cat "$W/out" >&2; fail "login_after_attack account not listed as skipped"; }
 [[ $(cut -f1 "$W/many.pw" | sort | tr '\n' ' ') == "alice@lab.example bob@lab.example " ]] ||
   fail "password file accounts: $(cut -f1 "$W/many.pw")"
 out=$("$BIN/mxir-reset" verify alice@lab.example --smtp "127.0.0.1:$SMTP" --password-file "$W/many.pw" \

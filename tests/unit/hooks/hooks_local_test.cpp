@@ -268,14 +268,26 @@ TEST(ResetRunner, AccountsFromFindings) {
   add("f2", "bulk_outbound", "", {"carol@x.test", "bob@x.test"});
   add("f3", "stale_credentials", "dave@x.test");
   add("f4", "brute_force", "erin@x.test");
+  add("f5", "login_after_attack", "frank@x.test");
   auto a = AccountsFromFindings(*c);
   ASSERT_TRUE(a.ok());
   std::vector<std::string> names;
   for (const auto& e : a->to_reset) names.push_back(e.account);
   std::sort(names.begin(), names.end());
-  EXPECT_EQ(names, (std::vector<std::string>{"bob@x.test", "carol@x.test"}));
+  // account_compromise only: bulk_outbound, brute_force and login_after_attack are skipped.
+  EXPECT_EQ(names, (std::vector<std::string>{"bob@x.test"}));
   ASSERT_EQ(a->devices.size(), 1u);
   EXPECT_EQ(a->devices[0].account, "dave@x.test");
+  std::vector<std::string> skipped;
+  for (const auto& s : a->skipped) {
+    skipped.push_back(s.entry.account + " " + s.entry.finding_kind);
+    EXPECT_FALSE(s.reason.empty());
+  }
+  std::sort(skipped.begin(), skipped.end());
+  // bob is reset, so his bulk_outbound finding is not listed as a skip.
+  EXPECT_EQ(skipped,
+            (std::vector<std::string>{"carol@x.test bulk_outbound", "erin@x.test brute_force",
+                                      "frank@x.test login_after_attack"}));
 }
 
 TEST(SecretRef, FileOrEnvironmentNeverBoth) {

@@ -1,126 +1,579 @@
-// account_compromise: a successful login for an account (a) from a host judged to be attacking
-// (brute force, spraying, stuffing — for this or other accounts), or (b) after a run of at
-// least --compromise-min-failures attack failures against the account within
-// --compromise-lookback, from any host. A stale device that finally logs in with its new
-// password is never a compromise: stale failures are not attack failures. When the account
-// then sends bulk mail, the finding says so. Severity: critical.
+// account_compromise and login_after_attack: the compromise model (compromise.h) and its
+// detector. Runs after the attack detectors and bulk_outbound, whose findings it reads.
 #include <algorithm>
-#include <unordered_map>
+#include <map>
+#include <set>
 
+#include "detect/compromise.h"
 #include "detect/detect_context.h"
 
 namespace mxir::detect {
 
-void DetectAccountCompromise(DetectContext& ctx) {
-  const Evidence& ev = ctx.ev;
-  const auto& attackers = ctx.auth.attackers;
-  const int64_t lookback = static_cast<int64_t>(ctx.cfg.compromise_lookback_s * 1e6);
-  // Attack failures per account, in time order.
-  std::unordered_map<uint32_t, std::vector<int64_t>> attack_failures;
-  for (const AuthAttempt& a : ev.attempts) {
-    if (a.outcome == AuthOutcome::kFailure && a.user != kNone) {
-      auto it = attackers.find(a.client);
-      if (it != attackers.end()) attack_failures[a.user].push_back(a.ts);
-    }
+namespace {
+
+constexpr double kUs = 1e6;
+
+uint64_t PairKey(uint32_t a, uint32_t b) { return (static_cast<uint64_t>(a) << 32) | b; }
+
+// The network of an address as a number: IPv4 /24, IPv6 /64 (high bit marks IPv6).
+uint64_t NetworkKey(const IpAddress& ip) {
+  if (ip.is_v4()) return ip.v4_host_order() >> 8;
+  uint64_t k = 0;
+  for (int i = 0; i < 8; ++i) k = (k << 8) | ip.bytes()[i];
+  return k | (uint64_t{1} << 63);
+}
+
+// A HELO name that identifies a device: not empty, not an address literal, not a name every
+// machine or tool uses.
+bool DistinctiveHelo(std::string_view h) {
+  if (h.size() < 3 || h.front() == '[' || IpAddress::Parse(h)) return false;
+  std::string l(h);
+  for (char& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const std::set<std::string> generic = {"localhost", "localhost.localdomain",
+                                                "user",      "pc",
+                                                "unknown",   "ylmf-pc",
+                                                "windows",   "desktop",
+                                                "laptop",    "mail",
+                                                "smtp",      "client",
+                                                "test",      "home",
+                                                "default",   "host",
+                                                "iphone",    "android"};
+  return !generic.count(l);
+}
+
+uint32_t HeloOf(const Evidence& ev, const AuthAttempt& a) {
+  return a.session == kNone ? kNone : ev.session_recs[a.session].helo;
+}
+
+std::string Joined(const std::vector<std::string>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) s += i + 1 == v.size() ? " and " : ", ";
+    s += v[i];
   }
-  struct Hit {
-    uint32_t attempt;
-    bool from_attacker;
-    int64_t failures_before;
-  };
-  std::unordered_map<uint32_t, Hit> first_hit;  // per account: the first suspicious success
-  std::vector<uint32_t> order;
+  return s;
+}
+
+}  // namespace
+
+const char* LoginOriginName(LoginOrigin o) {
+  switch (o) {
+    case LoginOrigin::kOwnDevice:
+      return "own_device";
+    case LoginOrigin::kAttacker:
+      return "attacker";
+    case LoginOrigin::kNewClient:
+      return "new_client";
+    default:
+      return "not_judged";
+  }
+}
+
+CompromiseModel CompromiseModel::Build(const Evidence& ev, const AuthAnalysis& auth,
+                                       const DetectConfig& cfg, const Locality& loc) {
+  CompromiseModel m;
+  m.ev_ = &ev;
+  m.auth_ = &auth;
+  m.loc_ = &loc;
+  m.lookback_us_ = static_cast<int64_t>(cfg.compromise_lookback_s * kUs);
+  const auto& attackers = auth.attackers;
+  // Sessions that guessed: several failures, or failures for several accounts.
+  std::unordered_map<uint32_t, std::pair<int64_t, uint32_t>> session_fail;  // count, a user
+  std::unordered_set<uint32_t>& attacker_helos = m.attacker_helos_;
+  // A stale device's failures are explained, also behind an address that attacks too.
+  std::unordered_set<uint64_t> stale_pairs;
+  for (const AuthSeries& s : auth.series) {
+    if (s.verdict == AuthVerdict::kStale) stale_pairs.insert(PairKey(s.client, s.user));
+  }
   for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
     const AuthAttempt& a = ev.attempts[i];
-    if (a.outcome != AuthOutcome::kSuccess || a.user == kNone || first_hit.count(a.user)) continue;
-    int64_t before = 0;
-    if (auto it = attack_failures.find(a.user); it != attack_failures.end()) {
-      const auto& v = it->second;
-      before = std::lower_bound(v.begin(), v.end(), a.ts) -
-               std::lower_bound(v.begin(), v.end(), a.ts - lookback);
+    if (a.outcome != AuthOutcome::kFailure) continue;
+    if (a.session != kNone) {
+      auto [it, added] = session_fail.emplace(a.session, std::make_pair(0, a.user));
+      ++it->second.first;
+      if (it->second.second != a.user) it->second.first += 1000;  // several accounts
     }
+    if (a.user == kNone) continue;
     auto att = attackers.find(a.client);
-    bool from_attacker = att != attackers.end() && att->second <= a.ts;
-    if (!from_attacker && before < ctx.cfg.compromise_min_failures) continue;
-    first_hit.emplace(a.user, Hit{i, from_attacker, before});
-    order.push_back(a.user);
+    if (att == attackers.end() || a.ts < att->second || auth.typo[i] ||
+        stale_pairs.count(PairKey(a.client, a.user)))
+      continue;
+    if (uint32_t h = HeloOf(ev, a); h != kNone) attacker_helos.insert(h);
+    m.first_attack_failure_.emplace(PairKey(a.client, a.user), a.ts);  // time order: the first
+    AccountHistory& h = m.accounts_[a.user];
+    h.user = a.user;
+    if (h.attack_failures == 0 || a.ts < h.attack_start) h.attack_start = a.ts;
+    h.attack_last = std::max(h.attack_last, a.ts);
+    ++h.attack_failures;
   }
-  // Successful logins of the accounts with a finding, in time order.
-  std::unordered_map<uint32_t, std::vector<const AuthAttempt*>> successes_of;
-  for (uint32_t u : order) successes_of[u];
-  for (const AuthAttempt& x : ev.attempts) {
-    if (x.outcome != AuthOutcome::kSuccess) continue;
-    auto it = successes_of.find(x.user);
-    if (it != successes_of.end()) it->second.push_back(&x);
+  for (const auto& [s, v] : session_fail) {
+    if (v.first >= static_cast<int64_t>(cfg.brute_min_attempts_per_session) || v.first >= 1000)
+      m.failed_sessions_.insert(PairKey(0, s));
   }
-  for (uint32_t u : order) {
-    const Hit& h = first_hit[u];
-    const AuthAttempt& a = ev.attempts[h.attempt];
-    const std::string user = ev.UserText(u);
-    const std::string host = ev.ClientText(a.client);
-    const bool inside = ctx.Inside(a.client);
-    // successes: from the host of the finding; logins_after: the account's other successful
-    // logins after it (the attacker using the account, often from elsewhere).
-    int64_t successes = 0, logins_after = 0;
-    int64_t last = a.ts;
-    for (const AuthAttempt* x : successes_of[u]) {
-      if (x->ts >= a.ts) {
-        ++(x->client == a.client ? successes : logins_after);
-        last = std::max(last, x->ts);
-      }
+  for (auto& [u, h] : m.accounts_) {
+    if (h.attack_failures < cfg.compromise_min_failures) h.attack_failures = 0;
+    if (h.attacked()) m.attacked_.push_back(u);
+  }
+  std::sort(m.attacked_.begin(), m.attacked_.end());
+  for (const AuthAttempt& a : ev.attempts) {
+    if (a.outcome == AuthOutcome::kSuccess && a.user != kNone)
+      m.first_success_.emplace(PairKey(a.client, a.user), a.ts);
+  }
+  // Own devices: successes before the account's attack began (all successes when never attacked),
+  // from clients that were not attacking by then.
+  for (const AuthAttempt& a : ev.attempts) {
+    if (a.outcome != AuthOutcome::kSuccess || a.user == kNone || a.client == kNone) continue;
+    AccountHistory& h = m.accounts_[a.user];
+    h.user = a.user;
+    if (h.attacked() && a.ts >= h.attack_start) continue;
+    auto att = attackers.find(a.client);
+    if (att != attackers.end() && att->second <= a.ts) continue;
+    h.own_clients.push_back(a.client);
+    uint32_t helo = HeloOf(ev, a);
+    if (helo != kNone && !attacker_helos.count(helo) && DistinctiveHelo(ev.texts.Get(helo)))
+      h.own_helos.push_back(helo);
+  }
+  for (auto& [u, h] : m.accounts_) {
+    for (auto* v : {&h.own_clients, &h.own_helos}) {
+      std::sort(v->begin(), v->end());
+      v->erase(std::unique(v->begin(), v->end()), v->end());
     }
-    // All attack failures against the account around the takeover (parallel sessions may still
-    // be failing after the winning guess).
-    int64_t failures = h.failures_before;
-    if (auto it = attack_failures.find(u); it != attack_failures.end()) {
-      const auto& v = it->second;
-      failures = v.end() - std::lower_bound(v.begin(), v.end(), a.ts - lookback);
-    }
-    Finding f = NewFinding("account_compromise", Severity::kCritical, "compromised-account", {user},
-                           a.ts, last);
-    f.client_ip = host;
-    f.user = user;
-    f.counts["failures"] = failures;
-    f.counts["successes"] = successes;
-    f.counts["logins_after"] = logins_after;
-    AddAttemptOrigins(f, ev, {h.attempt});
-    f.explanation = "The account " + user + " logged in successfully from " + host + " at " +
-                    f.first_seen.ToString();
-    if (h.from_attacker) {
-      f.explanation += ", a host that was guessing passwords";
-      if (h.failures_before > 0) {
-        f.explanation +=
-            " (" + Count(h.failures_before, "failed attempt") + " against this account before)";
-      }
-    } else {
-      f.explanation += ", after " + Count(h.failures_before, "failed guess") +
-                       " against it from attacking hosts";
-    }
-    f.explanation += ". The attacker very probably has the password now.";
+  }
+  for (const auto& [c, ts] : attackers) {
+    if (c != kNone && !loc.IsInternal(ev.clients[c])) ++m.attacker_net_[NetworkKey(ev.clients[c])];
+  }
+  return m;
+}
+
+const AccountHistory* CompromiseModel::History(uint32_t user) const {
+  auto it = accounts_.find(user);
+  return it == accounts_.end() ? nullptr : &it->second;
+}
+
+LoginOrigin CompromiseModel::Judge(uint32_t i) const {
+  const Evidence& ev = *ev_;
+  const AuthAttempt& a = ev.attempts[i];
+  if (a.outcome != AuthOutcome::kSuccess || a.user == kNone || a.client == kNone)
+    return LoginOrigin::kNotJudged;
+  const AccountHistory* h = History(a.user);
+  const bool attacked = h && h->attacked() && a.ts >= h->attack_start;
+  auto has = [](const std::vector<uint32_t>& v, uint32_t x) {
+    return std::binary_search(v.begin(), v.end(), x);
+  };
+  // Own devices: before the account's attack (all earlier successes when it was never attacked,
+  // except those from a host already attacking then).
+  const bool own_exact = h && has(h->own_clients, a.client);
+  auto att = auth_->attackers.find(a.client);
+  if (att != auth_->attackers.end() && att->second <= a.ts) {
+    // The attacker's own address. When it is also the account's own device — it logged in as
+    // the account before, and before any guess against the account from there (one NAT address
+    // for the attacker and the users) — only a success in a session that guessed, or under the
+    // guessing sessions' HELO name, is the attacker's.
+    const uint64_t pair = PairKey(a.client, a.user);
+    auto fs = first_success_.find(pair);
+    auto fa = first_attack_failure_.find(pair);
+    const bool earlier_own = fs != first_success_.end() && fs->second < a.ts &&
+                             (fa == first_attack_failure_.end() || fs->second < fa->second);
+    if (!earlier_own) return LoginOrigin::kAttacker;
+    if (a.session != kNone && failed_sessions_.count(PairKey(0, a.session)))
+      return LoginOrigin::kAttacker;
+    // The same address: the device name decides when the session shows one — the attacker's
+    // name, never one of the account's own devices.
+    uint32_t helo = HeloOf(ev, a);
+    if (helo != kNone && attacker_helos_.count(helo) &&
+        !(h && std::binary_search(h->own_helos.begin(), h->own_helos.end(), helo)))
+      return LoginOrigin::kAttacker;
+    return LoginOrigin::kOwnDevice;
+  }
+  if (!attacked || a.ts > h->attack_last + lookback_us_) return LoginOrigin::kNotJudged;
+  if (own_exact) return LoginOrigin::kOwnDevice;
+  const uint64_t net = NetworkKey(ev.clients[a.client]);
+  for (uint32_t c : h->own_clients) {
+    if (NetworkKey(ev.clients[c]) == net) return LoginOrigin::kOwnDevice;
+  }
+  if (!loc_->IsInternal(ev.clients[a.client]) && attacker_net_.count(net))
+    return LoginOrigin::kAttacker;
+  uint32_t helo = HeloOf(ev, a);
+  if (helo != kNone && has(h->own_helos, helo)) return LoginOrigin::kOwnDevice;
+  return LoginOrigin::kNewClient;
+}
+
+namespace {
+
+Finding* FindExisting(DetectContext& ctx, const std::string& id) {
+  for (Finding& f : ctx.findings) {
+    if (f.id == id) return &f;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void EmitAccountCompromise(DetectContext& ctx, const CompromiseReport& r) {
+  const std::string id = StableId("account_compromise", {r.user});
+  if (Finding* f = FindExisting(ctx, id)) {
+    f->first_seen = std::min(f->first_seen, Timestamp::FromMicros(r.first));
+    f->last_seen = std::max(f->last_seen, Timestamp::FromMicros(r.last));
+    f->evidence["rules"].push_back(r.rule);
+    for (const auto& s : r.signs) f->evidence["signs"].push_back(s);
+    f->explanation += " Also: " + r.why;
+    return;
+  }
+  Finding f = NewFinding("account_compromise", Severity::kCritical, "compromised-account", {r.user},
+                         r.first, r.last);
+  f.client_ip = r.client;
+  f.user = r.user;
+  f.counts = r.counts;
+  f.evidence["rule"] = r.rule;
+  f.evidence["rules"] = nlohmann::ordered_json::array({r.rule});
+  f.evidence["signs"] = r.signs;
+  AddOrigins(f, r.origins);
+  f.explanation = r.why;
+  if (!r.why_not.empty()) f.explanation += " " + r.why_not;
+  if (r.inside) {
+    f.explanation +=
+        " The login came from inside your network: the attacker may be on an infected machine "
+        "there.";
+  }
+  f.next_steps = {"Reset the password of " + r.user +
+                      " with a forced change and end its sessions (mxir reset " + r.user + ").",
+                  "Suspend its outgoing mail and hold its queued messages until it is clean.",
+                  "Check forwarding rules, filters and app passwords added by the attacker."};
+  if (!r.client.empty()) {
+    f.next_steps.push_back(std::string(r.inside ? "Isolate the machine at " : "Block ") + r.client +
+                           ".");
+  }
+  SetVerdict(f, r.rule == "success_from_attacker"
+                    ? "account taken over (login from the guessing host)"
+                : r.rule == "new_client_with_signs" ? "account taken over (new host, then abuse)"
+                : r.rule == "used_by_many_clients"  ? "account taken over (used by many hosts)"
+                                                    : "account taken over (" + r.rule + ")");
+  ctx.findings.push_back(std::move(f));
+}
+
+void EmitLoginAfterAttack(DetectContext& ctx, const CompromiseReport& r) {
+  Finding f = NewFinding("login_after_attack", Severity::kMedium, "triage", {r.user, r.client},
+                         r.first, r.last);
+  f.client_ip = r.client;
+  f.user = r.user;
+  f.counts = r.counts;
+  f.evidence["rule"] = r.rule;
+  AddOrigins(f, r.origins);
+  f.explanation = r.why;
+  if (!r.why_not.empty()) f.explanation += " " + r.why_not;
+  f.next_steps = {"Ask the owner of " + r.user + " whether they logged in from " + r.client +
+                      " at that time (a new phone, a trip, a new home connection).",
+                  "If it was not them: reset the password (mxir reset " + r.user +
+                      ") and treat the account as compromised.",
+                  "If it was them: nothing to do; the attack finding still needs its own steps."};
+  SetVerdict(f, "login from a new host after an attack: confirm it was the user");
+  ctx.findings.push_back(std::move(f));
+}
+
+void DetectAccountCompromise(DetectContext& ctx) {
+  const Evidence& ev = ctx.ev;
+  const DetectConfig& cfg = ctx.cfg;
+  const int64_t lookback = static_cast<int64_t>(cfg.compromise_lookback_s * kUs);
+  CompromiseModel model = CompromiseModel::Build(ev, ctx.auth, cfg, ctx.loc);
+
+  // Judge every success, in time order, per account.
+  struct PerAccount {
+    std::vector<uint32_t> attacker, fresh;  // attempt indexes
+    std::vector<LoginOrigin> seq;           // judged logins in order (own/new), for "in a row"
+    std::vector<uint32_t> seq_client;
+    int64_t own_after = 0;  // own-device logins after the attack began
+  };
+  std::map<uint32_t, PerAccount> per;  // by account index: deterministic order
+  for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
+    const AuthAttempt& a = ev.attempts[i];
+    if (a.outcome != AuthOutcome::kSuccess || a.user == kNone) continue;
+    LoginOrigin o = model.Judge(i);
+    if (o == LoginOrigin::kNotJudged) continue;
+    PerAccount& p = per[a.user];
+    if (o == LoginOrigin::kAttacker) p.attacker.push_back(i);
+    if (o == LoginOrigin::kNewClient) p.fresh.push_back(i);
+    if (o == LoginOrigin::kOwnDevice) ++p.own_after;
+    p.seq.push_back(o);
+    p.seq_client.push_back(a.client);
+  }
+  // Messages per account (time order), for From-mismatch signs.
+  std::unordered_map<uint32_t, std::vector<uint32_t>> mail_of;
+  for (uint32_t i = 0; i < ev.messages.size(); ++i) {
+    if (ev.messages[i].user != kNone) mail_of[ev.messages[i].user].push_back(i);
+  }
+  auto bulk_after = [&](const std::string& user, int64_t ts) -> const Finding* {
     for (const Finding& b : ctx.findings) {
-      if (b.kind == "bulk_outbound" && b.user == user && b.last_seen >= f.first_seen) {
-        int64_t messages = b.counts.value("messages", int64_t{0});
-        f.explanation += " The account then sent bulk mail (" + Count(messages, "message") +
-                         ", see the bulk_outbound finding).";
-        f.counts["messages"] = messages;
-        f.last_seen = std::max(f.last_seen, b.last_seen);
+      if (b.kind == "bulk_outbound" && b.user == user && b.last_seen.micros() >= ts) return &b;
+    }
+    return nullptr;
+  };
+  auto attack_findings_of = [&](const std::string& user) {
+    std::vector<std::string> kinds;
+    for (const Finding& f : ctx.findings) {
+      if (f.kind != "brute_force" && f.kind != "password_spraying" &&
+          f.kind != "credential_stuffing")
+        continue;
+      if (f.user == user || std::find(f.users.begin(), f.users.end(), user) != f.users.end())
+        kinds.push_back(f.kind);
+    }
+    std::sort(kinds.begin(), kinds.end());
+    kinds.erase(std::unique(kinds.begin(), kinds.end()), kinds.end());
+    return kinds.empty() ? std::string("an attack") : Joined(kinds);
+  };
+  std::set<uint32_t> reported;
+
+  for (auto& [u, p] : per) {
+    const AccountHistory* h = model.History(u);
+    const std::string user = ev.UserText(u);
+    const int64_t attack_failures = h ? h->attack_failures : 0;
+    const std::string attack = attack_findings_of(user);
+    // Rule 1: a success from the guessing host.
+    if (!p.attacker.empty()) {
+      const AuthAttempt& a = ev.attempts[p.attacker.front()];
+      CompromiseReport r;
+      r.user = user;
+      r.client = ev.ClientText(a.client);
+      r.inside = ctx.Inside(a.client);
+      r.first = a.ts;
+      r.last = ev.attempts[p.attacker.back()].ts;
+      r.rule = "success_from_attacker";
+      r.counts["failures"] = attack_failures;
+      r.counts["successes"] = p.attacker.size();
+      r.counts["logins_from_new_hosts"] = p.fresh.size();
+      r.origins = {ev.OriginText(a.origin)};
+      r.why = "The account " + user + " logged in successfully from " + r.client + " at " +
+              Timestamp::FromMicros(a.ts).ToString() +
+              ", a host that was guessing passwords (for this account or others)";
+      if (attack_failures > 0)
+        r.why += "; the account itself had " + Count(attack_failures, "failed guess") +
+                 " from attacking hosts";
+      r.why +=
+          ". The attacker very probably has the password now (rule: success from the "
+          "guessing host).";
+      if (const Finding* b = bulk_after(user, a.ts)) {
+        int64_t messages = b->counts.value("messages", int64_t{0});
+        r.why += " The account then sent bulk mail (" + Count(messages, "message") +
+                 ", see the bulk_outbound finding).";
+        r.counts["messages"] = messages;
+        r.last = std::max(r.last, b->last_seen.micros());
+        r.signs.push_back("bulk sending");
+      }
+      EmitAccountCompromise(ctx, r);
+      reported.insert(u);
+      continue;
+    }
+    if (p.fresh.empty()) continue;
+    // Rule 2: a host new to the account after the attack — login_after_attack, or
+    // account_compromise with raising signs.
+    const AuthAttempt& a = ev.attempts[p.fresh.front()];
+    const int64_t t0 = a.ts, t1 = a.ts + lookback;
+    std::set<uint32_t> fresh_clients, fresh_in_window;
+    for (uint32_t i : p.fresh) {
+      fresh_clients.insert(ev.attempts[i].client);
+      if (ev.attempts[i].ts <= t1) fresh_in_window.insert(ev.attempts[i].client);
+    }
+    int64_t run = 0, best_run = 0;
+    std::set<uint32_t> run_clients;
+    for (size_t k = 0; k < p.seq.size(); ++k) {
+      if (p.seq[k] != LoginOrigin::kNewClient) {
+        run_clients.clear();
+        run = 0;
+        continue;
+      }
+      if (run_clients.insert(p.seq_client[k]).second) best_run = std::max(best_run, ++run);
+    }
+    int64_t mismatch = 0;
+    for (uint32_t mi : mail_of[u]) {
+      const MessageRec& m = ev.messages[mi];
+      if (m.ts >= t0 && m.ts <= t1 && m.from_mismatch && fresh_clients.count(m.client)) ++mismatch;
+    }
+    std::vector<std::string> signs, not_signs;
+    const Finding* bulk = bulk_after(user, t0);
+    (bulk ? signs : not_signs)
+        .push_back(bulk ? "the account then sent bulk mail (bulk_outbound finding)"
+                        : "no bulk sending");
+    (mismatch > 0 ? signs : not_signs)
+        .push_back(mismatch > 0 ? Count(mismatch, "message") +
+                                      " from the new hosts with a From that is not the account"
+                                : "no mail with a foreign From from the new hosts");
+    const int64_t many = static_cast<int64_t>(fresh_in_window.size());
+    (many >= cfg.compromise_many_clients ? signs : not_signs)
+        .push_back(many >= cfg.compromise_many_clients
+                       ? Count(many, "new host") + " using the account within " +
+                             Seconds(cfg.compromise_lookback_s)
+                       : "only " + Count(many, "new host") + " (fewer than " +
+                             std::to_string(cfg.compromise_many_clients) + ")");
+    (best_run >= cfg.compromise_new_clients_in_row ? signs : not_signs)
+        .push_back(best_run >= cfg.compromise_new_clients_in_row
+                       ? Count(best_run, "new host") + " in a row with no own device between"
+                       : "no run of " + std::to_string(cfg.compromise_new_clients_in_row) +
+                             " new hosts in a row");
+    for (const CompromiseSign& s : ctx.compromise_signs) {
+      if (s.user == user && s.ts >= h->attack_start && s.ts <= t1) signs.push_back(s.what);
+    }
+    CompromiseReport r;
+    r.user = user;
+    r.client = ev.ClientText(a.client);
+    r.inside = ctx.Inside(a.client);
+    r.first = t0;
+    r.last = ev.attempts[p.fresh.back()].ts;
+    r.counts["failures"] = attack_failures;
+    r.counts["logins_from_new_hosts"] = p.fresh.size();
+    r.counts["new_hosts"] = fresh_clients.size();
+    r.counts["own_device_logins_after_attack"] = p.own_after;
+    r.counts["from_mismatch_messages"] = mismatch;
+    if (bulk) r.counts["messages"] = bulk->counts.value("messages", int64_t{0});
+    r.origins = {ev.OriginText(a.origin)};
+    const std::string seen = "The account " + user + " was attacked (" + attack + ", " +
+                             Count(attack_failures, "failed guess") + " from " +
+                             Timestamp::FromMicros(h->attack_start).ToString() + "), and then " +
+                             r.client + ", a host never seen logging in as " + user +
+                             " before the attack, logged in successfully at " +
+                             Timestamp::FromMicros(t0).ToString() + ".";
+    const std::string not_attacker =
+        " It is not one of the guessing hosts (rule 'success from the guessing host' did not "
+        "fire) and not one of the account's own earlier devices.";
+    if (!signs.empty()) {
+      r.rule = "new_client_with_signs";
+      r.signs = signs;
+      r.why = seen + not_attacker + " Then: " + Joined(signs) +
+              " (rule: new host after an attack, with signs of abuse). The account is very "
+              "probably in an attacker's hands.";
+      if (bulk) r.last = std::max(r.last, bulk->last_seen.micros());
+      EmitAccountCompromise(ctx, r);
+      reported.insert(u);
+    } else {
+      r.rule = "new_client_after_attack";
+      r.why = seen + not_attacker;
+      r.why_not = "No sign of abuse followed (" + Joined(not_signs) +
+                  "), so this is not called a compromise: a person should confirm the login "
+                  "was the user (a new phone, a trip).";
+      EmitLoginAfterAttack(ctx, r);
+    }
+  }
+
+  // Rule 3: an account used by many hosts new to it, with mail under a foreign From — a stolen
+  // password used without any guessing seen here.
+  std::unordered_map<uint32_t, std::vector<std::pair<int64_t, uint32_t>>> first_use;  // per user
+  {
+    std::unordered_set<uint64_t> seen;
+    for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
+      const AuthAttempt& a = ev.attempts[i];
+      if (a.outcome != AuthOutcome::kSuccess || a.user == kNone || a.client == kNone) continue;
+      if (seen.insert(PairKey(a.client, a.user)).second) first_use[a.user].push_back({a.ts, i});
+    }
+  }
+  std::vector<uint32_t> users;
+  for (const auto& [u, v] : first_use) {
+    if (!reported.count(u) && static_cast<int64_t>(v.size()) > cfg.compromise_many_clients)
+      users.push_back(u);
+  }
+  std::sort(users.begin(), users.end());
+  for (uint32_t u : users) {
+    const auto& v = first_use[u];  // time order; v[0] is the account's first host
+    size_t b = 1, best_b = 1, best_e = 0;
+    for (size_t e = 1; e < v.size(); ++e) {
+      while (v[e].first - v[b].first > lookback) ++b;
+      if (e + 1 - b > best_e + 1 - best_b || best_e < best_b) {
+        best_b = b;
+        best_e = e;
+      }
+    }
+    if (best_e < best_b) continue;
+    const int64_t n = static_cast<int64_t>(best_e - best_b + 1);
+    if (n < cfg.compromise_many_clients) continue;
+    std::set<uint32_t> fresh;
+    for (size_t k = best_b; k <= best_e; ++k) fresh.insert(ev.attempts[v[k].second].client);
+    const int64_t t0 = v[best_b].first, t1 = v[best_e].first + lookback;
+    std::set<uint32_t> mismatch_clients;
+    int64_t mismatch = 0;
+    for (uint32_t mi : mail_of[u]) {
+      const MessageRec& m = ev.messages[mi];
+      if (m.ts >= t0 && m.ts <= t1 && m.from_mismatch && fresh.count(m.client)) {
+        ++mismatch;
+        mismatch_clients.insert(m.client);
+      }
+    }
+    const std::string user = ev.UserText(u);
+    const Finding* bulk = bulk_after(user, t0);
+    if (mismatch_clients.size() < 2 && !bulk) continue;
+    CompromiseReport r;
+    r.user = user;
+    const AuthAttempt& a = ev.attempts[v[best_b].second];
+    r.client = ev.ClientText(a.client);
+    r.inside = ctx.Inside(a.client);
+    r.first = t0;
+    r.last = v[best_e].first;
+    // The host named is the first new one that sent mail under a foreign From.
+    for (uint32_t mi : mail_of[u]) {
+      const MessageRec& m = ev.messages[mi];
+      if (m.ts >= t0 && m.ts <= t1 && m.from_mismatch && fresh.count(m.client)) {
+        r.client = ev.ClientText(m.client);
+        r.inside = ctx.Inside(m.client);
         break;
       }
     }
-    if (inside) {
+    r.rule = "used_by_many_clients";
+    r.counts["new_hosts"] = n;
+    r.counts["from_mismatch_messages"] = mismatch;
+    if (bulk) r.counts["messages"] = bulk->counts.value("messages", int64_t{0});
+    r.origins = {ev.OriginText(a.origin)};
+    r.signs.push_back(Count(n, "new host") + " logging in within " +
+                      Seconds(cfg.compromise_lookback_s));
+    if (mismatch) r.signs.push_back(Count(mismatch, "message") + " with a foreign From");
+    if (bulk) r.signs.push_back("bulk sending");
+    r.why = Count(n, "host") + " that had never logged in as " + user + " did so between " +
+            Timestamp::FromMicros(t0).ToString() + " and " +
+            Timestamp::FromMicros(r.last).ToString() + " (" + r.client + " among them), and " +
+            Joined(std::vector<std::string>(r.signs.begin() + 1, r.signs.end())) +
+            " followed. One person does not use an account from that many places at once: its "
+            "password is very probably in other hands (rule: used by many hosts).";
+    r.why_not =
+        "No password guessing against it was seen here (the password was probably "
+        "stolen elsewhere: phishing, malware or reuse), so the rules about attacks did "
+        "not fire.";
+    EmitAccountCompromise(ctx, r);
+    reported.insert(u);
+  }
+
+  // Signs another detector judged enough on their own.
+  for (const CompromiseSign& s : ctx.compromise_signs) {
+    if (!s.alone) continue;
+    CompromiseReport r;
+    r.user = s.user;
+    r.client = s.client;
+    r.first = r.last = s.ts;
+    if (auto ip = IpAddress::Parse(s.client)) r.inside = ctx.loc.IsInternal(*ip);
+    r.rule = "sign";
+    r.signs = {s.what};
+    r.why = "The account " + s.user + ": " + s.what + ".";
+    EmitAccountCompromise(ctx, r);
+  }
+
+  // The attack findings say, per account they name, whether it was taken.
+  std::set<std::string> taken, to_confirm;
+  for (const Finding& f : ctx.findings) {
+    if (f.kind == "account_compromise") taken.insert(f.user);
+    if (f.kind == "login_after_attack") to_confirm.insert(f.user);
+  }
+  for (Finding& f : ctx.findings) {
+    if (f.kind != "brute_force" && f.kind != "password_spraying" && f.kind != "credential_stuffing")
+      continue;
+    std::vector<std::string> names = f.users;
+    if (!f.user.empty()) names.insert(names.begin(), f.user);
+    std::vector<std::string> t, c, n;
+    for (const auto& x : names) (taken.count(x) ? t : to_confirm.count(x) ? c : n).push_back(x);
+    if (!t.empty()) f.evidence["accounts_taken"] = t;
+    if (!c.empty()) f.evidence["accounts_to_confirm"] = c;
+    if (!n.empty()) {
       f.explanation +=
-          " The login came from inside your network: the attacker may be on an "
-          "infected machine there.";
+          " " + (names.size() == 1 ? std::string("The account shows") : ShortList(n) + " show") +
+          " no sign of being taken: no success from the guessing hosts, and any "
+          "later logins came from " +
+          (names.size() == 1 ? "its" : "their") + " own earlier devices.";
     }
-    f.next_steps = {"Reset the password of " + user +
-                        " with a forced change and end its "
-                        "sessions (mxir reset " +
-                        user + ").",
-                    "Suspend its outgoing mail and hold its queued messages until it is clean.",
-                    "Check forwarding rules, filters and app passwords added by the attacker.",
-                    std::string(inside ? "Isolate the machine at " : "Block ") + host + "."};
-    SetVerdict(f, "account taken over (login after password guessing)");
-    ctx.findings.push_back(std::move(f));
+    if (!t.empty()) f.explanation += " Taken: " + ShortList(t) + " (see account_compromise).";
+    if (!c.empty()) f.explanation += " To confirm: " + ShortList(c) + " (see login_after_attack).";
   }
 }
 

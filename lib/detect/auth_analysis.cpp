@@ -10,6 +10,7 @@ namespace mxir::detect {
 namespace {
 
 constexpr double kUs = 1e6;
+constexpr double kStaleTopSecretShare = 0.8;
 
 // Distinct secrets per fingerprint scheme (schemes do not compare); the largest count.
 int64_t DistinctSecrets(const Evidence& ev, const std::vector<uint32_t>& idx, int64_t* with_fp) {
@@ -58,6 +59,10 @@ int64_t MaxParallel(const Evidence& ev, const std::vector<uint32_t>& idx) {
   return std::max<int64_t>(best, 1);
 }
 
+// The pace of a series: the median interval, and its variation as a robust coefficient of
+// variation — the interquartile range over 1.349 x the median (for a normal spread this equals
+// stddev / mean). Robust because a stale device's pace has holes (the laptop closed overnight,
+// a failure left out as its owner's typo) that must not make it look irregular.
 void Cadence(const std::vector<int64_t>& ts, double* cv, double* median_s) {
   *cv = 0;
   *median_s = 0;
@@ -66,16 +71,13 @@ void Cadence(const std::vector<int64_t>& ts, double* cv, double* median_s) {
   gaps.reserve(ts.size() - 1);
   for (size_t i = 1; i < ts.size(); ++i)
     gaps.push_back(static_cast<double>(ts[i] - ts[i - 1]) / kUs);
-  double mean = 0;
-  for (double g : gaps) mean += g;
-  mean /= static_cast<double>(gaps.size());
-  double var = 0;
-  for (double g : gaps) var += (g - mean) * (g - mean);
-  var /= static_cast<double>(gaps.size());
-  *cv = mean > 0 ? std::sqrt(var) / mean : 0;
-  std::vector<double> sorted = gaps;
-  std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
-  *median_s = sorted[sorted.size() / 2];
+  std::sort(gaps.begin(), gaps.end());
+  auto q = [&](double p) {
+    return gaps[static_cast<size_t>(p * static_cast<double>(gaps.size() - 1) + 0.5)];
+  };
+  *median_s = gaps[gaps.size() / 2];
+  const double med = q(0.5);
+  *cv = med > 0 ? (q(0.75) - q(0.25)) / (1.349 * med) : 0;
 }
 
 int64_t MaxInWindow(const std::vector<int64_t>& ts, double window_s) {
@@ -91,24 +93,60 @@ int64_t MaxInWindow(const std::vector<int64_t>& ts, double window_s) {
 
 void Classify(AuthSeries& s, const DetectConfig& c) {
   const int64_t n = static_cast<int64_t>(s.failures.size());
+  const bool fast = s.max_in_window >= c.brute_min_failures;
+  const bool slow_count = n >= c.brute_slow_min_failures;
   if (s.has_fingerprints) {
-    if (s.distinct_secrets <= c.stale_max_secrets && n >= c.stale_min_failures) {
+    // The same wrong secret again and again; a few other secrets among many repeats of one are
+    // its owner's typos behind the same address, not guesses.
+    const bool one_secret =
+        s.distinct_secrets <= c.stale_max_secrets || s.top_secret_share >= kStaleTopSecretShare;
+    if (one_secret && n >= c.stale_min_failures) {
       s.verdict = AuthVerdict::kStale;
-    } else if (s.distinct_secrets >= c.brute_min_secrets &&
-               s.max_in_window >= c.brute_min_failures) {
+    } else if (s.distinct_secrets >= c.brute_min_secrets && (fast || slow_count)) {
       s.verdict = AuthVerdict::kBruteForce;
+      s.slow = !fast;
     }
     return;
   }
-  bool attack_signs = s.attempts_per_session >= c.brute_min_attempts_per_session ||
-                      s.max_parallel >= c.brute_min_parallel_sessions ||
-                      s.cadence_cv > c.stale_max_cadence_cv;
-  if (attack_signs && s.max_in_window >= c.brute_min_failures) {
+  // Signs no saved-password device shows, at any rate: several tries per connection, parallel
+  // connections. An irregular pace alone is a sign only when fast (a mail app opened at random
+  // times is irregular too).
+  const bool structural = s.attempts_per_session >= c.brute_min_attempts_per_session ||
+                          s.guessing_sessions >= 3 ||
+                          s.max_parallel >= c.brute_min_parallel_sessions;
+  const bool irregular = s.cadence_cv > c.stale_max_cadence_cv;
+  if ((structural || irregular) && fast) {
     s.verdict = AuthVerdict::kBruteForce;
+  } else if (structural && slow_count) {
+    s.verdict = AuthVerdict::kBruteForce;
+    s.slow = true;
   } else if (n >= c.stale_min_failures && s.cadence_cv <= c.stale_max_cadence_cv &&
              s.attempts_per_session <= c.stale_max_attempts_per_session &&
              s.max_parallel <= c.stale_max_parallel_sessions) {
     s.verdict = AuthVerdict::kStale;
+  }
+}
+
+void MarkTypos(const Evidence& ev, AuthAnalysis* out) {
+  constexpr int64_t kTypoUs = 120 * 1000000LL;
+  out->typo.assign(ev.attempts.size(), 0);
+  // Per (client, account): the failures since the pair's last success.
+  std::unordered_map<uint64_t, std::vector<uint32_t>> pending;
+  for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
+    const AuthAttempt& a = ev.attempts[i];
+    if (a.user == kNone || a.outcome == AuthOutcome::kOther) continue;
+    std::vector<uint32_t>& p = pending[(static_cast<uint64_t>(a.client) << 32) | a.user];
+    if (a.outcome == AuthOutcome::kFailure) {
+      p.push_back(i);
+      continue;
+    }
+    // The last one or two failures just before the success (a stale device of the same account
+    // behind the same address may have failed earlier).
+    for (size_t k = p.size(), n = 0; k > 0 && n < 2; --k, ++n) {
+      if (a.ts - ev.attempts[p[k - 1]].ts > kTypoUs) break;
+      out->typo[p[k - 1]] = 1;
+    }
+    p.clear();
   }
 }
 
@@ -120,7 +158,7 @@ void BuildSeries(const Evidence& ev, const DetectConfig& c, AuthAnalysis* out) {
   // Series exist only for (client, account) pairs with failures: most pairs only succeed.
   for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
     const AuthAttempt& a = ev.attempts[i];
-    if (a.outcome != AuthOutcome::kFailure) continue;
+    if (a.outcome != AuthOutcome::kFailure || out->typo[i]) continue;
     auto [it, added] = index.emplace(key(a.client, a.user), out->series.size());
     if (added) {
       out->series.emplace_back();
@@ -138,35 +176,80 @@ void BuildSeries(const Evidence& ev, const DetectConfig& c, AuthAnalysis* out) {
   for (AuthSeries& s : out->series) {
     if (s.failures.empty()) continue;
     ts.clear();
-    std::unordered_set<uint32_t> sessions;
+    std::unordered_map<uint32_t, int64_t> sessions;
     int64_t with_session = 0;
     for (uint32_t i : s.failures) {
       ts.push_back(ev.attempts[i].ts);
       if (ev.attempts[i].session != kNone) {
         ++with_session;
-        sessions.insert(ev.attempts[i].session);
+        ++sessions[ev.attempts[i].session];
       }
+    }
+    for (const auto& [id, n] : sessions) {
+      if (static_cast<double>(n) >= c.brute_min_attempts_per_session) ++s.guessing_sessions;
     }
     s.first = ts.front();
     s.last = ts.back();
     int64_t with_fp = 0;
     s.distinct_secrets = DistinctSecrets(ev, s.failures, &with_fp);
     s.has_fingerprints = with_fp * 2 >= static_cast<int64_t>(s.failures.size());
+    if (s.has_fingerprints) {
+      std::unordered_map<uint32_t, int64_t> per_secret;
+      int64_t top = 0;
+      for (uint32_t i : s.failures) {
+        if (ev.attempts[i].secret != kNone)
+          top = std::max(top, ++per_secret[ev.attempts[i].secret]);
+      }
+      s.top_secret_share = static_cast<double>(top) / static_cast<double>(s.failures.size());
+    }
     Cadence(ts, &s.cadence_cv, &s.median_interval_s);
     s.attempts_per_session =
         sessions.empty() ? 1 : static_cast<double>(with_session) / sessions.size();
     s.max_parallel = MaxParallel(ev, s.failures);
     s.max_in_window = MaxInWindow(ts, c.brute_window_s);
     Classify(s, c);
+    if (s.verdict == AuthVerdict::kBruteForce) {
+      s.attack_start = s.first;
+      if (s.has_fingerprints) {
+        std::unordered_map<uint32_t, int64_t> per_secret;
+        for (uint32_t i : s.failures) ++per_secret[ev.attempts[i].secret];
+        for (uint32_t i : s.failures) {
+          uint32_t secret = ev.attempts[i].secret;
+          if (secret != kNone && per_secret[secret] <= 2) {
+            s.attack_start = ev.attempts[i].ts;
+            break;
+          }
+        }
+      } else {
+        for (uint32_t i : s.failures) {
+          uint32_t session = ev.attempts[i].session;
+          if (session != kNone &&
+              static_cast<double>(sessions[session]) >= c.brute_min_attempts_per_session) {
+            s.attack_start = ev.attempts[i].ts;
+            break;
+          }
+        }
+      }
+    }
   }
 }
 
 // The busiest --spray-window of each client by distinct accounts failing.
 void BuildSweeps(const Evidence& ev, const DetectConfig& c, AuthAnalysis* out) {
+  // Typos are the accounts' own devices (many users behind one NAT address mistype too), not
+  // part of a sweep.
+  // Stale devices are too: several users' old phones behind one office address are not a sweep.
+  std::unordered_set<uint64_t> stale;
+  for (const AuthSeries& s : out->series) {
+    if (s.verdict == AuthVerdict::kStale)
+      stale.insert((static_cast<uint64_t>(s.client) << 32) | s.user);
+  }
   std::unordered_map<uint32_t, std::vector<uint32_t>> by_client;
   for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
     const AuthAttempt& a = ev.attempts[i];
-    if (a.outcome == AuthOutcome::kFailure && a.user != kNone) by_client[a.client].push_back(i);
+    if (a.outcome != AuthOutcome::kFailure || a.user == kNone || out->typo[i]) continue;
+    if (stale.count((static_cast<uint64_t>(a.client) << 32) | a.user)) continue;
+    by_client[a.client].push_back(i);
   }
   const int64_t w = static_cast<int64_t>(c.spray_window_s * kUs);
   for (auto& [client, idx] : by_client) {
@@ -220,7 +303,7 @@ void BuildDistributed(const Evidence& ev, const DetectConfig& c, AuthAnalysis* o
   std::vector<uint32_t> cand;
   for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
     const AuthAttempt& a = ev.attempts[i];
-    if (a.outcome != AuthOutcome::kFailure || a.user == kNone) continue;
+    if (a.outcome != AuthOutcome::kFailure || a.user == kNone || out->typo[i]) continue;
     if (out->attackers.count(a.client) || out->stale_clients.count(a.client)) continue;
     cand.push_back(i);
   }
@@ -300,6 +383,62 @@ void BuildDistributed(const Evidence& ev, const DetectConfig& c, AuthAnalysis* o
   out->distributed.push_back(std::move(d));
 }
 
+// One account guessed from many clients that never logged in as it, over any time span. The
+// failures of clients already explained (a stale device of the account, a host reported as
+// brute force or a sweep, a fleet-wide spray or stuffing run) are left out, so each attack is
+// reported once.
+void BuildAccountAttacks(const Evidence& ev, const DetectConfig& c, AuthAnalysis* out) {
+  auto key = [](uint32_t client, uint32_t user) {
+    return (static_cast<uint64_t>(client) << 32) | user;
+  };
+  std::unordered_set<uint64_t> succeeded, explained;
+  for (const AuthAttempt& a : ev.attempts) {
+    if (a.outcome == AuthOutcome::kSuccess) succeeded.insert(key(a.client, a.user));
+  }
+  for (const AuthSeries& s : out->series) {
+    if (s.verdict != AuthVerdict::kNone) explained.insert(key(s.client, s.user));
+  }
+  std::unordered_set<uint32_t> sweepers;
+  for (const ClientSweep& s : out->sweeps) sweepers.insert(s.client);
+  std::unordered_set<uint32_t> in_fleet;
+  for (const DistributedAttack& d : out->distributed)
+    in_fleet.insert(d.failures.begin(), d.failures.end());
+  std::unordered_map<uint32_t, std::vector<uint32_t>> by_user;
+  for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
+    const AuthAttempt& a = ev.attempts[i];
+    if (a.outcome != AuthOutcome::kFailure || a.user == kNone || a.client == kNone) continue;
+    const uint64_t k = key(a.client, a.user);
+    if (succeeded.count(k) || explained.count(k) || sweepers.count(a.client) || in_fleet.count(i))
+      continue;
+    by_user[a.user].push_back(i);
+  }
+  for (auto& [user, idx] : by_user) {
+    if (static_cast<int64_t>(idx.size()) < c.brute_min_failures) continue;
+    std::unordered_map<uint32_t, int64_t> per_client;
+    for (uint32_t i : idx) ++per_client[ev.attempts[i].client];
+    if (static_cast<int64_t>(per_client.size()) < c.brute_distributed_min_clients) continue;
+    AccountAttack a;
+    a.user = user;
+    int64_t with_fp = 0;
+    a.distinct_secrets = DistinctSecrets(ev, idx, &with_fp);
+    a.has_fingerprints = with_fp * 2 >= static_cast<int64_t>(idx.size());
+    if (a.has_fingerprints && a.distinct_secrets < c.brute_min_secrets) continue;
+    a.clients.assign(per_client.begin(), per_client.end());
+    std::sort(a.clients.begin(), a.clients.end(), [&](const auto& x, const auto& y) {
+      if (x.second != y.second) return x.second > y.second;
+      return ev.clients[x.first].ToString() < ev.clients[y.first].ToString();
+    });
+    a.failures = std::move(idx);
+    a.first = ev.attempts[a.failures.front()].ts;
+    a.last = ev.attempts[a.failures.back()].ts;
+    out->account_attacks.push_back(std::move(a));
+  }
+  std::sort(out->account_attacks.begin(), out->account_attacks.end(),
+            [&](const AccountAttack& x, const AccountAttack& y) {
+              return ev.users.Get(x.user) < ev.users.Get(y.user);
+            });
+}
+
 }  // namespace
 
 const char* AuthVerdictName(AuthVerdict v) {
@@ -319,6 +458,7 @@ const char* AuthVerdictName(AuthVerdict v) {
 
 AuthAnalysis AuthAnalysis::Build(const Evidence& ev, const DetectConfig& cfg) {
   AuthAnalysis a;
+  MarkTypos(ev, &a);
   BuildSeries(ev, cfg, &a);
   BuildSweeps(ev, cfg, &a);
   auto mark = [&](uint32_t client, int64_t ts) {
@@ -327,7 +467,7 @@ AuthAnalysis AuthAnalysis::Build(const Evidence& ev, const DetectConfig& cfg) {
   };
   for (const auto& s : a.sweeps) mark(s.client, s.first);
   for (const auto& s : a.series) {
-    if (s.verdict == AuthVerdict::kBruteForce) mark(s.client, s.first);
+    if (s.verdict == AuthVerdict::kBruteForce) mark(s.client, s.attack_start);
   }
   for (const auto& s : a.series) {
     if (s.verdict == AuthVerdict::kStale && !a.attackers.count(s.client)) {
@@ -337,6 +477,10 @@ AuthAnalysis AuthAnalysis::Build(const Evidence& ev, const DetectConfig& cfg) {
   BuildDistributed(ev, cfg, &a);
   for (const auto& d : a.distributed) {
     for (uint32_t c : d.clients) mark(c, d.first);
+  }
+  BuildAccountAttacks(ev, cfg, &a);
+  for (const auto& d : a.account_attacks) {
+    for (uint32_t i : d.failures) mark(ev.attempts[i].client, ev.attempts[i].ts);
   }
   return a;
 }

@@ -47,6 +47,12 @@ std::vector<ThresholdSpec> MakeTable() {
           "brute force without fingerprints: this many attempts in one session is an attack sign"),
       count("brute-min-parallel-sessions", &C::brute_min_parallel_sessions,
             "brute force without fingerprints: this many sessions at once is an attack sign"),
+      count("brute-slow-min-failures", &C::brute_slow_min_failures,
+            "slow brute force: at least this many failures for one account from one host over "
+            "the whole input (any rate), with many passwords or the attack signs above"),
+      count("brute-distributed-min-clients", &C::brute_distributed_min_clients,
+            "distributed brute force: at least this many hosts that never logged in as the "
+            "account failing for it (any time span)"),
       count("spray-min-users", &C::spray_min_users,
             "spraying: at least this many accounts failing from one host within --spray-window"),
       secs("spray-window", &C::spray_window_s, "spraying and stuffing: the window, seconds"),
@@ -61,9 +67,16 @@ std::vector<ThresholdSpec> MakeTable() {
       ratio("stuffing-min-secret-ratio", &C::stuffing_min_secret_ratio,
             "credential stuffing: distinct passwords / distinct accounts at least this"),
       count("compromise-min-failures", &C::compromise_min_failures,
-            "compromise: a success after at least this many attack failures for the account"),
+            "compromise: an account counts as attacked once this many failures from attacking "
+            "hosts hit it"),
       secs("compromise-lookback", &C::compromise_lookback_s,
-           "compromise: how far back failures count, seconds"),
+           "compromise: a login this long after the last attack failure is no longer judged, "
+           "and raising signs are looked for this long after a login, seconds"),
+      count("compromise-many-clients", &C::compromise_many_clients,
+            "compromise: this many hosts new to an attacked account logging in within "
+            "--compromise-lookback raise login_after_attack to account_compromise"),
+      count("compromise-new-clients-in-row", &C::compromise_new_clients_in_row,
+            "compromise: ... or this many new hosts in a row with no own device in between"),
       secs("bulk-window", &C::bulk_window_s, "bulk outbound: the window, seconds"),
       count("bulk-min-recipients", &C::bulk_min_recipients,
             "bulk outbound: outside recipients per window for one account or host"),

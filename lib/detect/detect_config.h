@@ -34,6 +34,14 @@ struct DetectConfig {
   int64_t brute_min_secrets = 3;              // distinct secrets (when fingerprints exist)
   double brute_min_attempts_per_session = 3;  // attack sign without fingerprints
   int64_t brute_min_parallel_sessions = 3;    // attack sign without fingerprints
+  // The slow form: this many failures for one account from one host over the whole input, at any
+  // rate, with the signs above (many secrets, or several attempts per session / parallel
+  // sessions). A person mistyping does not fail 20 times with 3 different passwords.
+  int64_t brute_slow_min_failures = 20;
+  // The distributed form: this many hosts that never logged in as the account failing for it
+  // (any time span), with at least brute_min_failures failures and, with fingerprints,
+  // brute_min_secrets distinct passwords.
+  int64_t brute_distributed_min_clients = 10;
 
   // password_spraying / credential_stuffing (anchors: 5 users per IP per hour, distributed
   // 10 users from 10 IPs, one secret across 5 users).
@@ -45,9 +53,16 @@ struct DetectConfig {
   int64_t distributed_min_clients = 10;
   double stuffing_min_secret_ratio = 0.8;  // distinct secrets / distinct users
 
-  // account_compromise (anchors: success within 24 h after 5 or more failures).
-  int64_t compromise_min_failures = 5;
+  // account_compromise / login_after_attack (compromise.h). An account counts as attacked from
+  // its first failure from an attacking host once it has this many such failures; a success from
+  // a host new to the account within --compromise-lookback after the last of them is judged.
+  int64_t compromise_min_failures = 1;
   double compromise_lookback_s = 86400;
+  // Signs that raise a login_after_attack to account_compromise: this many hosts new to the
+  // account logging in within --compromise-lookback, or this many new hosts in a row (no own
+  // device in between).
+  int64_t compromise_many_clients = 5;
+  int64_t compromise_new_clients_in_row = 3;
 
   // bulk_outbound (policyd-rate-limit 10/min 150/day, Courier 100 rcpt/min, M365 hardening
   // 500 external rcpt/hour; rejected share 20 % from the anchors).

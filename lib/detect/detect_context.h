@@ -15,6 +15,7 @@
 
 #include "core/finding.h"
 #include "detect/auth_analysis.h"
+#include "detect/compromise.h"
 #include "detect/detect_config.h"
 #include "detect/evidence.h"
 #include "detect/locality.h"
@@ -30,6 +31,8 @@ struct DetectContext {
   // Per Evidence::domains index: 1 when it is one of the local domains (filled by the engine
   // once, so detectors need no string work per recipient).
   std::vector<uint8_t> local_domain = {};
+  // Signs of a takeover from detectors that run before DetectAccountCompromise (compromise.h).
+  std::vector<CompromiseSign> compromise_signs = {};
 
   bool Inside(uint32_t client) const {
     return client != kNone && loc.IsInternal(ev.clients[client]);
@@ -70,6 +73,7 @@ void DetectBruteForce(DetectContext& ctx);
 void DetectPasswordSpraying(DetectContext& ctx);
 void DetectCredentialStuffing(DetectContext& ctx);
 void DetectBulkOutbound(DetectContext& ctx);
+// account_compromise and login_after_attack (compromise.h).
 void DetectAccountCompromise(DetectContext& ctx);
 void DetectOpenRelay(DetectContext& ctx);
 void DetectInboundFlood(DetectContext& ctx);

@@ -71,7 +71,7 @@ check triage triage --status completed --outcome escalate-compromised-account \
   --state collect-postfix=done --state collect-exim= --answer mta='"postfix"' \
   --answer block-source=true --output findings.kinds='"has:brute_force"' \
   --output recheck.kinds_now='"has:account_compromise"' --state end-escalate=done
-"$BIN/mxir" case timeline --case "$T/triage.case" | grep -q 'playbook  triage run-.* step end-escalate (end): done' ||
+"$BIN/mxir" case timeline --case "$T/triage.case" | grep -qE 'playbook +triage run-.* step end-escalate \(end\): done' ||
   fail "case timeline does not show the playbook steps"
 
 # --- stale credentials: fixed, and a second run where the failures go on ---

@@ -94,6 +94,7 @@ struct Event {
   std::string user_agent;
   std::string date;
   std::vector<std::string> received;  // newest first
+  std::optional<bool> truncated;      // message: the input ended inside its body
   // reply, delivery
   std::string enhanced;  // 5.7.1
   std::string text;

@@ -79,6 +79,7 @@ void WriteEventJson(EventJsonBuffer& b, const Event& e) {
   b.Str(",\"user_agent\":", e.user_agent);
   b.Str(",\"date\":", e.date);
   if (!e.received.empty()) b.List(",\"received\":", e.received);
+  if (e.truncated) b.Bool(",\"truncated\":", *e.truncated);
   b.Str(",\"enhanced\":", e.enhanced);
   b.Str(",\"text\":", e.text);
   b.Str(",\"command\":", e.command);
@@ -392,6 +393,8 @@ Status ParseField(std::string_view key, element v, Event* e, bool* have_ts, bool
         return GetStrings(v, key, &e->to);
       } else if (key == "text") {
         return GetString(v, key, &e->text);
+      } else if (key == "truncated") {
+        return GetBool(v, key, &e->truncated);
       }
       break;
     case 'u':

@@ -48,14 +48,27 @@ void SmtpSession::Impl::CompleteEvent(PendingCommand& cmd, int code) {
   const bool answered = code > 0;
   const bool ok = code >= 200 && code < 300;
   if (answered) e.code = code;
-  if (cmd.verb == Verb::kRcpt) {
+  if (cmd.verb == Verb::kMail) {
+    if (cmd.txn) {
+      if (answered && !ok) {
+        cmd.txn->refused = true;  // only an accepted MAIL starts or changes a transaction
+      } else {
+        cmd.txn->previous.reset();  // the older transaction is over
+      }
+    }
+  } else if (cmd.verb == Verb::kRcpt) {
     if (answered) e.accepted = ok;
-    if ((ok || !answered) && cmd.txn && cmd.txn->recipients.size() < limits.max_addresses) {
-      cmd.txn->recipients.push_back(e.rcpt_to);
+    Transaction* t = Effective(cmd.txn);
+    if ((ok || !answered) && t != nullptr && t->recipients.size() < limits.max_addresses) {
+      t->recipients.push_back(e.rcpt_to);
     }
   } else if (cmd.verb == Verb::kEndOfData || cmd.verb == Verb::kBdat) {
     if (answered) e.accepted = ok;
-    if (cmd.txn) e.recipients = cmd.txn->recipients;
+    if (cmd.txn) {
+      const Transaction* t = Effective(cmd.txn);
+      e.mail_from = t != nullptr ? t->mail_from : std::string();
+      e.recipients = t != nullptr ? t->recipients : std::vector<std::string>();
+    }
     if (!auth_user.empty()) e.user = auth_user;
   }
   events.Emit(std::move(e));
@@ -100,8 +113,13 @@ void SmtpSession::Impl::OnCommand(const Command& cmd) {
         trans_mail_seen = true;
         trans_rcpt_seen = false;
       }
-      txn = std::make_shared<Transaction>();
+      {
+        auto next = std::make_shared<Transaction>();
+        next->previous = std::move(txn);
+        txn = std::move(next);
+      }
       txn->mail_from = FirstAddress(cmd.arg.substr(std::min<size_t>(cmd.arg.size(), 5)));
+      pc.txn = txn;
       pc.event = events.MakeNew(EventKind::kMail);
       pc.event->mail_from = txn->mail_from;
       break;
@@ -138,6 +156,7 @@ void SmtpSession::Impl::OnCommand(const Command& cmd) {
       if (!message) BeginBody();
       pc.bdat_last = args->last;
       pc.txn = txn;
+      if (args->last) txn.reset();  // the transaction ends with this chunk
       bdat_remaining = args->size;
       bdat_last_chunk = args->last;
       bdat_chunk = args->size > 0;
@@ -185,10 +204,18 @@ void SmtpSession::Impl::OnNewReply(int code) {
     gap_recovery = true;
     rows.Touch(now);
   }
-  if (!pending.empty()) {
+  // AUTH is answered only by 334, 235 or an error: another code (a stray line of a malformed
+  // multi-line EHLO reply, say) answers an earlier command, and AUTH keeps waiting, so its
+  // exchange decodes however the EHLO reply parsed.
+  const bool auth_waits =
+      !pending.empty() &&
+      (pending.front().verb == Verb::kAuth || pending.front().verb == Verb::kAuthAnswer) &&
+      code != 334 && code != 235 && code < 400;
+  if (!pending.empty() && !auth_waits) {
     answering = std::move(pending.front());
     pending.pop_front();
   } else {
+    if (auth_waits) Count("smtp.decode_errors.reply_not_for_auth");
     answering.reset();
   }
   const Verb verb = answering ? answering->verb : Verb::kUnknown;
@@ -277,6 +304,7 @@ void SmtpSession::Impl::BeginBody() {
   rows.OnMessageBegin(now);
   message = events.MakeNew(EventKind::kMessage);
   if (txn) message->mail_from = txn->mail_from;
+  message_txn = txn;
   message->size = 0;
   headers.emplace(limits.max_header_bytes);
   header_oversized_counted = 0;
@@ -311,6 +339,23 @@ void SmtpSession::Impl::EndBody(bool complete) {
     headers.reset();
   }
   if (!complete) message.reset();  // rejected DATA or cut by a gap: no message
+}
+
+void SmtpSession::Impl::EmitTruncatedMessage() {
+  if (!message) return;
+  in_data = false;
+  if (headers) {
+    headers->Finish();
+    DrainHeaders();
+    headers.reset();
+  }
+  PendingCommand cmd;
+  cmd.verb = Verb::kEndOfData;
+  cmd.txn = message_txn ? message_txn : txn;
+  cmd.event = std::move(message);
+  message.reset();
+  cmd.event->truncated = true;
+  CompleteEvent(cmd, 0);
 }
 
 void SmtpSession::Impl::StartTls(const char* how) {

@@ -24,7 +24,20 @@ namespace mxir::smtp {
 struct Transaction {
   std::string mail_from;
   std::vector<std::string> recipients;  // accepted (or unanswered) RCPT TO addresses
+  // A MAIL the server refused (e.g. a nested MAIL answered 503) starts nothing: the server keeps
+  // the transaction that was open before it (`previous`, none after RSET or a finished message),
+  // and recipients pipelined after the refused MAIL belong to that one.
+  bool refused = false;
+  std::shared_ptr<Transaction> previous;
 };
+
+// The transaction the server is in when `t` was the client's latest MAIL: `t` itself unless it
+// was refused. Null when no MAIL was accepted.
+inline Transaction* Effective(const std::shared_ptr<Transaction>& t) {
+  Transaction* p = t.get();
+  for (int hops = 0; p != nullptr && p->refused && hops < 64; ++hops) p = p->previous.get();
+  return p != nullptr && p->refused ? nullptr : p;
+}
 
 // A command waiting for its reply. Events that need the reply code wait here.
 struct PendingCommand {
@@ -67,6 +80,8 @@ struct SmtpSession::Impl {
   void BeginBody();
   void BodyLine(std::string_view line);
   void EndBody(bool complete);
+  // The input ended inside a DATA or BDAT body: the message goes out with what was seen.
+  void EmitTruncatedMessage();
   void DrainHeaders();
   void StartTls(const char* how);
   void FinishAuth(int code);
@@ -108,7 +123,8 @@ struct SmtpSession::Impl {
 
   // The transaction, for events.
   std::shared_ptr<Transaction> txn;
-  std::unique_ptr<Event> message;  // being built while the body is read
+  std::unique_ptr<Event> message;            // being built while the body is read
+  std::shared_ptr<Transaction> message_txn;  // the transaction the body belongs to
   std::optional<MessageHeaderParser> headers;
   int header_oversized_counted = 0;
   std::optional<AuthDecoder> auth;

@@ -129,7 +129,8 @@ void SmtpSession::Impl::ClientLine(std::string_view line, bool truncated) {
       EndBody(true);
       PendingCommand cmd;
       cmd.verb = Verb::kEndOfData;
-      cmd.txn = txn;
+      cmd.txn = std::move(txn);  // the transaction ends here; a later refused MAIL has none
+      txn.reset();
       if (message) {
         cmd.event = std::move(message);
         message.reset();
@@ -257,12 +258,16 @@ void SmtpSession::OnEnd(capture::EndState state, Timestamp ts, int64_t /*packet*
   Impl& s = *impl_;
   s.now = ts;
   s.events.SetTime(ts);
-  if (s.in_data || s.bdat_chunk || s.message) s.EndBody(false);
   if (s.answering) {
     s.pending.push_front(std::move(*s.answering));
     s.answering.reset();
   }
+  // Commands sent before the body (MAIL, RCPT, DATA) complete first, so the message sees the
+  // transaction as the server did; then the cut-off body goes out as a truncated message.
+  const bool cut_in_body = (s.in_data || s.bdat_chunk) && s.message != nullptr;
+  if (!cut_in_body && s.message) s.EndBody(false);
   s.FlushPending();
+  if (cut_in_body) s.EmitTruncatedMessage();
   if (s.tls && !s.tls_event_sent) {
     s.tls_event_sent = true;
     s.events.Tls(s.tls_how, "");

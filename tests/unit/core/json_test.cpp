@@ -96,6 +96,28 @@ TEST(EventJson, MessageRoundTripKeepsArrays) {
   EXPECT_NE(EventToJson(empty_msg).find("\"recipients\":[]"), std::string::npos);
 }
 
+TEST(EventJson, TruncatedMessageRoundTrips) {
+  Event e = SampleEvent();
+  e.kind = EventKind::kMessage;
+  e.truncated = true;
+  e.cc = {"c@z.example"};
+  const std::string json = EventToJson(e);
+  EXPECT_NE(json.find("\"cc\":[\"c@z.example\"],"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"truncated\":true"), std::string::npos) << json;
+  EventReader reader;
+  Event back;
+  ASSERT_TRUE(reader.Parse(json, &back).ok());
+  ASSERT_TRUE(back.truncated.has_value());
+  EXPECT_TRUE(*back.truncated);
+  EXPECT_EQ(back.cc, e.cc);
+  Event whole = SampleEvent();
+  EXPECT_EQ(EventToJson(whole).find("truncated"), std::string::npos);
+  Event bad;
+  EXPECT_FALSE(
+      reader.Parse(R"({"ts":"2026-11-23T01:02:03Z","kind":"message","truncated":"yes"})", &bad)
+          .ok());
+}
+
 TEST(EventJson, ExactLayout) {
   Event e = SampleEvent();
   EXPECT_EQ(EventToJson(e),

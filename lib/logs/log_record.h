@@ -23,6 +23,7 @@ struct LogRecord {
   std::string_view program;  // tag without "[pid]"/"(pid)": "postfix/smtpd", "dovecot"
   std::string_view pid;      // the bracketed part of the tag ("1234"), may be empty
   std::string_view message;  // after "tag: " (or after the stamp when there is no tag)
+  int64_t line = -1;         // 1-based line number in its input, when the caller knows it
 };
 
 // Fills *rec from `line`. Never fails: a line without a stamp has has_ts == false.

@@ -1,5 +1,6 @@
 #include "logs/postfix_parser.h"
 
+#include <algorithm>
 #include <functional>
 
 #include "logs/text_scan.h"
@@ -59,6 +60,47 @@ bool AuthStats(std::string_view stats, int* ok, int* total) {
   return true;
 }
 
+// Where the "; from=<a> to=<b> proto=ESMTP helo=<h>" list Postfix appends to a reject starts
+// (npos when absent). Lines without a sender (VRFY, ETRN, CONNECT) start at "to=" or "proto=".
+size_t TailStart(std::string_view text) {
+  for (std::string_view key : {"; from=<", "; to=<", "; proto=", "; helo=<"}) {
+    size_t at = text.rfind(key);
+    if (at != std::string_view::npos) return at;
+  }
+  return std::string_view::npos;
+}
+
+// Fills code, enhanced code, text and the tail's sender, recipient, protocol and HELO from a
+// reject's reply ("554 5.7.1 text; from=<a> to=<b> proto=ESMTP helo=<h>"). Milters and
+// before-queue filters may give only an enhanced code ("5.7.1 Command rejected"): the reply code
+// is then the class's (550 or 450).
+void ApplyReply(std::string_view reply, Event* e) {
+  reply = Trim(reply);
+  const size_t tail_at = TailStart(reply);
+  std::string_view tail =
+      tail_at == std::string_view::npos ? std::string_view() : reply.substr(tail_at + 2);
+  std::string_view head = tail_at == std::string_view::npos ? reply : reply.substr(0, tail_at);
+  int code = 0;
+  std::string_view enhanced, text;
+  if (ParseReply(head, &code, &enhanced, &text)) {
+    e->code = code;
+    e->enhanced = std::string(enhanced);
+    e->text = std::string(text);
+  } else if (head.size() >= 5 && (head[0] == '4' || head[0] == '5') && head[1] == '.') {
+    std::string_view enh = UpTo(head, " ");
+    e->code = (head[0] - '0') * 100 + 50;
+    e->enhanced = std::string(enh);
+    e->text = std::string(Trim(head.substr(enh.size())));
+  } else {
+    e->text = std::string(head);
+  }
+  if (tail.empty()) return;
+  if (auto from = Field(tail, "from=")) e->mail_from = std::string(*from);
+  if (auto to = Field(tail, "to=")) e->rcpt_to = std::string(*to);
+  if (auto helo = Field(tail, "helo=")) e->helo = std::string(*helo);
+  if (auto proto = Field(tail, "proto=")) e->esmtp = Contains(*proto, "ESMTP");
+}
+
 }  // namespace
 
 std::string_view PostfixProtocol(std::string_view program) {
@@ -113,7 +155,10 @@ PostfixParser::Message& PostfixParser::MessageFor(const LogRecord& rec, std::str
   key.push_back(' ');
   key.append(queue_id);
   auto it = messages_.find(key);
-  if (it != messages_.end()) return it->second;
+  if (it != messages_.end()) {
+    if (rec.line >= 0) it->second.last_line = rec.line;
+    return it->second;
+  }
   if (messages_.size() >= kMaxOpen) {
     messages_.erase(messages_.begin());
     ++dropped_;
@@ -121,7 +166,36 @@ PostfixParser::Message& PostfixParser::MessageFor(const LogRecord& rec, std::str
   Message& m = messages_[key];
   m.first = rec.ts;
   m.has_first = true;
+  m.last_line = rec.line;
   return m;
+}
+
+void PostfixParser::Forget(const LogRecord& rec, std::string_view queue_id) {
+  std::string key(rec.host);
+  key.push_back(' ');
+  key.append(queue_id);
+  messages_.erase(key);
+}
+
+SharedString PostfixParser::PostscreenSession(const LogRecord& rec, std::string_view client,
+                                              bool fresh) {
+  std::string key(rec.host);
+  key.push_back(' ');
+  key.append(client);
+  auto it = postscreen_.find(key);
+  if (it != postscreen_.end() && !fresh) return it->second;
+  if (it == postscreen_.end() && postscreen_.size() >= kMaxOpen) {
+    postscreen_.erase(postscreen_.begin());
+    ++dropped_;
+  }
+  std::string id = "postscreen:";
+  id.append(rec.host).append(":").append(client).append(":");
+  id += std::to_string(rec.ts.seconds());
+  id.push_back('.');
+  id += std::to_string(++serial_);
+  SharedString shared(id);
+  postscreen_[key] = shared;
+  return shared;
 }
 
 LineOutcome PostfixParser::Parse(const LogRecord& rec, EventSink& sink) {
@@ -139,12 +213,39 @@ LineOutcome PostfixParser::Parse(const LogRecord& rec, EventSink& sink) {
     return ParseSmtpd(rec, msg, sink);
   }
   if (has_queue) return ParseQueueLine(rec, service, queue_id, rest, sink);
-  // pickup, master, anvil, scache, tlsmgr statistics and similar: Postfix's, without events.
+  // anvil's "statistics: max connection rate 12/60s for (smtp:192.0.2.1) at Dec  6 21:14:00"
+  // (and "max connection count", "max message rate", ...): a client's peak, per service.
+  if (service == "anvil" && StartsWith(msg, "statistics: max ")) {
+    std::string_view what = msg.substr(12);
+    auto peer = After(what, " for (");
+    if (!peer) return LineOutcome::kUnderstood;  // "max cache size": no client
+    // "(smtp:192.0.2.1)", "(127.0.0.1:25:192.0.2.1)" (a listener's address as the service),
+    // "(smtp:2001:db8::1)": the client is the first tail after a ':' that is an address.
+    std::string_view ident = UpTo(*peer, ")");
+    Event e = MakeEvent(rec, "postfix", EventKind::kReply);
+    size_t colon = 0;
+    while ((colon = ident.find(':', colon)) != std::string_view::npos) {
+      if ((e.client_ip = ParseIp(ident.substr(colon + 1)))) break;
+      ++colon;
+    }
+    if (!e.client_ip) return LineOutcome::kUnderstood;
+    std::string_view svc = ident.substr(0, colon);
+    if (size_t port = svc.rfind(':'); port != std::string_view::npos) svc = svc.substr(port + 1);
+    e.protocol = Contains(svc, "submission") || svc == "587" ? "submission"
+                 : Contains(svc, "smtps") || svc == "465"    ? "smtps"
+                                                             : "smtp";
+    e.command = "CONNECT";
+    e.text = std::string(UpTo(what, " for ("));
+    e.reason = "anvil statistics";
+    sink.Emit(std::move(e));
+    return LineOutcome::kUnderstood;
+  }
+  // pickup, master, scache, tlsmgr statistics and similar: Postfix's, without events.
   return LineOutcome::kUnderstood;
 }
 
 bool PostfixParser::ParseReject(const LogRecord& rec, std::string_view msg, Session* s,
-                                EventSink& sink) {
+                                EventSink& sink, const Message* m, std::string_view queue_id) {
   // "reject: RCPT from host[ip]: 554 5.7.1 <x>: Relay access denied; from=<a> to=<b> proto=..."
   std::string_view body = msg;
   if (!Consume(&body, "reject: ") && !Consume(&body, "milter-reject: ")) return false;
@@ -159,27 +260,57 @@ bool PostfixParser::ParseReject(const LogRecord& rec, std::string_view msg, Sess
   size_t used = 0;
   if (!ParseHostIp(*after_from, &name, &ip, &port, &used)) return false;
   std::string_view reply = after_from->substr(used);
-  Consume(&reply, ":");
-  reply = Trim(reply);
   Event e = Base(rec, EventKind::kReply, s);
+  if (m != nullptr) {
+    e.session = m->session;
+    if (!m->protocol.empty()) e.protocol = m->protocol;
+    e.user = m->user;
+    if (m->client_port >= 0) e.client_port = m->client_port;
+  }
   e.client_ip = ip;
   if (port >= 0) e.client_port = port;
-  int code = 0;
-  std::string_view enhanced, text;
-  if (ParseReply(reply, &code, &enhanced, &text)) {
-    e.code = code;
-    e.enhanced = std::string(enhanced);
-    size_t semi = text.rfind("; from=");
-    if (semi == std::string_view::npos) semi = text.rfind("; proto=");
-    std::string_view tail = semi == std::string_view::npos ? std::string_view() : text.substr(semi);
-    e.text = std::string(semi == std::string_view::npos ? text : text.substr(0, semi));
-    if (auto from = Field(tail, "from=")) e.mail_from = std::string(*from);
-    if (auto to = Field(tail, "to=")) e.rcpt_to = std::string(*to);
-    if (auto helo = Field(tail, "helo=")) e.helo = std::string(*helo);
+  if (command == "header" || command == "body") {
+    // cleanup's header/body checks: "reject: header Subject: x from host[ip]; from=<a> to=<b>
+    // proto=ESMTP helo=<h>: 5.7.1 text".
+    size_t colon = reply.find(": ");
+    std::string_view tail = colon == std::string_view::npos ? reply : reply.substr(0, colon);
+    std::string_view answer = colon == std::string_view::npos ? "" : reply.substr(colon + 2);
+    ApplyReply(std::string(answer) + std::string(tail), &e);
   } else {
-    e.text = std::string(reply);
+    Consume(&reply, ":");
+    ApplyReply(reply, &e);
   }
+  if (m != nullptr) {
+    if (e.mail_from.empty()) e.mail_from = m->from;
+    if (!m->recipients.empty()) e.recipients = m->recipients;
+  }
+  if (!queue_id.empty()) e.queue_id = std::string(queue_id);
   e.command = std::string(command);
+  sink.Emit(std::move(e));
+  return true;
+}
+
+bool PostfixParser::ParseProxyReject(const LogRecord& rec, std::string_view msg, Session* s,
+                                     EventSink& sink, const Message* m, std::string_view queue_id) {
+  if (!Consume(&msg, "proxy-reject: ")) return false;
+  size_t colon = msg.find(": ");
+  if (colon == std::string_view::npos) return false;
+  Event e = Base(rec, EventKind::kReply, s);
+  if (m != nullptr) {
+    if (!m->session.empty()) e.session = m->session;
+    if (!m->protocol.empty()) e.protocol = m->protocol;
+    if (m->ip) e.client_ip = m->ip;
+    if (m->client_port >= 0) e.client_port = m->client_port;
+    e.user = m->user;
+  }
+  e.command = std::string(msg.substr(0, colon));
+  ApplyReply(msg.substr(colon + 2), &e);
+  if (m != nullptr) {
+    if (e.mail_from.empty()) e.mail_from = m->from;
+    if (!m->recipients.empty()) e.recipients = m->recipients;
+  }
+  if (!queue_id.empty()) e.queue_id = std::string(queue_id);
+  e.reason = "before-queue content filter";
   sink.Emit(std::move(e));
   return true;
 }
@@ -216,7 +347,7 @@ LineOutcome PostfixParser::ParseSmtpd(const LogRecord& rec, std::string_view msg
       }
     }
     Event e = Base(rec, EventKind::kSessionEnd, &s);
-    e.state = "closed";
+    e.state = s.end_state.empty() ? "closed" : s.end_state;
     e.text = std::string(stats);
     sink.Emit(std::move(e));
     sessions_.erase(std::hash<std::string_view>()(rec.host) * 31 +
@@ -227,6 +358,10 @@ LineOutcome PostfixParser::ParseSmtpd(const LogRecord& rec, std::string_view msg
   Consume(&msg, "NOQUEUE: ");
   if (StartsWith(msg, "reject: ") || StartsWith(msg, "milter-reject: ")) {
     return ParseReject(rec, msg, &s, sink) ? LineOutcome::kUnderstood : LineOutcome::kNotUnderstood;
+  }
+  if (StartsWith(msg, "proxy-reject: ")) {
+    return ParseProxyReject(rec, msg, &s, sink, nullptr, {}) ? LineOutcome::kUnderstood
+                                                             : LineOutcome::kNotUnderstood;
   }
   if (StartsWith(msg, "reject_warning: ") || StartsWith(msg, "filter: ") ||
       StartsWith(msg, "discard: ") || StartsWith(msg, "hold: ")) {
@@ -243,10 +378,47 @@ LineOutcome PostfixParser::ParseSmtpd(const LogRecord& rec, std::string_view msg
     ClientAfter(rest, " from ", &e.client_ip, &e.client_port);
     if (e.client_ip && !s.ip) s.ip = e.client_ip;
     e.text = std::string(Trim(UpTo(msg, " from ")));
+    // The session ends without QUIT: its session_end says how.
+    s.end_state = what == "timeout after "           ? "timeout"
+                  : what == "lost connection after " ? "reset"
+                                                     : "";
+    sink.Emit(std::move(e));
+    return LineOutcome::kUnderstood;
+  }
+  // "SSL_accept error from host[ip]: -1" / "...: lost connection": the TLS handshake failed.
+  if (StartsWith(msg, "SSL_accept error from ")) {
+    Event e = Base(rec, EventKind::kReply, &s);
+    ClientAfter(msg, "SSL_accept error from ", &e.client_ip, &e.client_port);
+    if (e.client_ip && !s.ip) {
+      s.ip = e.client_ip;
+      s.port = e.client_port;
+    }
+    e.command = e.protocol == "smtps" ? "CONNECT" : "STARTTLS";
+    e.text = "TLS handshake failed";
+    e.reason = std::string(Trim(msg));
     sink.Emit(std::move(e));
     return LineOutcome::kUnderstood;
   }
   if (Consume(&msg, "warning: ")) {
+    // "non-SMTP command from host[ip]: GET / HTTP/1.1": a protocol error by that client.
+    if (auto rest = After(msg, "non-SMTP command from "); rest && StartsWith(msg, "non-SMTP")) {
+      Event e = Base(rec, EventKind::kReply, &s);
+      std::string_view name;
+      size_t used = 0;
+      if (ParseHostIp(*rest, &name, &e.client_ip, &e.client_port, &used)) {
+        if (!s.ip) {
+          s.ip = e.client_ip;
+          s.port = e.client_port;
+        }
+        std::string_view line = rest->substr(used);
+        Consume(&line, ": ");
+        e.reason = std::string(Trim(line).substr(0, 200));
+        e.command = std::string(UpTo(Trim(line), " ").substr(0, 32));
+      }
+      e.text = "non-SMTP command";
+      sink.Emit(std::move(e));
+      return LineOutcome::kUnderstood;
+    }
     std::string_view name;
     std::optional<IpAddress> ip;
     int port = -1;
@@ -314,7 +486,7 @@ LineOutcome PostfixParser::ParseSmtpd(const LogRecord& rec, std::string_view msg
   if (StartsWith(msg, "Anonymous TLS connection") || StartsWith(msg, "Trusted TLS connection") ||
       StartsWith(msg, "Verified TLS connection") || StartsWith(msg, "Untrusted TLS connection") ||
       StartsWith(msg, "SSL_accept error") || StartsWith(msg, "NOQUEUE: client=") ||
-      StartsWith(msg, "proxy-accept") || StartsWith(msg, "proxy-reject")) {
+      StartsWith(msg, "proxy-accept")) {
     return LineOutcome::kUnderstood;
   }
   return LineOutcome::kNotUnderstood;
@@ -322,28 +494,112 @@ LineOutcome PostfixParser::ParseSmtpd(const LogRecord& rec, std::string_view msg
 
 LineOutcome PostfixParser::ParsePostscreen(const LogRecord& rec, std::string_view msg,
                                            EventSink& sink) {
+  // postscreen names its client "[ip]:port"; the first one in the line is the client.
+  auto client_of = [](std::string_view text, Event* e) -> std::string_view {
+    size_t open = text.find('[');
+    if (open == std::string_view::npos) return {};
+    std::string_view name;
+    size_t used = 0;
+    if (!ParseHostIp(text.substr(open), &name, &e->client_ip, &e->client_port, &used)) return {};
+    return text.substr(open, used);
+  };
   Consume(&msg, "NOQUEUE: ");
   if (StartsWith(msg, "reject: ")) {
-    return ParseReject(rec, msg, nullptr, sink) ? LineOutcome::kUnderstood
-                                                : LineOutcome::kNotUnderstood;
+    Event probe;
+    std::string_view client = client_of(msg, &probe);
+    Session s;
+    s.ip = probe.client_ip;
+    s.port = probe.client_port;
+    s.protocol = "smtp";
+    if (!client.empty()) s.id = PostscreenSession(rec, client, false);
+    return ParseReject(rec, msg, &s, sink) ? LineOutcome::kUnderstood : LineOutcome::kNotUnderstood;
   }
-  // Tests failed by the client: each is an abuse signal worth a reply event.
-  for (std::string_view what :
-       {"PREGREET ", "HANGUP ", "COMMAND TIME LIMIT ", "COMMAND COUNT LIMIT ",
-        "COMMAND LENGTH LIMIT ", "COMMAND PIPELINING ", "BARE NEWLINE ", "NON-SMTP COMMAND ",
-        "DNSBL rank "}) {
-    if (!StartsWith(msg, what)) continue;
-    Event e = Base(rec, EventKind::kReply, nullptr);
-    e.client_ip = FindBracketIp(msg);
-    e.text = std::string(Trim(what));
-    if (auto after = After(msg, " after ")) {
-      std::string_view cmd = UpTo(*after, " ");
-      if (!cmd.empty() && cmd[0] >= 'A' && cmd[0] <= 'Z') e.command = std::string(cmd);
+  // "CONNECT from [ip]:port to [ip]:port": a new connection, before any test.
+  if (Consume(&msg, "CONNECT from ")) {
+    Event e = Base(rec, EventKind::kSessionStart, nullptr);
+    std::string_view client = client_of(msg, &e);
+    if (client.empty()) return LineOutcome::kNotUnderstood;
+    e.session = PostscreenSession(rec, client, true);
+    std::string_view name;
+    size_t used = 0;
+    std::optional<IpAddress> server;
+    int server_port = -1;
+    if (auto to = After(msg, " to "); to && ParseHostIp(*to, &name, &server, &server_port, &used)) {
+      e.server_ip = server;
+      e.server_port = server_port;
     }
     sink.Emit(std::move(e));
     return LineOutcome::kUnderstood;
   }
-  return LineOutcome::kUnderstood;  // CONNECT, PASS NEW/OLD, DISCONNECT, WHITELISTED, ...
+  // Tests failed by the client (each an abuse signal worth a reply event) and the verdicts that
+  // end postscreen's part of the connection.
+  struct Verdict {
+    std::string_view word;
+    bool failed;  // a test the client failed, or a block list that named it
+    bool ends;    // postscreen is done with the connection (handed on or dropped)
+  };
+  static constexpr Verdict kVerdicts[] = {
+      {"PREGREET ", true, false},
+      {"HANGUP ", true, true},
+      {"COMMAND TIME LIMIT ", true, false},
+      {"COMMAND COUNT LIMIT ", true, false},
+      {"COMMAND LENGTH LIMIT ", true, false},
+      {"COMMAND PIPELINING ", true, false},
+      {"BARE NEWLINE ", true, false},
+      {"NON-SMTP COMMAND ", true, false},
+      {"DNSBL rank ", true, false},
+      {"BLACKLISTED ", true, false},
+      {"DENYLISTED ", true, false},
+      {"PASS NEW ", false, true},
+      {"PASS OLD ", false, true},
+      {"WHITELISTED ", false, true},
+      {"ALLOWLISTED ", false, true},
+      {"DISCONNECT ", false, true},
+      {"WHITELIST VETO ", false, false},
+      {"ALLOWLIST VETO ", false, false},
+  };
+  for (const Verdict& v : kVerdicts) {
+    if (!StartsWith(msg, v.word)) continue;
+    Event e = Base(rec, v.failed ? EventKind::kReply : EventKind::kSessionEnd, nullptr);
+    std::string_view client = client_of(msg, &e);
+    if (!client.empty()) e.session = PostscreenSession(rec, client, false);
+    std::string_view word = Trim(v.word);
+    if (v.failed) {
+      e.text = std::string(word);
+      // "PREGREET 11 after 0.08 from [ip]:port: EHLO x\r\n", "DNSBL rank 3 for [ip]:port",
+      // "HANGUP after 0.2 from [ip]:port in tests before SMTP handshake": the whole verdict.
+      std::string_view detail = msg;
+      if (word == "DNSBL rank") e.text = std::string(UpTo(msg, " for "));
+      if (word == "HANGUP" || word == "PREGREET") e.command = "CONNECT";  // before any command
+      e.reason = std::string(Trim(detail).substr(0, 300));
+      if (auto after = After(msg, " after ")) {
+        std::string_view cmd = UpTo(*after, " ");
+        if (!cmd.empty() && cmd[0] >= 'A' && cmd[0] <= 'Z') e.command = std::string(cmd);
+      }
+      if (e.command.empty()) e.command = "CONNECT";
+    } else {
+      e.state = "closed";
+      e.text = std::string(word);
+    }
+    sink.Emit(std::move(e));
+    if (v.ends && v.failed) {
+      // HANGUP: the client went away; the connection is over.
+      Event end = Base(rec, EventKind::kSessionEnd, nullptr);
+      client_of(msg, &end);
+      if (!client.empty()) end.session = PostscreenSession(rec, client, false);
+      end.state = "reset";
+      end.text = std::string(word);
+      sink.Emit(std::move(end));
+    }
+    if (v.ends && !client.empty()) {
+      std::string key(rec.host);
+      key.push_back(' ');
+      key.append(client);
+      postscreen_.erase(key);
+    }
+    return LineOutcome::kUnderstood;
+  }
+  return LineOutcome::kUnderstood;  // cache notes, "warning: ..." and similar
 }
 
 void PostfixParser::EmitMessage(const LogRecord& rec, Message& m, std::string_view queue_id,
@@ -397,13 +653,7 @@ LineOutcome PostfixParser::ParseQueueLine(const LogRecord& rec, std::string_view
     }
     return LineOutcome::kUnderstood;
   }
-  if (service == "cleanup") {
-    if (auto id = Field(msg, "message-id=")) {
-      MessageFor(rec, queue_id).msg_id = std::string(*id);
-      return LineOutcome::kUnderstood;
-    }
-    return LineOutcome::kUnderstood;  // header/body checks, milter notes
-  }
+  if (service == "cleanup") return ParseCleanup(rec, queue_id, msg, sink);
   if (service == "qmgr") {
     if (msg == "removed") {
       std::string key(rec.host);
@@ -422,13 +672,50 @@ LineOutcome PostfixParser::ParseQueueLine(const LogRecord& rec, std::string_view
       if (auto size = Field(msg, "size=")) {
         if (auto v = ParseInt(*size)) m.size = *v;
       }
+      m.in_queue = true;
+      // "from=<a>, status=expired, returned to sender": the queue gave up on the message.
+      if (auto status = Field(msg, "status="); status && *status == "expired") {
+        Event e = MakeEvent(rec, "postfix", EventKind::kDelivery);
+        e.session = m.session;
+        e.protocol = m.protocol.empty() ? "smtp" : m.protocol;
+        e.client_ip = m.ip;
+        e.queue_id = std::string(queue_id);
+        e.mail_from = m.from;
+        e.recipients = m.recipients;
+        e.status = "expired";
+        e.text = std::string(Trim(After(msg, "status=expired").value_or("")));
+        while (!e.text.empty() && (e.text.front() == ',' || e.text.front() == ' ')) {
+          e.text.erase(0, 1);
+        }
+        if (!m.note.empty()) e.reason = m.note;  // the last deferral: why it never left
+        if (m.has_first && rec.ts >= m.first) {
+          e.duration_s = static_cast<double>(rec.ts - m.first) / 1e6;  // its age in the queue
+        }
+        sink.Emit(std::move(e));
+      }
       return LineOutcome::kUnderstood;
     }
     return LineOutcome::kUnderstood;
   }
   if (service == "smtpd") {  // "QUEUEID: reject: ..." after the message got an id
     Session& s = SessionFor(rec, false);
-    return ParseReject(rec, msg, &s, sink) ? LineOutcome::kUnderstood : LineOutcome::kNotUnderstood;
+    std::string key(rec.host);
+    key.push_back(' ');
+    key.append(queue_id);
+    auto it = messages_.find(key);
+    const Message* m = it == messages_.end() ? nullptr : &it->second;
+    if (StartsWith(msg, "proxy-reject: ")) {
+      // The before-queue filter refused the message: it never enters the queue.
+      bool ok = ParseProxyReject(rec, msg, &s, sink, m, queue_id);
+      if (ok) Forget(rec, queue_id);
+      return ok ? LineOutcome::kUnderstood : LineOutcome::kNotUnderstood;
+    }
+    if (StartsWith(msg, "proxy-accept: ")) return LineOutcome::kUnderstood;
+    bool ok = ParseReject(rec, msg, &s, sink, m, queue_id);
+    if (ok && (Contains(msg, "reject: DATA ") || Contains(msg, "reject: END-OF-MESSAGE "))) {
+      Forget(rec, queue_id);  // refused at the end of the data: never queued
+    }
+    return ok ? LineOutcome::kUnderstood : LineOutcome::kNotUnderstood;
   }
   // Delivery agents: smtp, lmtp, local, virtual, pipe, discard, error, relay, ...
   if (StartsWith(msg, "to=")) {
@@ -464,6 +751,9 @@ LineOutcome PostfixParser::ParseQueueLine(const LogRecord& rec, std::string_view
       if (ParseReply(detail, &code, &enh, &text)) e.code = code;
       e.text = std::string(detail);
     }
+    if (e.status == "deferred") {
+      m.note = e.text.substr(0, 300);
+    }
     bool known = false;
     for (const auto& r : m.recipients) known = known || r == e.rcpt_to;
     if (!known && m.recipients.size() < 10000) m.recipients.push_back(e.rcpt_to);
@@ -471,6 +761,88 @@ LineOutcome PostfixParser::ParseQueueLine(const LogRecord& rec, std::string_view
     return LineOutcome::kUnderstood;
   }
   return LineOutcome::kUnderstood;  // bounce notices, "sender non-delivery notification", ...
+}
+
+LineOutcome PostfixParser::ParseCleanup(const LogRecord& rec, std::string_view queue_id,
+                                        std::string_view msg, EventSink& sink) {
+  if (auto id = Field(msg, "message-id=")) {
+    MessageFor(rec, queue_id).msg_id = std::string(*id);
+    return LineOutcome::kUnderstood;
+  }
+  if (StartsWith(msg, "milter-reject: ") || StartsWith(msg, "reject: ")) {
+    // A milter or a header/body check refused the message: tie the refusal to what the queue
+    // id knows (client, session, sender, recipients); the message never enters the queue.
+    std::string key(rec.host);
+    key.push_back(' ');
+    key.append(queue_id);
+    auto it = messages_.find(key);
+    const Message* m = it == messages_.end() ? nullptr : &it->second;
+    Session none;
+    if (m != nullptr) {
+      none.id = m->session;
+      none.ip = m->ip;
+      none.port = m->client_port;
+      none.protocol = m->protocol;
+    } else {
+      none.protocol = "smtp";
+    }
+    bool ok = ParseReject(rec, msg, m != nullptr ? &none : nullptr, sink, m, queue_id);
+    if (ok) Forget(rec, queue_id);
+    return ok ? LineOutcome::kUnderstood : LineOutcome::kNotUnderstood;
+  }
+  if (StartsWith(msg, "hold: ") || StartsWith(msg, "milter-hold: ")) {
+    Message& m = MessageFor(rec, queue_id);
+    m.in_queue = true;  // on hold: qmgr will not see it, but it is in the queue
+    m.note = "held";
+    // "hold: header Subject: x from host[ip]; from=<a> to=<b> proto=ESMTP helo=<h>: reason"
+    if (auto tail = After(msg, "; from=<")) {
+      std::string_view t(tail->data() - 6, tail->size() + 6);
+      if (auto from = Field(t, "from="); from && m.from.empty()) m.from = std::string(*from);
+      if (auto to = Field(t, "to="); to && m.recipients.empty()) m.recipients.emplace_back(*to);
+    }
+    return LineOutcome::kUnderstood;
+  }
+  return LineOutcome::kUnderstood;  // other header/body check and milter notes
+}
+
+void PostfixParser::Finish(EventSink& sink) {
+  // Messages still in the queue at the end of the input, in the order they were last seen so
+  // every read emits them alike.
+  std::vector<std::pair<const std::string*, Message*>> queued;
+  for (auto& [key, m] : messages_) {
+    if (m.in_queue) queued.emplace_back(&key, &m);
+  }
+  std::sort(queued.begin(), queued.end(), [](const auto& a, const auto& b) {
+    return a.second->last_line != b.second->last_line ? a.second->last_line < b.second->last_line
+                                                      : *a.first < *b.first;
+  });
+  for (auto& [key, m] : queued) {
+    Event e = MakeEvent(LogRecord{}, "postfix", EventKind::kMessage);
+    e.ts = m->first;
+    e.session = m->session;
+    e.protocol = m->protocol.empty() ? "smtp" : m->protocol;
+    e.client_ip = m->ip;
+    e.client_port = m->client_port;
+    e.user = m->user;
+    e.mail_from = m->from;
+    e.recipients = m->recipients;
+    if (m->size >= 0) e.size = m->size;
+    e.msg_id = m->msg_id;
+    e.accepted = true;
+    e.state = "queued";
+    e.reason = m->note;
+    const size_t sp = key->find(' ');
+    e.queue_id = sp == std::string::npos ? *key : key->substr(sp + 1);
+    if (sp != std::string::npos && sp > 0) e.server_name = key->substr(0, sp);
+    if (m->last_line >= 0) {
+      e.origin.line = m->last_line;  // the line that last described it: a re-read is the same
+      e.origin.index = 0;
+    }
+    sink.Emit(std::move(e));
+  }
+  messages_.clear();
+  postscreen_.clear();
+  sessions_.clear();
 }
 
 }  // namespace mxir::logs

@@ -9,7 +9,10 @@
 // "client=", cleanup's "message-id=", qmgr's "from= size= nrcpt=" and the deliveries
 // ("to= relay= dsn= status=") into one message: each delivery is a `delivery` event of the
 // client's session, and "removed" emits the `message` event (client, sasl user, sender,
-// recipients, size, message-id). State is bounded: at most kMaxOpen sessions and messages are
+// recipients, size, message-id). Messages qmgr took that have no "removed" line by the end of
+// the input (deferred, held) are emitted by Finish() with state "queued", their provenance the
+// last line about the queue id. postscreen's CONNECT / PASS / DISCONNECT lines are sessions of
+// their own. State is bounded: at most kMaxOpen sessions and messages are
 // kept; the oldest are dropped (counted by the caller through dropped()).
 #pragma once
 
@@ -29,6 +32,7 @@ class PostfixParser final : public LogParser {
 
   const char* name() const override { return "postfix"; }
   LineOutcome Parse(const LogRecord& rec, EventSink& sink) override;
+  void Finish(EventSink& sink) override;
   int64_t dropped() const { return dropped_; }
 
  private:
@@ -39,6 +43,7 @@ class PostfixParser final : public LogParser {
     std::string protocol;
     std::string user;
     int auth_failures = 0, auth_successes = 0;
+    std::string end_state;  // "reset" after "lost connection", "timeout" after "timeout after"
   };
   struct Message {
     SharedString session;
@@ -49,20 +54,33 @@ class PostfixParser final : public LogParser {
     Timestamp first;
     bool has_first = false;
     std::vector<std::string> recipients;
+    bool in_queue = false;   // qmgr took it (or cleanup put it on hold): it is in the queue
+    std::string note;        // why it is still there: the last deferral, "held", ...
+    int64_t last_line = -1;  // the last line about this queue id (its provenance at the end)
   };
 
   LineOutcome ParseSmtpd(const LogRecord& rec, std::string_view msg, EventSink& sink);
   LineOutcome ParsePostscreen(const LogRecord& rec, std::string_view msg, EventSink& sink);
   LineOutcome ParseQueueLine(const LogRecord& rec, std::string_view service,
                              std::string_view queue_id, std::string_view msg, EventSink& sink);
-  bool ParseReject(const LogRecord& rec, std::string_view msg, Session* s, EventSink& sink);
+  LineOutcome ParseCleanup(const LogRecord& rec, std::string_view queue_id, std::string_view msg,
+                           EventSink& sink);
+  bool ParseReject(const LogRecord& rec, std::string_view msg, Session* s, EventSink& sink,
+                   const Message* m = nullptr, std::string_view queue_id = {});
+  // "proxy-reject: END-OF-MESSAGE: 554 5.7.1 text; from=<> to=<> proto=ESMTP helo=<>".
+  bool ParseProxyReject(const LogRecord& rec, std::string_view msg, Session* s, EventSink& sink,
+                        const Message* m, std::string_view queue_id);
+  void Forget(const LogRecord& rec, std::string_view queue_id);  // a message that never queued
   Session& SessionFor(const LogRecord& rec, bool fresh);
   Message& MessageFor(const LogRecord& rec, std::string_view queue_id);
   Event Base(const LogRecord& rec, EventKind kind, const Session* s) const;
   void EmitMessage(const LogRecord& rec, Message& m, std::string_view queue_id, EventSink& sink);
+  // postscreen handles many clients in one process: its sessions are keyed by client ip:port.
+  SharedString PostscreenSession(const LogRecord& rec, std::string_view client, bool fresh);
 
   std::unordered_map<uint64_t, Session> sessions_;
   std::unordered_map<std::string, Message> messages_;
+  std::unordered_map<std::string, SharedString> postscreen_;
   int64_t dropped_ = 0;
   uint64_t serial_ = 0;
 };

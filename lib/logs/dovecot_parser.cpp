@@ -28,8 +28,9 @@ constexpr std::string_view kBackends[] = {"passwd-file(", "pam(",    "sql(",    
                                           "lua(",         "oauth2(", "static("};
 
 bool IsFailureReason(std::string_view reason) {
-  return StartsWith(reason, "Password mismatch") || StartsWith(reason, "unknown user") ||
-         StartsWith(reason, "invalid credentials") ||
+  // Dovecot 1.x writes "password mismatch" in lower case.
+  return StartsWith(reason, "Password mismatch") || StartsWith(reason, "password mismatch") ||
+         StartsWith(reason, "unknown user") || StartsWith(reason, "invalid credentials") ||
          StartsWith(reason, "pam_authenticate() failed") ||
          StartsWith(reason, "Permission denied") || StartsWith(reason, "User not known");
 }
@@ -48,8 +49,13 @@ LineOutcome DovecotParser::Parse(const LogRecord& rec, EventSink& sink) {
   std::string_view program = rec.program;
   std::string_view msg = rec.message;
   std::string_view args = rec.pid;
+  // PAM's own line, whichever tag carries it ("auth: ", "dovecot: auth-worker(1): ",
+  // "dovecot[1]: "): "pam_unix(dovecot:auth): authentication failure; ... rhost=IP user=U".
+  if (auto pam = After(msg, "pam_unix(dovecot:auth): ")) return ParsePam(rec, *pam, sink);
   // "dovecot: imap-login: ..." and "dovecot: auth-worker(123): ...": the real tag is inside.
+  // Dovecot 1.x writing its own file puts the level first: "dovecot: Info: imap-login: ...".
   if (program == "dovecot" || StartsWith(program, "dovecot/")) {
+    msg = StripLevel(msg);
     size_t colon = msg.find(": ");
     if (colon == std::string_view::npos) return LineOutcome::kNotUnderstood;
     std::string_view inner = msg.substr(0, colon);
@@ -113,7 +119,14 @@ LineOutcome DovecotParser::ParseLogin(const LogRecord& rec, std::string_view ser
   std::string_view reason = Trim(head);
   while (!reason.empty() && (reason.back() == ':' || reason.back() == ' ')) reason.remove_suffix(1);
   e.reason = std::string(reason);
-  if (auto failed = After(head, "(auth failed, ")) {
+  // "(auth failed, N attempts in S secs)" (2.x) and "Aborted login (N authentication
+  // attempts)" (1.x, where only a failed attempt leaves a client without a login): N failures.
+  std::optional<std::string_view> failed = After(head, "(auth failed, ");
+  if (!failed && StartsWith(msg, "Aborted login (") && Contains(head, " authentication attempt")) {
+    failed = After(head, "(");
+    if (ParseInt(UpTo(*failed, " ")).value_or(0) <= 0) failed.reset();
+  }
+  if (failed) {
     int attempts = 1;
     if (auto n = ParseInt(UpTo(*failed, " "))) attempts = static_cast<int>(*n);
     if (attempts < 1) attempts = 1;
@@ -158,20 +171,27 @@ LineOutcome DovecotParser::ParseLogin(const LogRecord& rec, std::string_view ser
   return LineOutcome::kNotUnderstood;
 }
 
+LineOutcome DovecotParser::ParsePam(const LogRecord& rec, std::string_view pam, EventSink& sink) {
+  if (!StartsWith(pam, "authentication failure")) return LineOutcome::kUnderstood;
+  Event e = MakeEvent(rec, "dovecot", EventKind::kAuth);
+  if (auto rhost = Field(pam, "rhost=")) e.client_ip = ParseIp(*rhost);
+  // "user=" names the account; without it (PAM leaves it out when the account is unknown to
+  // the system) "ruser=" is the name the client gave.
+  if (auto user = Field(pam, "user=")) {
+    e.user = std::string(*user);
+  } else if (auto ruser = Field(pam, "ruser=")) {
+    e.user = std::string(*ruser);
+  }
+  e.outcome = "failure";
+  e.reason = "pam_unix: authentication failure";
+  sink.Emit(std::move(e));
+  return LineOutcome::kUnderstood;
+}
+
 LineOutcome DovecotParser::ParseAuth(const LogRecord& rec, std::string_view tag_args,
                                      std::string_view msg, EventSink& sink) {
   Event e = MakeEvent(rec, "dovecot", EventKind::kAuth);
   std::string_view reason;
-  // PAM's own line: "pam_unix(dovecot:auth): authentication failure; ... rhost=IP [user=U]".
-  if (auto pam = After(msg, "pam_unix(dovecot:auth): ")) {
-    if (!StartsWith(*pam, "authentication failure")) return LineOutcome::kUnderstood;
-    if (auto rhost = Field(*pam, "rhost=")) e.client_ip = ParseIp(*rhost);
-    if (auto user = Field(*pam, "user=")) e.user = std::string(*user);
-    e.outcome = "failure";
-    e.reason = "pam_unix: authentication failure";
-    sink.Emit(std::move(e));
-    return LineOutcome::kUnderstood;
-  }
   std::string_view args;
   size_t at = std::string_view::npos;
   for (std::string_view backend : kBackends) {

@@ -31,6 +31,7 @@ class DovecotParser final : public LogParser {
                          EventSink& sink);
   LineOutcome ParseAuth(const LogRecord& rec, std::string_view tag_args, std::string_view msg,
                         EventSink& sink);
+  LineOutcome ParsePam(const LogRecord& rec, std::string_view pam, EventSink& sink);
   const SecretFingerprinter* fingerprinter_;
 };
 

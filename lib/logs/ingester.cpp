@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "core/file_util.h"
+#include "logs/container_line.h"
 #include "logs/hosted_common.h"
 #include "logs/journal_line.h"
 #include "logs/line_source.h"
@@ -28,8 +29,12 @@ class Ingester::Stream::OriginSink final : public EventSink {
     }
     e.origin.file = file_;
     e.origin.sha256 = sha256_;
-    e.origin.line = line_;
-    e.origin.index = index_++;
+    if (e.origin.line < 0) {
+      e.origin.line = line_;
+      e.origin.index = index_++;
+    }
+    // else: a parser emitting at the end of the input named the line the event comes from (and
+    // its index there), so the event is the same on every read of the file.
     ++owner_->events_;
     owner_->out_->Emit(std::move(e));
   }
@@ -146,9 +151,18 @@ LogParser* Ingester::Stream::Dispatch(const LogRecord& rec, LineOutcome* outcome
 void Ingester::Stream::IngestLine(std::string_view line, int64_t line_number) {
   ++owner_->lines_;
   LogRecord rec;
-  if (line.empty() || line.front() != '{' || !ParseJournalLine(line, &rec, &journal_text_)) {
-    SplitLogLine(line, owner_->time_, &rec);
+  // Container runtimes wrap the servers' lines (container_line.h); the wrapped line is read.
+  std::string_view text = line;
+  if (!line.empty() && (line.front() == '{' || line.find(" | ") != std::string_view::npos ||
+                        line.find(" |\t") != std::string_view::npos)) {
+    std::string_view inner;
+    if (UnwrapContainerLine(line, &container_text_, &inner)) text = inner;
   }
+  if (text.empty() || text.front() != '{' || !ParseJournalLine(text, &rec, &journal_text_)) {
+    SplitLogLine(text, owner_->time_, &rec);
+  }
+  rec.line = line_number;
+  ResplitNestedLine(owner_->time_, &rec);
   sink_->SetLine(line_number, rec.has_ts);
   LineOutcome outcome = LineOutcome::kNotMine;
   LogParser* parser = Dispatch(rec, &outcome);

@@ -68,7 +68,8 @@ class Ingester {
     std::vector<std::unique_ptr<LogParser>> parsers_;
     LogParser* sticky_ = nullptr;
     bool finished_ = false;
-    std::string journal_text_;  // the decoded fields of a journal JSON line
+    std::string journal_text_;    // the decoded fields of a journal JSON line
+    std::string container_text_;  // a line decoded from a container runtime's JSON
   };
   std::unique_ptr<Stream> OpenStream(const std::string& name, const std::string& sha256);
 

@@ -231,6 +231,20 @@ bool LogTime::ParseNumericDate(std::string_view text, Timestamp* ts, size_t* use
   return true;
 }
 
+bool LogTime::ParseYearSlashDate(std::string_view text, Timestamp* ts, size_t* used) {
+  size_t pos = 0;
+  CivilTime c;
+  if (!Digits(text, &pos, 4, &c.year) || !Char(text, &pos, '/') ||
+      !Digits(text, &pos, 2, &c.month) || !Char(text, &pos, '/') ||
+      !Digits(text, &pos, 2, &c.day) || !Char(text, &pos, ' ') || !ClockTime(text, &pos, &c) ||
+      !ValidDate(c)) {
+    return false;
+  }
+  *ts = FromLocal(c);
+  *used = SkipSpaces(text, pos);
+  return true;
+}
+
 // "[17/Jun/2011 17:00:45]" (Kerio) or "[22-Jan-2013 22:28:21 +0200]" (Roundcube), then an
 // optional ':'.
 bool LogTime::ParseBracketed(std::string_view text, Timestamp* ts, size_t* used) {
@@ -296,6 +310,10 @@ bool LogTime::ParsePrefix(std::string_view text, Timestamp* ts, size_t* used) {
     if (text.size() > 4 && IsDigit(text[1]) && IsDigit(text[2]) && IsDigit(text[3]) &&
         text[4] == '-') {
       return ParseIso(text, ts, used);
+    }
+    if (text.size() > 4 && IsDigit(text[1]) && IsDigit(text[2]) && IsDigit(text[3]) &&
+        text[4] == '/') {
+      return ParseYearSlashDate(text, ts, used);
     }
     return ParseNumericDate(text, ts, used);
   }

@@ -44,6 +44,8 @@ class LogTime {
   const TimeZone& zone() const { return zone_; }
 
  private:
+  // "2026/12/06 21:50:00" (nginx's error.log: year first, slashes).
+  bool ParseYearSlashDate(std::string_view text, Timestamp* ts, size_t* used);
   bool ParseNumericDate(std::string_view text, Timestamp* ts, size_t* used);
   bool ParseBracketed(std::string_view text, Timestamp* ts, size_t* used);
   bool ParseAssp(std::string_view text, Timestamp* ts, size_t* used);

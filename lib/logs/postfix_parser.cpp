@@ -485,7 +485,7 @@ LineOutcome PostfixParser::ParseSmtpd(const LogRecord& rec, std::string_view msg
   }
   if (StartsWith(msg, "Anonymous TLS connection") || StartsWith(msg, "Trusted TLS connection") ||
       StartsWith(msg, "Verified TLS connection") || StartsWith(msg, "Untrusted TLS connection") ||
-      StartsWith(msg, "SSL_accept error") || StartsWith(msg, "NOQUEUE: client=") ||
+      StartsWith(msg, "SSL_accept error") || StartsWith(msg, "client=") ||
       StartsWith(msg, "proxy-accept")) {
     return LineOutcome::kUnderstood;
   }
@@ -540,7 +540,7 @@ LineOutcome PostfixParser::ParsePostscreen(const LogRecord& rec, std::string_vie
   };
   static constexpr Verdict kVerdicts[] = {
       {"PREGREET ", true, false},
-      {"HANGUP ", true, true},
+      {"HANGUP ", true, false},
       {"COMMAND TIME LIMIT ", true, false},
       {"COMMAND COUNT LIMIT ", true, false},
       {"COMMAND LENGTH LIMIT ", true, false},
@@ -582,15 +582,6 @@ LineOutcome PostfixParser::ParsePostscreen(const LogRecord& rec, std::string_vie
       e.text = std::string(word);
     }
     sink.Emit(std::move(e));
-    if (v.ends && v.failed) {
-      // HANGUP: the client went away; the connection is over.
-      Event end = Base(rec, EventKind::kSessionEnd, nullptr);
-      client_of(msg, &end);
-      if (!client.empty()) end.session = PostscreenSession(rec, client, false);
-      end.state = "reset";
-      end.text = std::string(word);
-      sink.Emit(std::move(end));
-    }
     if (v.ends && !client.empty()) {
       std::string key(rec.host);
       key.push_back(' ');
@@ -624,13 +615,17 @@ LineOutcome PostfixParser::ParseQueueLine(const LogRecord& rec, std::string_view
                                           std::string_view queue_id, std::string_view msg,
                                           EventSink& sink) {
   if (service == "smtpd" && Consume(&msg, "client=")) {
-    Session& s = SessionFor(rec, false);
-    Message& m = MessageFor(rec, queue_id);
     std::string_view name;
     size_t used = 0;
     std::optional<IpAddress> ip;
     int port = -1;
-    if (ParseHostIp(msg, &name, &ip, &port, &used)) {
+    const bool has_client = ParseHostIp(msg, &name, &ip, &port, &used);
+    Session* found = &SessionFor(rec, false);
+    // Another client on the same process: its "connect from" line is missing from the input.
+    if (has_client && found->ip && ip && *found->ip != *ip) found = &SessionFor(rec, true);
+    Session& s = *found;
+    Message& m = MessageFor(rec, queue_id);
+    if (has_client) {
       if (!s.ip) s.ip = ip;
       m.ip = ip;
       m.client_port = port >= 0 ? port : s.port;

@@ -61,6 +61,9 @@ expect("postscreen CONNECTs", starts, ["127.0.0.55", "127.0.0.56", "127.0.0.57",
 verdicts = sorted((e["client_ip"], e["text"]) for e in ps if e["kind"] == "reply")
 expect("postscreen verdicts", verdicts, [("127.0.0.55", "HANGUP"), ("127.0.0.55", "PREGREET"),
        ("127.0.0.56", "HANGUP"), ("127.0.0.57", "DENYLISTED")])
+ps_starts = sorted(e["session"] for e in ps if e["kind"] == "session_start")
+ps_ends = sorted(e["session"] for e in ps if e["kind"] == "session_end")
+expect("each postscreen connection is one session, started and ended once", ps_ends, ps_starts)
 passed = [(e["client_ip"], e.get("text")) for e in ps if e["kind"] == "session_end" and e.get("text") == "PASS NEW"]
 expect("postscreen PASS NEW", passed, [("127.0.0.58", "PASS NEW")])
 r = [e for e in pf if e["kind"] == "reply" and e.get("reason") == "before-queue content filter"]

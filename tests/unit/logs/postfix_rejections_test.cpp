@@ -158,11 +158,17 @@ TEST(PostfixRejections, PostscreenVerdictsNameTheClientAndTheReason) {
   EXPECT_EQ(replies[3].text, "HANGUP");
   EXPECT_EQ(replies[3].command, "CONNECT");
   auto ends = r.Of(EventKind::kSessionEnd);
-  ASSERT_EQ(ends.size(), 3u);  // DISCONNECT, HANGUP, PASS NEW
+  ASSERT_EQ(ends.size(), 2u);  // DISCONNECT, PASS NEW (a HANGUP is a verdict; DISCONNECT ends)
   EXPECT_EQ(ends[0].session, starts[0].session);
-  EXPECT_EQ(ends[1].state, "reset");
-  EXPECT_EQ(ends[2].text, "PASS NEW");
-  EXPECT_EQ(ends[2].session, starts[3].session);
+  EXPECT_EQ(ends[0].text, "DISCONNECT");
+  EXPECT_EQ(ends[1].text, "PASS NEW");
+  EXPECT_EQ(ends[1].session, starts[3].session);
+  // A proxy's "NOQUEUE: client=" note is understood, without an event.
+  auto more =
+      IngestLines({"Dec  6 21:12:07 mx postfix/filtered/smtpd[401]: NOQUEUE: "
+                   "client=unknown[192.0.2.74]"});
+  EXPECT_TRUE(more.events.empty());
+  EXPECT_EQ(more.counters.Get("not_understood.postfix"), 0);
   // Sessions are distinct per connection.
   EXPECT_NE(starts[0].session, starts[1].session);
 }
@@ -197,7 +203,8 @@ TEST(PostfixRejections, MessagesStillQueuedAtTheEndAreEmitted) {
       "Dec  6 21:13:00 mx postfix/smtpd[600]: connect from ws.example[192.0.2.90]",
       "Dec  6 21:13:01 mx postfix/smtpd[600]: 4QQ1A2B3C: client=ws.example[192.0.2.90]",
       "Dec  6 21:13:01 mx postfix/cleanup[601]: 4QQ1A2B3C: message-id=<q1@lab.example>",
-      "Dec  6 21:13:01 mx postfix/qmgr[602]: 4QQ1A2B3C: from=<alice@lab.example>, size=999, nrcpt=1 "
+      "Dec  6 21:13:01 mx postfix/qmgr[602]: 4QQ1A2B3C: from=<alice@lab.example>, size=999, "
+      "nrcpt=1 "
       "(queue active)",
       "Dec  6 21:13:02 mx postfix/smtp[603]: 4QQ1A2B3C: to=<z@blocked.example>, "
       "relay=mx.blocked.example[203.0.113.20]:25, delay=1, delays=0/0/0/1, dsn=4.7.1, "

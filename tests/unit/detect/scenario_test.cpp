@@ -2,6 +2,8 @@
 // every attack is found with the right kind, host(s) and account; no finding at medium or above
 // that no truth explains (a normal user never gets one); account_compromise only for accounts
 // really in an attacker's hands — never for a success from the account's own earlier device.
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include "scenario_generator.h"
@@ -254,6 +256,61 @@ TEST(Issue11, OwnDeviceBehindTheAttackersNatIsNotACompromise) {
   EXPECT_EQ(OfKind(r, "brute_force").size(), 1u);
   EXPECT_TRUE(OfKind(r, "account_compromise").empty());
   EXPECT_TRUE(OfKind(r, "login_after_attack").empty());
+}
+
+}  // namespace
+}  // namespace mxir::detect::test
+
+namespace mxir::detect::test {
+namespace {
+
+// An encrypted session as a capture sees it: start, STARTTLS, end with length and client bytes.
+void TlsSession(std::vector<Event>* v, const std::string& id, const std::string& client, int port,
+                double t, double duration, int64_t bytes) {
+  for (EventKind k : {EventKind::kSessionStart, EventKind::kTls, EventKind::kSessionEnd}) {
+    Event e = Base(t + (k == EventKind::kSessionEnd ? duration : 0), "pcap", id, client, k);
+    e.server_port = port;
+    if (k == EventKind::kTls) e.how = "starttls";
+    if (k == EventKind::kSessionEnd) {
+      e.duration_s = duration;
+      e.bytes_c2s = bytes;
+    }
+    v->push_back(e);
+  }
+}
+
+TEST(Issue11, SessionBurstOnAnyPortJudgedAgainstTheServersNormal) {
+  for (int port : {25, 587, 31337}) {
+    std::vector<Event> v;
+    // Ten people sending their mail: a few sessions each over the day, messages of any size.
+    for (int u = 0; u < 10; ++u) {
+      for (int m = 0; m < 6; ++m) {
+        TlsSession(&v, "n" + std::to_string(u * 10 + m), "192.0.2." + std::to_string(20 + u), port,
+                   u * 500 + m * 1300.0, 3 + m, 4000 + 50000 * m);
+      }
+    }
+    // A guesser: 60 connections, 6 at a time, ~10 s each (5 AUTH attempts with error delays),
+    // ~1300 client bytes each — about what a small message costs.
+    for (int c = 0; c < 60; ++c) {
+      TlsSession(&v, "g" + std::to_string(c), "198.18.3.3", port, 20000 + (c / 6) * 11.0 + c % 6,
+                 10, 1300);
+    }
+    // A stale device: one short session a minute for an hour.
+    for (int c = 0; c < 60; ++c) {
+      TlsSession(&v, "st" + std::to_string(c), "192.0.2.99", port, 30000 + c * 60.0, 1.5, 800);
+    }
+    DetectResult r = Detect(v);
+    auto burst = OfKind(r, "session_burst");
+    std::set<std::string> hosts;
+    for (const auto* f : burst) hosts.insert(f->client_ip);
+    EXPECT_EQ(hosts, (std::set<std::string>{"198.18.3.3", "192.0.2.99"})) << port;
+    for (const auto* f : burst) {
+      if (f->client_ip == "198.18.3.3") {
+        EXPECT_EQ(f->counts["max_parallel_sessions"], 6);
+        EXPECT_EQ(f->counts["sessions"], 60);
+      }
+    }
+  }
 }
 
 }  // namespace

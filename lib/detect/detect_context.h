@@ -80,5 +80,15 @@ void DetectInboundFlood(DetectContext& ctx);
 void DetectRemoteBlocklisting(DetectContext& ctx);
 void DetectRemoteThrottling(DetectContext& ctx);
 void DetectSessionBurst(DetectContext& ctx);
+// Hosted mail (Entra ID, Microsoft 365, Google): the password accepted but MFA or conditional
+// access stopped the login, after guessing (account_compromise); mailbox rules and forwarding
+// (mailbox_rule); basic authentication still in use (legacy_auth).
+void DetectPasswordAcceptedAfterGuessing(DetectContext& ctx);
+void DetectMailboxRules(DetectContext& ctx);
+void DetectLegacyAuth(DetectContext& ctx);
+// True when `client` was guessing passwords in the 24 hours before `ts` (hosted logins): wrong
+// passwords for at least three accounts it never logged in to, more of them than accounts it
+// logged in to, or at least five wrong passwords for `user`.
+bool HostedClientWasGuessing(const Evidence& ev, uint32_t client, uint32_t user, int64_t ts);
 
 }  // namespace mxir::detect

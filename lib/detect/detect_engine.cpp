@@ -35,6 +35,9 @@ DetectResult DetectEngine::Finish() {
   DetectCredentialStuffing(ctx);
   DetectBulkOutbound(ctx);
   DetectAccountCompromise(ctx);
+  DetectPasswordAcceptedAfterGuessing(ctx);
+  DetectMailboxRules(ctx);
+  DetectLegacyAuth(ctx);
   DetectOpenRelay(ctx);
   DetectInboundFlood(ctx);
   DetectRemoteBlocklisting(ctx);

@@ -116,7 +116,11 @@ void EvidenceCollector::Add(const Event& e) {
 
   switch (e.kind) {
     case EventKind::kAuth:
+      if (!e.error_code.empty() || !e.client_app.empty()) AddHostedLogin(e, client);
       AddAuth(e, source, session, client);
+      break;
+    case EventKind::kMailboxChange:
+      AddMailboxChange(e, client);
       break;
     case EventKind::kMessage:
       AddMessage(e, source, session, client);
@@ -182,6 +186,42 @@ void EvidenceCollector::AddAuth(const Event& e, uint32_t source, uint32_t sessio
     }
   }
   ev_.attempts.push_back(a);
+}
+
+void EvidenceCollector::AddHostedLogin(const Event& e, uint32_t client) {
+  if (e.user.empty()) return;
+  HostedLoginRec r;
+  r.ts = e.ts.micros();
+  r.user = ev_.users.Intern(Lower(e.user, lower_buf_));
+  r.client = client;
+  if (!e.client_app.empty()) r.app = ev_.texts.Intern(e.client_app);
+  if (!e.user_agent.empty()) r.agent = ev_.texts.Intern(e.user_agent);
+  r.result = ClassifyLoginCode(e.source, e.error_code);
+  if (r.result == LoginResult::kNone) {
+    r.result = e.outcome == "success"   ? LoginResult::kSuccess
+               : e.outcome == "failure" ? LoginResult::kOtherFailure
+                                        : LoginResult::kNone;
+  }
+  r.legacy = IsLegacyAuthClient(e.client_app, e.user_agent);
+  r.origin = Origin(e);
+  ev_.hosted_logins.push_back(r);
+}
+
+void EvidenceCollector::AddMailboxChange(const Event& e, uint32_t client) {
+  if (e.user.empty() && e.actor.empty()) {
+    counters_.Add("skipped.mailbox_change_without_account");
+    return;
+  }
+  MailboxChangeRec r;
+  r.ts = e.ts.micros();
+  r.user = ev_.users.Intern(Lower(e.user.empty() ? e.actor : e.user, lower_buf_));
+  r.client = client;
+  r.actor = e.actor;
+  r.operation = e.operation;
+  r.parameters = e.parameters;
+  r.failed = e.outcome == "failure";
+  r.origin = Origin(e);
+  ev_.mailbox_changes.push_back(std::move(r));
 }
 
 void EvidenceCollector::AddMessage(const Event& e, uint32_t source, uint32_t session,
@@ -303,6 +343,17 @@ void EvidenceCollector::Finalize() {
   sort(ev_.rejects, by_ts);
   sort(ev_.replies, by_ts);
   sort(ev_.relay_rcpts, by_ts);
+  sort(ev_.hosted_logins, [](const HostedLoginRec& a, const HostedLoginRec& b) {
+    if (a.ts != b.ts) return a.ts < b.ts;
+    if (a.user != b.user) return a.user < b.user;
+    if (a.client != b.client) return a.client < b.client;
+    return a.result < b.result;
+  });
+  sort(ev_.mailbox_changes, [](const MailboxChangeRec& a, const MailboxChangeRec& b) {
+    if (a.ts != b.ts) return a.ts < b.ts;
+    if (a.user != b.user) return a.user < b.user;
+    return a.operation < b.operation;
+  });
   // Ties in time are broken by source and content so the merge is order-independent.
   sort(ev_.attempts, [](const auto& a, const auto& b) {
     if (a.ts != b.ts) return a.ts < b.ts;

@@ -20,6 +20,7 @@
 #include "core/counters.h"
 #include "core/event.h"
 #include "core/ip_address.h"
+#include "core/provider_codes.h"
 #include "detect/address_index.h"
 #include "detect/interner.h"
 #include "detect/key_index.h"
@@ -111,6 +112,30 @@ struct RecipientRef {
   uint32_t address = kNone;  // Evidence::addresses
 };
 
+// A login reported by a hosted-mail provider (Entra ID, Microsoft 365, Google, Exchange), with
+// what its own result code says about the password (core/provider_codes.h).
+struct HostedLoginRec {
+  int64_t ts = 0;
+  uint32_t user = kNone;    // Evidence::users
+  uint32_t client = kNone;  // Evidence::clients (may be kNone)
+  uint32_t app = kNone;     // Evidence::texts: client application ("Authenticated SMTP")
+  uint32_t agent = kNone;   // Evidence::texts: user agent
+  LoginResult result = LoginResult::kNone;
+  bool legacy = false;  // basic authentication over a legacy protocol
+  OriginRef origin;
+};
+
+// A change to a mailbox from an audit log (mailbox_change events).
+struct MailboxChangeRec {
+  int64_t ts = 0;
+  uint32_t user = kNone;    // Evidence::users: whose mailbox
+  uint32_t client = kNone;  // Evidence::clients
+  std::string actor, operation;
+  std::vector<std::pair<std::string, std::string>> parameters;
+  bool failed = false;
+  OriginRef origin;
+};
+
 struct Evidence {
   Interner sources, users, secrets, files;
   KeyIndex sessions;   // (source, session id) -> index into session_recs
@@ -133,6 +158,8 @@ struct Evidence {
     OriginRef origin;
   };
   std::vector<RelayRcpt> relay_rcpts;
+  std::vector<HostedLoginRec> hosted_logins;      // time order after Finalize()
+  std::vector<MailboxChangeRec> mailbox_changes;  // time order after Finalize()
 
   int64_t first_ts = std::numeric_limits<int64_t>::max();
   int64_t last_ts = std::numeric_limits<int64_t>::min();
@@ -168,6 +195,8 @@ class EvidenceCollector {
   void AddMessage(const Event& e, uint32_t source, uint32_t session, uint32_t client);
   void AddRcpt(const Event& e, uint32_t session, uint32_t client);
   void AddRemote(const Event& e, uint32_t client);
+  void AddHostedLogin(const Event& e, uint32_t client);
+  void AddMailboxChange(const Event& e, uint32_t client);
 
   double merge_window_s_;
   Evidence ev_;

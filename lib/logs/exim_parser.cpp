@@ -104,6 +104,14 @@ LineOutcome EximParser::Parse(const LogRecord& rec, EventSink& sink) {
     sink.Emit(std::move(e));
     return LineOutcome::kUnderstood;
   }
+  if (StartsWith(m, "SMTP connection from ") ||
+      StartsWith(m, "unexpected disconnection while reading SMTP command from ") ||
+      StartsWith(m, "SMTP command timeout on connection from ") ||
+      StartsWith(m, "SMTP data timeout (message abandoned) on connection from ")) {
+    bool reply_mark = false;
+    for (std::string_view mark : kReplyMarks) reply_mark = reply_mark || Contains(m, mark);
+    if (!reply_mark) return ParseConnection(rec, m, sink);
+  }
   for (std::string_view mark : kReplyMarks) {
     if (!Contains(m, mark)) continue;
     Event e = MakeEvent(rec, "exim", EventKind::kReply);
@@ -142,6 +150,72 @@ LineOutcome EximParser::Parse(const LogRecord& rec, EventSink& sink) {
     return LineOutcome::kUnderstood;
   }
   if (!exim_shaped && !Contains(m, " H=")) return LineOutcome::kNotMine;
+  return LineOutcome::kUnderstood;
+}
+
+LineOutcome EximParser::ParseConnection(const LogRecord& rec, std::string_view m, EventSink& sink) {
+  // "SMTP connection from [192.0.2.1]:51234 I=[198.51.100.25]:25 (TCP/IP connection count = 1)"
+  // "SMTP connection from (helo) [192.0.2.1]:51234 I=[198.51.100.25]:25 lost D=2s"
+  // "SMTP connection from [192.0.2.1]:51234 I=[198.51.100.25]:25 closed by QUIT"
+  // "unexpected disconnection while reading SMTP command from (helo) [192.0.2.1]:51234 ..."
+  // "SMTP command timeout on connection from [192.0.2.1]:51234 I=[198.51.100.25]:25 D=5m"
+  Event e = MakeEvent(rec, "exim", EventKind::kSessionStart);
+  std::string_view from = After(m, " from ").value_or("");
+  e.client_ip = EximClientIp(" from " + std::string(from), &e.client_port);
+  if (!e.client_ip) return LineOutcome::kNotUnderstood;
+  if (auto i = After(m, " I=[")) {
+    if (auto p = After(UpTo(*i, " "), "]:")) {
+      if (auto v = ParseInt(UpTo(*p, " "))) e.server_port = static_cast<int>(*v);
+    }
+    e.server_ip = ParseIp(UpTo(*i, "]"));
+  }
+  e.protocol = std::string(ProtocolForPort(e.server_port));
+  std::string key = e.client_ip->ToString() + " " + std::to_string(e.client_port);
+  const bool start = Contains(m, "(TCP/IP connection count");
+  std::string state;
+  if (StartsWith(m, "unexpected disconnection")) {
+    state = "reset";
+  } else if (StartsWith(m, "SMTP command timeout") || StartsWith(m, "SMTP data timeout")) {
+    state = "timeout";
+  } else if (Contains(m, " lost")) {
+    state = "reset";
+  } else if (Contains(m, " closed by QUIT") || Contains(m, " closed")) {
+    state = "closed";
+  } else if (!start) {
+    return LineOutcome::kUnderstood;  // other connection notes
+  }
+  auto it = connections_.find(key);
+  if (start || it == connections_.end()) {
+    if (it == connections_.end() && connections_.size() >= kMaxOpen) {
+      connections_.erase(connections_.begin());
+    }
+    std::string id =
+        "exim:" + key + ":" + std::to_string(rec.ts.seconds()) + "." + std::to_string(++serial_);
+    for (char& c : id) {
+      if (c == ' ') c = ':';
+    }
+    it = connections_.insert_or_assign(key, SharedString(id)).first;
+  }
+  e.session = it->second;
+  if (start) {
+    sink.Emit(std::move(e));
+    return LineOutcome::kUnderstood;
+  }
+  e.kind = EventKind::kSessionEnd;
+  e.state = state;
+  e.text = std::string(Trim(UpTo(m, " from ")));
+  if (auto d = After(m, " D=")) {
+    // "D=2s", "D=1m5s", "D=3.042s": the duration when it is plain seconds.
+    std::string_view v = UpTo(*d, " ");
+    if (!v.empty() && v.back() == 's' && v.find('m') == std::string_view::npos) {
+      try {
+        e.duration_s = std::stod(std::string(v.substr(0, v.size() - 1)));
+      } catch (...) {
+      }
+    }
+  }
+  connections_.erase(it);
+  sink.Emit(std::move(e));
   return LineOutcome::kUnderstood;
 }
 
@@ -214,6 +288,7 @@ void EximParser::Finish(EventSink& sink) {
   std::sort(ids.begin(), ids.end());
   for (const auto& id : ids) sink.Emit(std::move(messages_[id].event));
   messages_.clear();
+  connections_.clear();
 }
 
 }  // namespace mxir::logs

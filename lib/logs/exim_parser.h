@@ -31,7 +31,11 @@ class EximParser final : public LogParser {
   };
   LineOutcome ParseTransfer(const LogRecord& rec, std::string_view id, char what,
                             std::string_view rest, EventSink& sink);
+  // Connection-level lines (log_selector +smtp_connection): sessions keyed by client ip:port.
+  LineOutcome ParseConnection(const LogRecord& rec, std::string_view m, EventSink& sink);
   std::unordered_map<std::string, Message> messages_;
+  std::unordered_map<std::string, SharedString> connections_;
+  uint64_t serial_ = 0;
 };
 
 // True for an Exim message id ("1Ai79e-0000Dq-8i", or the longer 4.97 form).

@@ -240,16 +240,20 @@ Status RelayInstance::Down(std::vector<std::string>* steps) {
     WaitFor([&] { return PostfixPid() == 0; }, 100);
   }
   if (steps) steps->push_back(PostfixPid() ? "postfix: still running" : "postfix: stopped");
-  for (auto [what, pidf] : {std::pair<const char*, int (RelayInstance::*)() const>{
-                                "policy service", &RelayInstance::PolicyPid},
-                            {"auth dovecot", &RelayInstance::DovecotPid}}) {
-    int pid = (this->*pidf)();
+  using PidOf = int (RelayInstance::*)() const;
+  const std::pair<const char*, PidOf> parts[] = {{"policy service", &RelayInstance::PolicyPid},
+                                                 {"auth dovecot", &RelayInstance::DovecotPid}};
+  for (const auto& part : parts) {
+    const PidOf pid_of = part.second;
+    int pid = (this->*pid_of)();
     if (pid) {
       ::kill(pid, SIGTERM);
-      WaitFor([&] { return (this->*pidf)() == 0; }, 100);
+      WaitFor([this, pid_of] { return (this->*pid_of)() == 0; }, 100);
     }
-    if (steps)
-      steps->push_back(std::string(what) + ((this->*pidf)() ? ": still running" : ": stopped"));
+    if (steps) {
+      steps->push_back(std::string(part.first) +
+                       ((this->*pid_of)() ? ": still running" : ": stopped"));
+    }
   }
   if (PostfixPid() || PolicyPid() || DovecotPid()) {
     return MakeError(ErrorCode::kUnavailable, "a part of the relay is still running (see status)");

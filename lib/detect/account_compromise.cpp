@@ -345,8 +345,8 @@ void DetectAccountCompromise(DetectContext& ctx) {
               Timestamp::FromMicros(a.ts).ToString() +
               ", a host that was guessing passwords (for this account or others)";
       if (attack_failures > 0)
-        r.why += "; the account itself had " + Count(attack_failures, "failed guess") +
-                 " from attacking hosts";
+        r.why += "; the account itself had " +
+                 Count(attack_failures, "failed guess", "failed guesses") + " from attacking hosts";
       r.why +=
           ". The attacker very probably has the password now (rule: success from the "
           "guessing host).";
@@ -425,7 +425,7 @@ void DetectAccountCompromise(DetectContext& ctx) {
     if (bulk) r.counts["messages"] = bulk->counts.value("messages", int64_t{0});
     r.origins = {ev.OriginText(a.origin)};
     const std::string seen = "The account " + user + " was attacked (" + attack + ", " +
-                             Count(attack_failures, "failed guess") + " from " +
+                             Count(attack_failures, "failed guess", "failed guesses") + " from " +
                              Timestamp::FromMicros(h->attack_start).ToString() + "), and then " +
                              r.client + ", a host never seen logging in as " + user +
                              " before the attack, logged in successfully at " +

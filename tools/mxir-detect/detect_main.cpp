@@ -49,7 +49,26 @@ constexpr const char* kDescription =
     "Whether a host is inside (--internal) changes the wording, severity and next steps, never\n"
     "the kind of finding. Every threshold below has a default; change it with its option or in\n"
     "a config file (--config FILE: a [detect] section with `name = value` lines, names as the\n"
-    "options with - or _, plus `internal = CIDR, ...` and `local_domains = a.example, ...`).";
+    "options with - or _, plus `internal = CIDR, ...` and `local_domains = a.example, ...`).\n\n"
+    "How logins are judged (docs/mxir-detect.md has the details):\n"
+    "  stale_credentials  one host, one account, the same wrong password again and again (a\n"
+    "                     device with an old saved password; not an attack).\n"
+    "  brute_force        one account, many passwords: fast (many in --brute-window), slow (any\n"
+    "                     rate, counted over the whole input) or distributed (many hosts that\n"
+    "                     never logged in as the account, a try or two each; counts.distributed,\n"
+    "                     top hosts and networks). A person's typo (a wrong password, then the\n"
+    "                     right one from the same host) is never part of an attack.\n"
+    "  account_compromise a success from a host that was guessing; or, after an attack, from a\n"
+    "                     host new to the account with signs of abuse (bulk mail, a From that is\n"
+    "                     not the account, many new hosts, several in a row); or an account used\n"
+    "                     by many new hosts with a foreign From. A login from the account's own\n"
+    "                     earlier device (its address, network or device name) is never one.\n"
+    "  login_after_attack a success from a host new to an attacked account without such signs\n"
+    "                     (medium): ask the user. `mxir reset --from-findings` resets\n"
+    "                     account_compromise accounts only.\n"
+    "  session_burst      many encrypted SMTP sessions from one host on any port (25 too),\n"
+    "                     far more than the server's other hosts; their size is only a hint.\n"
+    "Each explanation says which rule fired and why the others did not.";
 
 constexpr const char* kExamples =
     "Examples:\n"
@@ -138,8 +157,8 @@ int mxir_detect_main(int argc, char** argv) {
       "a mail domain of yours (repeatable; the case's domain assets are added); needed for "
       "open_relay and inbound_flood")(
       "submission-port", po::value(&o.submission_ports)->value_name("PORT")->composing(),
-      "a port where clients log in to send (repeatable; default 587 and 465): encrypted "
-      "sessions there count for session_burst")(
+      "a port where clients log in to send (repeatable; default 587 and 465); accepted for "
+      "old scripts and config files: session_burst now looks at encrypted SMTP on every port")(
       "config", po::value(&o.config)->value_name("FILE"),
       "thresholds from an INI file ([detect] section); options override it");
   po::options_description thresholds("Thresholds (defaults in brackets)");

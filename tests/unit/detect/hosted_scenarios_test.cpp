@@ -300,6 +300,44 @@ TEST(HostedScenarios, ThirtyUsersBehindTheOfficeNatWithTyposNothingMediumOrAbove
   }
 }
 
+TEST(HostedScenarios, BulkOutboundFromMessageTrace) {
+  // A hijacked mailbox sending spam through Exchange Online: message trace rows with an empty
+  // FromIP (normal for mail sent from the mailbox), many recipients in many domains, part of
+  // them filtered as spam; a normal colleague alongside.
+  for (unsigned seed = 1; seed <= 3; ++seed) {
+    std::mt19937 rng(seed);
+    std::string csv =
+        "\"Received\",\"SenderAddress\",\"RecipientAddress\",\"Subject\",\"Status\",\"ToIP\","
+        "\"FromIP\",\"Size\",\"MessageId\",\"MessageTraceId\"\n";
+    auto row = [&](int64_t t, const std::string& from, const std::string& to,
+                   const std::string& subject, const char* status, int id) {
+      csv += "\"" + Iso(t, false) + "\",\"" + from + "\",\"" + to + "\",\"" + subject + "\",\"" +
+             status + "\",\"203.0.113.77\",\"\",\"4096\",\"<m" + std::to_string(id) +
+             "@acme.example>\",\"trace-" + std::to_string(id) + "\"\n";
+    };
+    int id = 0;
+    for (int i = 0; i < 400; ++i) {
+      row(3600 + i * 9 + static_cast<int64_t>(rng() % 5), "mia@acme.example",
+          "r" + std::to_string(i) + "@d" + std::to_string(rng() % 250) + ".example",
+          "Urgent invoice", rng() % 4 == 0 ? "FilteredAsSpam" : "Delivered", ++id);
+    }
+    for (int i = 0; i < 12; ++i) {
+      row(3600 + i * 900, "ned@acme.example", "client" + std::to_string(i) + "@partner.example",
+          "Re: offer " + std::to_string(i), "Delivered", ++id);
+    }
+    static ManualClock clock(Timestamp::FromSeconds(kStart + 86400));
+    Collect sink;
+    logs::IngestOptions o;
+    auto ing = logs::Ingester::Create(o, clock, &sink).value();
+    ASSERT_TRUE(ing->IngestDocument(std::string_view(csv), "trace.csv", "h", "m365-trace").ok());
+    auto r = test::Detect(sink.events, DefaultLocality({"acme.example"}));
+    auto bulk = OfKind(r, "bulk_outbound");
+    ASSERT_EQ(bulk.size(), 1u) << seed;
+    EXPECT_EQ(bulk[0]->user, "mia@acme.example");
+    EXPECT_GE(bulk[0]->severity, Severity::kHigh);
+  }
+}
+
 TEST(HostedScenarios, LegacyAuthInventoryNamesTheSwitchOff) {
   std::vector<Login> logins;
   for (int i = 0; i < 10; ++i) {

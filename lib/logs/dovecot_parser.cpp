@@ -228,11 +228,21 @@ LineOutcome DovecotParser::ParseAuth(const LogRecord& rec, std::string_view tag_
       e.session = "dovecot:" + std::string(UpTo(*session, ">"));
     }
   }
-  if (!IsFailureReason(reason)) return LineOutcome::kUnderstood;
+  // A backend line with a reason not listed above (checkpassword "Login failed", a new
+  // Dovecot wording) is counted as not understood rather than silently taken as handled.
+  if (!IsFailureReason(reason)) return LineOutcome::kNotUnderstood;
   e.outcome = "failure";
   if (auto sha = After(reason, "(SHA1 of given password: ")) {
-    e.secret_fp = "dovecot-sha1:";
-    e.secret_fp.append(UpTo(*sha, ")"));
+    // Dovecot's logged SHA-1 is an unsalted hash of the attempted password: it is keyed like
+    // every other fingerprint and never stored as logged (without a key there is no secret_fp).
+    // The scheme prefix stays, so these compare with each other but not with capture's.
+    if (fingerprinter_ != nullptr) {
+      std::string input = "dovecot-sha1:";
+      for (char c : UpTo(*sha, ")")) {
+        input += (c >= 'A' && c <= 'F') ? static_cast<char>(c - 'A' + 'a') : c;
+      }
+      e.secret_fp = "dovecot-sha1:" + fingerprinter_->Fingerprint(input);
+    }
   }
   if (auto given = After(reason, "(given password: ")) {
     std::string_view secret = given->substr(0, given->rfind(')'));

@@ -9,8 +9,9 @@
 // Backend lines "backend(user,ip,...): Password mismatch | unknown user | invalid credentials |
 // pam_authenticate() failed" are auth failures with the backend's reason. With
 // `auth_verbose_passwords = sha1:N` the "(SHA1 of given password: abc123)" becomes
-// `secret_fp = "dovecot-sha1:abc123"`; a plain "(given password: ...)" is never stored: it is
-// fingerprinted with the given key when there is one, and dropped otherwise.
+// `secret_fp = "dovecot-sha1:" + HMAC(key, "dovecot-sha1:abc123")` (16 hex digits): the logged,
+// unsalted hash itself is never stored. A plain "(given password: ...)" is fingerprinted with
+// the given key too. Without a key neither gives a secret_fp.
 #pragma once
 
 #include "core/secret_fingerprint.h"
@@ -20,7 +21,7 @@ namespace mxir::logs {
 
 class DovecotParser final : public LogParser {
  public:
-  // `fingerprinter` may be null (then plain passwords in the log are just dropped).
+  // `fingerprinter` may be null (then passwords and their hashes in the log are just dropped).
   explicit DovecotParser(const SecretFingerprinter* fingerprinter = nullptr)
       : fingerprinter_(fingerprinter) {}
   const char* name() const override { return "dovecot"; }

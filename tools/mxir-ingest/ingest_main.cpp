@@ -113,6 +113,17 @@ int mxir_ingest_main(int argc, char** argv) {
     auto fp = db->Fingerprinter();
     if (!fp.ok()) return cli.Fail(fp.error());
     fingerprinter.emplace(std::move(*fp));
+  } else {
+    // Without a case, the per-user key (as mxir capture uses): Dovecot's logged password hashes
+    // are keyed with it, so they still compare within the run and are never printed as logged.
+    auto fp =
+        mxir::SecretFingerprinter::LoadOrCreate(mxir::SecretFingerprinter::DefaultUserKeyPath());
+    if (fp.ok()) {
+      fingerprinter.emplace(std::move(*fp));
+    } else {
+      cli.Warn("no fingerprint key (" + fp.error().message +
+               "): attempted-password hashes in the logs are dropped");
+    }
   }
 
   std::optional<mxir::tools::JsonlSink> jsonl;
@@ -152,7 +163,12 @@ int mxir_ingest_main(int argc, char** argv) {
     auto on_idle = [&] {
       if (jsonl) jsonl->Flush();
       if (store) {
-        if (auto s = store->Commit(); !s.ok() && commit_error.ok()) commit_error = s;
+        // A failed commit (a full disk) stops following at once, with the error: the batches
+        // committed before stay, nothing is silently dropped while the follower runs on.
+        if (auto s = store->Commit(); !s.ok() && commit_error.ok()) {
+          commit_error = s;
+          g_stop = true;
+        }
       }
     };
     auto s = mxir::logs::FollowLogs(files, **ingester, fo, g_stop, on_idle);

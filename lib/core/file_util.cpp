@@ -1,11 +1,16 @@
 #include "core/file_util.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <memory>
 
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -69,12 +74,53 @@ Status WritePrivateFile(const std::string& path, std::string_view data, bool rep
   return Status::Ok();
 }
 
-Status ReplaceFileAtomically(const std::string& path, std::string_view data, mode_t mode) {
+namespace {
+
+// A name no other user can guess: 16 random hex digits (the kernel's getrandom).
+std::string RandomSuffix() {
+  unsigned char b[8] = {};
+  if (::getrandom(b, sizeof b, 0) != static_cast<ssize_t>(sizeof b)) {
+    // getrandom cannot fail for 8 bytes once the pool is ready; fall back to the clock and pid.
+    uint64_t v = static_cast<uint64_t>(::getpid()) ^ static_cast<uint64_t>(::time(nullptr)) << 20;
+    std::memcpy(b, &v, sizeof b);
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : b) {
+    out += kHex[c >> 4];
+    out += kHex[c & 0xf];
+  }
+  return out;
+}
+
+}  // namespace
+
+Status ReplaceFileAtomically(const std::string& path_given, std::string_view data, mode_t mode) {
+  // A symlink is followed to the file it names, and that file is replaced: renaming over the
+  // link itself would leave the real file (the one the server reads) unchanged.
+  std::string path = path_given;
+  struct stat lst {};
+  if (::lstat(path_given.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode)) {
+    char* real = ::realpath(path_given.c_str(), nullptr);
+    if (real == nullptr) return IoError("resolve the symlink", path_given, errno);
+    path = real;
+    ::free(real);
+  }
   struct stat st {};
   bool existed = ::stat(path.c_str(), &st) == 0;
-  std::string tmp = path + ".mxir-tmp-" + std::to_string(::getpid());
-  Fd f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)};
-  if (f.fd < 0) return IoError("create", tmp, errno);
+  if (existed && !S_ISREG(st.st_mode)) {
+    return MakeError(ErrorCode::kInvalidInput, "'" + path + "' is not a regular file");
+  }
+  // The temporary file is created O_EXCL under a random name beside the target: a name someone
+  // else created first (in a shared directory) is never used, and never makes the write fail.
+  std::string tmp;
+  Fd f;
+  for (int attempt = 0; attempt < 16 && f.fd < 0; ++attempt) {
+    tmp = path + ".mxir-tmp-" + RandomSuffix();
+    f.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (f.fd < 0 && errno != EEXIST) return IoError("create", tmp, errno);
+  }
+  if (f.fd < 0) return IoError("create", tmp, EEXIST);
   auto fail = [&](Status s) {
     ::unlink(tmp.c_str());
     return s;
@@ -91,6 +137,39 @@ Status ReplaceFileAtomically(const std::string& path, std::string_view data, mod
   if (::fsync(f.fd) != 0) return fail(IoError("sync", tmp, errno));
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(IoError("replace", path, errno));
   return Status::Ok();
+}
+
+Result<std::string> ReadRegularFile(const std::string& path, size_t max_bytes) {
+  // O_NOFOLLOW: a symlink is refused (ELOOP); O_NONBLOCK: opening a FIFO does not wait for a
+  // writer. Then only a regular file is read, and at most max_bytes of it.
+  Fd f{::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)};
+  if (f.fd < 0) {
+    if (errno == ELOOP) {
+      return MakeError(ErrorCode::kInvalidInput, "'" + path + "' is a symlink (not followed)");
+    }
+    return IoError("open", path, errno);
+  }
+  struct stat st {};
+  if (::fstat(f.fd, &st) != 0) return IoError("stat", path, errno);
+  if (!S_ISREG(st.st_mode)) {
+    return MakeError(ErrorCode::kInvalidInput, "'" + path + "' is not a regular file");
+  }
+  if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     "'" + path + "' is larger than " + std::to_string(max_bytes) + " bytes");
+  }
+  std::string out;
+  char buf[65536];
+  while (out.size() < max_bytes) {
+    ssize_t n = ::read(f.fd, buf, std::min(sizeof buf, max_bytes - out.size()));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return IoError("read", path, errno);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
 }
 
 namespace {

@@ -12,12 +12,17 @@ namespace mxir {
 
 Result<std::string> ReadFile(const std::string& path);
 
+// Reads a file that someone else controls: never follows a symlink in the last component, never
+// waits on a FIFO or device, refuses anything but a regular file and files over `max_bytes`.
+Result<std::string> ReadRegularFile(const std::string& path, size_t max_bytes);
+
 // Creates `path` with mode 0600 and writes `data`; fails if it exists (O_EXCL) unless `replace`.
 Status WritePrivateFile(const std::string& path, std::string_view data, bool replace = false);
 
 // Writes `data` to a temporary file beside `path` (same owner and mode as the original when it
 // exists, else `mode`), fsyncs it and renames it over `path`: readers see the old or the new
-// file, never a half-written one.
+// file, never a half-written one. The temporary name is random and created O_EXCL. When `path`
+// is a symlink, the file it points to is replaced (the link stays a link).
 Status ReplaceFileAtomically(const std::string& path, std::string_view data, mode_t mode = 0600);
 
 // Lowercase hex SHA-256 of the file's bytes.

@@ -1,12 +1,16 @@
 #include "hooks/dovecot_hook.h"
 
+#include <cerrno>
 #include <ctime>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/file_util.h"
 #include "hooks/dovecot_auth_client.h"
@@ -144,13 +148,59 @@ Result<std::string> DovecotHook::Verify(const std::string& account,
   return evidence;
 }
 
+namespace {
+
+// While alive, this thread's file accesses are checked as `uid`/`gid` (Linux setfsuid), so a
+// root mxir reads a user's home with that user's rights only: a symlink to /root or /etc/shadow
+// planted in the home is refused by the kernel. No effect when not running as root.
+class FileAccessAs {
+ public:
+  FileAccessAs(uid_t uid, gid_t gid) {
+    if (::geteuid() != 0) return;
+    active_ = true;
+    old_gid_ = static_cast<gid_t>(::setfsgid(gid));
+    old_uid_ = static_cast<uid_t>(::setfsuid(uid));
+  }
+  ~FileAccessAs() {
+    if (!active_) return;
+    ::setfsuid(old_uid_);
+    ::setfsgid(old_gid_);
+  }
+  FileAccessAs(const FileAccessAs&) = delete;
+  FileAccessAs& operator=(const FileAccessAs&) = delete;
+
+ private:
+  bool active_ = false;
+  uid_t old_uid_ = 0;
+  gid_t old_gid_ = 0;
+};
+
+constexpr size_t kMaxSieveBytes = 1 << 20;  // a Sieve script is a few KB; more is not one
+
+}  // namespace
+
 Result<std::vector<Leftover>> DovecotHook::ListLeftovers(const std::string& account) {
   MXIR_ASSIGN_OR_RETURN(std::string text, ReadFile(config_.passwd_file));
   MXIR_ASSIGN_OR_RETURN(PasswdEntry entry, FindPasswdEntry(text, account));
   std::vector<Leftover> out;
   if (entry.home.empty()) return out;
+  // The home belongs to the mail user: read it as that user (uid/gid from the passwd-file, else
+  // the home's owner), never as root; "nobody" when neither names a non-root owner.
+  uid_t uid = 65534;
+  gid_t gid = 65534;
+  struct stat home_st {};
+  if (entry.uid > 0) {
+    uid = static_cast<uid_t>(entry.uid);
+    gid = entry.gid > 0 ? static_cast<gid_t>(entry.gid) : static_cast<gid_t>(entry.uid);
+  } else if (::stat(entry.home.c_str(), &home_st) == 0 && home_st.st_uid != 0) {
+    uid = home_st.st_uid;
+    gid = home_st.st_gid;
+  }
+  FileAccessAs as_user(uid, gid);
   std::vector<std::string> scripts = {entry.home + "/.dovecot.sieve"};
-  if (DIR* d = ::opendir((entry.home + "/sieve").c_str())) {
+  int dir_fd = ::open((entry.home + "/sieve").c_str(),
+                      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (DIR* d = dir_fd >= 0 ? ::fdopendir(dir_fd) : nullptr) {
     int budget = 1000;  // bounded: a home with thousands of files is not ours to crawl
     while (dirent* e = ::readdir(d)) {
       if (--budget < 0) break;
@@ -159,10 +209,21 @@ Result<std::vector<Leftover>> DovecotHook::ListLeftovers(const std::string& acco
         scripts.push_back(entry.home + "/sieve/" + n);
     }
     ::closedir(d);
+  } else if (dir_fd >= 0) {
+    ::close(dir_fd);
+  } else if (errno != ENOENT) {
+    out.push_back({"unread_file", entry.home + "/sieve: not read (" + ErrnoText(errno) + ")"});
   }
   for (const auto& path : scripts) {
-    auto content = ReadFile(path);
-    if (!content.ok()) continue;
+    // Never follows a symlink, never waits on a FIFO, regular files of at most 1 MiB only;
+    // anything else is named as a leftover to look at by hand, not read.
+    auto content = ReadRegularFile(path, kMaxSieveBytes);
+    if (!content.ok()) {
+      if (content.error().code != ErrorCode::kNotFound) {
+        out.push_back({"unread_file", path + ": not read (" + content.error().message + ")"});
+      }
+      continue;
+    }
     std::istringstream in(*content);
     std::string line;
     for (int n = 1; std::getline(in, line) && n <= 10000; ++n) {

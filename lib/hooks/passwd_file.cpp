@@ -1,5 +1,6 @@
 #include "hooks/passwd_file.h"
 
+#include <cstdint>
 #include <optional>
 
 namespace mxir::hooks {
@@ -54,6 +55,26 @@ Result<PasswdEntry> FindPasswdEntry(std::string_view text, std::string_view acco
         size_t c = line.find(':', start);
         e.home =
             std::string(line.substr(start, c == std::string_view::npos ? line.npos : c - start));
+      }
+      {  // uid and gid (fields 2 and 3): numbers, or empty when Dovecot uses a global one.
+        std::string_view rest = line.substr(colon + 1);
+        std::string_view f[3];
+        for (int i = 0; i < 3; ++i) {
+          size_t c = rest.find(':');
+          f[i] = rest.substr(0, c);
+          rest = c == std::string_view::npos ? std::string_view() : rest.substr(c + 1);
+        }
+        auto number = [](std::string_view v) -> int64_t {
+          if (v.empty() || v.size() > 10) return -1;
+          int64_t n = 0;
+          for (char ch : v) {
+            if (ch < '0' || ch > '9') return -1;
+            n = n * 10 + (ch - '0');
+          }
+          return n <= 0xFFFFFFFEll ? n : -1;
+        };
+        e.uid = number(f[1]);
+        e.gid = number(f[2]);
       }
       found = std::move(e);
     }

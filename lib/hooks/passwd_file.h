@@ -5,6 +5,7 @@
 // newline) kept as it was. Pure functions over text; the file I/O is the caller's.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,8 @@ struct PasswdEntry {
   size_t password_end = 0;
   std::string password_field;  // e.g. "{SHA512-CRYPT}$6$..."
   std::string home;            // field 6, empty when absent
+  int64_t uid = -1;            // fields 3 and 4; -1 when empty or not a number
+  int64_t gid = -1;
 };
 
 // kNotFound when no line names the account; kInvalidInput when several do, when the account

@@ -1,5 +1,6 @@
 #include "hooks/reset_runner.h"
 
+#include <exception>
 #include <set>
 
 #include "casedb/action_log.h"
@@ -46,36 +47,74 @@ AccountOutcome ResetAccount(ProviderHook& hook, const std::string& account,
     o.steps.push_back({"plan", true, plan + " via " + hook.name()});
     return o;
   }
-  Status set = hook.ResetPassword(account, new_password, options.force_change, o.steps);
+  Status set = Status::Ok();
+  try {
+    set = hook.ResetPassword(account, new_password, options.force_change, o.steps);
+  } catch (const std::exception& e) {
+    set = MakeError(ErrorCode::kInternal, std::string("the provider step failed unexpectedly (") +
+                                              e.what() +
+                                              "); check by hand whether the password was changed");
+  }
   if (!set.ok()) {
     o.outcome = "failed";
     NoteError(o, set.error());
     return o;
   }
   o.outcome = "done";
-  if (options.revoke_sessions && hook.Can(kRevokeSessions)) {
-    Status s = hook.RevokeSessions(account, o.steps);
-    if (!s.ok()) {
-      o.outcome = "partial";
-      NoteError(o, s.error().WithContext("password changed, but ending sessions failed"));
+  if (options.on_password_set) {
+    Status written = MakeError(ErrorCode::kInternal, "writing the new password down failed");
+    try {
+      written = options.on_password_set(o);
+    } catch (const std::exception& e) {
+      written = MakeError(ErrorCode::kInternal, e.what());
     }
+    if (!written.ok()) {
+      o.outcome = "partial";
+      NoteError(o, written.error().WithContext("password changed, but"));
+      return o;
+    }
+  }
+  // Each later step runs guarded: whatever it throws (a provider's malformed reply, memory) is
+  // a failed step of an account whose password is already set and written down.
+  auto guarded = [&](const char* step, auto&& fn) {
+    try {
+      fn();
+    } catch (const std::exception& e) {
+      o.outcome = "partial";
+      o.steps.push_back({step, false, std::string("failed: ") + e.what()});
+      NoteError(o, MakeError(ErrorCode::kInternal, std::string("password changed, but ") + step +
+                                                       " failed: " + e.what()));
+    }
+  };
+  if (options.revoke_sessions && hook.Can(kRevokeSessions)) {
+    guarded("revoke_sessions", [&] {
+      Status s = hook.RevokeSessions(account, o.steps);
+      if (!s.ok()) {
+        o.outcome = "partial";
+        NoteError(o, s.error().WithContext("password changed, but ending sessions failed"));
+      }
+    });
   }
   if (options.verify && hook.Can(kVerify)) {
-    auto v = hook.Verify(account, new_password);
-    o.verified = v.ok();
-    o.verification = v.ok() ? v.value() : "not verified: " + v.error().message;
-    if (!v.ok()) {
-      o.outcome = "partial";
-      NoteError(o, v.error().WithContext("password changed, but verification failed"));
-    }
+    guarded("verify", [&] {
+      auto v = hook.Verify(account, new_password);
+      o.verified = v.ok();
+      o.verification = v.ok() ? v.value() : "not verified: " + v.error().message;
+      if (!v.ok()) {
+        o.outcome = "partial";
+        NoteError(o, v.error().WithContext("password changed, but verification failed"));
+      }
+    });
   }
   if (options.list_leftovers && hook.Can(kLeftovers)) {
-    auto l = hook.ListLeftovers(account);
-    if (l.ok()) {
-      o.leftovers = std::move(l).value();
-    } else {
-      o.steps.push_back({"list_leftovers", false, l.error().message});
-    }
+    guarded("list_leftovers", [&] {
+      auto l = hook.ListLeftovers(account);
+      if (l.ok()) {
+        o.leftovers = std::move(l).value();
+      } else {
+        o.steps.push_back({"list_leftovers", false, l.error().message});
+      }
+    });
   }
   return o;
 }

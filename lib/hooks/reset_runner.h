@@ -6,6 +6,7 @@
 // case's findings need a reset.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,14 +16,6 @@
 #include "hooks/provider_hook.h"
 
 namespace mxir::hooks {
-
-struct ResetOptions {
-  bool dry_run = false;
-  bool force_change = true;
-  bool revoke_sessions = true;
-  bool verify = true;
-  bool list_leftovers = true;
-};
 
 struct AccountOutcome {
   std::string account;
@@ -36,6 +29,19 @@ struct AccountOutcome {
   std::vector<Leftover> leftovers;
   std::string error;  // the first error, for the terminal
   int exit_status = 0;
+};
+
+struct ResetOptions {
+  bool dry_run = false;
+  bool force_change = true;
+  bool revoke_sessions = true;
+  bool verify = true;
+  bool list_leftovers = true;
+  // Called once, right after the provider confirmed the new password, before any later step
+  // (ending sessions, verifying, listing leftovers) can fail, hang or throw: the caller writes
+  // the password down and records the change there. An error it returns is kept in the outcome
+  // (the password WAS set) and the later steps are skipped.
+  std::function<Status(const AccountOutcome&)> on_password_set;
 };
 
 // Resets one account. `new_password` is used only for the hook's calls; it is never copied into

@@ -233,25 +233,45 @@ int ResetCommand(int argc, char** argv) {
       password = std::move(p).value();
     }
     std::cerr << acct << " via " << provider << (dry_run ? " (dry run)" : "") << ":\n";
-    AccountOutcome o = hooks::ResetAccount(hook->hook(), acct, password, options);
-    PrintSteps(o);
-    bool set = o.outcome == "done" || o.outcome == "partial";
-    if (set && to_terminal) {
-      std::cout << "New password for " << acct << ": " << password
-                << "\n(shown once; mxir does not store it)\n";
-    } else if (set) {
-      file_text += from_findings ? acct + "\t" + password + "\n" : password + "\n";
-      // Written after each account, so a later failure never loses a password already set.
-      Status w = ReplaceFileAtomically(password_file, file_text, 0600);
-      if (!w.ok()) {
-        std::cerr << "mxir reset: error: the password of " << acct
-                  << " WAS changed but could not be written: " << w.error().message << "\n";
-        SecureWipe(password);
-        SecureWipe(file_text);
-        return kExitInternal;
+    // The new password is written down (terminal or --password-file) and the change recorded in
+    // the case as soon as the provider has set it: nothing after that (ending sessions,
+    // verifying, reading the user's home for leftovers) can lose it.
+    bool write_failed = false;
+    options.on_password_set = [&](const AccountOutcome& set) -> Status {
+      if (to_terminal) {
+        std::cout << "New password for " << acct << ": " << password
+                  << "\n(shown once; mxir does not store it)" << std::endl;
+      } else {
+        file_text += from_findings ? acct + "\t" + password + "\n" : password + "\n";
+        // Written after each account, so a later failure never loses a password already set.
+        Status w = ReplaceFileAtomically(password_file, file_text, 0600);
+        if (!w.ok()) {
+          write_failed = true;
+          std::cerr << "mxir reset: error: the password of " << acct
+                    << " WAS changed but could not be written: " << w.error().message << "\n";
+          return w.error().WithContext("the new password could not be written");
+        }
       }
-    }
+      if (case_db) {
+        AccountOutcome early = set;
+        early.outcome = "password_set";
+        early.steps.push_back(
+            {"written_down", true,
+             to_terminal ? "shown on the terminal" : "written to " + password_file});
+        Status r = hooks::RecordOutcome(*case_db, early);
+        if (!r.ok()) cli.Warn("could not record the action in the case: " + r.error().message);
+      }
+      return Status::Ok();
+    };
+    AccountOutcome o = hooks::ResetAccount(hook->hook(), acct, password, options);
+    options.on_password_set = nullptr;
+    PrintSteps(o);
     SecureWipe(password);
+    if (write_failed) {
+      SecureWipe(file_text);
+      if (case_db) (void)hooks::RecordOutcome(*case_db, o);
+      return kExitInternal;
+    }
     if (case_db) {
       Status r = hooks::RecordOutcome(*case_db, o);
       if (!r.ok()) cli.Warn("could not record the action in the case: " + r.error().message);

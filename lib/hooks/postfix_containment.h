@@ -1,15 +1,21 @@
 // PostfixContainment: stops a compromised account sending through Postfix at once — the step
 // before or beside a reset, because a new password does not end SMTP sessions that already
 // authenticated. SuspendOutbound adds "ACCOUNT REJECT text" to the check_sasl_access map (an
-// atomic rewrite; every other line kept), rebuilds it with postmap, reloads Postfix, and holds the
-// account's queued mail (postqueue -j, chosen by envelope sender, postsuper -h). ResumeOutbound
+// atomic rewrite; every other line kept), rebuilds it with postmap, reloads Postfix, checks with
+// postmap -q that the lookup now says REJECT, and holds the account's queued mail (postqueue -j:
+// by envelope sender, the login itself or login@ a local domain for a bare login, and by the SASL
+// login postcat shows in the queue file; postsuper -h). ResumeOutbound
 // ("mxir reset release") removes the map line and releases the held mail (postsuper -H);
 // PurgeHeld ("mxir reset purge") removes the map line and deletes the held mail (postsuper -d).
-// Every Postfix command gets the instance's -c config_dir. Preflight checks that main.cf really
-// uses the map, so a block that Postfix ignores is never reported as done.
+// Every Postfix command gets the instance's -c config_dir. Preflight checks, in the order Postfix
+// evaluates them, that every listener offering AUTH (main.cf and master.cf's -o overrides)
+// consults the map before anything that permits, so a block that Postfix ignores is never
+// reported as done.
 #pragma once
 
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hooks/command_runner.h"
@@ -47,10 +53,38 @@ class PostfixContainment final : public ProviderHook {
                                             std::vector<HookStep>& steps);
   Status ActOnQueue(const std::string& account, const std::vector<std::string>& queues,
                     const std::string& flag, const std::string& step, std::vector<HookStep>& steps);
+  static constexpr size_t kMaxPostcat = 5000;
   PostfixConfig config_;
   CommandRunner& runner_;
-  bool checked_ = false;  // Preflight passed: main.cf uses the map
+  bool checked_ = false;  // Preflight passed: every AUTH listener consults the map first
+  std::vector<std::string> local_domains_;  // mydestination and the virtual domains
 };
+
+// `postconf name ...` / `postconf -P` output ("name = value" lines) as a map.
+std::map<std::string, std::string> ParsePostconf(std::string_view text);
+// The tokens of a restriction list ("a, b c" -> a, b, c).
+std::vector<std::string> RestrictionTokens(std::string_view value);
+
+// An smtpd listener of master.cf ("submission/inet") and its -o overrides.
+struct SmtpdService {
+  std::string name;
+  std::map<std::string, std::string> overrides;
+};
+// The smtpd services of `postconf -M` with their overrides from `postconf -P -x`.
+std::vector<SmtpdService> ParseSmtpdServices(std::string_view postconf_m,
+                                             std::string_view postconf_p);
+// Whether Postfix, as it evaluates restrictions (each list left to right, the first OK or
+// permit_* ends that list), consults check_sasl_access `ref` before anything that permits, on
+// every listener with SASL AUTH enabled. A description of what was checked, or an error saying
+// which listener would still accept a blocked login and what to change. With no services (an
+// unknown master.cf), main.cf's lists must do it.
+Result<std::string> CheckSaslAccessOrder(const std::map<std::string, std::string>& main_cf,
+                                         std::vector<SmtpdService> services,
+                                         const std::string& ref);
+// Whether a queued message's envelope sender is the account's: the same address, or for a bare
+// login ("info") info@ one of the server's own domains.
+bool QueuedFromAccount(std::string_view sender, std::string_view account,
+                       const std::vector<std::string>& local_domains);
 
 // The map text with the account's line added (blocked) or removed; `changed` tells whether it
 // differs. Keys are compared case-insensitively, as Postfix's lookup does.

@@ -4,8 +4,10 @@
 #   1. dovecot: the passwd-file line is rewritten (other lines and the mode kept), the auth cache
 #      flushed; SMTP AUTH through Postfix then fails with the old password and succeeds with the
 #      new one (mxir reset verify, in clear text and over STARTTLS); faults leave the file as it was;
-#   2. postfix containment: the account's next AUTH+send is refused, its queued mail is held, then
-#      released by mxir reset release;
+#   2. postfix containment with the docs' recipe: the account's next AUTH+send is refused, its
+#      queued mail is held (for a bare login too: by login@local-domain and by the SASL login
+#      Postfix keeps in the queue file), a partner's delivery is still accepted, then released;
+#      the map after permit_sasl_authenticated is refused;
 #   3. exec: the new password reaches the admin's command on stdin, never on a command line
 #      (read from /proc/PID/cmdline while it runs), and is scrubbed from the recorded output.
 # Exit 0 pass, 77 skip (no postfix/dovecot/swaks, or not root).
@@ -35,10 +37,13 @@ chmod 755 "$W"
 mkdir "$LAB" "$W/maps" && chmod 755 "$W/maps"
 read -r SMTP SUB DEAD <<<"$(bash "$LAB_SH" free-ports 3)" || exit 1
 OLD_BOB=Old-Bob-pw-123
-printf '%s\n' "bob@lab.example:$OLD_BOB" 'alice@lab.example:Alice-pw-456' 'carol@lab.example:Carol-pw-789' >"$W/users"
+printf '%s\n' "bob@lab.example:$OLD_BOB" 'alice@lab.example:Alice-pw-456' 'carol@lab.example:Carol-pw-789' \
+  'dave:Dave-pw-321' >"$W/users"
 MAP=$W/maps/sasl_access
 : >"$MAP" && chmod 644 "$MAP"
-printf 'smtpd_sender_restrictions = check_sasl_access hash:%s, permit_sasl_authenticated, reject\n' "$MAP" >"$W/main-extra"
+# The containment recipe of docs/mxir-reset.md, as an all-in-one server would apply it: the map
+# first, nothing after it that refuses mail from the Internet.
+printf 'smtpd_sender_restrictions = check_sasl_access hash:%s\n' "$MAP" >"$W/main-extra"
 # Mail to slow.example waits in the queue (nothing listens on DEAD), so there is queued mail to hold.
 printf 'slow.example smtp:[127.0.0.1]:%s\n' "$DEAD" >"$W/transport"
 (umask 022 && bash "$LAB_SH" start "$LAB" --smtp-port "$SMTP" --submission-port "$SUB" --users "$W/users" \
@@ -136,6 +141,12 @@ out=$(send_as_alice friend@outside.example "after containment")
 out=$(swaks --server 127.0.0.1 --port "$SMTP" --helo ws.lab.example --auth PLAIN --auth-user carol@lab.example \
   --auth-password Carol-pw-789 --from carol@lab.example --to friend@outside.example 2>&1) ||
   fail "containment of alice blocked carol: $out"
+# A partner's delivery to a local user (no AUTH, port-25 style) is still accepted.
+partner() {
+  swaks --server 127.0.0.1 --port "$SMTP" --helo mx.partner.example --from ops@partner.example \
+    --to alice@lab.example --header "Subject: partner $1" 2>&1
+}
+out=$(partner "during containment") || fail "the containment recipe refused a partner's delivery: $out"
 "$BIN/mxir-reset" release alice@lab.example --provider postfix --hooks "$W/hooks.ini" --yes --case "$W/c.case" \
   >"$W/out" 2>&1 || { cat "$W/out" >&2; fail "release"; }
 [[ $(queued hold) -eq 0 ]] || fail "alice's message is still held after release"
@@ -155,6 +166,40 @@ grep -q 'alice@lab.example' "$MAP" && fail "the block is still in the map after 
 sqlite3 "$W/c.case" "select action||':'||outcome from actions where tool='reset' order by id" | tr '\n' ' ' >"$W/trail"
 [[ $(cat "$W/trail") == *"reset_password:done"*"verify_smtp_auth:verified"*"suspend_outbound:done"*"release:done"*"purge:done"* ]] ||
   fail "audit trail: $(cat "$W/trail")"
+
+# --- 2b. a bare login ("dave", sending as dave@lab.example and under a forged sender) ----------
+send_as_dave() {  # from subject
+  swaks --server 127.0.0.1 --port "$SMTP" --helo ws.lab.example --auth PLAIN --auth-user dave \
+    --auth-password Dave-pw-321 --from "$1" --to friend@slow.example --header "Subject: $2" 2>&1
+}
+out=$(send_as_dave dave@lab.example "phish 1") || fail "dave could not send: $out"
+out=$(send_as_dave ceo@bank.example "phish 2") || fail "dave could not send a forged sender: $out"
+held_by() { postqueue -c "$MAIL_LAB_POSTFIX_CONFIG" -j | python3 -c '
+import json, sys
+print(sum(1 for l in sys.stdin if json.loads(l)["sender"] in sys.argv[1:] and json.loads(l)["queue_name"] == "hold"))' "$@"; }
+for _ in $(seq 100); do
+  n=$(postqueue -c "$MAIL_LAB_POSTFIX_CONFIG" -j | grep -c 'dave@lab.example\|ceo@bank.example')
+  ((n >= 2)) && break
+  sleep 0.1
+done
+"$BIN/mxir-reset" contain dave --provider postfix --hooks "$W/hooks.ini" --yes --case "$W/c.case" \
+  >"$W/out" 2>&1 || { cat "$W/out" >&2; fail "contain dave"; }
+cat "$W/out"
+grep -q '2 message(s) from dave' "$W/out" || { cat "$W/out" >&2; fail "dave's queued mail not held"; }
+[[ $(held_by dave@lab.example ceo@bank.example) -eq 2 ]] || fail "dave's two messages are not in the hold queue"
+grep -q 'verify_block.*REJECT' "$W/out" || fail "the block was not verified through postmap -q"
+out=$(send_as_dave dave@lab.example "after containment")
+[[ $out == *"account suspended during incident response"* ]] || fail "dave could still send: $out"
+out=$(partner "while dave is contained") || fail "partner delivery refused: $out"
+"$BIN/mxir-reset" release dave --provider postfix --hooks "$W/hooks.ini" --yes >"$W/out" 2>&1 ||
+  { cat "$W/out" >&2; fail "release dave"; }
+[[ $(held_by dave@lab.example ceo@bank.example) -eq 0 ]] || fail "dave's mail still held after release"
+# The unsafe order (permit_sasl_authenticated before the map) is refused, nothing reported done.
+postconf -c "$MAIL_LAB_POSTFIX_CONFIG" -e "smtpd_sender_restrictions = permit_sasl_authenticated, check_sasl_access hash:$MAP"
+out=$("$BIN/mxir-reset" contain dave --provider postfix --hooks "$W/hooks.ini" --yes 2>&1)
+[[ $? -ne 0 && $out == *"permit_sasl_authenticated"* && $out != *"suspend_outbound  done"* ]] ||
+  fail "containment with the map after permit_sasl_authenticated was reported: $out"
+postconf -c "$MAIL_LAB_POSTFIX_CONFIG" -e "smtpd_sender_restrictions = check_sasl_access hash:$MAP"
 
 # --- 3. exec: password on stdin only ------------------------------------------------------------
 cat >"$W/admin-hook.sh" <<'HOOK'

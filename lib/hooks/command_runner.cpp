@@ -1,5 +1,6 @@
 #include "hooks/command_runner.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/file_util.h"
+#include "core/process_info.h"
 
 extern char** environ;
 
@@ -26,18 +28,9 @@ struct Fd {
   }
 };
 
-std::vector<std::string> BuildEnvironment(const std::map<std::string, std::string>& extra) {
-  std::vector<std::string> env;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    std::string entry(*e);
-    std::string key = entry.substr(0, entry.find('='));
-    if (extra.count(key) == 0) env.push_back(entry);
-  }
-  for (const auto& [k, v] : extra) env.push_back(k + "=" + v);
-  return env;
-}
-
 }  // namespace
+
+namespace {}  // namespace
 
 std::string CommandLineForDisplay(const std::vector<std::string>& argv) {
   std::string out;
@@ -79,7 +72,7 @@ Result<CommandResult> SystemCommandRunner::Run(const CommandSpec& spec) {
   std::vector<char*> argv;
   for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  std::vector<std::string> env_strings = BuildEnvironment(spec.env);
+  std::vector<std::string> env_strings = ChildEnvironment(spec.env);
   std::vector<char*> envp;
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);

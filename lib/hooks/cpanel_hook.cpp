@@ -5,6 +5,7 @@
 #include "core/secret_fingerprint.h"
 #include "hooks/cloud_error.h"
 #include "hooks/encoding.h"
+#include "hooks/json_field.h"
 #include "hooks/scrub.h"
 
 namespace mxir::hooks {
@@ -34,7 +35,7 @@ Status CpanelHook::Uapi(const std::string& function, const std::string& form,
     err = DescribeHttpFailure("cpanel", "Email::" + function, *resp, all, attempts);
   } else {
     auto j = nlohmann::json::parse(resp->body, nullptr, false);
-    if (!j.is_discarded() && j.is_object() && j.value("status", 0) == 1) {
+    if (!j.is_discarded() && j.is_object() && JsonInt(j, "status") == 1) {
       steps.push_back({step, true, "UAPI Email::" + function + ": status 1"});
       return Status::Ok();
     }

@@ -5,6 +5,7 @@
 #include "core/secret_fingerprint.h"
 #include "hooks/cloud_error.h"
 #include "hooks/encoding.h"
+#include "hooks/json_field.h"
 #include "hooks/jwt.h"
 
 namespace mxir::hooks {
@@ -22,7 +23,7 @@ Status ParseServiceAccountKey(const std::string& json_text, GoogleConfig& config
   }
   config.client_email = j["client_email"].get<std::string>();
   config.private_key_pem = j["private_key"].get<std::string>();
-  config.private_key_id = j.value("private_key_id", std::string());
+  config.private_key_id = JsonString(j, "private_key_id");
   if (j.contains("token_uri") && j["token_uri"].is_string())
     config.token_uri = j["token_uri"].get<std::string>();
   SecureWipe(j["private_key"].get_ref<std::string&>());
@@ -125,7 +126,7 @@ Result<std::string> GoogleHook::Verify(const std::string& account, const std::st
   if (j.is_discarded() || !j.is_object()) {
     return MakeError(ErrorCode::kUnavailable, "google read user: the answer is not a JSON object");
   }
-  bool flag = j.value("changePasswordAtNextLogin", false);
+  bool flag = JsonBool(j, "changePasswordAtNextLogin");
   if (forced_change_ && !flag) {
     return MakeError(ErrorCode::kUnavailable,
                      "google: changePasswordAtNextLogin reads back false after the reset set it "
@@ -142,8 +143,7 @@ Result<std::vector<Leftover>> GoogleHook::ListLeftovers(const std::string& accou
   if (!j.is_discarded() && j.contains("items") && j["items"].is_array()) {
     for (const auto& a : j["items"]) {
       if (!a.is_object()) continue;
-      out.push_back({"app_password", "app password '" + a.value("name", std::string("?")) +
-                                         "' (codeId " +
+      out.push_back({"app_password", "app password '" + JsonString(a, "name", "?") + "' (codeId " +
                                          (a.contains("codeId") ? a["codeId"].dump() : "?") +
                                          "): delete it with users.asps.delete"});
     }
@@ -154,9 +154,8 @@ Result<std::vector<Leftover>> GoogleHook::ListLeftovers(const std::string& accou
   if (!t.is_discarded() && t.contains("items") && t["items"].is_array()) {
     for (const auto& a : t["items"]) {
       if (!a.is_object()) continue;
-      out.push_back({"oauth_grant", "OAuth grant to '" + a.value("displayText", std::string("?")) +
-                                        "' (clientId " + a.value("clientId", std::string("?")) +
-                                        ")"});
+      out.push_back({"oauth_grant", "OAuth grant to '" + JsonString(a, "displayText", "?") +
+                                        "' (clientId " + JsonString(a, "clientId", "?") + ")"});
     }
   }
   return out;

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "core/ip_address.h"
 #include "core/secret_fingerprint.h"
 #include "hooks/cpanel_hook.h"
 #include "hooks/dovecot_hook.h"
@@ -87,26 +88,41 @@ std::vector<std::string> SplitWords(const std::string& text) {
   return out;
 }
 
-// The bind password must not cross a network in clear text: plain ldap:// is accepted only to
-// a loopback address or with StartTLS.
-Status CheckLdapTransport(const std::string& uri, bool start_tls) {
-  if (uri.rfind("ldaps://", 0) == 0 || uri.rfind("ldapi://", 0) == 0 || start_tls)
-    return Status::Ok();
-  if (uri.rfind("ldap://", 0) != 0) {
-    return MakeError(ErrorCode::kUsage, "[ldap] uri must start with ldap://, ldaps:// or ldapi://");
+// The bind password must not cross a network in clear text: plain ldap:// is accepted only with
+// StartTLS or to a literal loopback address (127.0.0.0/8, ::1). Every URI of a list is checked
+// (libldap falls over to the next one); a host name, even "localhost", is not trusted (a
+// resolver or /etc/hosts decides where it goes), and ldap:/// (the host from ldap.conf) neither.
+Status CheckLdapTransport(const std::string& uris, bool start_tls) {
+  std::string list = uris;
+  for (char& ch : list) {
+    if (ch == ',') ch = ' ';
   }
-  std::string host = uri.substr(7);
-  host = host.substr(0, host.find('/'));
-  if (!host.empty() && host[0] == '[') {
-    host = host.substr(1, host.find(']') - 1);
-  } else {
-    host = host.substr(0, host.find(':'));
+  std::vector<std::string> each = SplitWords(list);
+  if (each.empty()) return MakeError(ErrorCode::kUsage, "[ldap] needs uri = ldaps://HOST");
+  for (const auto& uri : each) {
+    if (uri.rfind("ldaps://", 0) == 0 || uri.rfind("ldapi://", 0) == 0) continue;
+    if (uri.rfind("ldap://", 0) != 0) {
+      return MakeError(ErrorCode::kUsage,
+                       "[ldap] uri '" + uri + "' must start with ldap://, ldaps:// or ldapi://");
+    }
+    if (start_tls) continue;
+    std::string host = uri.substr(7);
+    host = host.substr(0, host.find_first_of("/?"));
+    if (!host.empty() && host[0] == '[') {
+      size_t close = host.find(']');
+      host = close == std::string::npos ? std::string() : host.substr(1, close - 1);
+    } else {
+      host = host.substr(0, host.find(':'));
+    }
+    auto ip = IpAddress::Parse(host);
+    if (ip && ip->IsLoopback()) continue;
+    return MakeError(ErrorCode::kUsage,
+                     "[ldap] " + uri +
+                         " would send the bind password in clear text: use ldaps:// or "
+                         "start_tls = yes (with ca_file for a private CA); only a literal "
+                         "loopback address (127.0.0.1, [::1]) may use plain ldap://");
   }
-  if (host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0) return Status::Ok();
-  return MakeError(ErrorCode::kUsage,
-                   "[ldap] " + uri +
-                       " would send the bind password in clear text: use "
-                       "ldaps:// or start_tls = yes (with ca_file for a private CA)");
+  return Status::Ok();
 }
 
 }  // namespace

@@ -2,7 +2,8 @@
 // UAPI, webhooks), behind an interface so tests can fake it. CurlHttpClient is the real one over
 // libcurl: TLS peer and host verification always on (a private CA file may be given, for tests or
 // an internal CA), timeouts on connect and on the whole request, no redirects followed, no
-// proxies from the environment unless asked, never verbose (bodies hold passwords).
+// proxy (HTTPS_PROXY and the like in the environment are ignored), never verbose (bodies hold
+// passwords).
 //
 // SendWithRetry adds the one retry policy of mxir: a 429 answer is retried after its Retry-After
 // (bounded); 5xx answers and transport failures are retried only for requests the caller marks

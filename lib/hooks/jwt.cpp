@@ -7,6 +7,7 @@
 #include <openssl/pem.h>
 
 #include "hooks/encoding.h"
+#include "hooks/json_field.h"
 
 namespace mxir::hooks {
 namespace {
@@ -71,7 +72,7 @@ Result<nlohmann::json> VerifyJwtRs256(const std::string& jwt, const std::string&
       !claims.is_object()) {
     return MakeError(ErrorCode::kInvalidInput, "JWT header or claims are not JSON objects");
   }
-  if (header.value("alg", "") != "RS256") {
+  if (JsonString(header, "alg") != "RS256") {
     return MakeError(ErrorCode::kInvalidInput, "JWT alg is not RS256");
   }
   std::unique_ptr<BIO, BioFree> bio(

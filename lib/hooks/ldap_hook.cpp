@@ -1,8 +1,10 @@
 #include "hooks/ldap_hook.h"
 
+#include <cstdlib>
 #include <memory>
 
 #include <ldap.h>
+#include <unistd.h>
 
 #include "core/secret_fingerprint.h"
 #include "hooks/crypt_hash.h"
@@ -21,7 +23,20 @@ Error LdapError(const std::string& what, int rc) {
                    what + ": " + ldap_err2string(rc) + " (LDAP result " + std::to_string(rc) + ")");
 }
 
+// The system's CA bundle (Debian, Fedora, others), used when the hooks file names no ca_file.
+const char* SystemCaFile() {
+  for (const char* f : {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+                        "/etc/ssl/ca-bundle.pem", "/etc/ssl/cert.pem"}) {
+    if (::access(f, R_OK) == 0) return f;
+  }
+  return nullptr;
+}
+
 Result<LdapPtr> Connect(const LdapConfig& c) {
+  // libldap reads ldap.conf, ~/.ldaprc and LDAP* / LDAPTLS_* variables into its global defaults
+  // (TLS_REQCERT never would switch certificate checks off): not here. Set before the first
+  // libldap call, which is when it reads them.
+  ::setenv("LDAPNOINIT", "1", 1);
   LDAP* raw = nullptr;
   int rc = ldap_initialize(&raw, c.uri.c_str());
   if (rc != LDAP_SUCCESS) return LdapError("bad LDAP uri '" + c.uri + "'", rc);
@@ -32,12 +47,18 @@ Result<LdapPtr> Connect(const LdapConfig& c) {
   timeval tv{static_cast<time_t>(c.timeout.count()), 0};
   ldap_set_option(ld.get(), LDAP_OPT_NETWORK_TIMEOUT, &tv);
   ldap_set_option(ld.get(), LDAP_OPT_TIMEOUT, &tv);
+  // This handle's own TLS context, made from options set here only: the certificate must be
+  // signed by ca_file (else the system's CAs) and name the host; nothing from the environment.
   int require = LDAP_OPT_X_TLS_DEMAND;
   ldap_set_option(ld.get(), LDAP_OPT_X_TLS_REQUIRE_CERT, &require);
-  if (!c.ca_file.empty()) {
-    ldap_set_option(ld.get(), LDAP_OPT_X_TLS_CACERTFILE, c.ca_file.c_str());
-    int zero = 0;
-    ldap_set_option(ld.get(), LDAP_OPT_X_TLS_NEWCTX, &zero);
+  const char* ca = c.ca_file.empty() ? SystemCaFile() : c.ca_file.c_str();
+  if (ca != nullptr) ldap_set_option(ld.get(), LDAP_OPT_X_TLS_CACERTFILE, ca);
+  int min_tls = LDAP_OPT_X_TLS_PROTOCOL_TLS1_2;
+  ldap_set_option(ld.get(), LDAP_OPT_X_TLS_PROTOCOL_MIN, &min_tls);
+  int zero = 0;
+  rc = ldap_set_option(ld.get(), LDAP_OPT_X_TLS_NEWCTX, &zero);
+  if (rc != LDAP_OPT_SUCCESS && (c.start_tls || c.uri.find("ldaps://") != std::string::npos)) {
+    return LdapError("cannot set up TLS for " + c.uri + " (ca_file readable?)", rc);
   }
   if (c.start_tls) {
     rc = ldap_start_tls_s(ld.get(), nullptr, nullptr);

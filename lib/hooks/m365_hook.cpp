@@ -5,6 +5,7 @@
 #include "core/secret_fingerprint.h"
 #include "hooks/cloud_error.h"
 #include "hooks/encoding.h"
+#include "hooks/json_field.h"
 
 namespace mxir::hooks {
 
@@ -34,7 +35,7 @@ Status M365Hook::EnsureToken() {
   }
   auto j = nlohmann::json::parse(resp->body, nullptr, false);
   if (j.is_discarded() || !j.contains("access_token") || !j["access_token"].is_string() ||
-      j.value("token_type", "") != "Bearer") {
+      JsonString(j, "token_type") != "Bearer") {
     return MakeError(ErrorCode::kUnavailable,
                      "m365 token: the answer holds no Bearer access_token");
   }
@@ -95,7 +96,7 @@ Status M365Hook::RevokeSessions(const std::string& account, std::vector<HookStep
     return resp.error();
   }
   auto j = nlohmann::json::parse(resp->body, nullptr, false);
-  if (j.is_discarded() || j.value("value", false) != true) {
+  if (j.is_discarded() || !JsonBool(j, "value")) {
     steps.push_back({"revoke_sessions", false, "answer did not hold {\"value\": true}"});
     return MakeError(ErrorCode::kUnavailable,
                      "m365 revoke sign-in sessions: Graph did not confirm");
@@ -148,17 +149,18 @@ Result<std::vector<Leftover>> M365Hook::ListLeftovers(const std::string& account
   for (const auto& rule : j["value"]) {
     if (!rule.is_object() || !rule.contains("actions") || !rule["actions"].is_object()) continue;
     const auto& a = rule["actions"];
-    std::string name = rule.value("displayName", std::string("(unnamed)"));
+    std::string name = JsonString(rule, "displayName", "(unnamed)");
     for (const char* k : {"forwardTo", "redirectTo", "forwardAsAttachmentTo"}) {
       if (!a.contains(k) || !a[k].is_array()) continue;
       for (const auto& r : a[k]) {
-        std::string addr = r.contains("emailAddress") && r["emailAddress"].is_object()
-                               ? r["emailAddress"].value("address", std::string("?"))
-                               : std::string("?");
+        std::string addr =
+            r.is_object() && r.contains("emailAddress") && r["emailAddress"].is_object()
+                ? JsonString(r["emailAddress"], "address", "?")
+                : std::string("?");
         out.push_back({"inbox_rule", "rule '" + name + "' " + k + " " + addr});
       }
     }
-    if (a.value("delete", false) || a.value("permanentDelete", false)) {
+    if (JsonBool(a, "delete") || JsonBool(a, "permanentDelete")) {
       out.push_back({"inbox_rule", "rule '" + name + "' deletes matching mail"});
     }
   }

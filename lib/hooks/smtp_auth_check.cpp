@@ -71,7 +71,10 @@ class SmtpConnection {
     return MakeError(ErrorCode::kUnavailable, "SMTP reply with too many lines");
   }
 
+  bool HasBuffered() const { return !buf_.empty(); }
+
   Status StartTls(const SmtpAuthTarget& t) {
+    buf_.clear();  // only what arrives over TLS from here on
     ctx_ = SSL_CTX_new(TLS_client_method());
     if (ctx_ == nullptr) return MakeError(ErrorCode::kInternal, "OpenSSL context");
     SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
@@ -252,6 +255,14 @@ Result<SmtpAuthOutcome> SmtpAuthCheck(const SmtpAuthTarget& target, const std::s
     MXIR_ASSIGN_OR_RETURN(auto st, c.Reply());
     if (st.first != 220)
       return MakeError(ErrorCode::kUnavailable, "STARTTLS refused: " + st.second);
+    // Nothing may follow the 220 in clear text: bytes already received after it were sent
+    // before the handshake, by the server or by someone on the path, and would otherwise be
+    // read as if they came over TLS (STARTTLS command injection, CVE-2011-0411).
+    if (c.HasBuffered()) {
+      return MakeError(ErrorCode::kUnavailable,
+                       "the SMTP server (or something on the path) sent data after its reply to "
+                       "STARTTLS, before the TLS handshake: refusing to go on (injection?)");
+    }
     MXIR_RETURN_IF_ERROR(c.StartTls(target));
     out.tls = true;
     MXIR_RETURN_IF_ERROR(c.Send("EHLO mxir-reset.invalid\r\n"));

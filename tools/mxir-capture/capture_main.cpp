@@ -22,6 +22,7 @@
 #include "casedb/case_db.h"
 #include "core/cli.h"
 #include "core/clock.h"
+#include "core/process_info.h"
 #include "core/progress.h"
 #include "smtp_flows.h"
 
@@ -58,6 +59,8 @@ constexpr char kEpilog[] =
 }  // namespace
 
 int mxir_capture_main(int argc, char** argv) {
+  // Decoded AUTH secrets pass through memory: no core file may keep them.
+  mxir::DisableCoreDumps();
   using mxir::Cli;
   namespace po = mxir::po;
   Cli cli("capture", "SMTP sessions from packets",

@@ -23,7 +23,8 @@ constexpr char kSqliteMagic[] = "SQLite format 3";  // 16 bytes with the NUL
 
 // Checks the first bytes so that an empty or foreign file gets a clear message, not SQLite's.
 Status CheckHeader(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO (or a device) given as --case must not block the open.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) {
       return MakeError(ErrorCode::kNotFound, "'" + path +
@@ -35,12 +36,18 @@ Status CheckHeader(const std::string& path) {
   }
   struct stat st {};
   ::fstat(fd, &st);
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return MakeError(ErrorCode::kInvalidInput, "'" + path + "' is a directory, not a case file");
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return MakeError(ErrorCode::kInvalidInput,
+                     "'" + path + "' is not a regular file (a FIFO or device?), not a case file");
+  }
   char head[16] = {};
   ssize_t n = ::read(fd, head, sizeof head);
   ::close(fd);
-  if (S_ISDIR(st.st_mode)) {
-    return MakeError(ErrorCode::kInvalidInput, "'" + path + "' is a directory, not a case file");
-  }
   if (n == 0) {
     return MakeError(ErrorCode::kCorrupt,
                      "'" + path + "' is empty, not a case file (make one with mxir case new)");
@@ -74,6 +81,15 @@ Result<CaseDb> CaseDb::Create(const std::string& path, const NewCase& info, cons
       return MakeError(ErrorCode::kInvalidInput, "--ip '" + ip + "' is not an IP address");
     }
   }
+  std::string key_path = path + ".key";
+  // Checked before anything is created: the key of another case is never touched (it is what
+  // makes that case's fingerprints compare).
+  if (FileExists(key_path)) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     "'" + key_path +
+                         "' already exists (the key of an older or renamed case?); move it away "
+                         "first, or choose another case name");
+  }
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     if (errno == EEXIST) {
@@ -84,20 +100,14 @@ Result<CaseDb> CaseDb::Create(const std::string& path, const NewCase& info, cons
   }
   ::fchmod(fd, 0600);  // whatever the umask said
   ::close(fd);
-  std::string key_path = path + ".key";
+  bool key_created = false;
   auto cleanup = [&](const Error& e) -> Error {
     ::unlink(path.c_str());
     ::unlink((path + "-wal").c_str());
     ::unlink((path + "-shm").c_str());
-    ::unlink(key_path.c_str());
+    if (key_created) ::unlink(key_path.c_str());  // only a key this call made
     return e;
   };
-  if (FileExists(key_path)) {
-    return cleanup(
-        MakeError(ErrorCode::kInvalidInput, "'" + key_path +
-                                                "' already exists (left from an older case?); move "
-                                                "it away first"));
-  }
   auto db = Database::Open(path);
   if (!db.ok()) return cleanup(db.error());
   // 16 KiB pages: events are a few hundred bytes each, and bulk loads then need a quarter of the
@@ -109,6 +119,7 @@ Result<CaseDb> CaseDb::Create(const std::string& path, const NewCase& info, cons
   if (s.ok()) s = MigrateToCurrent(*db);
   if (!s.ok()) return cleanup(s.error());
   if (Status k = SecretFingerprinter::CreateKeyFile(key_path); !k.ok()) return cleanup(k.error());
+  key_created = true;
 
   CaseDb c(std::move(db).value(), path, &clock);
   {
@@ -197,7 +208,7 @@ Result<SecretFingerprinter> CaseDb::Fingerprinter() {
                                       "the key file was missing; fingerprints recorded "
                                       "before this no longer compare with new ones"}}));
   }
-  return SecretFingerprinter::FromKeyFile(key_path());
+  return SecretFingerprinter::FromKeyFile(key_path(), /*check_owner=*/false);
 }
 
 }  // namespace mxir::casedb

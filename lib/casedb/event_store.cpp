@@ -69,6 +69,26 @@ Status EventWriter::Prepare() {
 }
 
 Status EventWriter::Add(const Event& e) {
+  if (!failed_.ok()) return failed_;
+  Status s = AddRow(e);
+  if (!s.ok()) Fail(s);
+  return s;
+}
+
+void EventWriter::Fail(const Status& s) {
+  // After a failed insert or commit (a full disk, an I/O error) the open batch is rolled back
+  // and the writer refuses everything after: batches committed before stay intact, and nothing
+  // is half-written. The buffered rows are dropped (they were in the rolled-back batch).
+  failed_ = s;
+  used_rows_ = 0;
+  pending_ = 0;
+  if (in_tx_) {
+    (void)c_.db().Exec("ROLLBACK");
+    in_tx_ = false;
+  }
+}
+
+Status EventWriter::AddRow(const Event& e) {
   MXIR_RETURN_IF_ERROR(Prepare());
   Row& row = rows_[used_rows_];
   row.json.clear();
@@ -128,6 +148,13 @@ Status EventWriter::FlushRows() {
 }
 
 Status EventWriter::Commit() {
+  if (!failed_.ok()) return failed_;
+  Status s = CommitRows();
+  if (!s.ok()) Fail(s);
+  return s;
+}
+
+Status EventWriter::CommitRows() {
   MXIR_RETURN_IF_ERROR(FlushRows());
   if (!in_tx_) return Status::Ok();
   MXIR_RETURN_IF_ERROR(CommitWithRetry(c_.db()));

@@ -27,6 +27,8 @@ class EventWriter {
   EventWriter(const EventWriter&) = delete;
   EventWriter& operator=(const EventWriter&) = delete;
 
+  // After the first error (a full disk, say) every later Add and Finish returns that error: the
+  // batch that failed is rolled back, the batches committed before it stay.
   Status Add(const Event& e);
   Status Finish();
 
@@ -44,8 +46,12 @@ class EventWriter {
   Status Prepare();
   Status FlushRows();  // inserts the buffered rows
   Status Commit();
+  Status AddRow(const Event& e);
+  Status CommitRows();
+  void Fail(const Status& s);
 
   CaseDb& c_;
+  Status failed_;
   size_t batch_size_;
   size_t pending_ = 0;  // rows in the open transaction
   bool in_tx_ = false;

@@ -172,7 +172,12 @@ Result<int> ReadSchemaVersion(Database& db) {
   MXIR_ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db, "PRAGMA user_version"));
   MXIR_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return MakeError(ErrorCode::kCorrupt, "no schema version");
-  return static_cast<int>(st.ColumnInt(0));
+  int64_t v = st.ColumnInt(0);
+  if (v < 0 || v > 1000000) {
+    return MakeError(ErrorCode::kCorrupt, "the case is damaged: its schema version (" +
+                                              std::to_string(v) + ") is impossible");
+  }
+  return static_cast<int>(v);
 }
 
 Status MigrateToCurrent(Database& db) {

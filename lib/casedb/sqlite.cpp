@@ -34,6 +34,16 @@ Result<Database> Database::Open(const std::string& path, int busy_timeout_ms) {
   return db;
 }
 
+// What to do about a write that failed for lack of space (SQLite says "disk I/O error" when the
+// OS refuses to grow the file, "database or disk is full" when it knows).
+static std::string SpaceHint(int primary) {
+  if (primary == SQLITE_FULL || primary == SQLITE_IOERR) {
+    return " (is the disk full, or a file size limit reached? free space and run again: what was "
+           "committed before is kept)";
+  }
+  return "";
+}
+
 Error Database::LastError(std::string_view context) const {
   int rc = sqlite3_errcode(db_);
   int primary = rc & 0xff;
@@ -44,7 +54,7 @@ Error Database::LastError(std::string_view context) const {
       primary == SQLITE_CANTOPEN || primary == SQLITE_PERM) {
     code = ErrorCode::kIo;
   }
-  return MakeError(code, std::string(context) + ": " + sqlite3_errmsg(db_));
+  return MakeError(code, std::string(context) + ": " + sqlite3_errmsg(db_) + SpaceHint(primary));
 }
 
 Status Database::Exec(std::string_view sql) {
@@ -145,7 +155,7 @@ Result<bool> Statement::Step() {
   if (primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_READONLY) {
     code = ErrorCode::kIo;
   }
-  return MakeError(code, std::string("database: ") + sqlite3_errmsg(db_));
+  return MakeError(code, std::string("database: ") + sqlite3_errmsg(db_) + SpaceHint(primary));
 }
 
 Status Statement::Run() {

@@ -91,8 +91,8 @@ class Ingester::DocumentSink final : public RecordSink {
   bool padded_ = false;
 };
 
-Ingester::Ingester(const IngestOptions& options, LogTime time, EventSink* sink)
-    : options_(options), time_(std::move(time)), out_(sink) {}
+Ingester::Ingester(const IngestOptions& options, LogTime time, EventSink* sink, const Clock* clock)
+    : options_(options), time_(std::move(time)), clock_(clock), out_(sink) {}
 
 Ingester::~Ingester() = default;
 
@@ -112,7 +112,7 @@ Result<std::unique_ptr<Ingester>> Ingester::Create(const IngestOptions& options,
   auto zone = TimeZone::FromName(options.tz);
   if (!zone.ok()) return zone.error().WithContext("--tz");
   return std::unique_ptr<Ingester>(
-      new Ingester(options, LogTime(*zone, clock.Now(), options.year), sink));
+      new Ingester(options, LogTime(*zone, clock.Now(), options.year), sink, &clock));
 }
 
 Ingester::Stream::Stream(Ingester* owner, std::string name, std::string sha256)

@@ -83,12 +83,16 @@ class Ingester {
   // The run's counters so far (complete for every finished stream).
   Counters& counters();
 
+  // Reads the clock again for year-less stamps (a follower calls this on each poll).
+  void RefreshNow() { time_.SetNow(clock_->Now()); }
+
  private:
-  Ingester(const IngestOptions& options, LogTime time, EventSink* sink);
+  Ingester(const IngestOptions& options, LogTime time, EventSink* sink, const Clock* clock);
   class DocumentSink;
 
   IngestOptions options_;
   LogTime time_;
+  const Clock* clock_;
   EventSink* out_;
   Counters counters_;
   int64_t lines_ = 0, unknown_format_ = 0, empty_lines_ = 0;

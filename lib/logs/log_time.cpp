@@ -115,11 +115,19 @@ int MonthFromName(std::string_view name) {
 }
 
 LogTime::LogTime(TimeZone zone, Timestamp now, std::optional<int> fixed_year)
-    : zone_(std::move(zone)), now_(now), fixed_year_(fixed_year) {
-  now_year_ = zone_.UtcToLocal(now_).ToCivil().year;
+    : zone_(std::move(zone)), fixed_year_(fixed_year) {
+  SetNow(now);
 }
 
-Timestamp LogTime::FromLocal(const CivilTime& local) {
+void LogTime::SetNow(Timestamp now) {
+  now_ = now;
+  CivilTime c = zone_.UtcToLocal(now_).ToCivil();
+  now_year_ = c.year;
+  now_month_ = c.month;
+  last_syslog_len_ = 0;  // its year was inferred against the old "now"
+}
+
+Timestamp LogTime::Resolve(const CivilTime& local) {
   CivilTime hour = local;
   hour.minute = hour.second = hour.micros = 0;
   int64_t hour_key = Timestamp::FromCivil(hour).micros();
@@ -128,16 +136,47 @@ Timestamp LogTime::FromLocal(const CivilTime& local) {
     cached_offset_ = as_utc - zone_.LocalToUtc(as_utc);
     cached_hour_ = hour_key;
   }
-  return Timestamp::FromCivil(local) - cached_offset_;
+  Timestamp t = Timestamp::FromCivil(local) - cached_offset_;
+  // The repeated hour when daylight saving ends: the zone gives the earlier instant. When that
+  // lies well before the line read just before, while the later instant follows it, the log
+  // is in the hour's second pass: take the later one. (Only checked when time runs backwards.)
+  constexpr int64_t kSlack = 10 * 60 * kMicrosPerSecond;
+  if (has_last_ && t < last_ts_ - kSlack) {
+    Timestamp wall = Timestamp::FromCivil(local);
+    for (int64_t off :
+         {zone_.OffsetAt(t - 3 * kMicrosPerHour), zone_.OffsetAt(t + 3 * kMicrosPerHour)}) {
+      Timestamp other = wall - off * kMicrosPerSecond;
+      if (other > t && zone_.OffsetAt(other) == off && other >= last_ts_ - kSlack) return other;
+    }
+  }
+  return t;
+}
+
+Timestamp LogTime::FromLocal(const CivilTime& local) {
+  Timestamp t = Resolve(local);
+  last_ts_ = t;
+  has_last_ = true;
+  return t;
 }
 
 Timestamp LogTime::FromYearless(int month, int day, int hour, int minute, int second, int micros) {
   CivilTime c{fixed_year_.value_or(now_year_), month, day, hour, minute, second, micros};
-  Timestamp t = FromLocal(c);
-  if (!fixed_year_ && t > now_ + kMicrosPerDay) {
-    --c.year;
-    t = FromLocal(c);
+  Timestamp t = Resolve(c);
+  if (!fixed_year_) {
+    if (t > now_ + kMicrosPerDay) {
+      --c.year;
+      t = Resolve(c);
+    } else if (month == 1 && now_month_ == 12) {
+      // Just past New Year on the log host (its clock a little ahead, or a follower still
+      // running): a January line within a day after "now" belongs to the coming year.
+      CivilTime next = c;
+      ++next.year;
+      Timestamp t2 = Resolve(next);
+      if (t2 <= now_ + kMicrosPerDay) t = t2;
+    }
   }
+  last_ts_ = t;
+  has_last_ = true;
   return t;
 }
 

@@ -9,9 +9,11 @@
 //
 // A stamp without an offset is wall-clock time in the configured zone (--tz, default local). A
 // stamp without a year takes the year of "now" (Clock; MXIR_NOW in tests), or the year before
-// when that date would be more than a day after now (fail2ban's rule); a fixed year (--year)
-// overrides. Zone conversions are cached per local hour, so the hot path does no zone lookup.
-// One LogTime per thread.
+// when that date would be more than a day after now (fail2ban's rule), or the year after for a
+// January date within a day after a December "now"; a fixed year (--year) overrides. In the
+// repeated hour when daylight saving ends, a stamp that would run back an hour from the line
+// before it is taken as the hour's second pass. Zone conversions are cached per local hour, so the
+// hot path does no zone lookup. One LogTime per thread.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +42,9 @@ class LogTime {
   Timestamp FromLocal(const CivilTime& local);
   // A month/day without a year -> the inferred year (see above), then UTC.
   Timestamp FromYearless(int month, int day, int hour, int minute, int second, int micros);
+  // Moves "now" (a follower calls this as time passes, so a year-less January line read after
+  // New Year is not dated a year back).
+  void SetNow(Timestamp now);
 
   const TimeZone& zone() const { return zone_; }
 
@@ -50,11 +55,16 @@ class LogTime {
   bool ParseBracketed(std::string_view text, Timestamp* ts, size_t* used);
   bool ParseAssp(std::string_view text, Timestamp* ts, size_t* used);
   bool ParseWeekday(std::string_view text, Timestamp* ts, size_t* used);
+  Timestamp Resolve(const CivilTime& local);  // FromLocal without remembering the result
 
   TimeZone zone_;
   Timestamp now_;
   std::optional<int> fixed_year_;
-  int now_year_;
+  int now_year_ = 1970;
+  int now_month_ = 1;
+  // The instant of the previous stamp, to place lines in the repeated hour of a DST change.
+  Timestamp last_ts_;
+  bool has_last_ = false;
   // Cache: local hour (micros since epoch of the local civil hour) -> UTC offset in micros.
   int64_t cached_hour_ = INT64_MIN;
   int64_t cached_offset_ = 0;

@@ -81,7 +81,8 @@ void FlowTable::Touch(Flow* flow, Timestamp ts) {
 }
 
 void FlowTable::Account(Flow* flow) {
-  size_t now = kFlowOverhead + flow->dir[0].memory() + flow->dir[1].memory();
+  size_t now = kFlowOverhead + flow->dir[0].memory() + flow->dir[1].memory() +
+               (flow->handler && !flow->ended ? flow->handler->memory() : 0);
   memory_ = memory_ - flow->memory + now;
   flow->memory = now;
   stats_.peak_memory = std::max(stats_.peak_memory, memory_);

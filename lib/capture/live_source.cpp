@@ -129,9 +129,21 @@ Result<std::unique_ptr<PacketSource>> OpenLive(const LiveOptions& o) {
 
 Result<std::unique_ptr<PcapWriter>> PcapWriter::Create(const std::string& path, int link_type,
                                                        int snaplen) {
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  // Evidence is never overwritten (O_EXCL, no symlink followed), and holds clear-text AUTH:
+  // the file is 0600 whatever the umask.
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
+    if (errno == EEXIST) {
+      return MakeError(ErrorCode::kUsage, "--write '" + path +
+                                              "' exists; evidence is never overwritten: choose "
+                                              "a new file name");
+    }
     return MakeError(ErrorCode::kIo, "'" + path + "': cannot create: " + std::strerror(errno));
+  }
+  if (fchmod(fd, 0600) != 0) {
+    int err = errno;
+    close(fd);
+    return MakeError(ErrorCode::kIo, "'" + path + "': cannot chmod: " + std::strerror(err));
   }
   FILE* f = fdopen(fd, "wb");
   if (f == nullptr) {

@@ -48,6 +48,10 @@ class StreamHandler {
   virtual void OnGap(Direction dir, uint64_t bytes, Timestamp ts, int64_t packet) = 0;
   // The connection is over; called exactly once, after which the handler is destroyed.
   virtual void OnEnd(EndState state, Timestamp ts, int64_t packet) = 0;
+  // Heap bytes the handler holds for this connection (decoded commands waiting for replies,
+  // ...): counted in the flow table's memory budget, so a flood of such state ends flows as
+  // truncated instead of growing without bound. An estimate is fine.
+  virtual size_t memory() const { return 0; }
 };
 
 class StreamHandlerFactory {

@@ -216,6 +216,12 @@ SmtpSession::SmtpSession(SessionInfo info, SmtpSink* sink, const SecretFingerpri
 
 SmtpSession::~SmtpSession() = default;
 
+size_t SmtpSession::memory() const {
+  // Each command waiting for its reply holds a heap Event (about 1.4 KB with its strings).
+  constexpr size_t kPendingBytes = sizeof(Event) + 512;
+  return (impl_->pending.size() + (impl_->answering ? 1 : 0)) * kPendingBytes;
+}
+
 void SmtpSession::OnData(capture::Direction dir, const uint8_t* data, size_t len, Timestamp ts,
                          int64_t packet) {
   Impl& s = *impl_;

@@ -58,6 +58,7 @@ class SmtpSession final : public capture::StreamHandler {
               int64_t packet) override;
   void OnGap(capture::Direction dir, uint64_t bytes, Timestamp ts, int64_t packet) override;
   void OnEnd(capture::EndState state, Timestamp ts, int64_t packet) override;
+  size_t memory() const override;
 
  private:
   struct Impl;

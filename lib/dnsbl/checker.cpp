@@ -47,11 +47,12 @@ ZoneHealth Evaluate(const DnsblZone& zone, const HealthQueries& h,
     if (v.status != CheckStatus::kNotListed) {
       z.status = CheckStatus::kError;
       if (a.outcome == DnsOutcome::kAnswer && AllLoopback(a)) {
-        z.reason = "the zone lists the RFC 5782 test point " + h.unlisted_name +
-                   " that must never be listed: it answers 'listed' for everything (a dead or "
+        z.reason = "the zone lists its never-listed test point " + h.unlisted_name +
+                   " (RFC 5782): it answers 'listed' for everything (a dead or "
                    "hijacked zone, or a resolver rewriting answers)";
       } else {
-        z.reason = "the zone's RFC 5782 test point " + h.unlisted_name + " failed: " + v.meaning;
+        z.reason =
+            "the zone's never-listed test point " + h.unlisted_name + " failed: " + v.meaning;
       }
       return z;
     }

@@ -66,7 +66,7 @@ std::string CellText(const nlohmann::ordered_json& v) {
     }
     return s;
   }
-  return v.dump();
+  return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 namespace {
@@ -111,15 +111,34 @@ RecordPrinter::RecordPrinter(std::ostream& out, OutputFormat format, std::vector
 
 RecordPrinter::~RecordPrinter() { Finish(); }
 
+std::string TerminalSafe(std::string_view s) {
+  // Table cells go to a terminal: every control character (C0, DEL, and the C1 range U+0080 to
+  // U+009F as UTF-8, which some terminals obey too) becomes a space, so text taken from a log or
+  // a packet (ESC [ 8 m hides the rows after it) cannot drive the terminal.
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) {
+      out += ' ';
+    } else if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
+      out += ' ';
+      ++i;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 std::string RecordPrinter::Cell(const nlohmann::ordered_json& record, const Column& c,
                                 bool for_table) const {
   auto it = record.find(c.key);
   if (it == record.end() || it->is_null()) return for_table ? "-" : "";
   std::string s = CellText(*it);
   if (for_table) {
-    for (char& ch : s) {
-      if (ch == '\n' || ch == '\t' || ch == '\r') ch = ' ';
-    }
+    s = TerminalSafe(s);
     if (s.empty()) s = "-";
     return Cut(s, c.max_width);
   }

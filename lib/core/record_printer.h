@@ -52,6 +52,8 @@ class RecordPrinter {
 
 // One CSV field, quoted when needed.
 std::string CsvField(const std::string& s);
+// `s` with every terminal control character (C0, DEL, C1) replaced by a space.
+std::string TerminalSafe(std::string_view s);
 // The display form of a JSON value in a table cell.
 std::string CellText(const nlohmann::ordered_json& v);
 

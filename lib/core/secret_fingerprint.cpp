@@ -1,11 +1,14 @@
 #include "core/secret_fingerprint.h"
 
+#include <cerrno>
 #include <cstdlib>
 
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/file_util.h"
 
@@ -31,14 +34,35 @@ int HexValue(char c) {
 }
 }  // namespace
 
-Result<SecretFingerprinter> SecretFingerprinter::FromKeyFile(const std::string& path) {
-  MXIR_ASSIGN_OR_RETURN(mode_t mode, FileMode(path));
-  if (mode & 077) {
+Result<SecretFingerprinter> SecretFingerprinter::FromKeyFile(const std::string& path,
+                                                             bool check_owner) {
+  if (path.empty()) {
+    return MakeError(ErrorCode::kUsage,
+                     "no place for the fingerprint key: HOME is not set and the account has no "
+                     "home directory; set HOME, or use --case or --fp-key FILE");
+  }
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    return MakeError(errno == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
+                     "cannot read fingerprint key file '" + path + "': " + ErrnoText(errno));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     "fingerprint key file '" + path + "' is not a regular file (a symlink?)");
+  }
+  // A key someone else made (a planted /tmp/mxir/fp.key) is known to them: refuse it.
+  if (check_owner && st.st_uid != ::geteuid() && st.st_uid != 0) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     "fingerprint key file '" + path + "' belongs to another user (uid " +
+                         std::to_string(st.st_uid) +
+                         "); whoever owns it knows the key: remove it or use your own");
+  }
+  if (st.st_mode & 077) {
     return MakeError(ErrorCode::kIo,
                      "fingerprint key file '" + path +
                          "' is readable by group or others; fix it with: chmod 600 '" + path + "'");
   }
-  MXIR_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  MXIR_ASSIGN_OR_RETURN(std::string text, ReadRegularFile(path, 4096));
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
     text.pop_back();
   }
@@ -82,7 +106,7 @@ Status SecretFingerprinter::CreateKeyFile(const std::string& path) {
 }
 
 Result<SecretFingerprinter> SecretFingerprinter::LoadOrCreate(const std::string& path) {
-  if (!FileExists(path)) {
+  if (!path.empty() && !FileExists(path)) {
     Status s = CreateKeyFile(path);
     // Another process may have created it meanwhile: then just read it.
     if (!s.ok() && !FileExists(path)) return s.error();
@@ -96,8 +120,10 @@ std::string SecretFingerprinter::DefaultUserKeyPath() {
     dir = x;
   } else if (const char* h = std::getenv("HOME"); h && *h) {
     dir = std::string(h) + "/.local/share";
+  } else if (struct passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_dir && *pw->pw_dir) {
+    dir = std::string(pw->pw_dir) + "/.local/share";
   } else {
-    dir = "/tmp";
+    return "";  // never a shared directory such as /tmp: FromKeyFile says what to do
   }
   dir += "/mxir";
   // Create every missing component (a fresh account may have no ~/.local yet); ours are 0700.

@@ -23,13 +23,17 @@ class SecretFingerprinter {
   explicit SecretFingerprinter(const std::array<uint8_t, kKeyBytes>& key) : key_(key) {}
   ~SecretFingerprinter();
 
-  // Reads a key file (64 hex digits); refuses one that group or others can read.
-  static Result<SecretFingerprinter> FromKeyFile(const std::string& path);
+  // Reads a key file (64 hex digits); refuses one that group or others can read, one that is not
+  // a regular file, and (with `check_owner`) one owned by another user than us or root: its
+  // owner would know the key. A case's own CASE.key is read without the owner check (whoever
+  // may use the case may use its key).
+  static Result<SecretFingerprinter> FromKeyFile(const std::string& path, bool check_owner = true);
   // Creates a new random key file (mode 0600, never overwriting); fails if it exists.
   static Status CreateKeyFile(const std::string& path);
   // Loads the key file, creating it first when it does not exist.
   static Result<SecretFingerprinter> LoadOrCreate(const std::string& path);
-  // The per-user key used without --case: $XDG_DATA_HOME/mxir/fp.key or ~/.local/share/mxir/fp.key.
+  // The per-user key used without --case: $XDG_DATA_HOME/mxir/fp.key or ~/.local/share/mxir/fp.key
+  // (the home from the password database when HOME is unset; "" when there is none).
   static std::string DefaultUserKeyPath();
 
   // 16 lowercase hex digits.

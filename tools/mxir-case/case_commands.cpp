@@ -17,6 +17,7 @@
 #include "casedb/timeline.h"
 #include "core/cli.h"
 #include "core/file_util.h"
+#include "core/record_printer.h"
 
 namespace mxir::tools {
 
@@ -94,7 +95,7 @@ ordered_json CaseSummary(CaseDb& c, Status* status) {
 }
 
 void PrintSummaryTable(const ordered_json& j) {
-  std::cout << "Case:     " << j.value("title", "") << "\n"
+  std::cout << "Case:     " << TerminalSafe(j.value("title", "")) << "\n"
             << "File:     " << j.value("case", "") << "\n"
             << "Created:  " << j.value("created", "") << " by " << j.value("created_by", "") << "\n"
             << "Events:   " << j.value("events", 0) << "\n"
@@ -148,7 +149,8 @@ int CaseNew(int argc, char** argv) {
   ordered_json summary = CaseSummary(*c, &st);
   if (!st.ok()) return cli.Fail(st);
   if (cli.common.format == OutputFormat::kJson) {
-    std::cout << summary.dump(2) << "\n";
+    std::cout << summary.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+              << "\n";
   } else {
     std::cout << "Created case " << cli.common.case_path << " (key: " << c->key_path() << ")\n\n";
     PrintSummaryTable(summary);
@@ -168,7 +170,8 @@ int CaseShow(int argc, char** argv) {
   ordered_json summary = CaseSummary(*c, &st);
   if (!st.ok()) return cli.Fail(st);
   if (cli.common.format == OutputFormat::kJson) {
-    std::cout << summary.dump(2) << "\n";
+    std::cout << summary.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+              << "\n";
   } else {
     PrintSummaryTable(summary);
   }

@@ -1,7 +1,8 @@
 // SmtpFlowFactory: the glue of mxir capture — each TCP connection to an SMTP port becomes an
-// smtp::SmtpSession fed by lib/capture's reassembler; connections to other ports are declined
-// (only counted). Sessions on implicit-TLS ports (465 by default) are marked so the decoder
-// expects TLS from the first byte. Events carry the input file's name and sha256 as origin.
+// smtp::SmtpSession fed by lib/capture's reassembler; connections to other ports become SMTP
+// sessions when their content is SMTP (a 220 greeting, then EHLO/HELO: smtp/smtp_probe.h), and
+// are otherwise only counted. Sessions on implicit-TLS ports (465 by default) are marked so the
+// decoder expects TLS from the first byte. Events carry the input file's name and sha256 as origin.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +28,8 @@ struct SmtpFlowOptions {
   std::set<uint16_t> implicit_tls_ports = {465};
   smtp::SmtpLimits limits;
   std::vector<CaptureInput> inputs;  // by FlowInfo::input
+  // Connections to other ports are SMTP when their content says so (smtp/smtp_probe.h).
+  bool detect_by_content = true;
 };
 
 class SmtpFlowFactory final : public capture::StreamHandlerFactory {
@@ -43,6 +46,7 @@ class SmtpFlowFactory final : public capture::StreamHandlerFactory {
   int64_t sessions() const { return sessions_; }
 
  private:
+  std::unique_ptr<capture::StreamHandler> MakeSession(const capture::FlowInfo& flow);
   SmtpFlowOptions options_;
   smtp::SmtpSink* sink_;
   const SecretFingerprinter* fingerprinter_;

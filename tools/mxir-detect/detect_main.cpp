@@ -66,7 +66,8 @@ constexpr const char* kDescription =
     "  login_after_attack a success from a host new to an attacked account without such signs\n"
     "                     (medium): ask the user. `mxir reset --from-findings` resets\n"
     "                     account_compromise accounts only.\n"
-    "  session_burst      many encrypted SMTP sessions from one host on any port (25 too),\n"
+    "  session_burst      many encrypted SMTP sessions from one host on any port (25 too;\n"
+    "                     mxir capture recognises SMTP by content on any port),\n"
     "                     far more than the server's other hosts; their size is only a hint.\n"
     "Each explanation says which rule fired and why the others did not.";
 

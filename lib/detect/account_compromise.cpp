@@ -301,24 +301,30 @@ void DetectAccountCompromise(DetectContext& ctx) {
   for (uint32_t i = 0; i < ev.messages.size(); ++i) {
     if (ev.messages[i].user != kNone) mail_of[ev.messages[i].user].push_back(i);
   }
+  // Per account, once: its bulk_outbound findings and the kinds of the attacks naming it.
+  std::unordered_map<std::string, std::vector<size_t>> bulk_of;
+  std::unordered_map<std::string, std::set<std::string>> attacks_of;
+  for (size_t i = 0; i < ctx.findings.size(); ++i) {
+    const Finding& f = ctx.findings[i];
+    if (f.kind == "bulk_outbound" && !f.user.empty()) bulk_of[f.user].push_back(i);
+    if (f.kind == "brute_force" || f.kind == "password_spraying" ||
+        f.kind == "credential_stuffing") {
+      if (!f.user.empty()) attacks_of[f.user].insert(f.kind);
+      for (const auto& u : f.users) attacks_of[u].insert(f.kind);
+    }
+  }
   auto bulk_after = [&](const std::string& user, int64_t ts) -> const Finding* {
-    for (const Finding& b : ctx.findings) {
-      if (b.kind == "bulk_outbound" && b.user == user && b.last_seen.micros() >= ts) return &b;
+    auto it = bulk_of.find(user);
+    if (it == bulk_of.end()) return nullptr;
+    for (size_t i : it->second) {
+      if (ctx.findings[i].last_seen.micros() >= ts) return &ctx.findings[i];
     }
     return nullptr;
   };
   auto attack_findings_of = [&](const std::string& user) {
-    std::vector<std::string> kinds;
-    for (const Finding& f : ctx.findings) {
-      if (f.kind != "brute_force" && f.kind != "password_spraying" &&
-          f.kind != "credential_stuffing")
-        continue;
-      if (f.user == user || std::find(f.users.begin(), f.users.end(), user) != f.users.end())
-        kinds.push_back(f.kind);
-    }
-    std::sort(kinds.begin(), kinds.end());
-    kinds.erase(std::unique(kinds.begin(), kinds.end()), kinds.end());
-    return kinds.empty() ? std::string("an attack") : Joined(kinds);
+    auto it = attacks_of.find(user);
+    if (it == attacks_of.end()) return std::string("an attack");
+    return Joined(std::vector<std::string>(it->second.begin(), it->second.end()));
   };
   std::set<uint32_t> reported;
 

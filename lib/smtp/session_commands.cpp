@@ -361,6 +361,7 @@ void SmtpSession::Impl::EmitTruncatedMessage() {
 void SmtpSession::Impl::StartTls(const char* how) {
   tls = true;
   tls_how = how;
+  starttls_unconfirmed = true;
   rows.OnStartTls(now);
   FlushPending();
   // The line splitters are left as they are: the caller may still hold a view into them, and

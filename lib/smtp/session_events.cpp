@@ -173,25 +173,25 @@ void SessionEvents::Reply(int code, std::string_view text, std::string_view comm
 
 void SessionEvents::ApplyHeader(Event& m, std::string_view name, std::string_view value) {
   if (name == "FROM") {
-    m.header_from = Clip(DecodeEncodedWords(value));
+    m.header_from = Clip(DecodeHeaderText(value));
   } else if (name == "TO" || name == "CC") {
     auto& list = name == "TO" ? m.to : m.cc;
     for (std::string& a : SplitAddressList(value)) {
       if (list.size() >= 1000) break;
-      list.push_back(Clip(DecodeEncodedWords(a)));
+      list.push_back(Clip(DecodeHeaderText(a)));
     }
   } else if (name == "SUBJECT") {
-    m.subject = Clip(DecodeEncodedWords(value));
+    m.subject = Clip(DecodeHeaderText(value));
   } else if (name == "MESSAGE-ID") {
     m.msg_id = Clip(value);
   } else if (name == "X-MAILER" || name == "USER-AGENT" || name == "X-USER-AGENT") {
-    m.user_agent = Clip(DecodeEncodedWords(value));
+    m.user_agent = Clip(DecodeHeaderText(value));
   } else if (name == "DATE") {
     m.date = Clip(value);
   } else if (name == "RECEIVED") {
     if (m.received.size() < 100) m.received.push_back(Clip(value));
   } else if (name == "REPLY-TO") {
-    m.reply_to = Clip(DecodeEncodedWords(value));
+    m.reply_to = Clip(DecodeHeaderText(value));
   } else if (name == "IN-REPLY-TO") {
     m.in_reply_to = Clip(value);
   } else if (name == "X-ORIGINATING-IP") {

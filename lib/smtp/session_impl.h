@@ -71,6 +71,9 @@ struct SmtpSession::Impl {
   void ClientLine(std::string_view line, bool truncated);
   void ServerLine(std::string_view line, bool truncated);
   void TlsBytes(capture::Direction dir, const uint8_t* p, size_t n);
+  // After STARTTLS/220: true when `first` (the client's first byte since) starts an SMTP command
+  // rather than a TLS record; then decoding goes on as plaintext and says so in a `tls` event.
+  bool PlaintextAfterStartTls(uint8_t first);
 
   // --- protocol steps ---
   void OnCommand(const Command& cmd);
@@ -116,6 +119,9 @@ struct SmtpSession::Impl {
   ClientHelloReader hello;
   bool tls_event_sent = false;
   const char* tls_how = nullptr;
+  // STARTTLS was answered 220 and no client byte has been seen since: the first one tells a TLS
+  // record from SMTP text (a decrypted capture, or a man in the middle stripping STARTTLS).
+  bool starttls_unconfirmed = false;
 
   // Zeek's mail transaction validation.
   bool trans_mail_seen = false, trans_rcpt_seen = false, bdat_last_observed = false;

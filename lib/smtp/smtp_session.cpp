@@ -20,6 +20,7 @@ using capture::Direction;
 
 void SmtpSession::Impl::ClientBytes(const uint8_t* p, const uint8_t* end) {
   while (p < end) {
+    if (tls && starttls_unconfirmed && PlaintextAfterStartTls(*p)) continue;
     if (tls || disabled) {
       if (tls) TlsBytes(Direction::kClientToServer, p, static_cast<size_t>(end - p));
       return;
@@ -111,6 +112,20 @@ void SmtpSession::Impl::ServerBytes(const uint8_t* p, const uint8_t* end) {
     if (!server_lines.Next(&p, end, &line, &truncated)) return;
     ServerLine(line, truncated);
   }
+}
+
+bool SmtpSession::Impl::PlaintextAfterStartTls(uint8_t first) {
+  starttls_unconfirmed = false;
+  // A TLS record starts with its content type (20-23, a handshake is 22) and an SSLv2 hello
+  // with a byte >= 0x80; an SMTP command starts with a letter. Anything else stays "TLS" (the
+  // ClientHello reader counts it as not_tls).
+  const bool letter = (first >= 'A' && first <= 'Z') || (first >= 'a' && first <= 'z');
+  if (!letter) return false;
+  tls = false;
+  tls_event_sent = true;
+  Count("smtp.starttls_not_negotiated");
+  events.Tls("starttls-not-negotiated", "");
+  return true;
 }
 
 void SmtpSession::Impl::TlsBytes(Direction dir, const uint8_t* p, size_t n) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 #include <iconv.h>
@@ -60,6 +62,11 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
+constexpr char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
+
+// Converts with iconv; a byte sequence invalid in `charset` becomes U+FFFD (one per byte that
+// cannot start a character) and a sequence cut off at the end one U+FFFD. The output is bounded:
+// at most 4 bytes per input byte plus a little. nullopt only when iconv does not know `charset`.
 std::optional<std::string> Iconv(const std::string& charset, std::string_view bytes) {
   iconv_t cd = iconv_open("UTF-8", charset.c_str());
   if (cd == reinterpret_cast<iconv_t>(-1)) return std::nullopt;
@@ -68,11 +75,52 @@ std::optional<std::string> Iconv(const std::string& charset, std::string_view by
   size_t in_left = bytes.size();
   char* out_ptr = out.data();
   size_t out_left = out.size();
-  const size_t rc = iconv(cd, &in_ptr, &in_left, &out_ptr, &out_left);
+  while (in_left > 0) {
+    const size_t rc = iconv(cd, &in_ptr, &in_left, &out_ptr, &out_left);
+    if (rc != static_cast<size_t>(-1)) break;
+    if (errno == E2BIG || out_left < 3) break;  // bounded: keep what fits
+    // EILSEQ (invalid) or EINVAL (cut off at the end): one replacement, skip one byte, and
+    // start over in the initial shift state (ISO-2022-JP: ASCII).
+    std::memcpy(out_ptr, kReplacement, 3);
+    out_ptr += 3;
+    out_left -= 3;
+    ++in_ptr;
+    --in_left;
+    iconv(cd, nullptr, nullptr, nullptr, nullptr);
+  }
   iconv_close(cd);
-  if (rc == static_cast<size_t>(-1) || in_left != 0) return std::nullopt;
   out.resize(out.size() - out_left);
   return out;
+}
+
+// Windows-1252 bytes 0x80-0x9F; 0 where the code page leaves the byte undefined.
+constexpr uint16_t kCp1252High[32] = {
+    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+
+void AppendUtf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xc0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  } else {
+    out += static_cast<char>(0xe0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  }
+}
+
+// Japanese mail labelled Shift_JIS is in practice Microsoft's superset (CP932: circled digits,
+// NEC and IBM extensions); glibc's SJIS rejects those, CP932 reads plain Shift_JIS the same.
+std::string IconvName(std::string_view charset) {
+  if (EqualsNoCase(charset, "shift_jis") || EqualsNoCase(charset, "shift-jis") ||
+      EqualsNoCase(charset, "sjis") || EqualsNoCase(charset, "x-sjis") ||
+      EqualsNoCase(charset, "windows-31j")) {
+    return "CP932";
+  }
+  return std::string(charset);
 }
 
 // One encoded word at value[i] ("=?cs?E?text?="): its decoded UTF-8 text and length.
@@ -163,7 +211,33 @@ std::optional<std::string> ToUtf8(std::string_view charset, std::string_view byt
     return Latin1ToUtf8(bytes);
   }
   if (charset.size() > 40) return std::nullopt;
-  return Iconv(std::string(charset), bytes);
+  return Iconv(IconvName(charset), bytes);
+}
+
+std::string Windows1252ToUtf8(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size() * 3);
+  for (char ch : bytes) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x80 && c < 0xa0) {
+      const uint16_t cp = kCp1252High[c - 0x80];
+      if (cp == 0) {
+        out += kReplacement;
+      } else {
+        AppendUtf8(out, cp);
+      }
+    } else {
+      AppendUtf8(out, c);
+    }
+  }
+  return out;
+}
+
+std::string DecodeHeaderText(std::string_view value) {
+  if (IsValidUtf8(value)) return DecodeEncodedWords(value);
+  // Undeclared 8-bit that is not UTF-8: Windows-1252 (what mail clients assume, a superset of
+  // ISO-8859-1's printable characters). Encoded words are ASCII and survive the conversion.
+  return DecodeEncodedWords(Windows1252ToUtf8(value));
 }
 
 std::string DecodeEncodedWords(std::string_view value) {

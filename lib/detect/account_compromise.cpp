@@ -81,10 +81,12 @@ CompromiseModel CompromiseModel::Build(const Evidence& ev, const AuthAnalysis& a
   std::unordered_map<uint32_t, std::pair<int64_t, uint32_t>> session_fail;  // count, a user
   std::unordered_set<uint32_t>& attacker_helos = m.attacker_helos_;
   // A stale device's failures are explained, also behind an address that attacks too.
-  std::unordered_set<uint64_t> stale_pairs;
+  std::vector<uint8_t> stale_pairs(auth.pair_count, 0);  // per AuthAnalysis::pair id
   for (const AuthSeries& s : auth.series) {
-    if (s.verdict == AuthVerdict::kStale) stale_pairs.insert(PairKey(s.client, s.user));
+    if (s.verdict == AuthVerdict::kStale) stale_pairs[auth.pair[s.failures.front()]] = 1;
   }
+  m.first_success_.assign(auth.pair_count, kNever);
+  m.first_attack_failure_.assign(auth.pair_count, kNever);
   for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
     const AuthAttempt& a = ev.attempts[i];
     if (a.outcome != AuthOutcome::kFailure) continue;
@@ -95,11 +97,11 @@ CompromiseModel CompromiseModel::Build(const Evidence& ev, const AuthAnalysis& a
     }
     if (a.user == kNone) continue;
     auto att = attackers.find(a.client);
-    if (att == attackers.end() || a.ts < att->second || auth.typo[i] ||
-        stale_pairs.count(PairKey(a.client, a.user)))
+    if (att == attackers.end() || a.ts < att->second || auth.typo[i] || stale_pairs[auth.pair[i]])
       continue;
     if (uint32_t h = HeloOf(ev, a); h != kNone) attacker_helos.insert(h);
-    m.first_attack_failure_.emplace(PairKey(a.client, a.user), a.ts);  // time order: the first
+    int64_t& first_failure = m.first_attack_failure_[auth.pair[i]];
+    if (first_failure == kNever) first_failure = a.ts;  // time order: the first
     AccountHistory& h = m.accounts_[a.user];
     h.user = a.user;
     if (h.attack_failures == 0 || a.ts < h.attack_start) h.attack_start = a.ts;
@@ -115,9 +117,11 @@ CompromiseModel CompromiseModel::Build(const Evidence& ev, const AuthAnalysis& a
     if (h.attacked()) m.attacked_.push_back(u);
   }
   std::sort(m.attacked_.begin(), m.attacked_.end());
-  for (const AuthAttempt& a : ev.attempts) {
-    if (a.outcome == AuthOutcome::kSuccess && a.user != kNone)
-      m.first_success_.emplace(PairKey(a.client, a.user), a.ts);
+  for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
+    const AuthAttempt& a = ev.attempts[i];
+    if (a.outcome == AuthOutcome::kSuccess && a.user != kNone &&
+        m.first_success_[auth.pair[i]] == kNever)
+      m.first_success_[auth.pair[i]] = a.ts;
   }
   // Own devices: successes before the account's attack began (all successes when never attacked),
   // from clients that were not attacking by then.
@@ -169,11 +173,9 @@ LoginOrigin CompromiseModel::Judge(uint32_t i) const {
     // the account before, and before any guess against the account from there (one NAT address
     // for the attacker and the users) — only a success in a session that guessed, or under the
     // guessing sessions' HELO name, is the attacker's.
-    const uint64_t pair = PairKey(a.client, a.user);
-    auto fs = first_success_.find(pair);
-    auto fa = first_attack_failure_.find(pair);
-    const bool earlier_own = fs != first_success_.end() && fs->second < a.ts &&
-                             (fa == first_attack_failure_.end() || fs->second < fa->second);
+    const uint32_t pair = auth_->pair[i];
+    const int64_t fs = first_success_[pair], fa = first_attack_failure_[pair];
+    const bool earlier_own = fs != kNever && fs < a.ts && (fa == kNever || fs < fa);
     if (!earlier_own) return LoginOrigin::kAttacker;
     if (a.session != kNone && failed_sessions_.count(PairKey(0, a.session)))
       return LoginOrigin::kAttacker;
@@ -462,11 +464,14 @@ void DetectAccountCompromise(DetectContext& ctx) {
   // password used without any guessing seen here.
   std::unordered_map<uint32_t, std::vector<std::pair<int64_t, uint32_t>>> first_use;  // per user
   {
-    std::unordered_set<uint64_t> seen;
+    std::vector<uint8_t> seen(ctx.auth.pair_count, 0);  // per AuthAnalysis::pair id
     for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
       const AuthAttempt& a = ev.attempts[i];
       if (a.outcome != AuthOutcome::kSuccess || a.user == kNone || a.client == kNone) continue;
-      if (seen.insert(PairKey(a.client, a.user)).second) first_use[a.user].push_back({a.ts, i});
+      if (!seen[ctx.auth.pair[i]]) {
+        seen[ctx.auth.pair[i]] = 1;
+        first_use[a.user].push_back({a.ts, i});
+      }
     }
   }
   std::vector<uint32_t> users;

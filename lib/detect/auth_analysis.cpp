@@ -127,50 +127,93 @@ void Classify(AuthSeries& s, const DetectConfig& c) {
   }
 }
 
+// Dense ids for the (client, account) pairs of the attempts: one open-addressing table, made
+// once and dropped after (a node-based map of millions of pairs costs an allocation each).
+void NumberPairs(const Evidence& ev, AuthAnalysis* out) {
+  struct Slot {
+    uint64_t key = 0;
+    uint32_t id = kNone;  // kNone: empty
+  };
+  std::vector<Slot> slots(1024);
+  size_t mask = slots.size() - 1;
+  int shift = 64 - 10;  // log2(slots.size()) bits from the top of the product
+  uint32_t count = 0;
+  auto home = [&](uint64_t k) { return static_cast<size_t>((k * 0x9E3779B97F4A7C15ULL) >> shift); };
+  out->pair.resize(ev.attempts.size());
+  for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
+    const AuthAttempt& a = ev.attempts[i];
+    const uint64_t k = (static_cast<uint64_t>(a.client) << 32) | a.user;
+    size_t s = home(k);
+    while (slots[s].id != kNone && slots[s].key != k) s = (s + 1) & mask;
+    if (slots[s].id == kNone) {
+      slots[s] = {k, count++};
+      if (static_cast<size_t>(count) * 2 > slots.size()) {
+        std::vector<Slot> old(slots.size() * 2);
+        old.swap(slots);
+        mask = slots.size() - 1;
+        --shift;
+        for (const Slot& o : old) {
+          if (o.id == kNone) continue;
+          size_t t = home(o.key);
+          while (slots[t].id != kNone) t = (t + 1) & mask;
+          slots[t] = o;
+        }
+        s = home(k);
+        while (slots[s].key != k || slots[s].id == kNone) s = (s + 1) & mask;
+      }
+    }
+    out->pair[i] = slots[s].id;
+  }
+  out->pair_count = count;
+}
+
 void MarkTypos(const Evidence& ev, AuthAnalysis* out) {
   constexpr int64_t kTypoUs = 120 * 1000000LL;
   out->typo.assign(ev.attempts.size(), 0);
-  // Per (client, account): the failures since the pair's last success.
-  std::unordered_map<uint64_t, std::vector<uint32_t>> pending;
+  // Per (client, account): the last two failures since the pair's last success (only those
+  // can be typos); `last` is the most recent.
+  struct Pending {
+    uint32_t before = kNone, last = kNone;
+  };
+  std::vector<Pending> pending(out->pair_count);
   for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
     const AuthAttempt& a = ev.attempts[i];
     if (a.user == kNone || a.outcome == AuthOutcome::kOther) continue;
-    std::vector<uint32_t>& p = pending[(static_cast<uint64_t>(a.client) << 32) | a.user];
+    Pending& p = pending[out->pair[i]];
     if (a.outcome == AuthOutcome::kFailure) {
-      p.push_back(i);
+      p.before = p.last;
+      p.last = i;
       continue;
     }
     // The last one or two failures just before the success (a stale device of the same account
     // behind the same address may have failed earlier).
-    for (size_t k = p.size(), n = 0; k > 0 && n < 2; --k, ++n) {
-      if (a.ts - ev.attempts[p[k - 1]].ts > kTypoUs) break;
-      out->typo[p[k - 1]] = 1;
+    for (uint32_t f : {p.last, p.before}) {
+      if (f == kNone || a.ts - ev.attempts[f].ts > kTypoUs) break;
+      out->typo[f] = 1;
     }
-    p.clear();
+    p = Pending{};
   }
 }
 
 void BuildSeries(const Evidence& ev, const DetectConfig& c, AuthAnalysis* out) {
-  std::unordered_map<uint64_t, size_t> index;
-  auto key = [](uint32_t client, uint32_t user) {
-    return (static_cast<uint64_t>(client) << 32) | user;
-  };
+  // Per pair id: its series, kNone when none.
+  std::vector<uint32_t> index(out->pair_count, kNone);
   // Series exist only for (client, account) pairs with failures: most pairs only succeed.
   for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
     const AuthAttempt& a = ev.attempts[i];
     if (a.outcome != AuthOutcome::kFailure || out->typo[i]) continue;
-    auto [it, added] = index.emplace(key(a.client, a.user), out->series.size());
-    if (added) {
+    uint32_t& s = index[out->pair[i]];
+    if (s == kNone) {
+      s = static_cast<uint32_t>(out->series.size());
       out->series.emplace_back();
       out->series.back().client = a.client;
       out->series.back().user = a.user;
     }
-    out->series[it->second].failures.push_back(i);
+    out->series[s].failures.push_back(i);
   }
-  for (const AuthAttempt& a : ev.attempts) {
-    if (a.outcome != AuthOutcome::kSuccess) continue;
-    auto it = index.find(key(a.client, a.user));
-    if (it != index.end()) ++out->series[it->second].successes;
+  for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
+    if (ev.attempts[i].outcome != AuthOutcome::kSuccess) continue;
+    if (uint32_t s = index[out->pair[i]]; s != kNone) ++out->series[s].successes;
   }
   std::vector<int64_t> ts;
   for (AuthSeries& s : out->series) {
@@ -239,16 +282,15 @@ void BuildSweeps(const Evidence& ev, const DetectConfig& c, AuthAnalysis* out) {
   // Typos are the accounts' own devices (many users behind one NAT address mistype too), not
   // part of a sweep.
   // Stale devices are too: several users' old phones behind one office address are not a sweep.
-  std::unordered_set<uint64_t> stale;
+  std::vector<uint8_t> stale(out->pair_count, 0);
   for (const AuthSeries& s : out->series) {
-    if (s.verdict == AuthVerdict::kStale)
-      stale.insert((static_cast<uint64_t>(s.client) << 32) | s.user);
+    if (s.verdict == AuthVerdict::kStale) stale[out->pair[s.failures.front()]] = 1;
   }
   std::unordered_map<uint32_t, std::vector<uint32_t>> by_client;
   for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
     const AuthAttempt& a = ev.attempts[i];
     if (a.outcome != AuthOutcome::kFailure || a.user == kNone || out->typo[i]) continue;
-    if (stale.count((static_cast<uint64_t>(a.client) << 32) | a.user)) continue;
+    if (stale[out->pair[i]]) continue;
     by_client[a.client].push_back(i);
   }
   const int64_t w = static_cast<int64_t>(c.spray_window_s * kUs);
@@ -388,15 +430,13 @@ void BuildDistributed(const Evidence& ev, const DetectConfig& c, AuthAnalysis* o
 // brute force or a sweep, a fleet-wide spray or stuffing run) are left out, so each attack is
 // reported once.
 void BuildAccountAttacks(const Evidence& ev, const DetectConfig& c, AuthAnalysis* out) {
-  auto key = [](uint32_t client, uint32_t user) {
-    return (static_cast<uint64_t>(client) << 32) | user;
-  };
-  std::unordered_set<uint64_t> succeeded, explained;
-  for (const AuthAttempt& a : ev.attempts) {
-    if (a.outcome == AuthOutcome::kSuccess) succeeded.insert(key(a.client, a.user));
+  // Per pair id: 1 when the pair ever succeeded, 2 when a series verdict explains it.
+  std::vector<uint8_t> skip(out->pair_count, 0);
+  for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
+    if (ev.attempts[i].outcome == AuthOutcome::kSuccess) skip[out->pair[i]] |= 1;
   }
   for (const AuthSeries& s : out->series) {
-    if (s.verdict != AuthVerdict::kNone) explained.insert(key(s.client, s.user));
+    if (s.verdict != AuthVerdict::kNone) skip[out->pair[s.failures.front()]] |= 2;
   }
   std::unordered_set<uint32_t> sweepers;
   for (const ClientSweep& s : out->sweeps) sweepers.insert(s.client);
@@ -407,9 +447,7 @@ void BuildAccountAttacks(const Evidence& ev, const DetectConfig& c, AuthAnalysis
   for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
     const AuthAttempt& a = ev.attempts[i];
     if (a.outcome != AuthOutcome::kFailure || a.user == kNone || a.client == kNone) continue;
-    const uint64_t k = key(a.client, a.user);
-    if (succeeded.count(k) || explained.count(k) || sweepers.count(a.client) || in_fleet.count(i))
-      continue;
+    if (skip[out->pair[i]] || sweepers.count(a.client) || in_fleet.count(i)) continue;
     by_user[a.user].push_back(i);
   }
   for (auto& [user, idx] : by_user) {
@@ -458,6 +496,7 @@ const char* AuthVerdictName(AuthVerdict v) {
 
 AuthAnalysis AuthAnalysis::Build(const Evidence& ev, const DetectConfig& cfg) {
   AuthAnalysis a;
+  NumberPairs(ev, &a);
   MarkTypos(ev, &a);
   BuildSeries(ev, cfg, &a);
   BuildSweeps(ev, cfg, &a);

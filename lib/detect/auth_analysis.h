@@ -97,6 +97,11 @@ struct AuthAnalysis {
   // same; leaving them out changes nothing: the success from the guessing host is judged on its
   // own, see compromise.h.)
   std::vector<uint8_t> typo;
+  // Per Evidence::attempts index: a dense id (0 .. pair_count-1) of its (client, account) pair,
+  // made once so the per-pair views here and in the compromise model are plain vectors indexed
+  // by it instead of whole-input hash maps.
+  std::vector<uint32_t> pair;
+  uint32_t pair_count = 0;
   // Clients judged to attack (any attack verdict) -> the time of their first failure.
   std::unordered_map<uint32_t, int64_t> attackers;
   // Clients whose failures are explained by a stale device verdict.

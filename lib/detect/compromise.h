@@ -96,11 +96,14 @@ class CompromiseModel {
   int64_t lookback_us_ = 0;
   std::unordered_map<uint32_t, AccountHistory> accounts_;
   std::vector<uint32_t> attacked_;
-  std::unordered_set<uint64_t> failed_sessions_;                // (client, session) with a failure
-  std::unordered_map<uint64_t, uint32_t> attacker_net_;         // network key -> attacker count
-  std::unordered_set<uint32_t> attacker_helos_;                 // HELO names of attack sessions
-  std::unordered_map<uint64_t, int64_t> first_success_;         // (client, account) -> time
-  std::unordered_map<uint64_t, int64_t> first_attack_failure_;  // (client, account) -> time
+  std::unordered_set<uint64_t> failed_sessions_;         // (client, session) with a failure
+  std::unordered_map<uint64_t, uint32_t> attacker_net_;  // network key -> attacker count
+  std::unordered_set<uint32_t> attacker_helos_;          // HELO names of attack sessions
+  // Per AuthAnalysis::pair id (client, account): the time of the pair's first success and of
+  // its first attack failure; kNever when there is none.
+  static constexpr int64_t kNever = INT64_MAX;
+  std::vector<int64_t> first_success_;
+  std::vector<int64_t> first_attack_failure_;
 };
 
 // What the emitters need; detectors fill it and call Emit*. `rule` is a short machine name

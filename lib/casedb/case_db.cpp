@@ -19,13 +19,20 @@ namespace mxir::casedb {
 
 namespace {
 
-constexpr char kSqliteMagic[] = "SQLite format 3";  // 16 bytes with the NUL
+Error NotADatabase(const std::string& path) {
+  return MakeError(ErrorCode::kCorrupt,
+                   "'" + path + "' is not an mxir case file (it is not an SQLite database)");
+}
 
-// Checks the first bytes so that an empty or foreign file gets a clear message, not SQLite's.
+// Checks what stat() can tell, so that a missing, empty, special or foreign file gets a clear
+// message, not SQLite's. No descriptor is opened on the case file here: closing any descriptor
+// of a file drops every POSIX lock this process holds on it, including the locks of a case
+// connection already open in the same process (SQLite's WAL locks), which then lets another
+// process's commit be overwritten. Whether the bytes are an SQLite database is asked of SQLite
+// itself (SQLITE_NOTADB on the first statement, see CaseDb::Open).
 Status CheckHeader(const std::string& path) {
-  // O_NONBLOCK: a FIFO (or a device) given as --case must not block the open.
-  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
     if (errno == ENOENT) {
       return MakeError(ErrorCode::kNotFound, "'" + path +
                                                  "': no such case — create it with mxir case new "
@@ -34,27 +41,22 @@ Status CheckHeader(const std::string& path) {
     }
     return MakeError(ErrorCode::kIo, "cannot open case '" + path + "': " + ErrnoText(errno));
   }
-  struct stat st {};
-  ::fstat(fd, &st);
   if (S_ISDIR(st.st_mode)) {
-    ::close(fd);
     return MakeError(ErrorCode::kInvalidInput, "'" + path + "' is a directory, not a case file");
   }
   if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
     return MakeError(ErrorCode::kInvalidInput,
                      "'" + path + "' is not a regular file (a FIFO or device?), not a case file");
   }
-  char head[16] = {};
-  ssize_t n = ::read(fd, head, sizeof head);
-  ::close(fd);
-  if (n == 0) {
+  if (::access(path.c_str(), R_OK) != 0) {
+    return MakeError(ErrorCode::kIo, "cannot open case '" + path + "': " + ErrnoText(errno));
+  }
+  if (st.st_size == 0) {
     return MakeError(ErrorCode::kCorrupt,
                      "'" + path + "' is empty, not a case file (make one with mxir case new)");
   }
-  if (n < 16 || std::memcmp(head, kSqliteMagic, 16) != 0) {
-    return MakeError(ErrorCode::kCorrupt,
-                     "'" + path + "' is not an mxir case file (it is not an SQLite database)");
+  if (st.st_size < 512) {  // smaller than SQLite's smallest page: no database
+    return NotADatabase(path);
   }
   return Status::Ok();
 }
@@ -168,6 +170,9 @@ Result<CaseDb> CaseDb::Open(const std::string& path, bool create_if_missing,
   MXIR_RETURN_IF_ERROR(CheckHeader(path));
   MXIR_ASSIGN_OR_RETURN(Database db, Database::Open(path));
   auto app = ReadApplicationId(db);
+  if (!app.ok() && app.error().message.find("file is not a database") != std::string::npos) {
+    return NotADatabase(path);
+  }
   if (!app.ok()) {
     return MakeError(ErrorCode::kCorrupt,
                      "'" + path + "' is damaged or not a case file: " + app.error().message);

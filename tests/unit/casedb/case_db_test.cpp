@@ -281,3 +281,37 @@ TEST(Timeline, MergesInTimeOrderAndExportParses) {
 
 }  // namespace
 }  // namespace mxir::casedb
+
+namespace mxir::casedb {
+namespace {
+
+// Opening a case a second time in one process must not drop the locks the first connection
+// holds (closing any descriptor of a file drops all of the process's POSIX locks on it). Seen:
+// the relay's policy service lost a row another process had committed. In WAL mode every open
+// connection keeps a shared lock on the case file; another process that closes its connection
+// and can take the exclusive lock believes it is the last one, checkpoints and deletes the WAL
+// under our feet. So after B opens the same case in this process, another process's connection
+// closing must leave the WAL in place.
+TEST(CaseDb, SecondOpenInOneProcessKeepsTheFirstConnectionsLocks) {
+  std::string path = TempDir() + "/locks.case";
+  {
+    auto c = CaseDb::Create(path, Info());
+    ASSERT_TRUE(c.ok()) << c.error().message;
+  }
+  auto a = CaseDb::Open(path);
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  {
+    ActionLog log(*a);
+    ASSERT_TRUE(log.Record("test", "x", "poke", "ok").ok());
+  }
+  ASSERT_TRUE(FileExists(path + "-wal"));
+  auto b = CaseDb::Open(path);
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  std::string cmd = "sqlite3 '" + path + "' 'SELECT count(*) FROM actions;' >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  EXPECT_TRUE(FileExists(path + "-wal"))
+      << "another process took the case's exclusive lock while it was open here";
+}
+
+}  // namespace
+}  // namespace mxir::casedb

@@ -160,6 +160,15 @@ const std::vector<const char*>& Steps() {
       );
       CREATE INDEX playbook_steps_by_seq ON playbook_steps (run_id, seq);
       )sql",
+      // 4 -> 5: findings have a life: active (supported by the last detect run), resolved (a
+      // later run no longer supports it) or dismissed (a person marked it a false positive).
+      R"sql(
+      ALTER TABLE findings ADD COLUMN status TEXT NOT NULL DEFAULT 'active'
+        CHECK (status IN ('active', 'resolved', 'dismissed'));
+      ALTER TABLE findings ADD COLUMN status_why TEXT NOT NULL DEFAULT '';
+      ALTER TABLE findings ADD COLUMN status_at INTEGER;
+      ALTER TABLE findings ADD COLUMN status_by TEXT NOT NULL DEFAULT '';
+      )sql",
   };
   return steps;
 }

@@ -1,5 +1,7 @@
 #include "detect/case_io.h"
 
+#include <set>
+
 #include "casedb/action_log.h"
 #include "casedb/asset_store.h"
 #include "casedb/event_store.h"
@@ -22,29 +24,57 @@ Status AddCaseLocality(casedb::CaseDb& c, Locality* loc) {
 }
 
 Status FeedCaseEvents(casedb::CaseDb& c, std::optional<Timestamp> since,
-                      std::optional<Timestamp> until, DetectEngine* engine) {
+                      std::optional<Timestamp> until, DetectEngine* engine, FeedControl* control) {
   int64_t skipped = 0;
   casedb::EventFilter filter{since, until};
+  int64_t n = 0;
   MXIR_RETURN_IF_ERROR(casedb::ForEachEvent(
       c, filter,
       [&](const Event& e) {
         engine->Add(e);
+        if (control && (++n & 4095) == 0) {
+          control->fed = n;
+          if (control->progress) control->progress->Update(static_cast<uint64_t>(n));
+          if (control->stop && control->stop->load(std::memory_order_relaxed)) {
+            control->interrupted = true;
+            return false;
+          }
+        }
         return true;
       },
       &skipped));
+  if (control) {
+    control->fed = n;
+    if (control->progress) control->progress->Finish(static_cast<uint64_t>(n));
+  }
   if (skipped) engine->counters().Add("skipped.bad_stored_event", skipped);
   return Status::Ok();
 }
 
-Result<StoreSummary> StoreResult(casedb::CaseDb& c, const DetectResult& result) {
+Result<StoreSummary> StoreResult(casedb::CaseDb& c, const DetectResult& result,
+                                 const JudgeStored& judge) {
   StoreSummary s;
   casedb::Transaction tx(c.db());
   MXIR_RETURN_IF_ERROR(tx.Begin());
   auto body = [&]() -> Status {
     casedb::FindingStore findings(c);
+    std::set<std::string> supported;
     for (const Finding& f : result.findings) {
-      MXIR_ASSIGN_OR_RETURN(bool added, findings.Upsert(f));
-      ++(added ? s.added : s.updated);
+      MXIR_ASSIGN_OR_RETURN(casedb::UpsertResult r, findings.UpsertDetailed(f));
+      ++(r.added ? s.added : s.updated);
+      supported.insert(f.id);
+      if (r.reactivated) s.reactivated.push_back(f.id);
+      if (r.status == casedb::kFindingDismissed) s.dismissed.push_back(f.id);
+      if (!r.added && r.old_severity != SeverityName(f.severity)) {
+        s.changed.push_back({f.id, r.old_severity, SeverityName(f.severity)});
+      }
+    }
+    if (judge.judge) {
+      std::string why = "a detect run on " + c.clock().Now().ToString() +
+                        " no longer finds it in the case's events";
+      why += judge.settings.empty() ? " (default settings)" : " (with " + judge.settings + ")";
+      MXIR_ASSIGN_OR_RETURN(s.resolved,
+                            findings.ResolveUnsupported(supported, why, judge.since, judge.until));
     }
     casedb::AssetStore assets(c);
     for (const auto& l : result.listed) {
@@ -58,6 +88,14 @@ Result<StoreSummary> StoreResult(casedb::CaseDb& c, const DetectResult& result) 
     details["added"] = s.added;
     details["updated"] = s.updated;
     details["assets_added"] = s.assets_added;
+    if (!s.resolved.empty()) details["resolved"] = s.resolved;
+    if (!s.reactivated.empty()) details["reactivated"] = s.reactivated;
+    if (!s.changed.empty()) {
+      details["severity_changed"] = nlohmann::ordered_json::array();
+      for (const auto& ch : s.changed) {
+        details["severity_changed"].push_back({{"id", ch.id}, {"from", ch.from}, {"to", ch.to}});
+      }
+    }
     return casedb::ActionLog(c).Record("detect", c.path(), "store findings", "ok", details);
   };
   MXIR_RETURN_IF_ERROR(body());  // the Transaction rolls back when not committed

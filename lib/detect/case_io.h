@@ -3,10 +3,13 @@
 // blocklisted addresses added to the case's assets and one audit-trail entry per run.
 #pragma once
 
+#include <atomic>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "casedb/case_db.h"
+#include "core/progress.h"
 #include "core/timestamp.h"
 #include "detect/detect_engine.h"
 #include "detect/locality.h"
@@ -19,15 +22,42 @@ namespace mxir::detect {
 
 // Feeds the case's events within [since, until) to the engine, in time order. Stored events
 // that no longer parse are counted as "skipped.bad_stored_event".
+// `control` (optional): a stop flag checked every few thousand events (Ctrl-C), a progress
+// display, and what happened.
+struct FeedControl {
+  const std::atomic<bool>* stop = nullptr;
+  Progress* progress = nullptr;
+  int64_t fed = 0;
+  bool interrupted = false;
+};
 [[nodiscard]] Status FeedCaseEvents(casedb::CaseDb& c, std::optional<Timestamp> since,
-                                    std::optional<Timestamp> until, DetectEngine* engine);
+                                    std::optional<Timestamp> until, DetectEngine* engine,
+                                    FeedControl* control = nullptr);
+
+struct SeverityChange {
+  std::string id, from, to;
+};
 
 struct StoreSummary {
   int64_t added = 0, updated = 0, assets_added = 0;
+  std::vector<std::string> resolved;     // stored findings this run no longer supports
+  std::vector<std::string> reactivated;  // resolved earlier, supported again
+  std::vector<std::string> dismissed;    // found again but dismissed by a person: left so
+  std::vector<SeverityChange> changed;   // stored findings whose severity this run changed
 };
 
-// Upserts the findings, adds the listed addresses as IP assets, records the run in the audit
-// trail.
-[[nodiscard]] Result<StoreSummary> StoreResult(casedb::CaseDb& c, const DetectResult& result);
+// How a run may judge the findings already stored: only a run over the case's own events
+// (judge = true) can say a stored finding is no longer supported, and only within the time range
+// it read.
+struct JudgeStored {
+  bool judge = false;
+  std::optional<Timestamp> since, until;
+  std::string settings;  // the settings used, for the "why" of a resolved finding
+};
+
+// Upserts the findings, marks the stored findings the run no longer supports as resolved (with
+// why), adds the listed addresses as IP assets, records the run in the audit trail.
+[[nodiscard]] Result<StoreSummary> StoreResult(casedb::CaseDb& c, const DetectResult& result,
+                                               const JudgeStored& judge = {});
 
 }  // namespace mxir::detect

@@ -63,6 +63,8 @@ struct FindingAccounts {
     std::string account;
     std::string finding_kind;
     std::string finding_id;
+    std::string status;  // for `skipped`: resolved or dismissed
+    std::string why;     // for `skipped`: the reason stored with the status
   };
   struct Skipped {
     Entry entry;
@@ -72,7 +74,8 @@ struct FindingAccounts {
   std::vector<Entry> devices;   // stale_credentials: the fix is the device, not a reset
   // Every other finding that names an account (bulk_outbound, login_after_attack, brute_force,
   // password_spraying, ...): listed with the reason it is not reset. An account that is also in
-  // to_reset is not listed here.
+  // to_reset is not listed here. Findings that are not active (resolved by a later detect run,
+  // or dismissed by a person) are never acted on and are listed here with that reason.
   std::vector<Skipped> skipped;
 };
 // Only account_compromise findings reset an account: the other kinds name accounts that were

@@ -9,5 +9,7 @@ int CaseAddAsset(int argc, char** argv);
 int CaseNote(int argc, char** argv);
 int CaseTimeline(int argc, char** argv);
 int CaseExport(int argc, char** argv);
+int CaseFindings(int argc, char** argv);
+int CaseDismiss(int argc, char** argv);
 
 }  // namespace mxir::tools

@@ -16,6 +16,9 @@ void Usage(std::ostream& out) {
          "             --domain acme.example --ip 203.0.113.25 --account bob@acme.example\n"
          "  show       what the case holds (title, assets, counts of events, findings, actions)\n"
          "  add-asset  add an IP, network, domain or account to watch\n"
+         "  findings   the stored findings and their status (active, resolved, dismissed)\n"
+         "  dismiss    mark a finding a false positive:  mxir case dismiss --case acme.case ID "
+         "--why TEXT\n"
          "  note       write a person's note into the audit trail\n"
          "  timeline   events, findings and actions merged in time order\n"
          "  export     the whole case as one JSON document (without the fingerprint key)\n\n"
@@ -32,6 +35,8 @@ int mxir_case_main(int argc, char** argv) {
                                    {"show", CaseShow},
                                    {"add-asset", CaseAddAsset},
                                    {"note", CaseNote},
+                                   {"findings", CaseFindings},
+                                   {"dismiss", CaseDismiss},
                                    {"timeline", CaseTimeline},
                                    {"export", CaseExport}},
                                   Usage);

@@ -9,13 +9,18 @@
 #include <map>
 #include <thread>
 
+#include "casedb/action_log.h"
 #include "casedb/case_db.h"
+#include "casedb/event_store.h"
 #include "core/cli.h"
 #include "core/clock.h"
 #include "core/ini_file.h"
+#include "core/interrupt.h"
+#include "core/progress.h"
 #include "detect/case_io.h"
 #include "detect/detect_config.h"
 #include "detect/detect_engine.h"
+#include "detect/detect_settings.h"
 #include "detect/event_input.h"
 #include "detect/finding_output.h"
 
@@ -79,21 +84,50 @@ constexpr const char* kExamples =
     "  mxir detect --case acme.case --follow --fail-on high\n"
     "  mxir detect --case acme.case --brute-min-failures 20 --internal 203.0.113.0/24\n";
 
-Result<Locality> BuildLocality(const Options& o, const std::vector<std::string>& cfg_internal,
-                               const std::vector<std::string>& cfg_domains) {
+Result<Locality> BuildLocality(const DetectSettings& settings) {
   Locality loc;
-  const auto& nets = !o.internal.empty()     ? o.internal
-                     : !cfg_internal.empty() ? cfg_internal
-                                             : Locality::DefaultInternal();
+  const auto& nets = !settings.internal.empty() ? settings.internal : Locality::DefaultInternal();
   for (const auto& n : nets) MXIR_RETURN_IF_ERROR(loc.AddInternal(n));
-  for (const auto& d : cfg_domains) MXIR_RETURN_IF_ERROR(loc.AddLocalDomain(d));
-  for (const auto& d : o.local_domains) MXIR_RETURN_IF_ERROR(loc.AddLocalDomain(d));
+  for (const auto& d : settings.local_domains) MXIR_RETURN_IF_ERROR(loc.AddLocalDomain(d));
   return loc;
+}
+
+std::string Plural(size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+std::string JoinIds(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const auto& id : ids) out += (out.empty() ? "" : ", ") + id;
+  return out;
+}
+
+// Tells the user what this run changed about the findings already stored.
+void ReportStoreChanges(const StoreSummary& s) {
+  if (!s.resolved.empty()) {
+    std::cerr << "mxir detect: "
+              << Plural(s.resolved.size(), "stored finding is", "stored findings are")
+              << " no longer supported by the events and now resolved (kept; see mxir case "
+                 "findings): "
+              << JoinIds(s.resolved) << "\n";
+  }
+  if (!s.reactivated.empty()) {
+    std::cerr << "mxir detect: active again (supported again): " << JoinIds(s.reactivated) << "\n";
+  }
+  for (const auto& ch : s.changed) {
+    std::cerr << "mxir detect: finding " << ch.id << " changed from " << ch.from << " to " << ch.to
+              << "\n";
+  }
+  if (!s.dismissed.empty()) {
+    std::cerr << "mxir detect: found again but dismissed earlier (left dismissed): "
+              << JoinIds(s.dismissed) << "\n";
+  }
 }
 
 // One detection pass: events from the file/stdin or the case; findings stored in the case.
 Result<DetectResult> RunOnce(const Cli& cli, const Options& o, const DetectConfig& cfg,
-                             const Locality& base, casedb::CaseDb* c, Counters* counters) {
+                             const Locality& base, const std::string& settings_text,
+                             casedb::CaseDb* c, Counters* counters) {
   Locality loc = base;
   if (c) MXIR_RETURN_IF_ERROR(AddCaseLocality(*c, &loc));
   DetectEngine engine(cfg, loc);
@@ -114,11 +148,35 @@ Result<DetectResult> RunOnce(const Cli& cli, const Options& o, const DetectConfi
         *in, input, [&](const Event& e) { engine.Add(e); }, &engine.counters(), &errors));
     for (const auto& e : errors) cli.Warn("skipped " + e);
   } else {
-    MXIR_RETURN_IF_ERROR(FeedCaseEvents(*c, cli.common.since, cli.common.until, &engine));
+    auto total = casedb::CountEvents(*c);
+    Progress progress("reading the case's events", total.ok() ? static_cast<uint64_t>(*total) : 0,
+                      "events");
+    FeedControl control;
+    control.stop = &InterruptFlag();
+    control.progress = &progress;
+    MXIR_RETURN_IF_ERROR(FeedCaseEvents(*c, cli.common.since, cli.common.until, &engine, &control));
+    if (control.interrupted) {
+      // Findings from part of the events would be wrong (and would resolve stored ones): keep
+      // nothing, record the interruption.
+      nlohmann::ordered_json details{{"events_read", control.fed}};
+      if (Status st =
+              casedb::ActionLog(*c).Record("detect", c->path(), "detect", "interrupted", details);
+          !st.ok()) {
+        return st.error();
+      }
+      return MakeError(ErrorCode::kInternal,
+                       InterruptedMessage(control.fed, "events read",
+                                          "no findings stored: they need all events"));
+    }
   }
   DetectResult result = engine.Finish();
   if (c) {
-    MXIR_ASSIGN_OR_RETURN(StoreSummary s, StoreResult(*c, result));
+    JudgeStored judge{o.events.empty(), cli.common.since, cli.common.until, settings_text};
+    MXIR_ASSIGN_OR_RETURN(StoreSummary s, StoreResult(*c, result, judge));
+    ReportStoreChanges(s);
+    if (!s.resolved.empty()) {
+      engine.counters().Set("stored.resolved", static_cast<int64_t>(s.resolved.size()));
+    }
     engine.counters().Set("stored.new", s.added);
     engine.counters().Set("stored.updated", s.updated);
     engine.counters().Set("stored.assets_added", s.assets_added);
@@ -191,26 +249,25 @@ int mxir_detect_main(int argc, char** argv) {
     fail_on = ParseSeverity(o.fail_on);
     if (!fail_on) return cli.UsageError("--fail-on takes info, low, medium, high or critical");
   }
-  DetectConfig cfg;
-  std::vector<std::string> cfg_internal, cfg_domains;
+  // The settings given now (config file, then options) ...
+  DetectSettings given;
   if (!o.config.empty()) {
     auto ini = IniFile::Load(o.config, /*require_private=*/false);
     if (!ini.ok()) return cli.Fail(ini.error());
-    if (Status st = cfg.ApplyIni(*ini, &cfg_internal, &cfg_domains); !st.ok()) {
-      return cli.Fail(st.error().WithContext(o.config));
-    }
+    auto from_ini = SettingsFromIni(*ini);
+    if (!from_ini.ok()) return cli.Fail(from_ini.error().WithContext(o.config));
+    given = std::move(*from_ini);
   }
+  if (!o.internal.empty()) given.internal = o.internal;
+  for (const auto& d : o.local_domains) given.local_domains.push_back(d);
+  if (!o.submission_ports.empty()) given.submission_ports = o.submission_ports;
   for (const auto& spec : Thresholds()) {
-    if (!cli.Has(spec.name)) continue;
-    if (Status st = cfg.SetThreshold(spec.name, threshold_text[spec.name]); !st.ok()) {
-      return cli.Fail(st);
-    }
+    if (cli.Has(spec.name)) given.thresholds[spec.name] = threshold_text[spec.name];
   }
-  if (!o.submission_ports.empty()) {
-    if (Status st = cfg.SetSubmissionPorts(o.submission_ports); !st.ok()) return cli.Fail(st);
+  {
+    DetectConfig check;  // refuse bad values before anything is stored
+    if (Status st = given.ApplyTo(&check); !st.ok()) return cli.Fail(st);
   }
-  auto loc = BuildLocality(o, cfg_internal, cfg_domains);
-  if (!loc.ok()) return cli.Fail(loc.error());
 
   std::optional<casedb::CaseDb> c;
   if (!cli.common.case_path.empty()) {
@@ -218,6 +275,28 @@ int mxir_detect_main(int argc, char** argv) {
     if (!opened.ok()) return cli.Fail(opened.error());
     c.emplace(std::move(*opened));
   }
+  // ... over the ones stored in the case, so later runs judge the same way.
+  DetectSettings settings = given;
+  if (c) {
+    auto stored = LoadCaseSettings(*c);
+    if (!stored.ok()) return cli.Fail(stored.error());
+    settings = *stored;
+    settings.Overlay(given);
+    if (settings != *stored) {
+      if (Status st = StoreCaseSettings(*c, settings); !st.ok()) return cli.Fail(st);
+      std::cerr << "mxir detect: settings stored in the case for later runs: "
+                << settings.CommandLine() << "\n";
+    } else if (!settings.empty() && given != settings) {
+      std::cerr << "mxir detect: using the settings stored in the case: " << settings.CommandLine()
+                << " (give an option again to change it)\n";
+    }
+  }
+  DetectConfig cfg;
+  if (Status st = settings.ApplyTo(&cfg); !st.ok()) return cli.Fail(st);
+  auto loc = BuildLocality(settings);
+  if (!loc.ok()) return cli.Fail(loc.error());
+  const std::string settings_text = settings.CommandLine();
+
   casedb::CaseDb* case_ptr = c ? &*c : nullptr;
   auto print_stats = [&](const Counters& counters) {
     if (cli.common.stats_json) {
@@ -235,8 +314,13 @@ int mxir_detect_main(int argc, char** argv) {
   };
 
   if (!o.follow) {
+    InstallInterruptHandler();
     Counters counters;
-    auto result = RunOnce(cli, o, cfg, *loc, case_ptr, &counters);
+    auto result = RunOnce(cli, o, cfg, *loc, settings_text, case_ptr, &counters);
+    if (!result.ok() && Interrupted()) {
+      std::cerr << "mxir detect: " << result.error().message << "\n";
+      return kExitInterrupted;
+    }
     if (!result.ok()) return cli.Fail(result.error());
     PrintFindings(std::cout, cli.common.format, o.explain, result->findings, cli.common.case_path);
     std::cout.flush();
@@ -252,7 +336,7 @@ int mxir_detect_main(int argc, char** argv) {
   Counters counters;
   const auto start = std::chrono::steady_clock::now();
   while (!g_stop) {
-    auto result = RunOnce(cli, o, cfg, *loc, case_ptr, &counters);
+    auto result = RunOnce(cli, o, cfg, *loc, settings_text, case_ptr, &counters);
     if (!result.ok()) return cli.Fail(result.error());
     std::vector<Finding> fresh;
     for (const Finding& f : result->findings) {

@@ -1,9 +1,11 @@
 #include "core/cli.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
 #include "core/clock.h"
+#include "core/display_time.h"
 #include "core/version.h"
 
 namespace mxir {
@@ -39,6 +41,10 @@ void Cli::AddFormat(std::vector<std::string> allowed, std::string default_format
       "format",
       po::value<std::string>(&format_text_)->default_value(default_format)->value_name(list),
       "output format: table for a person, json (one array), jsonl (one object per line), csv");
+  if (std::find(formats_.begin(), formats_.end(), "table") != formats_.end()) {
+    options_.add_options()("wide", po::bool_switch(&wide_),
+                           "table: one line per record, nothing wrapped to fit the terminal");
+  }
 }
 
 void Cli::AddTimeRange() {
@@ -66,6 +72,14 @@ void Cli::PrintHelp() const {
 }
 
 std::optional<int> Cli::Parse(int argc, char** argv) {
+  // Every tool shows times in the display zone; --tz chooses it unless the tool's own --tz means
+  // something else (ingest: the zone the log lines were written in).
+  if (!options_.find_nothrow("tz", false)) {
+    display_tz_option_ = true;
+    options_.add_options()("tz", po::value<std::string>(&display_tz_)->value_name("ZONE"),
+                           "show times in ZONE, e.g. Asia/Tokyo (default: $MXIR_TZ, else the "
+                           "system's zone); JSON output stays UTC");
+  }
   try {
     po::store(
         po::command_line_parser(argc, argv)
@@ -87,6 +101,10 @@ std::optional<int> Cli::Parse(int argc, char** argv) {
     return UsageError(e.what());
   }
   if (Status s = CheckNowOverride(); !s.ok()) return Fail(s);
+  if (Status s = SetDisplayZone(display_tz_option_ ? display_tz_ : ""); !s.ok()) {
+    return Fail(MakeError(ErrorCode::kUsage, s.error().message));
+  }
+  SetTableWide(wide_);
   if (has_case_ && common.case_path.empty()) {
     if (const char* env = std::getenv("MXIR_CASE"); env && *env) common.case_path = env;
   }

@@ -80,7 +80,8 @@ class Cli {
   po::positional_options_description positional_;
   po::variables_map vm_;
   bool has_case_ = false, has_format_ = false, has_time_ = false, has_stats_ = false;
-  std::string format_text_, since_text_, until_text_, stats_text_;
+  std::string format_text_, since_text_, until_text_, stats_text_, display_tz_;
+  bool display_tz_option_ = false, wide_ = false;
   std::vector<std::string> formats_;
 };
 

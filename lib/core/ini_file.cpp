@@ -1,5 +1,8 @@
 #include "core/ini_file.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "core/file_util.h"
 
 namespace mxir {
@@ -89,6 +92,36 @@ std::vector<std::string> IniFile::SectionNames() const {
     if (!k.empty()) names.push_back(k);
   }
   return names;
+}
+
+std::string NearestWord(const std::string& word, const std::vector<std::string>& known) {
+  auto norm = [](std::string s) {
+    for (char& c : s) {
+      c = c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return s;
+  };
+  const std::string a = norm(word);
+  std::string best;
+  size_t best_d = std::string::npos;
+  for (const auto& k : known) {
+    const std::string b = norm(k);
+    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+      cur[0] = i;
+      for (size_t j = 1; j <= b.size(); ++j) {
+        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+      }
+      std::swap(prev, cur);
+    }
+    if (prev[b.size()] < best_d) {
+      best_d = prev[b.size()];
+      best = k;
+    }
+  }
+  if (best.empty() || best_d * 3 > std::max(a.size(), best.size())) return "";
+  return best;
 }
 
 }  // namespace mxir

@@ -12,6 +12,10 @@
 
 namespace mxir {
 
+// The word of `known` closest to `word` by edit distance (for "did you mean"), or "" when none is
+// close (more than a third of the word would have to change).
+std::string NearestWord(const std::string& word, const std::vector<std::string>& known);
+
 class IniFile {
  public:
   using Section = std::map<std::string, std::string>;

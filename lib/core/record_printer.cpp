@@ -1,5 +1,13 @@
 #include "core/record_printer.h"
 
+#include <algorithm>
+#include <cstdlib>
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "core/display_time.h"
+
 namespace mxir {
 
 const char* OutputFormatName(OutputFormat f) {
@@ -80,25 +88,71 @@ size_t Width(const std::string& s) {
   return w;
 }
 
-std::string Cut(const std::string& s, size_t max) {
-  if (Width(s) <= max || max < 2) return s;
-  std::string out;
-  size_t w = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if ((c & 0xC0) != 0x80) {
-      if (w == max - 1) break;
-      ++w;
-    }
-    out += s[i];
-  }
-  return out + "\xE2\x80\xA6";
+bool g_wide = false;
+
+// Byte length of the UTF-8 sequence starting with `c`.
+size_t SeqLen(unsigned char c) {
+  return c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
 }
 
 }  // namespace
 
+void SetTableWide(bool wide) { g_wide = wide; }
+bool TableWide() { return g_wide; }
+
+size_t TableWidth() {
+  if (const char* env = std::getenv("COLUMNS"); env && *env) {
+    char* end = nullptr;
+    long v = std::strtol(env, &end, 10);
+    if (end && *end == '\0' && v >= 20 && v < 100000) return static_cast<size_t>(v);
+  }
+  if (::isatty(STDOUT_FILENO)) {
+    struct winsize ws {};
+    if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20) return ws.ws_col;
+  }
+  return 0;
+}
+
+std::vector<std::string> WrapText(const std::string& text, size_t width) {
+  std::vector<std::string> lines;
+  if (width == 0 || Width(text) <= width) {
+    lines.push_back(text);
+    return lines;
+  }
+  // Split into code points.
+  std::vector<std::string> cps;
+  for (size_t i = 0; i < text.size();) {
+    size_t n = std::min(SeqLen(static_cast<unsigned char>(text[i])), text.size() - i);
+    cps.push_back(text.substr(i, n));
+    i += n;
+  }
+  size_t start = 0;
+  while (start < cps.size()) {
+    while (start < cps.size() && cps[start] == " ") ++start;  // no leading blanks on a line
+    if (start >= cps.size()) break;
+    size_t end = std::min(start + width, cps.size());
+    if (end < cps.size()) {
+      // Break after the last space or URL separator that leaves something on the line.
+      size_t brk = end;
+      while (brk > start + 1) {
+        const std::string& c = cps[brk - 1];
+        if (c == " " || c == "/" || c == "&" || c == "?" || c == "," || c == "-") break;
+        --brk;
+      }
+      if (brk > start + 1) end = brk;
+    }
+    std::string line;
+    for (size_t i = start; i < end; ++i) line += cps[i];
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    lines.push_back(line);
+    start = end;
+  }
+  if (lines.empty()) lines.emplace_back();
+  return lines;
+}
+
 RecordPrinter::RecordPrinter(std::ostream& out, OutputFormat format, std::vector<Column> columns)
-    : out_(out), format_(format), columns_(std::move(columns)) {
+    : out_(out), format_(format), columns_(std::move(columns)), width_(TableWidth()) {
   if (format_ == OutputFormat::kCsv) {
     for (size_t i = 0; i < columns_.size(); ++i) {
       out_ << (i ? "," : "") << CsvField(columns_[i].key);
@@ -140,7 +194,7 @@ std::string RecordPrinter::Cell(const nlohmann::ordered_json& record, const Colu
   if (for_table) {
     s = TerminalSafe(s);
     if (s.empty()) s = "-";
-    return Cut(s, c.max_width);
+    if (it->is_string()) s = DisplayTimeText(s);
   }
   return s;
 }
@@ -176,21 +230,98 @@ void RecordPrinter::Finish() {
   if (format_ == OutputFormat::kJson) {
     out_ << (count_ ? "\n]\n" : "]\n");
   } else if (format_ == OutputFormat::kTable) {
-    std::vector<size_t> widths;
-    for (const auto& c : columns_) widths.push_back(Width(c.title));
-    for (const auto& row : rows_) {
-      for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], Width(row[i]));
+    std::vector<std::string> titles;
+    for (const auto& c : columns_) {
+      std::string t = c.title;
+      // Times are shown with their zone in each cell; "(UTC)" in a title would now be wrong.
+      if (size_t p = t.find(" (UTC)"); p != std::string::npos) t.erase(p, 6);
+      titles.push_back(t);
+    }
+    const size_t n = columns_.size();
+    // A column of times all in one zone shows the zone once, in its title: "LAST SEEN (JST)".
+    for (size_t i = 0; i < n; ++i) {
+      std::string zone;
+      bool same = !rows_.empty();
+      for (const auto& row : rows_) {
+        const std::string& cell = row[i];
+        if (cell == "-") continue;
+        size_t sp = cell.rfind(' ');
+        if (cell.size() < 21 || sp != 19 || cell[4] != '-' || cell[13] != ':') {
+          same = false;
+          break;
+        }
+        std::string z = cell.substr(sp + 1);
+        if (!zone.empty() && z != zone) {
+          same = false;
+          break;
+        }
+        zone = z;
+      }
+      if (!same || zone.empty()) continue;
+      for (auto& row : rows_) {
+        if (row[i] != "-") row[i].resize(19);
+      }
+      titles[i] += " (" + zone + ")";
+    }
+    std::vector<size_t> widths(n), word_floors(n), hard_floors(n);
+    for (size_t i = 0; i < n; ++i) {
+      size_t content = Width(titles[i]), longest_word = Width(titles[i]);
+      for (const auto& row : rows_) {
+        content = std::max(content, Width(row[i]));
+        size_t start = 0;
+        while (start <= row[i].size()) {
+          size_t sp = row[i].find(' ', start);
+          if (sp == std::string::npos) sp = row[i].size();
+          longest_word = std::max(longest_word, Width(row[i].substr(start, sp - start)));
+          start = sp + 1;
+        }
+      }
+      widths[i] =
+          g_wide ? content : std::min(content, std::max(columns_[i].max_width, Width(titles[i])));
+      // First narrow only down to the longest word (names, addresses and kinds stay whole),
+      // then, if the table still does not fit, down to the title.
+      word_floors[i] = std::min(widths[i], std::min<size_t>(longest_word, 24));
+      hard_floors[i] = std::min(widths[i], std::max<size_t>(Width(titles[i]), 6));
+    }
+    if (!g_wide && width_ > 0) {
+      auto total = [&] {
+        size_t t = 0;
+        for (size_t w : widths) t += w;
+        return t + (n ? 2 * (n - 1) : 0);
+      };
+      // Narrow the widest column that can give, one step at a time, until the table fits.
+      for (const auto* floors : {&word_floors, &hard_floors}) {
+        while (total() > width_) {
+          size_t best = n;
+          for (size_t i = 0; i < n; ++i) {
+            if (widths[i] > (*floors)[i] && (best == n || widths[i] > widths[best])) best = i;
+          }
+          if (best == n) break;  // as narrow as these floors allow
+          --widths[best];
+        }
+      }
     }
     auto print_row = [&](const std::vector<std::string>& cells) {
-      std::string line;
-      for (size_t i = 0; i < cells.size(); ++i) {
-        line += cells[i];
-        if (i + 1 < cells.size()) line += std::string(widths[i] - Width(cells[i]) + 2, ' ');
+      std::vector<std::vector<std::string>> wrapped(n);
+      size_t height = 1;
+      for (size_t i = 0; i < n; ++i) {
+        wrapped[i] = g_wide ? std::vector<std::string>{cells[i]} : WrapText(cells[i], widths[i]);
+        height = std::max(height, wrapped[i].size());
       }
-      out_ << line << "\n";
+      for (size_t l = 0; l < height; ++l) {
+        std::string line;
+        for (size_t i = 0; i < n; ++i) {
+          const std::string cell = l < wrapped[i].size() ? wrapped[i][l] : "";
+          line += cell;
+          if (i + 1 < n) {
+            size_t w = std::max(widths[i], Width(cell));
+            line += std::string(w - Width(cell) + 2, ' ');
+          }
+        }
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        out_ << line << "\n";
+      }
     };
-    std::vector<std::string> titles;
-    for (const auto& c : columns_) titles.push_back(c.title);
     print_row(titles);
     for (const auto& row : rows_) print_row(row);
   }

@@ -3,6 +3,12 @@
 // `csv` (RFC 4180, header row). Records are JSON objects; table and CSV show the chosen columns
 // (arrays joined with ", ", missing values as "-" in tables, empty in CSV).
 //
+// Tables are for a person: times (RFC 3339 UTC text) are shown in the display zone
+// (core/display_time.h), a cell longer than its column's width wraps onto more lines instead of
+// being cut, and the table fits the terminal (TableWidth(): $COLUMNS, else the terminal's width
+// when standard output is one; no limit otherwise) by narrowing its widest columns. --wide
+// (SetTableWide) prints every record on one line, nothing wrapped.
+//
 // jsonl and csv rows are written as they come (streaming); table buffers rows to size columns.
 // Call Finish() once at the end. Not thread-safe.
 #pragma once
@@ -27,12 +33,14 @@ Result<OutputFormat> ParseOutputFormat(const std::string& text,
 struct Column {
   std::string key;        // field of the record
   std::string title;      // header shown in table and CSV
-  size_t max_width = 48;  // table cells longer than this are cut with "…"
+  size_t max_width = 48;  // table cells longer than this wrap onto more lines
 };
 
 class RecordPrinter {
  public:
   RecordPrinter(std::ostream& out, OutputFormat format, std::vector<Column> columns);
+  // The width the table must fit (0: no limit); default TableWidth().
+  void set_width(size_t width) { width_ = width; }
   ~RecordPrinter();
 
   void Add(const nlohmann::ordered_json& record);
@@ -48,7 +56,18 @@ class RecordPrinter {
   std::vector<std::vector<std::string>> rows_;
   size_t count_ = 0;
   bool finished_ = false;
+  size_t width_;
 };
+
+// --wide: tables print each record on one line, nothing wrapped.
+void SetTableWide(bool wide);
+bool TableWide();
+// The width tables must fit: $COLUMNS when set, else the terminal's width when standard output
+// is a terminal, else 0 (no limit).
+size_t TableWidth();
+// Splits `text` into lines of at most `width` code points, breaking after spaces or '/', '&', '?'
+// where it can (URLs stay readable) and inside a word only when it must.
+std::vector<std::string> WrapText(const std::string& text, size_t width);
 
 // One CSV field, quoted when needed.
 std::string CsvField(const std::string& s);

@@ -1,8 +1,10 @@
 #include "core/time_zone.h"
 
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <optional>
+#include <utility>
 
 #include <date/date.h>
 #include <date/tz.h>
@@ -78,15 +80,85 @@ Result<TimeZone> TimeZone::FromName(std::string_view raw) {
       impl->iana = date::locate_zone(name);
     }
   } catch (const std::exception& e) {
+    std::string hint = SuggestZoneName(name);
     return MakeError(
         ErrorCode::kInvalidInput,
-        "unknown time zone '" + name +
-            "' (use an IANA name like Europe/Berlin, a POSIX TZ string, UTC or local)");
+        "unknown time zone '" + name + "'" +
+            (hint.empty() ? std::string() : ": did you mean " + hint + "?") +
+            " (use an IANA name like Asia/Tokyo or Europe/Berlin, a POSIX TZ string, UTC or "
+            "local)");
   }
   TimeZone tz;
   tz.impl_ = impl;
   tz.name_ = name;
   return tz;
+}
+
+std::string TimeZone::AbbreviationAt(Timestamp utc) const {
+  if (!impl_ || (!impl_->iana && !impl_->posix)) return "UTC";
+  SysSeconds t{Seconds{utc.seconds()}};
+  if (impl_->posix) return impl_->posix->get_info(t).abbrev;
+  return impl_->iana->get_info(t).abbrev;
+}
+
+std::string SuggestZoneName(std::string_view raw) {
+  std::string name;
+  for (char c : raw) name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  // Abbreviations people write in logs and tickets; the zone most people mean by each.
+  static const std::pair<const char*, const char*> kAbbrev[] = {
+      {"JST", "Asia/Tokyo"},
+      {"KST", "Asia/Seoul"},
+      {"HKT", "Asia/Hong_Kong"},
+      {"SGT", "Asia/Singapore"},
+      {"IST", "Asia/Kolkata (India) or Europe/Dublin (Ireland)"},
+      {"CST", "America/Chicago (US) or Asia/Shanghai (China)"},
+      {"CDT", "America/Chicago"},
+      {"EST", "America/New_York"},
+      {"EDT", "America/New_York"},
+      {"MST", "America/Denver"},
+      {"MDT", "America/Denver"},
+      {"PST", "America/Los_Angeles"},
+      {"PDT", "America/Los_Angeles"},
+      {"AKST", "America/Anchorage"},
+      {"HST", "Pacific/Honolulu"},
+      {"BST", "Europe/London"},
+      {"CET", "Europe/Berlin (or your city in Europe)"},
+      {"CEST", "Europe/Berlin (or your city in Europe)"},
+      {"EET", "Europe/Athens (or your city)"},
+      {"EEST", "Europe/Athens (or your city)"},
+      {"WET", "Europe/Lisbon"},
+      {"MSK", "Europe/Moscow"},
+      {"AEST", "Australia/Sydney"},
+      {"AEDT", "Australia/Sydney"},
+      {"NZST", "Pacific/Auckland"},
+      {"NZDT", "Pacific/Auckland"},
+  };
+  for (const auto& [abbr, zone] : kAbbrev) {
+    if (name == abbr) return zone;
+  }
+  // A city or the last part of an IANA name ("Tokyo", "new york").
+  std::string city;
+  for (char c : raw)
+    city += c == ' ' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (city.size() < 3) return "";
+  std::string found;
+  try {
+    for (const auto& z : date::get_tzdb().zones) {
+      std::string zn(z.name());
+      size_t slash = zn.rfind('/');
+      if (slash == std::string::npos) continue;
+      std::string last;
+      for (char c : zn.substr(slash + 1))
+        last += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (last == city) {
+        if (!found.empty()) found += " or ";
+        found += zn;
+      }
+    }
+  } catch (const std::exception&) {
+    return "";
+  }
+  return found;
 }
 
 int64_t TimeZone::OffsetAt(Timestamp utc) const {

@@ -16,6 +16,10 @@
 
 namespace mxir {
 
+// For a name that is not a zone ("JST", "Tokyo", "PST"): the IANA name(s) the user probably
+// meant ("Asia/Tokyo"), or "" when nothing fits.
+std::string SuggestZoneName(std::string_view name);
+
 class TimeZone {
  public:
   static TimeZone Utc();
@@ -26,6 +30,9 @@ class TimeZone {
   // Offset east of UTC, in seconds, at the instant `utc`.
   int64_t OffsetAt(Timestamp utc) const;
   Timestamp UtcToLocal(Timestamp utc) const { return utc + OffsetAt(utc) * kMicrosPerSecond; }
+  // The zone's abbreviation at `utc` ("JST", "CET", "CEST"; "UTC" for UTC; some zones have only
+  // a numeric one like "+03").
+  std::string AbbreviationAt(Timestamp utc) const;
   const std::string& name() const { return name_; }
 
   struct Impl;

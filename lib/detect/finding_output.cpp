@@ -3,6 +3,8 @@
 #include <cctype>
 #include <sstream>
 
+#include "core/display_time.h"
+
 namespace mxir::detect {
 
 namespace {
@@ -67,15 +69,15 @@ void PrintFindings(std::ostream& out, OutputFormat format, bool explain,
     for (char& c : sev) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     out << (i ? "\n" : "") << "[" << sev << "] " << f.kind << "  host "
         << (f.client_ip.empty() ? "-" : f.client_ip) << "  account " << AccountText(f) << "\n";
-    out << "  " << f.evidence.value("verdict", f.kind) << " (" << f.first_seen.ToString() << " to "
-        << f.last_seen.ToString() << ")\n\n";
-    Wrap(out, f.explanation, 2, 100);
+    out << "  " << f.evidence.value("verdict", f.kind) << " (" << DisplayTime(f.first_seen)
+        << " to " << DisplayTime(f.last_seen) << ")\n\n";
+    Wrap(out, DisplayTimesInText(f.explanation), 2, 100);
     if (!f.next_steps.empty()) {
       out << "\n  Next steps:\n";
       for (size_t k = 0; k < f.next_steps.size(); ++k) {
         std::string head = "  " + std::to_string(k + 1) + ". ";
         std::ostringstream step;
-        Wrap(step, f.next_steps[k], head.size(), 100);
+        Wrap(step, DisplayTimesInText(f.next_steps[k]), head.size(), 100);
         std::string s = step.str();
         out << head << s.substr(head.size());
       }

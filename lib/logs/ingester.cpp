@@ -226,14 +226,46 @@ Status Ingester::IngestFile(const std::string& path) {
     }
     return parsed;
   }
+  const int64_t lines_before = lines_, unknown_before = unknown_format_,
+                empty_before = empty_lines_;
   auto stream = OpenStream(path, sha256);
   std::string_view line;
-  while (source->Next(&line)) stream->IngestLine(line, source->line_number());
+  const bool check = options_.stop || options_.on_progress;
+  while (source->Next(&line)) {
+    stream->IngestLine(line, source->line_number());
+    if (check && (source->line_number() & 4095) == 0) {
+      if (options_.on_progress) options_.on_progress(path, source->bytes_consumed());
+      if (options_.stop && options_.stop->load(std::memory_order_relaxed)) {
+        interrupted_ = true;
+        break;
+      }
+    }
+  }
   stream->Finish();
   if (source->lines_cut() > 0) counters_.Add("lines_cut", source->lines_cut());
   if (!source->status().ok()) {
     counters_.Add("files_damaged");
     return source->status().error();
+  }
+  // A file in which no line was understood is not what the user thinks it is: say so (exit 2)
+  // rather than report "0 events" as success.
+  const int64_t text_lines = (lines_ - lines_before) - (empty_lines_ - empty_before);
+  if (!interrupted_ && text_lines > 0 && unknown_format_ - unknown_before == text_lines) {
+    std::string formats;
+    for (const auto& n : LogFormatNames()) formats += (formats.empty() ? "" : ", ") + n;
+    const std::string name = path == "-" ? "standard input" : "'" + path + "'";
+    if (options_.format != "auto") {
+      return MakeError(ErrorCode::kInvalidInput,
+                       name + " does not hold " + options_.format + " log lines: none of its " +
+                           std::to_string(text_lines) +
+                           " lines is one (leave out --log-format to recognise the format; "
+                           "formats: " +
+                           formats + ")");
+    }
+    return MakeError(ErrorCode::kInvalidInput,
+                     name + " does not look like a mail log: none of its " +
+                         std::to_string(text_lines) +
+                         " lines is in a known format (formats: " + formats + ")");
   }
   return Status::Ok();
 }

@@ -15,6 +15,8 @@
 // Not thread-safe; one Ingester per run.
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +39,11 @@ struct IngestOptions {
   std::optional<Timestamp> since, until;
   size_t max_line = 64 * 1024;
   const SecretFingerprinter* fingerprinter = nullptr;  // for plain passwords in Dovecot 2.4 logs
+  // Checked every few thousand lines: once set, IngestFile stops early (what was read is kept,
+  // interrupted() says so). Usually core/interrupt.h's flag (Ctrl-C).
+  const std::atomic<bool>* stop = nullptr;
+  // Called every few thousand lines with the input's name and the bytes read from it so far.
+  std::function<void(const std::string& path, int64_t bytes)> on_progress;
 };
 
 class Ingester {
@@ -79,6 +86,8 @@ class Ingester {
   // The same for a whole file in a string the ingester may pad (no copy for the JSON parser).
   Status IngestDocument(std::string& raw, const std::string& name, const std::string& sha256,
                         const std::string& format);
+  // True when a file was left unfinished because `stop` was set.
+  bool interrupted() const { return interrupted_; }
 
   // The run's counters so far (complete for every finished stream).
   Counters& counters();
@@ -91,6 +100,7 @@ class Ingester {
   class DocumentSink;
 
   IngestOptions options_;
+  bool interrupted_ = false;
   LogTime time_;
   const Clock* clock_;
   EventSink* out_;

@@ -6,11 +6,14 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "casedb/action_log.h"
 #include "casedb/case_db.h"
 #include "core/cli.h"
+#include "core/interrupt.h"
+#include "core/progress.h"
 #include "ingest_sinks.h"
 #include "logs/follower.h"
 #include "logs/hosted_common.h"
@@ -149,6 +152,24 @@ int mxir_ingest_main(int argc, char** argv) {
   options.until = cli.common.until;
   options.max_line = max_line;
   options.fingerprinter = fingerprinter ? &*fingerprinter : nullptr;
+  // Ctrl-C stops cleanly: what was read is kept (committed to the case) and said so.
+  options.stop = &mxir::InstallInterruptHandler();
+  // Progress on a terminal only: bytes of the file, rate, time left.
+  std::optional<mxir::Progress> progress;
+  std::string progress_path;
+  options.on_progress = [&](const std::string& path, int64_t bytes) {
+    if (progress_path != path) {
+      progress.reset();
+      progress_path = path;
+      struct stat st {};
+      uint64_t size = path != "-" && ::stat(path.c_str(), &st) == 0 &&
+                              !(path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0)
+                          ? static_cast<uint64_t>(st.st_size)
+                          : 0;
+      progress.emplace("reading " + (path == "-" ? std::string("stdin") : path), size, "B");
+    }
+    progress->Update(static_cast<uint64_t>(bytes));
+  };
   auto ingester = mxir::logs::Ingester::Create(options, mxir::DefaultClock(), out);
   if (!ingester.ok()) return cli.Fail(ingester.error());
 
@@ -179,8 +200,12 @@ int mxir_ingest_main(int argc, char** argv) {
       auto s = (*ingester)->IngestFile(f);
       // A bad file is reported and the others are still read; the exit status says so.
       if (!s.ok()) status = std::max(status, cli.Fail(s));
+      if ((*ingester)->interrupted()) break;
     }
+    if (progress) progress->Finish(0);
+    progress.reset();
   }
+  const bool interrupted = !follow && (*ingester)->interrupted();
   if (jsonl) jsonl->Flush();
   if (printer) printer->Finish();
   mxir::Counters& counters = (*ingester)->counters();
@@ -190,8 +215,11 @@ int mxir_ingest_main(int argc, char** argv) {
     counters.Set("already_in_case", store->duplicates());
     nlohmann::ordered_json details = nlohmann::ordered_json::parse(counters.ToJson());
     details["files"] = files;
+    if (interrupted) details["interrupted"] = true;
     mxir::casedb::ActionLog log(*db);
-    if (auto s = log.Record("ingest", "events", "ingest logs", "ok", details); !s.ok()) {
+    if (auto s = log.Record("ingest", "events", "ingest logs", interrupted ? "interrupted" : "ok",
+                            details);
+        !s.ok()) {
       return cli.Fail(s);
     }
   }
@@ -199,6 +227,13 @@ int mxir_ingest_main(int argc, char** argv) {
     std::cerr << counters.ToJson() << "\n";
   } else {
     std::cerr << "mxir ingest: " << counters.Summary() << "\n";
+  }
+  if (interrupted) {
+    std::cerr << "mxir ingest: "
+              << mxir::InterruptedMessage(store ? store->inserted() : counters.Get("events"),
+                                          "events", store ? "committed to the case" : "printed")
+              << "\n";
+    return mxir::kExitInterrupted;
   }
   return status;
 }

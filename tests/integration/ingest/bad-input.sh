@@ -16,11 +16,24 @@ run() {  # run NAME ARGS...: exit status in $rc, stdout in $DIR/NAME.out, stderr
   [[ $rc -lt 124 ]] || fail "$name: crashed or hung (exit $rc): $(cat "$DIR/$name.err")"
 }
 
-# 1. Binary garbage: no events, lines counted as unknown, exit 0.
+# 1. Binary garbage: no events, lines counted as unknown, and said: not a mail log (exit 2).
 head -c 2000000 /dev/urandom >"$DIR/garbage.log"
 run garbage "$DIR/garbage.log"
-[[ $rc -eq 0 ]] || fail "garbage: exit $rc"
+[[ $rc -eq 2 ]] || fail "garbage: exit $rc"
 grep -q '"unknown_format":' "$DIR/garbage.err" || fail "garbage: not counted: $(cat "$DIR/garbage.err")"
+grep -q "does not look like a mail log: none of its .* lines is in a known format (formats: .*postfix" \
+  "$DIR/garbage.err" || fail "garbage: not said: $(cat "$DIR/garbage.err")"
+# The same for a file of another kind, and for a log read with the wrong --log-format.
+printf 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n' >"$DIR/passwd"
+run passwd "$DIR/passwd"
+[[ $rc -eq 2 ]] && grep -q "does not look like a mail log" "$DIR/passwd.err" || fail "passwd: exit $rc"
+printf '%s\n' "$GOOD" >"$DIR/dovecot.log"
+run wrongfmt --log-format exim "$DIR/dovecot.log"
+[[ $rc -eq 2 ]] && grep -q "does not hold exim log lines" "$DIR/wrongfmt.err" || fail "wrong --log-format: exit $rc $(cat "$DIR/wrongfmt.err")"
+# One understood line is enough: a mail log with noise in it is fine.
+printf 'garbage line\n%s\n' "$GOOD" >"$DIR/mixed.log"
+run mixed "$DIR/mixed.log"
+[[ $rc -eq 0 ]] || fail "a mail log with one unknown line: exit $rc"
 
 # 2. A 10 MB line between two good ones: cut and counted, both good lines still read.
 python3 -c "

@@ -1,6 +1,7 @@
 #include "hooks/dovecot_hook.h"
 
 #include <cerrno>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <sstream>
@@ -35,12 +36,59 @@ void WaitForNewMtimeSecond(const std::string& path) {
 
 }  // namespace
 
+// The program `name` would run: itself when it names a path, else the first match on $PATH; ""
+// when there is none or it cannot be executed.
+static std::string FindExecutable(const std::string& name) {
+  if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? name : "";
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t colon = dirs.find(':', start);
+    if (colon == std::string::npos) colon = dirs.size();
+    std::string dir = dirs.substr(start, colon - start);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = colon + 1;
+  }
+  return "";
+}
+
 Status DovecotHook::Preflight(const std::string& account, std::vector<HookStep>& steps) {
   MXIR_ASSIGN_OR_RETURN(std::string text, ReadFile(config_.passwd_file));
   auto entry = FindPasswdEntry(text, account);
   if (!entry.ok()) return entry.error().WithContext(config_.passwd_file);
   steps.push_back(
       {"find_account", true, config_.passwd_file + " line " + std::to_string(entry->line_number)});
+  // What the later steps need, checked now, before the password is changed: a run that would end
+  // "partial" with the password already changed is worse than one that stops here.
+  if (!config_.doveadm.empty()) {
+    std::string found = FindExecutable(config_.doveadm);
+    if (found.empty()) {
+      steps.push_back({"check_doveadm", false, config_.doveadm + " not found"});
+      return MakeError(ErrorCode::kUsage,
+                       "[dovecot] doveadm = " + config_.doveadm +
+                           ": no such program (give its full path, e.g. /usr/bin/doveadm, or "
+                           "leave it empty to change the password without ending sessions)");
+    }
+    steps.push_back({"check_doveadm", true, found});
+    if (!config_.doveadm_config.empty() && ::access(config_.doveadm_config.c_str(), R_OK) != 0) {
+      steps.push_back({"check_doveadm_config", false, config_.doveadm_config});
+      return MakeError(ErrorCode::kUsage,
+                       "[dovecot] doveadm_config = " + config_.doveadm_config + ": cannot be read");
+    }
+  }
+  if (!config_.auth_socket.empty()) {
+    struct stat st {};
+    if (::stat(config_.auth_socket.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) {
+      steps.push_back({"check_auth_socket", false, config_.auth_socket});
+      return MakeError(ErrorCode::kUsage,
+                       "[dovecot] auth_socket = " + config_.auth_socket +
+                           ": no such socket (is Dovecot running? the auth-client or auth-userdb "
+                           "socket is usually under /run/dovecot/)");
+    }
+    steps.push_back({"check_auth_socket", true, config_.auth_socket});
+  }
   return Status::Ok();
 }
 
@@ -96,7 +144,11 @@ Status DovecotHook::Doveadm(std::vector<std::string> args, const std::string& st
   while (!out.empty() && out.back() == ' ') out.pop_back();
   // doveadm kick exits 68 (EX_NOUSER) when the account had no session to end: nothing to do.
   bool nothing_to_kick = args.front() == "kick" && r->exit_status == 68;
-  bool ok = !r->timed_out && (r->exit_status == 0 || nothing_to_kick);
+  // doveadm can exit 0 and still print "Error: ..." (e.g. it could not reach auth-master): that
+  // step did not happen.
+  bool printed_error = r->output.find("Error:") != std::string::npos ||
+                       r->output.find("Fatal:") != std::string::npos;
+  bool ok = !r->timed_out && (r->exit_status == 0 || nothing_to_kick) && !printed_error;
   steps.push_back({step, ok,
                    shown +
                        (r->timed_out ? ": timed out" : ": exit " + std::to_string(r->exit_status)) +

@@ -29,7 +29,8 @@ class DovecotHook final : public ProviderHook {
       : config_(std::move(config)), runner_(runner) {}
   std::string name() const override { return "dovecot"; }
   unsigned capabilities() const override {
-    return kSetPassword | kRevokeSessions | kVerify | kLeftovers;
+    // Sessions can be ended only through doveadm: without it, never promise to.
+    return kSetPassword | (config_.doveadm.empty() ? 0u : kRevokeSessions) | kVerify | kLeftovers;
   }
   Status Preflight(const std::string& account, std::vector<HookStep>& steps) override;
   Status ResetPassword(const std::string& account, const std::string& new_password,

@@ -1,6 +1,9 @@
 #include "hooks/hook_factory.h"
 
+#include <initializer_list>
+#include <set>
 #include <sstream>
+#include <vector>
 
 #include "core/ip_address.h"
 #include "core/secret_fingerprint.h"
@@ -21,6 +24,7 @@ class SectionReader {
  public:
   SectionReader(const IniFile::Section& s, std::string name) : s_(s), name_(std::move(name)) {}
   Result<std::string> Required(const std::string& key) const {
+    used_.insert(key);
     auto it = s_.find(key);
     if (it == s_.end() || it->second.empty()) {
       return MakeError(ErrorCode::kUsage,
@@ -29,10 +33,35 @@ class SectionReader {
     return it->second;
   }
   std::string Optional(const std::string& key, const std::string& fallback) const {
+    used_.insert(key);
     auto it = s_.find(key);
     return it == s_.end() ? fallback : it->second;
   }
-  bool Has(const std::string& key) const { return s_.count(key) > 0; }
+  bool Has(const std::string& key) const {
+    used_.insert(key);
+    return s_.count(key) > 0;
+  }
+  // Marks keys read elsewhere (a secret reference) as known.
+  void Known(std::initializer_list<const char*> keys) const {
+    for (const char* k : keys) used_.insert(k);
+  }
+  // A key nobody read is a typo or a setting this provider does not have: refuse it, naming the
+  // nearest known key, instead of silently ignoring it.
+  Status CheckUnknownKeys() const {
+    for (const auto& [key, value] : s_) {
+      if (used_.count(key)) continue;
+      std::vector<std::string> known(used_.begin(), used_.end());
+      std::string near = NearestWord(key, known);
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      return MakeError(ErrorCode::kUsage,
+                       "hooks file section [" + name_ + "]: unknown key '" + key + "'" +
+                           (near.empty() ? std::string() : " (did you mean '" + near + "'?)") +
+                           "; the keys of [" + name_ + "] are: " + list +
+                           " (docs/mxir-reset.md, docs/examples/)");
+    }
+    return Status::Ok();
+  }
   Result<int> Seconds(const std::string& key, int fallback) const {
     std::string v = Optional(key, "");
     if (v.empty()) return fallback;
@@ -78,6 +107,7 @@ class SectionReader {
  private:
   const IniFile::Section& s_;
   std::string name_;
+  mutable std::set<std::string> used_{"timeout", "ca_file"};
 };
 
 std::vector<std::string> SplitWords(const std::string& text) {
@@ -257,6 +287,8 @@ Result<LoadedHook> MakeProviderHook(const IniFile& hooks, const std::string& pro
   } else {
     return MakeError(ErrorCode::kUsage, "unknown provider '" + provider + "'");
   }
+  r.Known({"secret_file", "secret_env"});
+  MXIR_RETURN_IF_ERROR(r.CheckUnknownKeys());
   return loaded;
 }
 

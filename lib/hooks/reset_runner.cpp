@@ -44,7 +44,13 @@ AccountOutcome ResetAccount(ProviderHook& hook, const std::string& account,
     if (options.force_change && hook.Can(kForceChange)) plan += ", force a change at next login";
     if (options.revoke_sessions && hook.Can(kRevokeSessions)) plan += ", end sessions";
     if (options.verify && hook.Can(kVerify)) plan += ", verify";
-    o.steps.push_back({"plan", true, plan + " via " + hook.name()});
+    plan += " via " + hook.name();
+    // Say what will not happen, rather than let the plan promise it.
+    if (options.revoke_sessions && !hook.Can(kRevokeSessions)) {
+      plan += "; will NOT end open sessions (the hooks file gives " + hook.name() +
+              " no way to: see docs/mxir-reset.md)";
+    }
+    o.steps.push_back({"plan", true, plan});
     return o;
   }
   Status set = Status::Ok();
@@ -196,7 +202,7 @@ std::string SkipReason(const std::string& kind) {
 
 Result<FindingAccounts> AccountsFromFindings(casedb::CaseDb& c) {
   casedb::FindingStore store(c);
-  MXIR_ASSIGN_OR_RETURN(std::vector<Finding> findings, store.List());
+  MXIR_ASSIGN_OR_RETURN(std::vector<casedb::StoredFinding> findings, store.ListStored());
   FindingAccounts out;
   std::set<std::string> seen, stale_seen;
   auto names = [](const Finding& f) {
@@ -204,15 +210,31 @@ Result<FindingAccounts> AccountsFromFindings(casedb::CaseDb& c) {
     if (!f.user.empty()) users.insert(users.begin(), f.user);
     return users;
   };
+  // Findings that are not active (resolved by a later detect run, dismissed by a person) are
+  // never acted on: said with their status and why.
+  std::vector<Finding> active;
+  for (const casedb::StoredFinding& s : findings) {
+    if (s.status == casedb::kFindingActive) {
+      active.push_back(s.finding);
+      continue;
+    }
+    if (s.finding.kind != "account_compromise") continue;
+    for (const auto& u : names(s.finding)) {
+      if (u.empty()) continue;
+      out.skipped.push_back({{u, s.finding.kind, s.finding.id, s.status, s.status_why},
+                             "the finding is " + s.status +
+                                 (s.status_why.empty() ? std::string() : ": " + s.status_why)});
+    }
+  }
   // First the accounts to reset, so a skip never names an account that is reset anyway.
-  for (const Finding& f : findings) {
+  for (const Finding& f : active) {
     if (f.kind != "account_compromise") continue;
     for (const auto& u : names(f)) {
       if (!u.empty() && seen.insert(u).second) out.to_reset.push_back({u, f.kind, f.id});
     }
   }
   std::set<std::string> skipped;
-  for (const Finding& f : findings) {
+  for (const Finding& f : active) {
     if (f.kind == "account_compromise") continue;
     for (const auto& u : names(f)) {
       if (u.empty() || seen.count(u)) continue;

@@ -101,7 +101,11 @@ int ResetCommand(int argc, char** argv) {
       "--password-file; with no terminal and no --password-file, nothing is done (exit 2).\n"
       "Provider settings come from the hooks file (INI, one [provider] section each; it must not\n"
       "be readable by group or others; secrets only as secret_file = PATH or secret_env = NAME;\n"
-      "every key is listed in docs/mxir-reset.md).\n\n"
+      "every key is listed in docs/mxir-reset.md; unknown keys are refused). A commented example\n"
+      "for each provider: docs/examples/hooks-PROVIDER.ini (e.g. "
+      "docs/examples/hooks-dovecot.ini).\n"
+      "Start with --dry-run: it checks the settings, that the account exists and what each step\n"
+      "needs (e.g. the doveadm program), and says what it would not be able to do.\n\n"
       "Other commands:\n"
       "  mxir reset verify ACCOUNT --smtp HOST:PORT --password-file F [--old-password-file F]\n"
       "      log in with SMTP AUTH: the new password must work, the old one must not\n"
@@ -177,7 +181,7 @@ int ResetCommand(int argc, char** argv) {
                 << " finding " << s.entry.finding_id << "): " << s.reason << "\n";
     }
     if (found->to_reset.empty()) {
-      std::cerr << "no account_compromise finding names an account: nothing to reset\n";
+      std::cerr << "no active account_compromise finding names an account: nothing to reset\n";
       return kExitOk;
     }
     std::cerr << "accounts to reset via " << provider << ":\n";

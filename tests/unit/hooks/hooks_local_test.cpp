@@ -352,5 +352,72 @@ TEST(HookFactory, ReadsSectionsAndRefusesBadOnes) {
   EXPECT_EQ(loaded.error().ExitStatus(), 2);
 }
 
+// P9: a typo in the hooks file is refused with the nearest known key, never silently ignored.
+TEST(HookFactory, UnknownKeysAreRefusedWithTheNearestKnownOne) {
+  TempDir dir;
+  std::string users = dir.File("users", "bob:{PLAIN}x::::::\n");
+  auto ini = IniFile::Parse(
+      "[dovecot]\npasswd_file = " + users + "\ndoveadm_path = /usr/bin/doveadm\nauth-socket = /x\n",
+      "bad2.ini");
+  ASSERT_TRUE(ini.ok());
+  auto hook = MakeProviderHook(*ini, "dovecot", DefaultClock());
+  ASSERT_FALSE(hook.ok());
+  EXPECT_EQ(hook.error().ExitStatus(), 2);
+  // Keys are checked in order: auth-socket first; its nearest key is auth_socket.
+  EXPECT_NE(hook.error().message.find("unknown key 'auth-socket'"), std::string::npos)
+      << hook.error().message;
+  EXPECT_NE(hook.error().message.find("did you mean 'auth_socket'"), std::string::npos);
+  auto typo =
+      IniFile::Parse("[dovecot]\npasswd_file = " + users + "\ndoveadm_path = /x\n", "h.ini");
+  auto t = MakeProviderHook(*typo, "dovecot", DefaultClock());
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.error().message.find("did you mean 'doveadm'"), std::string::npos)
+      << t.error().message;
+  auto far = IniFile::Parse("[exec]\ncommand = /bin/true\ncolour = blue\n", "h.ini");
+  auto f = MakeProviderHook(*far, "exec", DefaultClock());
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.error().message.find("unknown key 'colour'"), std::string::npos);
+  EXPECT_EQ(f.error().message.find("did you mean"), std::string::npos) << f.error().message;
+  auto good = IniFile::Parse("[exec]\ncommand = /bin/true\ntimeout = 5\nactions = reset_password\n",
+                             "h.ini");
+  EXPECT_TRUE(MakeProviderHook(*good, "exec", DefaultClock()).ok());
+  EXPECT_EQ(NearestWord("pasword_file", {"passwd_file", "scheme", "doveadm"}), "passwd_file");
+}
+
+// P9: the dry run never promises a step the real run cannot do, and checks what the steps need.
+TEST(DovecotHook, DryRunSaysWhatItCannotDoAndChecksDoveadm) {
+  TempDir dir;
+  std::string users = dir.File("users", "bob:{PLAIN}x::::::\n");
+  RecordingRunner runner;
+  DovecotHook no_doveadm({users, CryptScheme::kSha512Crypt, "", "", ""}, runner);
+  AccountOutcome o = ResetAccount(no_doveadm, "bob", "", {true});
+  EXPECT_EQ(o.outcome, "dry_run");
+  ASSERT_FALSE(o.steps.empty());
+  EXPECT_EQ(o.steps.back().detail.find("end sessions,"), std::string::npos)
+      << o.steps.back().detail;
+  EXPECT_NE(o.steps.back().detail.find("will NOT end open sessions"), std::string::npos)
+      << o.steps.back().detail;
+
+  DovecotHook missing({users, CryptScheme::kSha512Crypt, dir.path() + "/no-doveadm", "", ""},
+                      runner);
+  AccountOutcome m = ResetAccount(missing, "bob", "", {true});
+  EXPECT_EQ(m.outcome, "failed");
+  EXPECT_NE(m.error.find("no such program"), std::string::npos) << m.error;
+  DovecotHook no_socket({users, CryptScheme::kSha512Crypt, "", "", dir.path() + "/auth"}, runner);
+  AccountOutcome ns = ResetAccount(no_socket, "bob", "", {true});
+  EXPECT_EQ(ns.outcome, "failed");
+  EXPECT_NE(ns.error.find("no such socket"), std::string::npos) << ns.error;
+  EXPECT_TRUE(runner.seen.empty());  // a dry run runs nothing
+
+  // A doveadm that exits 0 but prints an error did not do its step.
+  std::string fake = dir.File("doveadm", "#!/bin/sh\nexit 0\n", 0700);
+  runner.output = "Error: auth-master: connect(/run/dovecot/auth-master) failed\n";
+  DovecotHook erring({users, CryptScheme::kSha512Crypt, fake, "", ""}, runner);
+  std::vector<HookStep> steps;
+  EXPECT_FALSE(erring.RevokeSessions("bob", steps).ok());
+  ASSERT_FALSE(steps.empty());
+  EXPECT_FALSE(steps.front().ok);
+}
+
 }  // namespace
 }  // namespace mxir::hooks

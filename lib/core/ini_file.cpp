@@ -115,8 +115,11 @@ std::string NearestWord(const std::string& word, const std::vector<std::string>&
       }
       std::swap(prev, cur);
     }
-    if (prev[b.size()] < best_d) {
-      best_d = prev[b.size()];
+    size_t d = prev[b.size()];
+    // "doveadm_path" for "doveadm": a known key with a word added is as good as a typo.
+    if (a.rfind(b + "_", 0) == 0 || b.rfind(a + "_", 0) == 0) d = std::min<size_t>(d, 1);
+    if (d < best_d) {
+      best_d = d;
       best = k;
     }
   }

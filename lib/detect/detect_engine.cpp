@@ -44,6 +44,7 @@ DetectResult DetectEngine::Finish() {
   DetectRemoteThrottling(ctx);
   DetectSessionBurst(ctx);
   SortFindings(&result.findings);
+  result.offsets = FindSourceOffsets(ev, config_.merge_window_s);
   Counters& c = collector_.counters();
   if (!locality_.has_local_domains() && !ev.messages.empty()) {
     c.Add("not_checked.open_relay_and_inbound_flood_need_local_domains");

@@ -17,6 +17,7 @@
 #include "detect/detect_config.h"
 #include "detect/evidence.h"
 #include "detect/locality.h"
+#include "detect/source_offset.h"
 
 namespace mxir::detect {
 
@@ -27,6 +28,7 @@ struct ListedAddress {
 struct DetectResult {
   std::vector<Finding> findings;      // worst first, then oldest first
   std::vector<ListedAddress> listed;  // from remote_blocklisting, for the case's assets
+  std::vector<SourceOffset> offsets;  // sources that agree only hours apart (a wrong --tz)
 };
 
 class DetectEngine {

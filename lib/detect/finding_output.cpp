@@ -59,6 +59,7 @@ void PrintFindings(std::ostream& out, OutputFormat format, bool explain,
   }
   if (!explain || format != OutputFormat::kTable) {
     RecordPrinter p(out, format, TableColumns());
+    p.set_empty_text("No findings.");
     for (const Finding& f : findings) p.Add(Row(f));
     p.Finish();
     return;

@@ -17,6 +17,7 @@
 #include "core/ini_file.h"
 #include "core/interrupt.h"
 #include "core/progress.h"
+#include "core/time_zone.h"
 #include "detect/case_io.h"
 #include "detect/detect_config.h"
 #include "detect/detect_engine.h"
@@ -170,6 +171,12 @@ Result<DetectResult> RunOnce(const Cli& cli, const Options& o, const DetectConfi
     }
   }
   DetectResult result = engine.Finish();
+  // A log read with the wrong --tz: say so, and which zone would make the sources agree (ingest
+  // reads in this machine's zone unless told otherwise).
+  for (const SourceOffset& off : result.offsets) {
+    auto local = TimeZone::FromName("local");
+    cli.Warn(SourceOffsetWarning(off, local.ok() ? local->OffsetAt(DefaultClock().Now()) : 0));
+  }
   if (c) {
     JudgeStored judge{o.events.empty(), cli.common.since, cli.common.until, settings_text};
     MXIR_ASSIGN_OR_RETURN(StoreSummary s, StoreResult(*c, result, judge));
@@ -220,7 +227,7 @@ int mxir_detect_main(int argc, char** argv) {
       "old scripts and config files: session_burst now looks at encrypted SMTP on every port")(
       "config", po::value(&o.config)->value_name("FILE"),
       "thresholds from an INI file ([detect] section); options override it");
-  po::options_description thresholds("Thresholds (defaults in brackets)");
+  po::options_description thresholds("Thresholds (defaults in brackets)", 100, 50);
   const DetectConfig defaults;
   std::map<std::string, std::string> threshold_text;
   for (const auto& spec : Thresholds()) {
@@ -325,6 +332,14 @@ int mxir_detect_main(int argc, char** argv) {
     PrintFindings(std::cout, cli.common.format, o.explain, result->findings, cli.common.case_path);
     std::cout.flush();
     print_stats(counters);
+    if (counters.Get("events") == 0) {
+      cli.Warn(case_ptr && o.events.empty()
+                   ? "the case has no events yet: add them with mxir ingest --case " +
+                         cli.common.case_path + " LOGS or mxir capture --read PCAP --case " +
+                         cli.common.case_path
+                   : "no events were read: give JSON Lines from mxir capture or mxir ingest "
+                     "(--format jsonl)");
+    }
     auto w = worst(result->findings);
     return fail_on && w && *w >= *fail_on ? kExitFound : kExitOk;
   }

@@ -1,4 +1,6 @@
 // The CSV form of the weekly report: one row per (target, list), RFC 4180 (see weekly_report.h).
+#include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include "core/record_printer.h"
@@ -13,7 +15,16 @@ std::string RenderCsv(const WeeklyReport& r, const TimeZone& tz) {
   for (const auto& d : r.day_labels) o << "," << d;
   o << "\r\n";
   auto opt_time = [&](const std::optional<Timestamp>& t) {
-    return t ? t->ToString() : std::string();
+    if (!t) return std::string();
+    // RFC 3339 in --tz (the day columns are in it too): "Z" for UTC, else the offset.
+    int64_t off = tz.OffsetAt(*t);
+    if (off == 0) return t->ToString();
+    std::string local = tz.UtcToLocal(*t).ToString().substr(0, 19);
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%c%02d:%02d", off < 0 ? '-' : '+',
+                  static_cast<int>(std::abs(off) / 3600),
+                  static_cast<int>(std::abs(off) % 3600 / 60));
+    return local + buf;
   };
   auto opt_int = [](const std::optional<int64_t>& v) {
     return v ? std::to_string(*v) : std::string();

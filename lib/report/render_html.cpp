@@ -102,12 +102,43 @@ std::string EventName(const std::string& e) {
   return e;
 }
 
+// Escaped text with its http(s) URLs as links (removal pages open with one click).
+std::string Linkify(const std::string& escaped) {
+  std::string out;
+  size_t i = 0;
+  while (i < escaped.size()) {
+    size_t p = escaped.find("http", i);
+    if (p == std::string::npos ||
+        (escaped.compare(p, 8, "https://") != 0 && escaped.compare(p, 7, "http://") != 0)) {
+      out += escaped.substr(i, p == std::string::npos ? std::string::npos : p + 4 - i);
+      if (p == std::string::npos) break;
+      i = p + 4;
+      continue;
+    }
+    out += escaped.substr(i, p - i);
+    size_t end = p;
+    while (end < escaped.size() && escaped[end] != ' ' && escaped[end] != '<' &&
+           escaped[end] != '"' && escaped[end] != ')') {
+      ++end;
+    }
+    while (end > p &&
+           (escaped[end - 1] == '.' || escaped[end - 1] == ',' || escaped[end - 1] == ';')) {
+      --end;
+    }
+    std::string url = escaped.substr(p, end - p);
+    out += "<a href=\"" + url + "\">" + url + "</a>";
+    i = end;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string RenderHtml(const WeeklyReport& r, const TimeZone& tz) {
   std::ostringstream o;
   std::string title = "Weekly blocklist report" + (r.case_title.empty() ? "" : ": " + r.case_title);
   o << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
     << "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src "
        "'unsafe-inline'; img-src data:\">\n"
     << "<title>" << Esc(title) << "</title>\n<style>\n"
@@ -130,12 +161,43 @@ std::string RenderHtml(const WeeklyReport& r, const TimeZone& tz) {
         << Esc(LocalTime(c.ts, tz)) << "): the cause was not fixed or came back.</li>\n";
     }
   }
-  o << "<li>Checks this week: " << r.checks_this_week << ".</li>\n";
+  if (r.checks_this_week == 0) {
+    o << "<li class=\"alert\">No blocklist checks this week: the counts above say nothing about "
+         "the lists. Run <code>mxir dnsbl watch --case "
+      << Esc(r.case_path) << "</code>.</li>\n";
+  } else {
+    o << "<li>Checks this week: " << r.checks_this_week << ".</li>\n";
+  }
   for (const auto& p : r.problems) {
     o << "<li>" << Esc(p.zone) << " answered " << Esc(p.status) << " " << p.count
       << " times: " << Esc(p.meaning) << "</li>\n";
   }
-  o << "</ul>\n<h2>Timeline (last 7 days)</h2>\n";
+  o << "</ul>\n<h2>The incident so far</h2>\n";
+  if (r.findings.empty()) {
+    o << "<p>No findings stored.</p>\n";
+  } else {
+    o << "<table>\n<tr><th>Severity</th><th>Finding</th><th>Host</th><th>Account</th>"
+         "<th>What</th><th>Status</th></tr>\n";
+    for (const auto& f : r.findings) {
+      o << "<tr><td>" << Esc(f.severity) << "</td><td>" << Esc(f.kind) << "</td><td>" << Esc(f.host)
+        << "</td><td>" << Esc(f.account) << "</td><td>" << Esc(f.verdict) << "</td><td>"
+        << Esc(f.status) << "</td></tr>\n";
+    }
+    o << "</table>\n";
+  }
+  if (r.actions.empty()) {
+    o << "<p>No resets, containment, notes or runbook runs recorded yet.</p>\n";
+  } else {
+    o << "<p>What was done:</p>\n<ul>\n";
+    for (const auto& a : r.actions) {
+      o << "<li>"
+        << Esc(LocalTime(a.ts, tz) + " " + a.action + " " + a.target + ": " + a.outcome +
+               (a.text.empty() ? "" : " — " + a.text))
+        << "</li>\n";
+    }
+    o << "</ul>\n";
+  }
+  o << "<h2>Timeline (last 7 days)</h2>\n";
   if (r.rows.empty()) {
     o << "<p>No listing recorded in this case.</p>\n";
   } else {
@@ -154,7 +216,7 @@ std::string RenderHtml(const WeeklyReport& r, const TimeZone& tz) {
       << (row.requested_at ? Esc(LocalDate(*row.requested_at, tz)) : "")
       << (row.request_ref.empty() ? "" : " (" + Esc(row.request_ref) + ")") << "</td><td>"
       << (row.request_age_days ? std::to_string(*row.request_age_days) : "") << "</td><td>"
-      << row.relist_count << "</td><td>" << Esc(row.next_action) << "</td><td>";
+      << row.relist_count << "</td><td>" << Linkify(Esc(row.next_action)) << "</td><td>";
     for (const auto& c : row.changes) {
       o << Esc(LocalDate(c.ts, tz) + " " + EventName(c.event)) << "<br>";
     }

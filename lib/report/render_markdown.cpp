@@ -49,10 +49,36 @@ std::string RenderMarkdown(const WeeklyReport& r, const TimeZone& tz) {
       }
     }
   }
-  o << "- Checks this week: " << r.checks_this_week << ".\n";
+  if (r.checks_this_week == 0) {
+    o << "- **No blocklist checks this week**: the counts above say nothing about the lists. Run "
+         "`mxir dnsbl watch --case "
+      << r.case_path << "` (or `mxir dnsbl check --case " << r.case_path << " ...`).\n";
+  } else {
+    o << "- Checks this week: " << r.checks_this_week << ".\n";
+  }
   for (const auto& p : r.problems) {
     o << "- " << p.zone << " answered " << p.status << " " << p.count
       << " times this week: " << p.meaning << "\n";
+  }
+  o << "\n## The incident so far\n\n";
+  if (r.findings.empty()) {
+    o << "No findings stored (run `mxir detect --case " << r.case_path << "`).\n";
+  } else {
+    o << "| Severity | Finding | Host | Account | What | Status |\n|---|---|---|---|---|---|\n";
+    for (const auto& f : r.findings) {
+      o << "| " << Cell(f.severity) << " | " << Cell(f.kind) << " | " << Cell(f.host) << " | "
+        << Cell(f.account) << " | " << Cell(f.verdict) << " | " << Cell(f.status) << " |\n";
+    }
+  }
+  o << "\n";
+  if (r.actions.empty()) {
+    o << "No resets, containment, notes or runbook runs recorded yet.\n";
+  } else {
+    o << "What was done:\n\n";
+    for (const auto& a : r.actions) {
+      o << "- " << LocalTime(a.ts, tz) << " " << a.action << " " << a.target << ": " << a.outcome
+        << (a.text.empty() ? "" : " — " + a.text) << "\n";
+    }
   }
   o << "\n## Per list\n\n";
   if (r.rows.empty()) {

@@ -4,8 +4,10 @@
 #include <cstdio>
 #include <map>
 
+#include "casedb/action_log.h"
 #include "casedb/case_meta.h"
 #include "casedb/dnsbl_store.h"
+#include "casedb/finding_store.h"
 #include "dnsbl/delisting.h"
 
 namespace mxir::report {
@@ -102,6 +104,35 @@ Result<WeeklyReport> BuildWeeklyReport(casedb::CaseDb& c, const dnsbl::DnsblCata
   r.start = now - 7 * kMicrosPerDay;
   casedb::CaseMeta meta(c);
   MXIR_ASSIGN_OR_RETURN(r.case_title, meta.Get("title"));
+  r.case_path = c.path();
+  {
+    casedb::FindingStore fs(c);
+    MXIR_ASSIGN_OR_RETURN(auto stored, fs.ListStored());
+    for (const auto& sf : stored) {
+      const Finding& f = sf.finding;
+      std::string account = !f.user.empty()       ? f.user
+                            : f.users.size() == 1 ? f.users.front()
+                            : f.users.empty()     ? ""
+                                                  : std::to_string(f.users.size()) + " accounts";
+      r.findings.push_back({SeverityName(f.severity), f.kind, f.client_ip, account,
+                            f.evidence.value("verdict", f.kind), sf.status, f.last_seen});
+    }
+    std::stable_sort(r.findings.begin(), r.findings.end(), [](const auto& a, const auto& b) {
+      bool aa = a.status == casedb::kFindingActive, ba = b.status == casedb::kFindingActive;
+      if (aa != ba) return aa;
+      return ParseSeverity(a.severity) > ParseSeverity(b.severity);
+    });
+    casedb::ActionLog log(c);
+    MXIR_ASSIGN_OR_RETURN(auto actions, log.List(std::nullopt, now + 1));
+    for (const auto& a : actions) {
+      bool wanted = a.tool == "reset" || a.tool == "playbook" ||
+                    (a.tool == "case" && (a.action == "note" || a.action == "dismiss finding"));
+      if (!wanted) continue;
+      std::string text = a.details.value("text", std::string());
+      if (text.empty()) text = a.details.value("why", std::string());
+      r.actions.push_back({a.ts, a.tool, a.target, a.action, a.outcome, text});
+    }
+  }
   for (int d = 0; d < 7; ++d) {
     r.day_labels.push_back(LocalDate(r.start + (d + 1) * kMicrosPerDay - 1, tz));
   }

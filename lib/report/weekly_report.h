@@ -48,8 +48,19 @@ struct ZoneProblem {
   int64_t count = 0;
 };
 
+// The incident so far (P8): what the report's reader, often management, needs besides the
+// blocklists: the case's findings and what was done (resets, containment, notes, runbooks).
+struct IncidentFinding {
+  std::string severity, kind, host, account, verdict, status;
+  Timestamp last_seen;
+};
+struct IncidentAction {
+  Timestamp ts;
+  std::string tool, target, action, outcome, text;  // text: a note's words
+};
+
 struct WeeklyReport {
-  std::string case_title, tz_name;
+  std::string case_title, case_path, tz_name;
   Timestamp start, end;                 // [start, end), end = now
   std::vector<std::string> day_labels;  // 7 local dates, oldest first
   int64_t listed_now = 0, listed_week_ago = 0;
@@ -58,6 +69,8 @@ struct WeeklyReport {
   std::vector<WeekChange> changes;    // all of this week's workflow events, oldest first
   std::vector<ZoneProblem> problems;  // refused/error answers this week, per zone and status
   int64_t checks_this_week = 0;
+  std::vector<IncidentFinding> findings;  // active first, worst first
+  std::vector<IncidentAction> actions;    // resets, containment, notes, runbooks; oldest first
 };
 
 // `catalog` may be null (then next actions are generic).

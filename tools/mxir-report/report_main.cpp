@@ -4,6 +4,7 @@
 #include "casedb/case_db.h"
 #include "core/cli.h"
 #include "core/clock.h"
+#include "core/display_time.h"
 #include "core/file_util.h"
 #include "core/version.h"
 #include "report/weekly_report.h"
@@ -12,7 +13,7 @@ namespace {
 
 int Weekly(int argc, char** argv) {
   using namespace mxir;
-  std::string format = "md", output, tz_name = "UTC", catalog_path;
+  std::string format = "md", output, tz_name, catalog_path;
   Cli cli("report weekly", "the weekly blocklist and delisting status report",
           "--case FILE [--format md|html|csv] [--output PATH] [--tz ZONE]",
           "Summarises the 7 days ending now (MXIR_NOW when set): on how many lists the case's\n"
@@ -27,8 +28,8 @@ int Weekly(int argc, char** argv) {
       "format", po::value<std::string>(&format)->default_value("md")->value_name("md|html|csv"),
       "output format")("output,o", po::value<std::string>(&output)->value_name("PATH"),
                        "write the report to PATH (mode 0600, replaced atomically); default stdout")(
-      "tz", po::value<std::string>(&tz_name)->default_value("UTC")->value_name("ZONE"),
-      "show times in ZONE (Europe/Berlin, local, a POSIX TZ string)")(
+      "tz", po::value<std::string>(&tz_name)->value_name("ZONE"),
+      "show times in ZONE, e.g. Asia/Tokyo (default: $MXIR_TZ, else the system's zone)")(
       "catalog", po::value<std::string>(&catalog_path)->value_name("FILE"),
       "the DNSBL catalog for next actions (default: the shipped one)");
   cli.AddCase(false);
@@ -41,7 +42,7 @@ int Weekly(int argc, char** argv) {
   if (format != "md" && format != "html" && format != "csv") {
     return cli.UsageError("--format takes md, html or csv");
   }
-  auto tz = TimeZone::FromName(tz_name);
+  auto tz = tz_name.empty() ? Result<TimeZone>(DisplayZone()) : TimeZone::FromName(tz_name);
   if (!tz.ok()) return cli.Fail(tz.error().WithContext("--tz"));
   auto catalog = catalog_path.empty() ? dnsbl::DnsblCatalog::LoadDefault()
                                       : dnsbl::DnsblCatalog::LoadFile(catalog_path);

@@ -64,7 +64,7 @@ MXIR_NOW=$(day_time 0 07:00) "$MXIR_BIN_DIR/mxir-case" new --case "$CASE" --titl
 DNSBL() { "$MXIR_BIN_DIR/mxir-dnsbl" "$@"; }
 DELIST() { MXIR_NOW=$(day_time "$1" 12:00) DNSBL delist "${@:2}" --case "$CASE" > /dev/null || fail "delist ${*:2}"; }
 report() {  # report WEEK FORMAT
-  MXIR_NOW=$(day_time $((7 * $1)) 00:00) "$MXIR_BIN_DIR/mxir-report" weekly --case "$CASE" \
+  MXIR_NOW=$(day_time $((7 * $1)) 00:00) "$MXIR_BIN_DIR/mxir-report" weekly --case "$CASE" --tz UTC \
     --format "$2" --output "$T/week$1.$2" || fail "report week $1 $2"
 }
 

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "casedb/action_log.h"
+#include "casedb/finding_store.h"
 #include "dnsbl/case_recorder.h"
 
 namespace mxir::report {
@@ -109,6 +111,11 @@ TEST_F(WeeklyReportTest, SummaryRowsTimelineAndRenderings) {
   EXPECT_EQ(html.find("src=\"http"), std::string::npos);
   std::string csv = RenderCsv(*r, tz);
   EXPECT_NE(csv.find("192.0.2.25,cop.example,cop,listed,relisted,"), std::string::npos) << csv;
+  for (const auto& row : r->rows) {  // removal pages are one click away
+    if (row.next_action.find("https://") != std::string::npos) {
+      EXPECT_NE(html.find("<a href=\"https://"), std::string::npos);
+    }
+  }
 
   // A time zone shifts the day labels, not the counts.
   auto berlin = TimeZone::FromName("Europe/Berlin");
@@ -116,6 +123,9 @@ TEST_F(WeeklyReportTest, SummaryRowsTimelineAndRenderings) {
   auto rb = BuildWeeklyReport(*case_, &*catalog_, clock_.Now(), *berlin);
   EXPECT_EQ(rb->listed_now, 1);
   EXPECT_NE(RenderMarkdown(*rb, *berlin).find("Europe/Berlin"), std::string::npos);
+  // CSV times follow the zone too (RFC 3339 with the zone's offset).
+  std::string csv_berlin = RenderCsv(*rb, *berlin);
+  EXPECT_EQ(csv_berlin.find("Z,"), std::string::npos) << csv_berlin;
 }
 
 TEST_F(WeeklyReportTest, EmptyCase) {
@@ -124,6 +134,44 @@ TEST_F(WeeklyReportTest, EmptyCase) {
   EXPECT_EQ(r->listed_now, 0);
   EXPECT_NE(RenderMarkdown(*r, TimeZone::Utc()).find("No listing recorded"), std::string::npos);
   EXPECT_NE(RenderHtml(*r, TimeZone::Utc()).find("No listing recorded"), std::string::npos);
+  // P8: nothing checked is said, not "listed on 0 lists" as if that were reassuring.
+  EXPECT_NE(RenderMarkdown(*r, TimeZone::Utc()).find("**No blocklist checks this week**"),
+            std::string::npos);
+  EXPECT_NE(RenderHtml(*r, TimeZone::Utc()).find("No blocklist checks this week"),
+            std::string::npos);
+}
+
+// P8: the report carries the incident so far (findings, what was done) so it can go to
+// management as it is; removal URLs are links; CSV times follow --tz.
+TEST_F(WeeklyReportTest, IncidentSoFarLinksAndZone) {
+  Finding f;
+  f.id = "account_compromise-1";
+  f.kind = "account_compromise";
+  f.severity = Severity::kCritical;
+  f.client_ip = "192.0.2.9";
+  f.user = "info";
+  f.evidence["verdict"] = "account taken over";
+  f.first_seen = f.last_seen = clock_.Now() - kMicrosPerDay;
+  ASSERT_TRUE(casedb::FindingStore(*case_).Upsert(f).ok());
+  ASSERT_TRUE(casedb::ActionLog(*case_)
+                  .Record("reset", "info", "reset_password", "done", {{"steps", 3}})
+                  .ok());
+  ASSERT_TRUE(casedb::ActionLog(*case_)
+                  .Record("case", "case", "note", "ok", {{"text", "called the provider"}})
+                  .ok());
+  auto r = BuildWeeklyReport(*case_, nullptr, clock_.Now(), TimeZone::Utc());
+  ASSERT_TRUE(r.ok());
+  std::string md = RenderMarkdown(*r, TimeZone::Utc());
+  EXPECT_NE(md.find("## The incident so far"), std::string::npos) << md;
+  EXPECT_NE(md.find("| critical | account_compromise | 192.0.2.9 | info | account taken over | "
+                    "active |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("reset_password info: done"), std::string::npos) << md;
+  EXPECT_NE(md.find("note case: ok — called the provider"), std::string::npos) << md;
+  std::string html = RenderHtml(*r, TimeZone::Utc());
+  EXPECT_NE(html.find("account taken over"), std::string::npos);
+  EXPECT_NE(html.find("name=\"viewport\""), std::string::npos);
 }
 
 }  // namespace

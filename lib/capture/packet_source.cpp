@@ -153,6 +153,17 @@ Result<std::unique_ptr<PcapFile>> OpenOne(const std::string& path, const std::st
     if (handle == nullptr) std::fclose(fp);  // libpcap leaves it open on failure
   }
   if (handle == nullptr) {
+    // A compressed capture is common (logrotate, mail attachments): name it and the fix.
+    unsigned char magic[2] = {0, 0};
+    if (std::FILE* peek = std::fopen(path.c_str(), "rbe")) {
+      size_t got = std::fread(magic, 1, 2, peek);
+      std::fclose(peek);
+      if (got == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+        return MakeError(ErrorCode::kInvalidInput,
+                         "'" + path + "' is gzip-compressed: unpack it first (gunzip -k '" + path +
+                             "') and read the .pcap");
+      }
+    }
     std::string why = errbuf;
     std::string hint = why.find("unknown file format") != std::string::npos
                            ? " — this is not a pcap or pcapng file (wrong magic number)"

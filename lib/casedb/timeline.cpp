@@ -111,8 +111,24 @@ Status ForEachTimelineEntry(CaseDb& c, std::optional<Timestamp> since,
     t.ts = a.ts;
     t.type = "action";
     t.what = a.action;
-    t.summary =
-        a.action + " " + a.target + ": " + a.outcome + " (" + a.tool + ", by " + a.actor + ")";
+    // What people wrote is the point of a note or a dismissal: show it.
+    std::string text = a.details.is_object() ? a.details.value("text", std::string()) : "";
+    if (text.empty() && a.details.is_object()) text = a.details.value("why", std::string());
+    if (a.action == "note") {
+      t.type = "note";
+      t.summary = "note" + (a.target == "case" ? std::string() : " on " + a.target) + ": " + text +
+                  " (by " + a.actor + ")";
+    } else {
+      t.summary = a.action + " " + a.target + ": " + a.outcome +
+                  (text.empty() ? "" : " — " + text) + " (" + a.tool + ", by " + a.actor + ")";
+      if (a.details.is_object() && a.details.contains("files") && a.details["files"].is_array()) {
+        std::string files;
+        for (const auto& f : a.details["files"]) {
+          if (f.is_string()) files += (files.empty() ? "" : ", ") + f.get<std::string>();
+        }
+        if (!files.empty()) t.summary += " [" + files + "]";
+      }
+    }
     t.record = {{"tool", a.tool},     {"actor", a.actor},     {"target", a.target},
                 {"action", a.action}, {"outcome", a.outcome}, {"details", a.details}};
     side.push_back(std::move(t));

@@ -14,7 +14,7 @@ namespace mxir::casedb {
 
 struct TimelineEntry {
   Timestamp ts;
-  std::string type;  // event, finding, action, playbook
+  std::string type;  // event, finding, action, note (an action that is a person's note), playbook
   std::string what;  // event kind, finding kind, action name
   std::string summary;
   nlohmann::ordered_json record;  // the full record

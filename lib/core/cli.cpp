@@ -1,8 +1,11 @@
 #include "core/cli.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <iostream>
+#include <regex>
+#include <sstream>
 
 #include "core/clock.h"
 #include "core/display_time.h"
@@ -32,6 +35,30 @@ void Cli::AddCase(bool allow_create) {
   }
 }
 
+namespace {
+
+// The --format help naming only the formats this tool offers.
+std::string FormatHelp(const std::vector<std::string>& formats) {
+  std::string out = "output format:";
+  for (const auto& f : formats) {
+    out += (out.back() == ':' ? " " : ", ");
+    if (f == "table") {
+      out += "table for a person";
+    } else if (f == "json") {
+      out += "json (one array)";
+    } else if (f == "jsonl") {
+      out += "jsonl (one object per line)";
+    } else if (f == "csv") {
+      out += "csv";
+    } else {
+      out += f;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 void Cli::AddFormat(std::vector<std::string> allowed, std::string default_format) {
   has_format_ = true;
   formats_ = std::move(allowed);
@@ -40,7 +67,7 @@ void Cli::AddFormat(std::vector<std::string> allowed, std::string default_format
   options_.add_options()(
       "format",
       po::value<std::string>(&format_text_)->default_value(default_format)->value_name(list),
-      "output format: table for a person, json (one array), jsonl (one object per line), csv");
+      FormatHelp(formats_).c_str());
   if (std::find(formats_.begin(), formats_.end(), "table") != formats_.end()) {
     options_.add_options()("wide", po::bool_switch(&wide_),
                            "table: one line per record, nothing wrapped to fit the terminal");
@@ -65,10 +92,36 @@ void Cli::PrintHelp() const {
   std::cout << "mxir " << name_ << " — " << summary_ << "\n\n"
             << "Usage: mxir " << name_ << " " << usage_ << "\n\n";
   if (!description_.empty()) std::cout << description_ << "\n\n";
-  std::cout << options_ << "\n";
-  if (!epilog_.empty()) std::cout << epilog_ << "\n";
-  std::cout << "Exit status: 0 ok; 1 found what --fail-on asked about (where offered); "
-               "2 bad usage or input; 3 internal error.\n";
+  // Options without a value name would show Boost's "arg": name the value after the option.
+  std::ostringstream opts;
+  opts << options_;
+  static const std::regex kArg("--([a-z][a-z0-9-]*) arg\\b");
+  std::string text = opts.str(), fixed;
+  auto begin = std::sregex_iterator(text.begin(), text.end(), kArg);
+  size_t last = 0;
+  for (auto it = begin; it != std::sregex_iterator(); ++it) {
+    std::string name = (*it)[1];
+    std::string upper;
+    for (char c : name) upper += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+    fixed += text.substr(last, it->position() - last) + "--" + name + " " + upper;
+    last = it->position() + it->length();
+  }
+  fixed += text.substr(last);
+  std::cout << fixed << "\n";
+  if (!epilog_.empty()) {
+    std::cout << epilog_;
+    if (epilog_.back() != '\n') std::cout << "\n";
+    std::cout << "\n";
+  }
+  // One "Exit status" paragraph: the tool's own when it has one, else the contract's, naming
+  // --fail-on only where the tool offers it.
+  if (epilog_.find("Exit status") == std::string::npos &&
+      description_.find("Exit status") == std::string::npos) {
+    std::cout << "Exit status: 0 ok; "
+              << (options_.find_nothrow("fail-on", false) ? "1 found what --fail-on asked about; "
+                                                          : "")
+              << "2 bad usage or input; 3 internal error; 130 interrupted (Ctrl-C).\n";
+  }
 }
 
 std::optional<int> Cli::Parse(int argc, char** argv) {

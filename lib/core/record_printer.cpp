@@ -229,6 +229,8 @@ void RecordPrinter::Finish() {
   finished_ = true;
   if (format_ == OutputFormat::kJson) {
     out_ << (count_ ? "\n]\n" : "]\n");
+  } else if (format_ == OutputFormat::kTable && rows_.empty()) {
+    if (!empty_text_.empty()) out_ << empty_text_ << "\n";
   } else if (format_ == OutputFormat::kTable) {
     std::vector<std::string> titles;
     for (const auto& c : columns_) {

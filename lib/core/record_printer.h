@@ -41,6 +41,9 @@ class RecordPrinter {
   RecordPrinter(std::ostream& out, OutputFormat format, std::vector<Column> columns);
   // The width the table must fit (0: no limit); default TableWidth().
   void set_width(size_t width) { width_ = width; }
+  // What a table with no records prints instead of a bare header row (default "(none)"; "" for
+  // nothing at all). Say why it is empty and what to do where the tool knows.
+  void set_empty_text(std::string text) { empty_text_ = std::move(text); }
   ~RecordPrinter();
 
   void Add(const nlohmann::ordered_json& record);
@@ -57,6 +60,7 @@ class RecordPrinter {
   size_t count_ = 0;
   bool finished_ = false;
   size_t width_;
+  std::string empty_text_ = "(none)";
 };
 
 // --wide: tables print each record on one line, nothing wrapped.

@@ -1,5 +1,6 @@
 // mxir capture — SMTP sessions from pcap/pcapng files or a live interface, as Events, a Zeek
 // smtp.log, a per-host summary, or into the case.
+#include <array>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -143,6 +145,18 @@ int mxir_capture_main(int argc, char** argv) {
   auto fingerprinter = !fp_key.empty() ? mxir::SecretFingerprinter::FromKeyFile(fp_key)
                        : db            ? db->Fingerprinter()
                                        : mxir::SecretFingerprinter::LoadOrCreate(user_key);
+  if (!fingerprinter.ok() && fp_key.empty() && !db) {
+    // No writable home (a service or cron user): fingerprints with a key for this run only, said
+    // so, rather than no capture at all.
+    std::array<uint8_t, mxir::SecretFingerprinter::kKeyBytes> key{};
+    if (RAND_bytes(key.data(), static_cast<int>(key.size())) == 1) {
+      cli.Warn("cannot keep a fingerprint key (" + fingerprinter.error().message +
+               "): using a temporary key for this run, so its secret fingerprints match no other "
+               "run; give --fp-key FILE or --case FILE to keep them comparable");
+      fingerprinter = mxir::SecretFingerprinter(key);
+      mxir::SecureWipe(key.data(), key.size());
+    }
+  }
   if (!fingerprinter.ok()) return cli.Fail(fingerprinter.error());
 
   mxir::tools::SmtpFlowOptions flow_options;

@@ -1,7 +1,9 @@
 #include "case_commands.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -16,6 +18,7 @@
 #include "casedb/schema.h"
 #include "casedb/timeline.h"
 #include "core/cli.h"
+#include "core/display_time.h"
 #include "core/file_util.h"
 #include "core/record_printer.h"
 
@@ -86,10 +89,31 @@ ordered_json CaseSummary(CaseDb& c, Status* status) {
     return j;
   }
   j["events"] = *events;
+  // Worst first, and the findings themselves (active ones), so the next step is visible.
   ordered_json by_sev = ordered_json::object();
-  for (const auto& f : *fs)
-    by_sev[SeverityName(f.severity)] = by_sev.value(SeverityName(f.severity), 0) + 1;
+  for (Severity sev :
+       {Severity::kCritical, Severity::kHigh, Severity::kMedium, Severity::kLow, Severity::kInfo}) {
+    int n = 0;
+    for (const auto& f : *fs) n += f.severity == sev;
+    if (n) by_sev[SeverityName(sev)] = n;
+  }
   j["findings"] = {{"total", fs->size()}, {"by_severity", by_sev}};
+  auto stored = findings.ListStored();
+  if (stored.ok()) {
+    std::stable_sort(stored->begin(), stored->end(), [](const auto& a, const auto& b) {
+      return a.finding.severity > b.finding.severity;
+    });
+    ordered_json list = ordered_json::array();
+    for (const auto& sf : *stored) {
+      list.push_back({{"id", sf.finding.id},
+                      {"severity", SeverityName(sf.finding.severity)},
+                      {"kind", sf.finding.kind},
+                      {"host", sf.finding.client_ip},
+                      {"account", sf.finding.user},
+                      {"status", sf.status}});
+    }
+    j["findings"]["list"] = list;
+  }
   j["actions"] = actions->size();
   return j;
 }
@@ -97,7 +121,8 @@ ordered_json CaseSummary(CaseDb& c, Status* status) {
 void PrintSummaryTable(const ordered_json& j) {
   std::cout << "Case:     " << TerminalSafe(j.value("title", "")) << "\n"
             << "File:     " << j.value("case", "") << "\n"
-            << "Created:  " << j.value("created", "") << " by " << j.value("created_by", "") << "\n"
+            << "Created:  " << DisplayTimeText(j.value("created", "")) << " by "
+            << j.value("created_by", "") << "\n"
             << "Events:   " << j.value("events", 0) << "\n"
             << "Findings: " << j["findings"].value("total", 0);
   if (!j["findings"]["by_severity"].empty()) {
@@ -109,12 +134,29 @@ void PrintSummaryTable(const ordered_json& j) {
     }
     std::cout << ")";
   }
-  std::cout << "\nActions:  " << j.value("actions", 0) << " in the audit trail\n";
+  std::cout << "\n";
+  int active = 0;
+  if (j["findings"].contains("list")) {
+    for (const auto& f : j["findings"]["list"]) {
+      if (f.value("status", "") != "active") continue;
+      std::cout << (active++ ? "" : "") << "  " << f.value("severity", "") << " "
+                << f.value("kind", "")
+                << (f.value("host", "").empty() ? "" : " " + f.value("host", ""))
+                << (f.value("account", "").empty() ? "" : " " + f.value("account", "")) << "\n";
+    }
+  }
+  if (j["findings"].value("total", 0) > active) {
+    std::cout << "  (" << j["findings"].value("total", 0) - active
+              << " resolved or dismissed: mxir case findings --case " << j.value("case", "")
+              << ")\n";
+  }
+  std::cout << "Actions:  " << j.value("actions", 0) << " in the audit trail\n";
   std::cout << "\nAssets:\n";
   if (j["assets"].empty()) std::cout << "  (none yet: add them with mxir case add-asset)\n";
   RecordPrinter printer(
       std::cout, OutputFormat::kTable,
       {{"kind", "  KIND"}, {"value", "VALUE"}, {"note", "NOTE"}, {"added", "ADDED"}});
+  printer.set_empty_text("");  // "(none yet: ...)" above says it
   for (auto a : j["assets"]) {
     a["kind"] = "  " + a["kind"].get<std::string>();
     printer.Add(a);
@@ -252,27 +294,78 @@ int CaseNote(int argc, char** argv) {
 }
 
 int CaseTimeline(int argc, char** argv) {
-  Cli cli("case timeline", "events, findings and actions in time order",
-          "--case FILE [--since TIME] [--until TIME] [--format table|json|jsonl|csv]",
-          "Merges everything the case knows into one time-ordered list: what was seen (events),\n"
-          "what mxir concluded (findings) and what was done (actions, notes).");
+  Cli cli(
+      "case timeline", "events, findings and actions in time order",
+      "--case FILE [--type TYPE]... [--since TIME] [--until TIME] "
+      "[--format table|json|jsonl|csv]",
+      "Merges everything the case knows into one time-ordered list: what was seen (events),\n"
+      "what mxir concluded (findings), what was done (actions, playbook steps) and what people\n"
+      "wrote (notes). --type keeps only some (e.g. --type action --type note for the story\n"
+      "without the thousands of events). In a table, the same action repeated right after\n"
+      "itself (each detect run storing its findings) is shown once with how many times.");
+  std::vector<std::string> types;
   cli.AddCase(false);
+  cli.options().add_options()("type", po::value(&types)->value_name("TYPE")->composing(),
+                              "only entries of TYPE: event, finding, action, note, playbook "
+                              "(repeatable)");
   cli.AddTimeRange();
   cli.AddFormat({"table", "json", "jsonl", "csv"}, "table");
   if (auto rc = cli.Parse(argc, argv)) return *rc;
+  for (const auto& t : types) {
+    if (t != "event" && t != "finding" && t != "action" && t != "note" && t != "playbook") {
+      return cli.UsageError("--type takes event, finding, action, note or playbook");
+    }
+  }
   auto c = OpenCase(cli);
   if (!c.ok()) return cli.Fail(c.error());
   RecordPrinter printer(std::cout, cli.common.format,
                         {{"ts", "TIME (UTC)", 27}, {"type", "TYPE"}, {"summary", "WHAT", 100}});
+  printer.set_empty_text("Nothing in the timeline" +
+                         std::string(types.empty() ? "" : " of that type") +
+                         " yet: mxir ingest / capture --case add events, mxir detect findings.");
   bool structured =
       cli.common.format == OutputFormat::kJson || cli.common.format == OutputFormat::kJsonl;
+  bool collapse = cli.common.format == OutputFormat::kTable;
+  std::optional<ordered_json> pending;
+  int64_t repeats = 0;
+  auto flush = [&] {
+    if (!pending) return;
+    if (repeats > 1) {
+      (*pending)["summary"] = (*pending)["summary"].get<std::string>() + " (x" +
+                              std::to_string(repeats) + ", the last at " +
+                              (*pending)["last"].get<std::string>() + ")";
+    }
+    pending->erase("last");
+    printer.Add(*pending);
+    pending.reset();
+    repeats = 0;
+  };
   Status s = casedb::ForEachTimelineEntry(
       *c, cli.common.since, cli.common.until, [&](const casedb::TimelineEntry& t) {
+        if (!types.empty() && std::find(types.begin(), types.end(), t.type) == types.end() &&
+            !(t.type == "note" && std::find(types.begin(), types.end(), "action") != types.end())) {
+          return;
+        }
         ordered_json j{
             {"ts", t.ts.ToString()}, {"type", t.type}, {"what", t.what}, {"summary", t.summary}};
         if (structured) j["record"] = t.record;
-        printer.Add(j);
+        if (!collapse) {
+          printer.Add(j);
+          return;
+        }
+        // The same action again (summary without the time): count it instead of a new row.
+        if (pending && t.type == "action" && (*pending)["type"] == "action" &&
+            (*pending)["summary"] == t.summary) {
+          ++repeats;
+          (*pending)["last"] = DisplayTimeText(t.ts.ToString());
+          return;
+        }
+        flush();
+        pending = j;
+        (*pending)["last"] = DisplayTimeText(t.ts.ToString());
+        repeats = 1;
       });
+  flush();
   printer.Finish();
   if (!s.ok()) return cli.Fail(s);
   return 0;

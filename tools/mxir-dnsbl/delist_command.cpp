@@ -116,8 +116,8 @@ int NoteOrRequest(int argc, char** argv, bool request) {
                           "203.0.113.25 --zone spamhaus-sbl \\\n    --how 'ISP ticket' --ref "
                           "SBL123456\n"
                         : "Example:\n  mxir dnsbl delist note --case acme.case --target "
-                          "203.0.113.25 --zone bl.spamcop.net \\\n    --fixed --text 'bob's "
-                          "password reset, queue purged'\n");
+                          "203.0.113.25 --zone bl.spamcop.net \\\n    --fixed --text \"bob's "
+                          "password reset, queue purged\"\n");
   if (auto rc = cli.Parse(argc, argv)) return *rc;
   if (auto s = cli.RequireCase(); !s.ok()) return cli.Fail(s);
   if (target.empty() || zone.empty()) return cli.UsageError("--target and --zone are required");

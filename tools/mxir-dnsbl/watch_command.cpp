@@ -117,6 +117,7 @@ int DnsblWatch(int argc, char** argv) {
                          {"zone", "ZONE", 32},
                          {"to_state", "STATE", 12},
                          {"meaning", "MEANING", 60}});
+  printer.set_empty_text("No changes: every list answers as at the last watch.");
   int runs = 0;
   int exit_status = kExitOk;
   while (!g_stop) {

@@ -47,6 +47,18 @@ void Usage(std::ostream& out) {
       << " — mail incident response: find the device or attacker behind failing SMTP AUTH,\n"
          "stop a compromised account, and track the blocklist clean-up afterwards.\n\n"
          "Usage: mxir TOOL [ARGS...]     (the same as running mxir-TOOL ARGS...)\n\n"
+         "The incident day in five steps:\n"
+         "  1. mxir case new --case acme.case --title \"what happened\" --domain acme.example\n"
+         "  2. mxir ingest --case acme.case /var/log/mail.log      (and/or mxir capture --read "
+         "x.pcap --case acme.case)\n"
+         "  3. mxir detect --case acme.case --internal 10.0.0.0/8 --explain   (who, what, next "
+         "steps)\n"
+         "  4. mxir reset --from-findings --case acme.case --provider P --hooks hooks.ini "
+         "--dry-run\n"
+         "     (example hooks files: docs/examples/; then without --dry-run; mxir reset contain "
+         "to stop sending)\n"
+         "  5. mxir dnsbl watch --case acme.case, then mxir report weekly --case acme.case\n"
+         "  mxir case show / case findings / case timeline --case acme.case show where you are.\n\n"
          "Tools:\n";
   std::string dir = SelfDir();
   for (const auto& t : kTools) {
@@ -56,7 +68,8 @@ void Usage(std::ostream& out) {
         << (present ? "" : " (not built)") << "\n";
   }
   out << "\nRun 'mxir TOOL --help' for a tool's options and examples.\n"
-         "Most tools share --case FILE (or MXIR_CASE): the incident's case database.\n";
+         "Most tools share --case FILE (or MXIR_CASE): the incident's case database.\n"
+         "Times are shown in --tz ZONE, else MXIR_TZ, else the system's zone (JSON stays UTC).\n";
 }
 
 }  // namespace

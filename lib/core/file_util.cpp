@@ -21,8 +21,18 @@ std::string ErrnoText(int err) { return std::strerror(err); }
 namespace {
 
 Error IoError(const std::string& what, const std::string& path, int err) {
-  ErrorCode code = (err == ENOENT) ? ErrorCode::kNotFound : ErrorCode::kIo;
-  return MakeError(code, "cannot " + what + " '" + path + "': " + ErrnoText(err));
+  // A wrong path, a directory where a file belongs, or a file the user may not read is bad
+  // input (exit 2), said with what to do; only the rest is the machine's failure.
+  ErrorCode code = err == ENOENT ? ErrorCode::kNotFound
+                   : (err == EISDIR || err == ENOTDIR || err == EACCES || err == EPERM ||
+                      err == ELOOP || err == ENAMETOOLONG)
+                       ? ErrorCode::kInvalidInput
+                       : ErrorCode::kIo;
+  std::string hint = err == ENOENT   ? " (check the file name)"
+                     : err == EISDIR ? " (it is a directory: give a file)"
+                     : err == EACCES ? " (no permission: check the file's owner and mode)"
+                                     : "";
+  return MakeError(code, "cannot " + what + " '" + path + "': " + ErrnoText(err) + hint);
 }
 
 Status WriteAll(int fd, std::string_view data, const std::string& path) {
@@ -108,6 +118,25 @@ Status ReplaceFileAtomically(const std::string& path_given, std::string_view dat
   }
   struct stat st {};
   bool existed = ::stat(path.c_str(), &st) == 0;
+  // Say what is wrong with the path the user gave, never the temporary file's name.
+  if (existed && S_ISDIR(st.st_mode)) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     "'" + path + "' is a directory: give a file name (e.g. " +
+                         (path.empty() || path.back() == '/' ? path : path + "/") + "report.html)");
+  }
+  if (!existed) {
+    size_t slash = path.rfind('/');
+    std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    struct stat dst {};
+    if (::stat(dir.c_str(), &dst) != 0) {
+      return MakeError(ErrorCode::kInvalidInput, "directory " + dir + " does not exist (for '" +
+                                                     path + "'): create it first");
+    }
+    if (!S_ISDIR(dst.st_mode)) {
+      return MakeError(ErrorCode::kInvalidInput,
+                       "'" + dir + "' is not a directory (for '" + path + "')");
+    }
+  }
   if (existed && !S_ISREG(st.st_mode)) {
     return MakeError(ErrorCode::kInvalidInput, "'" + path + "' is not a regular file");
   }
@@ -118,9 +147,9 @@ Status ReplaceFileAtomically(const std::string& path_given, std::string_view dat
   for (int attempt = 0; attempt < 16 && f.fd < 0; ++attempt) {
     tmp = path + ".mxir-tmp-" + RandomSuffix();
     f.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (f.fd < 0 && errno != EEXIST) return IoError("create", tmp, errno);
+    if (f.fd < 0 && errno != EEXIST) return IoError("create", path_given, errno);
   }
-  if (f.fd < 0) return IoError("create", tmp, EEXIST);
+  if (f.fd < 0) return IoError("create", path_given, EEXIST);
   auto fail = [&](Status s) {
     ::unlink(tmp.c_str());
     return s;

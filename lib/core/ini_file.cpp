@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include <sys/stat.h>
+
 #include "core/file_util.h"
 
 namespace mxir {
@@ -54,6 +56,10 @@ Result<IniFile> IniFile::Parse(const std::string& text, const std::string& name)
 
 Result<IniFile> IniFile::Load(const std::string& path, bool require_private) {
   if (require_private) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      return MakeError(ErrorCode::kInvalidInput, "'" + path + "' is a directory: give the file");
+    }
     MXIR_ASSIGN_OR_RETURN(mode_t mode, FileMode(path));
     if (mode & 077) {
       return MakeError(ErrorCode::kInvalidInput,

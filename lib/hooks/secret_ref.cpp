@@ -9,10 +9,11 @@ namespace mxir::hooks {
 Result<std::string> ReadPrivateFile(const std::string& path, const std::string& what) {
   MXIR_ASSIGN_OR_RETURN(mode_t mode, FileMode(path));
   if ((mode & 077) != 0) {
-    return MakeError(ErrorCode::kIo, what + " '" + path +
-                                         "' can be read by group or others; make it private "
-                                         "first: chmod 600 '" +
-                                         path + "'");
+    return MakeError(ErrorCode::kInvalidInput,
+                     what + " '" + path +
+                         "' can be read by group or others; make it private "
+                         "first: chmod 600 '" +
+                         path + "'");
   }
   return ReadFile(path);
 }

@@ -113,8 +113,11 @@ Result<std::unique_ptr<LineSource>> LineSource::Open(const std::string& path, si
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     int err = errno;
-    return MakeError(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
-                     "cannot open '" + path + "': " + ErrnoText(err));
+    return MakeError(err == ENOENT   ? ErrorCode::kNotFound
+                     : err == EACCES ? ErrorCode::kInvalidInput
+                                     : ErrorCode::kIo,
+                     "cannot open '" + path + "': " + ErrnoText(err) +
+                         (err == ENOENT ? " (check the file name)" : ""));
   }
   unsigned char magic[2] = {0, 0};
   ssize_t got = pread(fd, magic, 2, 0);

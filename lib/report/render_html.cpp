@@ -7,6 +7,13 @@
 namespace mxir::report {
 
 namespace {
+// "1 delisting", "2 delistings".
+std::string Count(int64_t n, const std::string& one) {
+  return std::to_string(n) + " " + one + (n == 1 ? "" : "s");
+}
+}  // namespace
+
+namespace {
 
 std::string Esc(const std::string& s) {
   std::string out;
@@ -153,8 +160,9 @@ std::string RenderHtml(const WeeklyReport& r, const TimeZone& tz) {
     << Esc(LocalTime(r.end, tz)) << " (" << Esc(r.tz_name) << ")</p>\n";
   o << "<h2>Summary</h2>\n<p class=\"summary\">Listed on <span class=\"big\">" << r.listed_now
     << "</span> lists now; " << r.listed_week_ago << " a week ago.</p>\n<ul>\n";
-  o << "<li>This week: " << r.new_listings << " new listings, " << r.delistings << " delistings, "
-    << r.relistings << " relistings, " << r.requests << " removal requests.</li>\n";
+  o << "<li>This week: " << Count(r.new_listings, "new listing") << ", "
+    << Count(r.delistings, "delisting") << ", " << Count(r.relistings, "relisting") << ", "
+    << Count(r.requests, "removal request") << ".</li>\n";
   for (const auto& c : r.changes) {
     if (c.event == "relisted") {
       o << "<li class=\"alert\">RELISTED: " << Esc(c.target) << " on " << Esc(c.zone) << " ("

@@ -6,6 +6,13 @@
 namespace mxir::report {
 
 namespace {
+// "1 delisting", "2 delistings".
+std::string Count(int64_t n, const std::string& one) {
+  return std::to_string(n) + " " + one + (n == 1 ? "" : "s");
+}
+}  // namespace
+
+namespace {
 
 std::string Cell(std::string s) {
   std::string out;
@@ -39,8 +46,9 @@ std::string RenderMarkdown(const WeeklyReport& r, const TimeZone& tz) {
   o << "## Summary\n\n";
   o << "- Listed on **" << r.listed_now << "** lists now; **" << r.listed_week_ago
     << "** a week ago.\n";
-  o << "- This week: " << r.new_listings << " new listings, " << r.delistings << " delistings, "
-    << r.relistings << " relistings, " << r.requests << " removal requests.\n";
+  o << "- This week: " << Count(r.new_listings, "new listing") << ", "
+    << Count(r.delistings, "delisting") << ", " << Count(r.relistings, "relisting") << ", "
+    << Count(r.requests, "removal request") << ".\n";
   for (const auto& row : r.rows) {
     for (const auto& c : row.changes) {
       if (c.event == "relisted") {

@@ -241,9 +241,14 @@ int mxir_capture_main(int argc, char** argv) {
     details["smtp_sessions"] = factory.sessions();
     details["events_inserted"] = store->inserted();
     details["events_duplicate"] = store->duplicates();
-    std::string target = live ? "iface:" + iface : files.front();
+    // Every file, not the first only: the timeline says what was read.
+    std::string target = "iface:" + iface;
+    if (!live) {
+      target.clear();
+      for (const auto& f : files) target += (target.empty() ? "" : ", ") + f;
+    }
     auto s = mxir::casedb::ActionLog(*db).Record(
-        "capture", target, "store_events", run.ok() && finish.ok() ? "ok" : "failed", details);
+        "capture", target, "store events", run.ok() && finish.ok() ? "ok" : "failed", details);
     if (!s.ok() && finish.ok()) finish = s;
   }
   for (const auto& w : warnings) cli.Warn(w);

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -136,10 +137,16 @@ Result<DetectResult> RunOnce(const Cli& cli, const Options& o, const DetectConfi
     std::ifstream file;
     std::istream* in = &std::cin;
     if (o.events != "-") {
+      std::error_code ec;
+      if (std::filesystem::is_directory(o.events, ec)) {
+        return MakeError(ErrorCode::kInvalidInput,
+                         "'" + o.events + "' is a directory: give the JSON Lines file of events");
+      }
       file.open(o.events, std::ios::binary);
       if (!file) {
         return MakeError(ErrorCode::kNotFound,
-                         "cannot open '" + o.events + "': check the path (use - for stdin)");
+                         "cannot open '" + o.events +
+                             "': no such file or not readable; check the path (use - for stdin)");
       }
       in = &file;
     }

@@ -65,6 +65,23 @@ int DnsblCheck(int argc, char** argv) {
     targets.push_back(*t);
   }
   if (targets.empty()) return cli.UsageError("nothing to check: give --ip IP or --domain NAME");
+  // A private or loopback address is never on a public list: usually the office's inside
+  // address was given instead of its public (NAT) one.
+  for (const auto& t : targets) {
+    if (!t.is_ip()) continue;
+    const IpAddress ip = t.ip.Unmapped();
+    const uint8_t* b = ip.bytes();
+    bool private_v4 = ip.is_v4() && (b[0] == 10 || (b[0] == 172 && (b[1] & 0xF0) == 16) ||
+                                     (b[0] == 192 && b[1] == 168) || (b[0] == 169 && b[1] == 254) ||
+                                     (b[0] == 100 && (b[1] & 0xC0) == 64));
+    bool private_v6 =
+        ip.is_v6() && ((b[0] & 0xFE) == 0xFC || (b[0] == 0xFE && (b[1] & 0xC0) == 0x80));
+    if (ip.IsLoopback() || private_v4 || private_v6) {
+      cli.Warn(t.text + " is a " + (ip.IsLoopback() ? "loopback" : "private") +
+               " address: public blocklists never list it. Check the address the Internet sees "
+               "(your NAT or mail server's public IP) instead.");
+    }
+  }
   auto zones = SelectZones(run);
   if (!zones.ok()) return cli.Fail(zones.error());
   std::optional<casedb::CaseDb> case_db;

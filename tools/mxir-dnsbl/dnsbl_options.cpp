@@ -95,6 +95,16 @@ dnsbl::CheckOptions MakeCheckOptions(const DnsblRunOptions& o) {
 }
 
 void WarnUnhealthyZones(const Cli& cli, const dnsbl::CheckRun& run) {
+  // Every list failing its self-test is the resolver, not the lists: say it once.
+  size_t failed = 0;
+  for (const auto& h : run.health) failed += h.status != dnsbl::CheckStatus::kNotListed;
+  if (run.health.size() >= 3 && failed == run.health.size()) {
+    cli.Warn("all " + std::to_string(failed) +
+             " lists failed their self-test (RFC 5782 test points): the resolver is filtering or "
+             "offline, so no answer can be trusted (all are 'error' or 'refused'). Use a resolver "
+             "of your own: --resolver 127.0.0.1 with a local unbound, for example");
+    return;
+  }
   for (const auto& h : run.health) {
     if (h.status == dnsbl::CheckStatus::kNotListed) continue;
     cli.Warn(h.zone + " (" + h.kind + "): " + h.reason + "; its results are " +
@@ -111,10 +121,11 @@ void Count(const dnsbl::CheckRun& run, size_t* n) {
 std::string RunSummary(const dnsbl::CheckRun& run, size_t zones) {
   size_t n[4] = {0, 0, 0, 0};
   Count(run, n);
-  std::string s = std::to_string(run.results.size()) + " checks on " + std::to_string(zones) +
-                  " zones: " + std::to_string(n[0]) + " listed, " + std::to_string(n[1]) +
-                  " not listed, " + std::to_string(n[2]) + " refused, " + std::to_string(n[3]) +
-                  " error; " + std::to_string(run.queries) + " DNS queries";
+  std::string s = std::to_string(run.results.size()) +
+                  (run.results.size() == 1 ? " check on " : " checks on ") + std::to_string(zones) +
+                  (zones == 1 ? " zone: " : " zones: ") + std::to_string(n[0]) + " listed, " +
+                  std::to_string(n[1]) + " not listed, " + std::to_string(n[2]) + " refused, " +
+                  std::to_string(n[3]) + " error; " + std::to_string(run.queries) + " DNS queries";
   if (run.skipped_not_covered) {
     s += "; " + std::to_string(run.skipped_not_covered) +
          " pairs skipped (the zone does not list that kind of target)";

@@ -140,7 +140,7 @@ for w, (now, ago, new, dl, rl, states) in want.items():
     md = open("%s/week%d.md" % (T, w)).read()
     if "Listed on **%d** lists now; **%d** a week ago." % (now, ago) not in md:
         bad.append("week %d summary: %s" % (w, re.findall(r"Listed on.*", md)))
-    m = re.search(r"This week: (\d+) new listings, (\d+) delistings, (\d+) relistings", md)
+    m = re.search(r"This week: (\d+) new listings?, (\d+) delistings?, (\d+) relistings?", md)
     if not m or tuple(map(int, m.groups())) != (new, dl, rl):
         bad.append("week %d changes: %s, want %s" % (w, m and m.groups(), (new, dl, rl)))
     if ("**RELISTED:**" in md) != (rl > 0):

@@ -36,7 +36,7 @@ grep -q "reading $T/big.log: .*%.*B" "$T/tty.out" || fail "no progress on a term
 
 # Ctrl-C (SIGINT) in the middle of a run into a case.
 "$BIN/mxir" case new --case "$T/c.case" --title interrupt >/dev/null || fail "case new"
-timeout -s INT 0.7 "$BIN/mxir-ingest" --year 2026 --tz UTC --case "$T/c.case" "$T/big.log" \
+timeout --preserve-status -s INT 0.7 "$BIN/mxir-ingest" --year 2026 --tz UTC --case "$T/c.case" "$T/big.log" \
   >/dev/null 2>"$T/int.err"
 rc=$?
 if [[ $rc == 0 ]]; then echo "skip: the ingest finished before the interrupt (machine too fast)" >&2; exit 77; fi

@@ -38,7 +38,7 @@ TEST(StaleCredentials, NamesTheDeviceByItsEhloName) {
   for (const Event& a : v) {
     Event h = Base(0, "pcap", a.session, "10.0.0.5", EventKind::kHelo);
     h.ts = a.ts - 1000;
-    h.helo = a.session.back() == '3' ? "[10.0.0.5]" : "DESKTOP-4N7QK2P";  // literals name nothing
+    h.helo = a.session.str().back() == '3' ? "[10.0.0.5]" : "DESKTOP-4N7QK2P";  // literals name nothing
     helos.push_back(h);
   }
   v.insert(v.end(), helos.begin(), helos.end());

@@ -33,10 +33,13 @@ void DetectStaleCredentials(DetectContext& ctx) {
     // The name the device gives itself in EHLO (from a capture; "DESKTOP-4N7QK2P") finds it
     // behind a shared address faster than any lease table.
     std::map<std::string, int64_t> names;
-    const int64_t margin = 300 * kMicrosPerSecond;
-    for (const SessionRec& r : ev.session_recs) {
-      if (r.client != s.client || r.helo == kNone) continue;
-      if (r.start < s.first - margin || r.start > s.last + margin) continue;
+    // Only the sessions that carried this account's failed logins: behind a NAT, other devices
+    // share the address.
+    for (uint32_t i : s.failures) {
+      const uint32_t session = ev.attempts[i].session;
+      if (session == kNone || session >= ev.session_recs.size()) continue;
+      const SessionRec& r = ev.session_recs[session];
+      if (r.helo == kNone) continue;
       std::string name(ev.texts.Get(r.helo));
       if (name.empty() || name[0] == '[') continue;  // an address literal names nothing new
       ++names[name];

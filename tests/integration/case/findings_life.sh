@@ -90,4 +90,14 @@ grep -q "is dismissed: lab exercise" "$T/err" || fail "dismissed finding not sai
 grep -q "^  info (account_compromise finding" "$T/err" && fail "dismissed finding acted on: $(cat "$T/err")"
 "$BIN/mxir" case dismiss --case "$C" "$id" --undo --why "it was real after all" | grep -q "active again" ||
   fail "undo"
+# P16: the stale device is named by its EHLO name from the capture (only the sessions that carried
+# the stale account's failures: other devices behind the same address are not named).
+"$BIN/mxir" capture --read "${MXIR_SOURCE_DIR}/samples/stale-device/capture.pcap" --format jsonl 2>/dev/null |
+  "$BIN/mxir" detect --events - --internal 127.0.0.0/25 --format json 2>/dev/null | python3 -c '
+import json, sys
+stale = [f for f in json.load(sys.stdin) if f["kind"] == "stale_credentials"]
+assert len(stale) == 1, stale
+assert stale[0]["evidence"].get("device_names") == ["DESKTOP-4N7QK2P"], stale[0]["evidence"]
+assert "Find the device named DESKTOP-4N7QK2P" in stale[0]["next_steps"][0], stale[0]["next_steps"]
+' || fail "stale device not named by its EHLO name"
 echo ok

@@ -30,37 +30,6 @@ TEST(StaleCredentials, SameWrongSecretAtASteadyPaceIsAStaleDevice) {
   EXPECT_FALSE(stale[0]->next_steps.empty());
 }
 
-// P16: the device's own name (its EHLO, from a capture) is what finds it behind a NAT.
-TEST(StaleCredentials, NamesTheDeviceByItsEhloName) {
-  std::vector<Event> v;
-  AddStale(&v, "pcap", "10.0.0.5", "bob@acme.example", 20, 60, "aaaaaaaaaaaaaaaa");
-  std::vector<Event> helos;
-  for (const Event& a : v) {
-    Event h = Base(0, "pcap", a.session, "10.0.0.5", EventKind::kHelo);
-    h.ts = a.ts - 1000;
-    h.helo = a.session.str().back() == '3' ? "[10.0.0.5]" : "DESKTOP-4N7QK2P";  // literals name nothing
-    helos.push_back(h);
-  }
-  v.insert(v.end(), helos.begin(), helos.end());
-  std::sort(v.begin(), v.end(), [](const Event& a, const Event& b) { return a.ts < b.ts; });
-  AddNormal(&v);
-  DetectResult r = Detect(v);
-  auto stale = OfKind(r, "stale_credentials");
-  ASSERT_EQ(stale.size(), 1u);
-  EXPECT_EQ(stale[0]->evidence["device_names"], nlohmann::ordered_json({"DESKTOP-4N7QK2P"}));
-  EXPECT_NE(stale[0]->explanation.find("it calls itself DESKTOP-4N7QK2P"), std::string::npos)
-      << stale[0]->explanation;
-  EXPECT_NE(stale[0]->next_steps.front().find("Find the device named DESKTOP-4N7QK2P"),
-            std::string::npos);
-  // Without a capture there is no name, and the finding says how else to find the device.
-  std::vector<Event> logs_only;
-  AddStale(&logs_only, "postfix", "10.0.0.5", "bob@acme.example", 20, 60, "aaaaaaaaaaaaaaaa");
-  auto plain = OfKind(Detect(logs_only), "stale_credentials");
-  ASSERT_EQ(plain.size(), 1u);
-  EXPECT_FALSE(plain[0]->evidence.contains("device_names"));
-  EXPECT_NE(plain[0]->next_steps.front().find("DHCP lease"), std::string::npos);
-}
-
 TEST(StaleCredentials, WithoutFingerprintsCadenceDecides) {
   std::vector<Event> v;
   AddStale(&v, "postfix", "10.0.0.6", "bob@acme.example", 12, 300, "");

@@ -241,7 +241,11 @@ Status Ingester::IngestFile(const std::string& path) {
       }
     }
   }
-  stream->Finish();
+  if (interrupted_) {
+    stream->Abandon();
+  } else {
+    stream->Finish();
+  }
   if (source->lines_cut() > 0) counters_.Add("lines_cut", source->lines_cut());
   if (!source->status().ok()) {
     counters_.Add("files_damaged");

@@ -63,6 +63,10 @@ class Ingester {
     ~Stream();
     void IngestLine(std::string_view line, int64_t line_number);
     void Finish();
+    // Ends the stream without the parsers' end-of-input events (sessions and queue entries still
+    // open, queued messages): an interrupted read is not the end of the input, and those events
+    // would differ from the ones the complete re-read gives (and be stored besides them).
+    void Abandon() { finished_ = true; }
 
    private:
     friend class Ingester;

@@ -2,11 +2,12 @@
 // Seeded generator: irregular attempts from a few clients; the log side shifted by k hours (and
 // jittered within the merge window). The check must name the offset and the zone that makes the
 // sources agree, and must stay quiet when the sources agree or describe unrelated logins.
+#include "detect/source_offset.h"
+
 #include <random>
 
 #include <gtest/gtest.h>
 
-#include "detect/source_offset.h"
 #include "test_events.h"
 
 namespace mxir::detect::test {

@@ -36,7 +36,7 @@ struct IngestRun {
 };
 
 IngestRun Ingest(const std::vector<std::string>& lines, const SecretFingerprinter* fp,
-           const char* now = "2026-11-23T12:00:00Z") {
+                 const char* now = "2026-11-23T12:00:00Z") {
   ManualClock clock(Utc(now));
   Sink sink;
   IngestOptions o;
@@ -82,8 +82,8 @@ TEST(HardeningLogs, DovecotSha1IsKeyedNeverStoredAsLogged) {
 
 // Suspicion 6: a backend failure with a reason the parser does not list is counted.
 TEST(HardeningLogs, UnlistedDovecotReasonIsCounted) {
-  IngestRun r = Ingest({"Nov 23 10:00:00 mx dovecot: auth: checkpassword(bob,192.0.2.9): Login failed"},
-                 nullptr);
+  IngestRun r = Ingest(
+      {"Nov 23 10:00:00 mx dovecot: auth: checkpassword(bob,192.0.2.9): Login failed"}, nullptr);
   EXPECT_EQ(r.counters.Get("not_understood.dovecot"), 1);
 }
 

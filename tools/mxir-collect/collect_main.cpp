@@ -130,20 +130,11 @@ int mxir_collect_main(int argc, char** argv) {
               << " (the newest record in the case)\n";
   }
 
-  std::optional<mxir::tools::JsonlSink> jsonl;
-  std::optional<mxir::tools::PrinterSink> printer;
-  std::optional<mxir::tools::CaseSink> store;
-  mxir::logs::EventSink* out = nullptr;
-  if (print && format == mxir::OutputFormat::kJsonl) {
-    out = &jsonl.emplace(stdout);
-  } else if (print) {
-    out = &printer.emplace(std::cout, format);
-  }
-  if (to_case) out = &store.emplace(*db);
-  std::optional<mxir::tools::TeeSink> tee;
-  if (to_case && print) {
-    out = &tee.emplace(jsonl ? static_cast<mxir::logs::EventSink*>(&*jsonl) : &*printer, &*store);
-  }
+  mxir::tools::OutputSinks sinks;
+  mxir::logs::EventSink* out = sinks.Open(print, format, to_case ? &*db : nullptr);
+  auto& jsonl = sinks.jsonl;
+  auto& printer = sinks.printer;
+  auto& store = sinks.store;
   mxir::collect::StableOriginSink stable(out);
   mxir::logs::IngestOptions options;
   options.since = rq.since;

@@ -1,5 +1,7 @@
 #include "ingest_sinks.h"
 
+#include <iostream>
+
 #include <nlohmann/json.hpp>
 
 #include "core/event_json.h"
@@ -47,6 +49,20 @@ void TeeSink::Emit(Event&& e) {
   Event copy = e;
   a_->Emit(std::move(copy));
   b_->Emit(std::move(e));
+}
+
+logs::EventSink* OutputSinks::Open(bool print, OutputFormat format, casedb::CaseDb* db) {
+  logs::EventSink* out = nullptr;
+  if (print && format == OutputFormat::kJsonl) {
+    out = &jsonl.emplace(stdout);
+  } else if (print) {
+    out = &printer.emplace(std::cout, format);
+  }
+  if (db != nullptr) out = &store.emplace(*db);
+  if (db != nullptr && print) {
+    out = &tee.emplace(jsonl ? static_cast<logs::EventSink*>(&*jsonl) : &*printer, &*store);
+  }
+  return out;
 }
 
 }  // namespace mxir::tools

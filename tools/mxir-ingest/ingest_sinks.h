@@ -63,4 +63,17 @@ class TeeSink final : public logs::EventSink {
   logs::EventSink *a_, *b_;
 };
 
+// The sinks one run may use, and where its events go: printed (JSON Lines, or a table/CSV/JSON
+// printer) when `print`, stored in `db` when given, or both through a tee. Shared by ingest and
+// collect, which read the same records into the same places.
+struct OutputSinks {
+  std::optional<JsonlSink> jsonl;
+  std::optional<PrinterSink> printer;
+  std::optional<CaseSink> store;
+  std::optional<TeeSink> tee;
+
+  // Makes the sinks and returns the one to emit into (nullptr when nothing is printed or stored).
+  logs::EventSink* Open(bool print, OutputFormat format, casedb::CaseDb* db);
+};
+
 }  // namespace mxir::tools

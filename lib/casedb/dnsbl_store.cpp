@@ -13,16 +13,6 @@ nlohmann::ordered_json ParseOr(const std::string& text, nlohmann::ordered_json f
   return j.is_discarded() ? fallback : j;
 }
 
-std::optional<int64_t> Micros(const std::optional<Timestamp>& t) {
-  if (!t) return std::nullopt;
-  return t->micros();
-}
-
-std::optional<Timestamp> TimeColumn(const Statement& st, int col) {
-  if (st.ColumnIsNull(col)) return std::nullopt;
-  return Timestamp::FromMicros(st.ColumnInt(col));
-}
-
 constexpr const char* kDelistingColumns =
     "target, zone, list, state, first_listed, listed_since, last_listed, delisted_at, fixed_at, "
     "fix_note, requested_at, request_ref, request_how, relist_count, updated";
@@ -33,13 +23,13 @@ DelistingRow ReadDelisting(const Statement& st) {
   r.zone = st.ColumnText(1);
   r.list = st.ColumnText(2);
   r.state = st.ColumnText(3);
-  r.first_listed = TimeColumn(st, 4);
-  r.listed_since = TimeColumn(st, 5);
-  r.last_listed = TimeColumn(st, 6);
-  r.delisted_at = TimeColumn(st, 7);
-  r.fixed_at = TimeColumn(st, 8);
+  r.first_listed = st.ColumnTime(4);
+  r.listed_since = st.ColumnTime(5);
+  r.last_listed = st.ColumnTime(6);
+  r.delisted_at = st.ColumnTime(7);
+  r.fixed_at = st.ColumnTime(8);
   r.fix_note = st.ColumnText(9);
-  r.requested_at = TimeColumn(st, 10);
+  r.requested_at = st.ColumnTime(10);
   r.request_ref = st.ColumnText(11);
   r.request_how = st.ColumnText(12);
   r.relist_count = st.ColumnInt(13);
@@ -116,13 +106,13 @@ Status DnsblStore::PutDelisting(const DelistingRow& r) {
       .Bind(2, r.zone)
       .Bind(3, r.list)
       .Bind(4, r.state)
-      .Bind(5, Micros(r.first_listed))
-      .Bind(6, Micros(r.listed_since))
-      .Bind(7, Micros(r.last_listed))
-      .Bind(8, Micros(r.delisted_at))
-      .Bind(9, Micros(r.fixed_at))
+      .Bind(5, r.first_listed)
+      .Bind(6, r.listed_since)
+      .Bind(7, r.last_listed)
+      .Bind(8, r.delisted_at)
+      .Bind(9, r.fixed_at)
       .Bind(10, r.fix_note)
-      .Bind(11, Micros(r.requested_at))
+      .Bind(11, r.requested_at)
       .Bind(12, r.request_ref)
       .Bind(13, r.request_how)
       .Bind(14, r.relist_count)

@@ -15,18 +15,6 @@ ordered_json Parse(const std::string& s, ordered_json fallback) {
   return j.is_discarded() ? fallback : j;
 }
 
-void BindTime(Statement& st, int i, const std::optional<Timestamp>& t) {
-  if (t)
-    st.Bind(i, t->micros());
-  else
-    st.BindNull(i);
-}
-
-std::optional<Timestamp> ColumnTime(const Statement& st, int col) {
-  if (st.ColumnIsNull(col)) return std::nullopt;
-  return Timestamp::FromMicros(st.ColumnInt(col));
-}
-
 constexpr const char* kRunColumns =
     "run_id, runbook_id, runbook_version, runbook_sha256, runbook_text, inputs, status, outcome, "
     "current_step, dry_run, started_at, updated_at, ended_at, started_by, host, pid, notes";
@@ -45,7 +33,7 @@ PlaybookRun ReadRun(const Statement& st) {
   r.dry_run = st.ColumnInt(9) != 0;
   r.started_at = Timestamp::FromMicros(st.ColumnInt(10));
   r.updated_at = Timestamp::FromMicros(st.ColumnInt(11));
-  r.ended_at = ColumnTime(st, 12);
+  r.ended_at = st.ColumnTime(12);
   r.started_by = st.ColumnText(13);
   r.host = st.ColumnText(14);
   r.pid = st.ColumnInt(15);
@@ -123,7 +111,7 @@ Status PlaybookStore::PutRun(const PlaybookRun& r) {
       .Bind(10, static_cast<int64_t>(r.dry_run ? 1 : 0))
       .Bind(11, r.started_at.micros())
       .Bind(12, r.updated_at.micros());
-  BindTime(st, 13, r.ended_at);
+  st.Bind(13, r.ended_at);
   st.Bind(14, r.started_by).Bind(15, r.host).Bind(16, r.pid).Bind(17, Dump(r.notes));
   MXIR_RETURN_IF_ERROR(st.Run());
   return tx.Commit();
@@ -172,8 +160,8 @@ Status PlaybookStore::PutStep(const PlaybookStepRecord& s) {
       .Bind(5, s.seq)
       .Bind(6, s.state)
       .Bind(7, s.reason);
-  BindTime(st, 8, s.started_at);
-  BindTime(st, 9, s.ended_at);
+  st.Bind(8, s.started_at);
+  st.Bind(9, s.ended_at);
   st.Bind(10, s.command.is_null() ? std::string() : Dump(s.command)).Bind(11, s.idempotency_key);
   st.Bind(12, s.exit_code);
   st.Bind(13, s.summary).Bind(14, s.stdout_sha256);
@@ -186,7 +174,7 @@ Status PlaybookStore::PutStep(const PlaybookStepRecord& s) {
       .Bind(18, s.approved_by)
       .Bind(19, s.approval_text)
       .Bind(20, Dump(s.unlocks));
-  BindTime(st, 21, s.next_due_at);
+  st.Bind(21, s.next_due_at);
   st.Bind(22, s.attempts);
   MXIR_RETURN_IF_ERROR(st.Run());
   return tx.Commit();
@@ -214,8 +202,8 @@ Result<std::vector<PlaybookStepRecord>> PlaybookStore::ListSteps(const std::stri
     s.seq = st.ColumnInt(4);
     s.state = st.ColumnText(5);
     s.reason = st.ColumnText(6);
-    s.started_at = ColumnTime(st, 7);
-    s.ended_at = ColumnTime(st, 8);
+    s.started_at = st.ColumnTime(7);
+    s.ended_at = st.ColumnTime(8);
     s.command = st.ColumnText(9).empty() ? ordered_json(nullptr) : Parse(st.ColumnText(9), nullptr);
     s.idempotency_key = st.ColumnText(10);
     if (!st.ColumnIsNull(11)) s.exit_code = st.ColumnInt(11);
@@ -227,7 +215,7 @@ Result<std::vector<PlaybookStepRecord>> PlaybookStore::ListSteps(const std::stri
     s.approved_by = st.ColumnText(17);
     s.approval_text = st.ColumnText(18);
     s.unlocks = Parse(st.ColumnText(19), ordered_json::array());
-    s.next_due_at = ColumnTime(st, 20);
+    s.next_due_at = st.ColumnTime(20);
     s.attempts = st.ColumnInt(21);
     out.push_back(std::move(s));
   }

@@ -138,6 +138,10 @@ Statement& Statement::BindTextOrNull(int index, std::string_view value) {
   return value.empty() ? BindNull(index) : Bind(index, value);
 }
 
+Statement& Statement::Bind(int index, const std::optional<Timestamp>& value) {
+  return value ? Bind(index, value->micros()) : BindNull(index);
+}
+
 Statement& Statement::BindTimeRange(int index, std::optional<Timestamp> since,
                                     std::optional<Timestamp> until) {
   Bind(index, since ? since->micros() : INT64_MIN);

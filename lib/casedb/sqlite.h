@@ -66,6 +66,8 @@ class Statement {
   Statement& BindNull(int index);
   Statement& Bind(int index, const std::optional<std::string>& value);
   Statement& Bind(int index, const std::optional<int64_t>& value);
+  // A time as microseconds since the epoch; NULL when unknown.
+  Statement& Bind(int index, const std::optional<Timestamp>& value);
   // Binds NULL for an empty string (columns where "unknown" is NULL), else the text.
   Statement& BindTextOrNull(int index, std::string_view value);
   // Binds a [since, until) range of microseconds at `index` and `index + 1`; an open end binds the
@@ -84,6 +86,11 @@ class Statement {
   double ColumnDouble(int col) const { return sqlite3_column_double(stmt_, col); }
   std::string ColumnText(int col) const;
   bool ColumnIsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  // A time stored as microseconds since the epoch; nullopt for NULL.
+  std::optional<Timestamp> ColumnTime(int col) const {
+    if (ColumnIsNull(col)) return std::nullopt;
+    return Timestamp::FromMicros(ColumnInt(col));
+  }
   int ColumnType(int col) const { return sqlite3_column_type(stmt_, col); }
   int ColumnCount() const { return sqlite3_column_count(stmt_); }
   std::string ColumnName(int col) const {

@@ -142,6 +142,17 @@ CompromiseModel CompromiseModel::Build(const Evidence& ev, const AuthAnalysis& a
       std::sort(v->begin(), v->end());
       v->erase(std::unique(v->begin(), v->end()), v->end());
     }
+    for (uint32_t c : h.own_clients) {
+      if (c < ev.client_country.size() && ev.client_country[c]) {
+        h.own_countries.push_back(ev.client_country[c]);
+      }
+      if (c < ev.client_asn.size() && ev.client_asn[c]) h.own_asns.push_back(ev.client_asn[c]);
+    }
+    std::sort(h.own_countries.begin(), h.own_countries.end());
+    h.own_countries.erase(std::unique(h.own_countries.begin(), h.own_countries.end()),
+                          h.own_countries.end());
+    std::sort(h.own_asns.begin(), h.own_asns.end());
+    h.own_asns.erase(std::unique(h.own_asns.begin(), h.own_asns.end()), h.own_asns.end());
   }
   for (const auto& [c, ts] : attackers) {
     if (c != kNone && !loc.IsInternal(ev.clients[c])) ++m.attacker_net_[NetworkKey(ev.clients[c])];
@@ -229,6 +240,8 @@ void EmitAccountCompromise(DetectContext& ctx, const CompromiseReport& r) {
   f.evidence["rule"] = r.rule;
   f.evidence["rules"] = nlohmann::ordered_json::array({r.rule});
   f.evidence["signs"] = r.signs;
+  if (!r.new_countries.empty()) f.evidence["new_countries"] = r.new_countries;
+  if (!r.new_networks.empty()) f.evidence["new_networks"] = r.new_networks;
   AddOrigins(f, r.origins);
   f.explanation = r.why;
   if (!r.why_not.empty()) f.explanation += " " + r.why_not;
@@ -395,7 +408,7 @@ void DetectAccountCompromise(DetectContext& ctx) {
       const MessageRec& m = ev.messages[mi];
       if (m.ts >= t0 && m.ts <= t1 && m.from_mismatch && fresh_clients.count(m.client)) ++mismatch;
     }
-    std::vector<std::string> signs, not_signs;
+    std::vector<std::string> signs, not_signs, r_countries, r_nets;
     const Finding* bulk = bulk_after(user, t0);
     (bulk ? signs : not_signs)
         .push_back(bulk ? "the account then sent bulk mail (bulk_outbound finding)"
@@ -416,6 +429,48 @@ void DetectAccountCompromise(DetectContext& ctx) {
                        ? Count(best_run, "new host") + " in a row with no own device between"
                        : "no run of " + std::to_string(cfg.compromise_new_clients_in_row) +
                              " new hosts in a row");
+    // A country or network none of the account's own devices used (known on both sides).
+    {
+      std::set<std::string> new_countries, new_nets, own_countries, own_nets;
+      for (uint32_t i : p.fresh) {
+        const AuthAttempt& f = ev.attempts[i];
+        if (f.ts > t1) break;
+        const uint16_t cc = ev.client_country.empty() ? 0 : ev.client_country[f.client];
+        const uint32_t asn = ev.client_asn.empty() ? 0 : ev.client_asn[f.client];
+        if (cc && !h->own_countries.empty() &&
+            !std::binary_search(h->own_countries.begin(), h->own_countries.end(), cc))
+          new_countries.insert(ev.CountryText(f.client));
+        if (asn && !h->own_asns.empty() &&
+            !std::binary_search(h->own_asns.begin(), h->own_asns.end(), asn))
+          new_nets.insert(ev.AsnText(f.client));
+      }
+      auto names = [](const std::vector<uint16_t>& v) {
+        std::vector<std::string> out;
+        for (uint16_t c : v)
+          out.push_back({static_cast<char>(c >> 8), static_cast<char>(c & 0xff)});
+        return out;
+      };
+      auto nets = [](const std::vector<uint32_t>& v) {
+        std::vector<std::string> out;
+        for (uint32_t a : v) out.push_back("AS" + std::to_string(a));
+        return out;
+      };
+      if (!new_countries.empty()) {
+        signs.push_back("a login from a country none of its own devices used (" +
+                        Joined({new_countries.begin(), new_countries.end()}) +
+                        "; its own: " + ShortList(names(h->own_countries)) + ")");
+        r_countries = {new_countries.begin(), new_countries.end()};
+      }
+      if (!new_nets.empty()) {
+        signs.push_back("a login from a network none of its own devices used (" +
+                        Joined({new_nets.begin(), new_nets.end()}) +
+                        "; its own: " + ShortList(nets(h->own_asns)) + ")");
+        r_nets = {new_nets.begin(), new_nets.end()};
+      }
+      if (new_countries.empty() && new_nets.empty() &&
+          (!h->own_countries.empty() || !h->own_asns.empty()))
+        not_signs.push_back("no country or network new to the account");
+    }
     for (const CompromiseSign& s : ctx.compromise_signs) {
       if (s.user == user && s.ts >= h->attack_start && s.ts <= t1) signs.push_back(s.what);
     }
@@ -431,6 +486,8 @@ void DetectAccountCompromise(DetectContext& ctx) {
     r.counts["own_device_logins_after_attack"] = p.own_after;
     r.counts["from_mismatch_messages"] = mismatch;
     if (bulk) r.counts["messages"] = bulk->counts.value("messages", int64_t{0});
+    if (!r_countries.empty()) r.new_countries = r_countries;
+    if (!r_nets.empty()) r.new_networks = r_nets;
     r.origins = {ev.OriginText(a.origin)};
     const std::string seen = "The account " + user + " was attacked (" + attack + ", " +
                              Count(attack_failures, "failed guess", "failed guesses") + " from " +

@@ -26,8 +26,10 @@
 //               (medium), raised to account_compromise by any sign (RaisingSigns): a
 //               bulk_outbound finding for the account, its mail with a From that is not the
 //               account sent from a new client, --compromise-many-clients new clients within the
-//               lookback, --compromise-new-clients-in-row new clients in a row, or a
-//               CompromiseSign another detector added (DetectContext::compromise_signs).
+//               lookback, --compromise-new-clients-in-row new clients in a row, a new host in
+//               a country or network (ASN) none of the account's own devices used — when both
+//               are known, from the source or a GeoIP file — or a CompromiseSign another
+//               detector added (DetectContext::compromise_signs).
 //   kNotJudged  not after an attack (or the account was never attacked).
 // Independently of any attack: an account used by --compromise-many-clients clients new to it
 // within the lookback, with mail whose From is not the account from several of them, is an
@@ -74,6 +76,11 @@ struct AccountHistory {
   int64_t attack_failures = 0;
   std::vector<uint32_t> own_clients;  // Evidence::clients, sorted
   std::vector<uint32_t> own_helos;    // Evidence::texts, distinctive HELO names, sorted
+  // The countries and networks (Evidence::client_country / client_asn) of the own devices
+  // whose country or network is known, sorted: a new host outside all of them is a sign, never
+  // a verdict on its own (RaisingSigns).
+  std::vector<uint16_t> own_countries;
+  std::vector<uint32_t> own_asns;
   bool attacked() const { return attack_failures > 0; }
 };
 
@@ -115,6 +122,8 @@ struct CompromiseReport {
   int64_t first = 0, last = 0;  // microseconds
   std::string rule, why, why_not;
   std::vector<std::string> signs;  // the raising signs, each a short phrase
+  // Countries and networks ("AS64500") of the new hosts that none of the own devices used.
+  std::vector<std::string> new_countries, new_networks;
   nlohmann::ordered_json counts = nlohmann::ordered_json::object();
   std::vector<std::string> origins;  // "file:line" samples
   bool inside = false;

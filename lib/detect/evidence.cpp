@@ -33,6 +33,16 @@ std::string Evidence::OriginText(const OriginRef& o) const {
   return std::string(files.Get(o.file)) + (o.packet ? "#" : ":") + std::to_string(o.pos);
 }
 
+std::string Evidence::CountryText(uint32_t c) const {
+  if (c == kNone || c >= client_country.size() || client_country[c] == 0) return "";
+  return {static_cast<char>(client_country[c] >> 8), static_cast<char>(client_country[c] & 0xff)};
+}
+
+std::string Evidence::AsnText(uint32_t c) const {
+  if (c == kNone || c >= client_asn.size() || client_asn[c] == 0) return "";
+  return "AS" + std::to_string(client_asn[c]);
+}
+
 std::string_view Evidence::SecretScheme(uint32_t secret) const {
   if (secret == kNone) return "";
   std::string_view s = secrets.Get(secret);
@@ -45,7 +55,11 @@ uint32_t EvidenceCollector::Client(const std::optional<IpAddress>& ip) {
   IpAddress a = ip->Unmapped();
   bool added = false;
   const uint32_t index = ev_.client_index.Index(a, &added);
-  if (added) ev_.clients.push_back(a);
+  if (added) {
+    ev_.clients.push_back(a);
+    ev_.client_country.push_back(0);
+    ev_.client_asn.push_back(0);
+  }
   return index;
 }
 
@@ -100,6 +114,7 @@ void EvidenceCollector::Add(const Event& e) {
   ev_.last_ts = std::max(ev_.last_ts, ts);
 
   uint32_t client = Client(e.client_ip);
+  if (client != kNone && (!e.country.empty() || e.asn)) NoteGeo(client, e);
   uint32_t session = Session(source, e);
   if (session != kNone) {
     SessionRec& s = ev_.session_recs[session];
@@ -150,6 +165,21 @@ void EvidenceCollector::Add(const Event& e) {
       break;
     default:
       break;
+  }
+}
+
+void EvidenceCollector::NoteGeo(uint32_t client, const Event& e) {
+  auto upper = [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; };
+  if (e.country.size() == 2) {
+    auto cc = static_cast<uint16_t>((static_cast<uint8_t>(upper(e.country[0])) << 8) |
+                                    static_cast<uint8_t>(upper(e.country[1])));
+    uint16_t& have = ev_.client_country[client];
+    if (have == 0 || cc < have) have = cc;
+  }
+  if (e.asn && *e.asn > 0 && *e.asn <= 0xffffffff) {
+    auto asn = static_cast<uint32_t>(*e.asn);
+    uint32_t& have = ev_.client_asn[client];
+    if (have == 0 || asn < have) have = asn;
   }
 }
 

@@ -144,6 +144,11 @@ struct Evidence {
   Interner texts;      // HELO names, subjects, Message-IDs
   std::vector<IpAddress> clients;
   AddressIndex client_index;  // address -> index into clients
+  // Per client (index into clients): its country (the two ASCII letters packed, 0 unknown) and
+  // autonomous system number (0 unknown), from the events' country/asn (the source's or a
+  // GeoIP file's). When events disagree the smallest value is kept (order-independent).
+  std::vector<uint16_t> client_country;
+  std::vector<uint32_t> client_asn;
 
   std::vector<AuthAttempt> attempts;  // merged after Finalize(), time order
   std::vector<SessionRec> session_recs;
@@ -169,6 +174,9 @@ struct Evidence {
     return u == kNone ? std::string() : std::string(users.Get(u));
   }
   std::string OriginText(const OriginRef& o) const;
+  // "DE", or "" when unknown; "AS64500", or "" when unknown.
+  std::string CountryText(uint32_t client) const;
+  std::string AsnText(uint32_t client) const;
   // Secret scheme: "" for mxir's own HMAC fingerprints, "dovecot-sha1" for "dovecot-sha1:...".
   std::string_view SecretScheme(uint32_t secret) const;
 };
@@ -190,6 +198,7 @@ class EvidenceCollector {
  private:
   uint32_t Client(const std::optional<IpAddress>& ip);
   uint32_t Session(uint32_t source, const Event& e);
+  void NoteGeo(uint32_t client, const Event& e);
   OriginRef Origin(const Event& e);
   void AddAuth(const Event& e, uint32_t source, uint32_t session, uint32_t client);
   void AddMessage(const Event& e, uint32_t source, uint32_t session, uint32_t client);

@@ -67,6 +67,8 @@ int mxir_collect_main(int argc, char** argv) {
       "page-size", mxir::po::value(&page_size)->value_name("N"),
       "records per page (1-5000; default 1000)");
   cli.AddPositional("provider", 1);
+  mxir::tools::GeoOptions geo_options;
+  geo_options.AddTo(cli);
   cli.AddCase(/*allow_create=*/true);
   cli.AddFormat({"jsonl", "json", "table", "csv"}, "jsonl");
   cli.AddTimeRange();
@@ -80,6 +82,8 @@ int mxir_collect_main(int argc, char** argv) {
   if (hooks_path.empty()) {
     return cli.UsageError("--hooks FILE is required (the provider's credentials)");
   }
+  mxir::tools::GeoStage geo;
+  if (auto s = geo.Open(geo_options); !s.ok()) return cli.Fail(s);
   auto hooks = mxir::hooks::LoadHooksFile(hooks_path);
   if (!hooks.ok()) return cli.Fail(hooks.error());
 
@@ -131,7 +135,7 @@ int mxir_collect_main(int argc, char** argv) {
   }
 
   mxir::tools::OutputSinks sinks;
-  mxir::logs::EventSink* out = sinks.Open(print, format, to_case ? &*db : nullptr);
+  mxir::logs::EventSink* out = geo.Wrap(sinks.Open(print, format, to_case ? &*db : nullptr));
   auto& jsonl = sinks.jsonl;
   auto& printer = sinks.printer;
   auto& store = sinks.store;
@@ -154,6 +158,7 @@ int mxir_collect_main(int argc, char** argv) {
   mxir::Counters& counters = (*ingester)->counters();
   counters.Set("pages", stats.pages);
   counters.Set("retries", stats.retries);
+  geo.AddCounters(counters);
   if (store) {
     // What was read is kept even when a later page failed: the next run continues from it.
     if (auto s = store->Commit(); !s.ok()) return cli.Fail(s);

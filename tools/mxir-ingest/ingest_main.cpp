@@ -83,6 +83,8 @@ int mxir_ingest_main(int argc, char** argv) {
       "max-line", mxir::po::value(&max_line)->value_name("BYTES"),
       "cut longer lines (counted as lines_cut; default 65536)");
   cli.AddPositional("file", -1);
+  mxir::tools::GeoOptions geo_options;
+  geo_options.AddTo(cli);
   cli.AddCase(/*allow_create=*/true);
   cli.AddFormat({"jsonl", "json", "table", "csv"}, "jsonl");
   cli.AddTimeRange();
@@ -96,6 +98,8 @@ int mxir_ingest_main(int argc, char** argv) {
   }
   if (files.empty()) return cli.UsageError("no log file given (use '-' for standard input)");
   if (cli.Has("follow-for") && !follow) return cli.UsageError("--follow-for needs --follow");
+  mxir::tools::GeoStage geo;
+  if (auto s = geo.Open(geo_options); !s.ok()) return cli.Fail(s);
 
   // Printing: an explicit --format always; by default a table on a terminal, JSON Lines on a
   // pipe, and nothing (a summary only) when storing in a case.
@@ -130,7 +134,7 @@ int mxir_ingest_main(int argc, char** argv) {
   }
 
   mxir::tools::OutputSinks sinks;
-  mxir::logs::EventSink* out = sinks.Open(print, format, to_case ? &*db : nullptr);
+  mxir::logs::EventSink* out = geo.Wrap(sinks.Open(print, format, to_case ? &*db : nullptr));
   auto& jsonl = sinks.jsonl;
   auto& printer = sinks.printer;
   auto& store = sinks.store;
@@ -200,6 +204,7 @@ int mxir_ingest_main(int argc, char** argv) {
   if (jsonl) jsonl->Flush();
   if (printer) printer->Finish();
   mxir::Counters& counters = (*ingester)->counters();
+  geo.AddCounters(counters);
   if (store) {
     if (auto s = store->Commit(); !s.ok()) return cli.Fail(s);
     counters.Set("stored", store->inserted());

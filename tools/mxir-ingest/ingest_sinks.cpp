@@ -65,4 +65,40 @@ logs::EventSink* OutputSinks::Open(bool print, OutputFormat format, casedb::Case
   return out;
 }
 
+void GeoOptions::AddTo(Cli& cli) {
+  cli.options().add_options()(
+      "geoip", po::value(&country_path)->value_name("FILE.mmdb"),
+      "add the country of client addresses from this MaxMind-format file (GeoLite2-Country or "
+      "-City, DB-IP Lite country) where the log names none")(
+      "asn", po::value(&asn_path)->value_name("FILE.mmdb"),
+      "add the network (autonomous system number) of client addresses from this file "
+      "(GeoLite2-ASN, DB-IP Lite ASN) where the log names none");
+}
+
+Status GeoStage::Open(const GeoOptions& o) {
+  if (!o.country_path.empty()) {
+    auto db = geoip::GeoIpDatabase::Open(o.country_path);
+    if (!db.ok()) return db.error().WithContext("--geoip");
+    country.emplace(std::move(*db));
+  }
+  if (!o.asn_path.empty()) {
+    auto db = geoip::GeoIpDatabase::Open(o.asn_path);
+    if (!db.ok()) return db.error().WithContext("--asn");
+    asn.emplace(std::move(*db));
+  }
+  if (country || asn) enricher.emplace(country ? &*country : nullptr, asn ? &*asn : nullptr);
+  return Status::Ok();
+}
+
+logs::EventSink* GeoStage::Wrap(logs::EventSink* next) {
+  if (!enricher || next == nullptr) return next;
+  return &sink.emplace(*enricher, next);
+}
+
+void GeoStage::AddCounters(Counters& c) const {
+  if (!enricher) return;
+  c.Set("geoip.countries_added", enricher->countries_added());
+  c.Set("geoip.asns_added", enricher->asns_added());
+}
+
 }  // namespace mxir::tools

@@ -8,8 +8,12 @@
 #include <string>
 
 #include "casedb/event_store.h"
+#include "core/cli.h"
+#include "core/counters.h"
 #include "core/event_json.h"
 #include "core/record_printer.h"
+#include "geoip/geo_enricher.h"
+#include "geoip/geoip_database.h"
 #include "logs/log_parser.h"
 
 namespace mxir::tools {
@@ -74,6 +78,43 @@ struct OutputSinks {
 
   // Makes the sinks and returns the one to emit into (nullptr when nothing is printed or stored).
   logs::EventSink* Open(bool print, OutputFormat format, casedb::CaseDb* db);
+};
+
+// --geoip FILE / --asn FILE: the country and network of client addresses from .mmdb files the
+// user provides, added to events that lack them before they are printed or stored.
+struct GeoOptions {
+  std::string country_path, asn_path;
+  // Adds the two options to a tool's command line.
+  void AddTo(Cli& cli);
+};
+
+// Adds country/asn (GeoEnricher) to each event, then passes it on.
+class GeoSink final : public logs::EventSink {
+ public:
+  GeoSink(geoip::GeoEnricher& enricher, logs::EventSink* next) : enricher_(enricher), next_(next) {}
+  void Emit(Event&& e) override {
+    enricher_.Enrich(e);
+    next_->Emit(std::move(e));
+  }
+
+ private:
+  geoip::GeoEnricher& enricher_;
+  logs::EventSink* next_;
+};
+
+// The opened files and the sink in front of `next`; with neither option, `next` itself.
+struct GeoStage {
+  std::optional<geoip::GeoIpDatabase> country, asn;
+  std::optional<geoip::GeoEnricher> enricher;
+  std::optional<GeoSink> sink;
+
+  // Opens the files named (an unreadable or damaged one is an error: exit 2); call it before
+  // reading or creating anything.
+  Status Open(const GeoOptions& o);
+  // The sink to emit into: the enriching one in front of `next`, or `next` without any file.
+  logs::EventSink* Wrap(logs::EventSink* next);
+  // geoip.countries_added / geoip.asns_added in the run's counters.
+  void AddCounters(Counters& c) const;
 };
 
 }  // namespace mxir::tools

@@ -70,7 +70,10 @@ struct Event {
   std::string helo;
   std::optional<bool> esmtp;
   // tls
-  std::string how;  // starttls, implicit
+  // starttls (TLS began after STARTTLS/220), implicit (TLS from the first byte, port 465), or
+  // starttls-not-negotiated (STARTTLS was answered 220 but the client went on in plain SMTP:
+  // a decrypted capture, or a man in the middle stripping STARTTLS; the content is visible)
+  std::string how;
   std::string sni;
   // auth
   std::string mechanism;

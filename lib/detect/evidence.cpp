@@ -148,7 +148,11 @@ void EvidenceCollector::Add(const Event& e) {
       AddRemote(e, client);
       break;
     case EventKind::kTls:
-      if (session != kNone) ev_.session_recs[session].tls = true;
+      // A STARTTLS that was never negotiated (SMTP text after the 220) leaves the content
+      // visible: the session is not an encrypted one.
+      if (session != kNone && e.how != "starttls-not-negotiated") {
+        ev_.session_recs[session].tls = true;
+      }
       break;
     case EventKind::kHelo:
       if (session != kNone && !e.helo.empty()) {

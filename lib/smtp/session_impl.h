@@ -71,9 +71,17 @@ struct SmtpSession::Impl {
   void ClientLine(std::string_view line, bool truncated);
   void ServerLine(std::string_view line, bool truncated);
   void TlsBytes(capture::Direction dir, const uint8_t* p, size_t n);
-  // After STARTTLS/220: true when `first` (the client's first byte since) starts an SMTP command
-  // rather than a TLS record; then decoding goes on as plaintext and says so in a `tls` event.
-  bool PlaintextAfterStartTls(uint8_t first);
+  // After STARTTLS/220, while the client's first bytes since are undecided: takes client bytes
+  // from [p, end) and returns where the caller goes on. A first byte that is not a letter is a
+  // TLS record (decided at once, nothing taken). Otherwise bytes are held until the first line is
+  // complete: a command-shaped line (a known SMTP verb, printable, CRLF-terminated) means the TLS
+  // layer is not there (a decrypted capture, or a man in the middle stripping STARTTLS): decoding
+  // goes on as plaintext from the held bytes and a `tls` event says `starttls-not-negotiated`.
+  // Anything else, or kMaxStartTlsProbe bytes without a line end, stays TLS.
+  const uint8_t* ProbeAfterStartTls(const uint8_t* p, const uint8_t* end);
+  // Ends the probe as TLS: the held bytes go to the ClientHello reader.
+  void StartTlsConfirmed();
+  static constexpr size_t kMaxStartTlsProbe = 1024;
 
   // --- protocol steps ---
   void OnCommand(const Command& cmd);
@@ -122,6 +130,7 @@ struct SmtpSession::Impl {
   // STARTTLS was answered 220 and no client byte has been seen since: the first one tells a TLS
   // record from SMTP text (a decrypted capture, or a man in the middle stripping STARTTLS).
   bool starttls_unconfirmed = false;
+  std::string starttls_held;  // the client's bytes since, while undecided (a letter came first)
 
   // Zeek's mail transaction validation.
   bool trans_mail_seen = false, trans_rcpt_seen = false, bdat_last_observed = false;

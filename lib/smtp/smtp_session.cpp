@@ -10,6 +10,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "core/secret_fingerprint.h"
 #include "smtp/session_impl.h"
 
 namespace mxir::smtp {
@@ -20,7 +21,11 @@ using capture::Direction;
 
 void SmtpSession::Impl::ClientBytes(const uint8_t* p, const uint8_t* end) {
   while (p < end) {
-    if (tls && starttls_unconfirmed && PlaintextAfterStartTls(*p)) continue;
+    if (tls && starttls_unconfirmed) {
+      p = ProbeAfterStartTls(p, end);
+      if (starttls_unconfirmed) return;  // the first line is not complete yet
+      continue;
+    }
     if (tls || disabled) {
       if (tls) TlsBytes(Direction::kClientToServer, p, static_cast<size_t>(end - p));
       return;
@@ -105,6 +110,9 @@ const uint8_t* SmtpSession::Impl::SkipBodyLines(const uint8_t* p, const uint8_t*
 }
 
 void SmtpSession::Impl::ServerBytes(const uint8_t* p, const uint8_t* end) {
+  // The server spoke while the client's first line after STARTTLS/220 was unfinished: no command
+  // was complete for it to answer, so this is not plaintext SMTP.
+  if (tls && starttls_unconfirmed && !starttls_held.empty()) StartTlsConfirmed();
   while (p < end) {
     if (tls || disabled) return;
     std::string_view line;
@@ -114,18 +122,68 @@ void SmtpSession::Impl::ServerBytes(const uint8_t* p, const uint8_t* end) {
   }
 }
 
-bool SmtpSession::Impl::PlaintextAfterStartTls(uint8_t first) {
+namespace {
+
+// "VERB" or "VERB arg..." followed by CRLF: a known command word first, then only printable text
+// (8-bit allowed for SMTPUTF8 arguments), no other control bytes.
+bool CommandShaped(std::string_view line) {
+  if (line.size() < 6 || line.substr(line.size() - 2) != "\r\n") return false;
+  line.remove_suffix(2);
+  for (char ch : line) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t') || c == 0x7F) return false;
+  }
+  const Command cmd = ParseCommand(line);
+  return cmd.verb != Verb::kUnknown && cmd.word.data() == line.data();
+}
+
+}  // namespace
+
+void SmtpSession::Impl::StartTlsConfirmed() {
   starttls_unconfirmed = false;
-  // A TLS record starts with its content type (20-23, a handshake is 22) and an SSLv2 hello
-  // with a byte >= 0x80; an SMTP command starts with a letter. Anything else stays "TLS" (the
-  // ClientHello reader counts it as not_tls).
-  const bool letter = (first >= 'A' && first <= 'Z') || (first >= 'a' && first <= 'z');
-  if (!letter) return false;
+  std::string held;
+  held.swap(starttls_held);
+  if (!held.empty()) {
+    TlsBytes(Direction::kClientToServer, reinterpret_cast<const uint8_t*>(held.data()),
+             held.size());
+  }
+}
+
+const uint8_t* SmtpSession::Impl::ProbeAfterStartTls(const uint8_t* p, const uint8_t* end) {
+  if (starttls_held.empty()) {
+    // A TLS record starts with its content type (20-23, a handshake is 22), an SSLv2 hello with
+    // a byte >= 0x80: never a letter, while every SMTP command starts with one.
+    const uint8_t first = *p;
+    const bool letter = (first >= 'A' && first <= 'Z') || (first >= 'a' && first <= 'z');
+    if (!letter) {
+      starttls_unconfirmed = false;
+      return p;
+    }
+  }
+  const size_t room = kMaxStartTlsProbe - starttls_held.size();
+  const size_t avail = static_cast<size_t>(end - p);
+  const auto* lf = static_cast<const uint8_t*>(std::memchr(p, '\n', std::min(room, avail)));
+  const uint8_t* stop = lf ? lf + 1 : p + std::min(room, avail);
+  starttls_held.append(reinterpret_cast<const char*>(p), static_cast<size_t>(stop - p));
+  if (!lf) {
+    if (starttls_held.size() >= kMaxStartTlsProbe) StartTlsConfirmed();  // no line: not SMTP
+    return stop;
+  }
+  if (!CommandShaped(starttls_held)) {
+    StartTlsConfirmed();
+    return stop;
+  }
+  starttls_unconfirmed = false;
   tls = false;
   tls_event_sent = true;
   Count("smtp.starttls_not_negotiated");
   events.Tls("starttls-not-negotiated", "");
-  return true;
+  std::string held;
+  held.swap(starttls_held);
+  ClientBytes(reinterpret_cast<const uint8_t*>(held.data()),
+              reinterpret_cast<const uint8_t*>(held.data()) + held.size());
+  SecureWipe(held);  // the line may be an AUTH with its secret
+  return stop;
 }
 
 void SmtpSession::Impl::TlsBytes(Direction dir, const uint8_t* p, size_t n) {
@@ -258,6 +316,8 @@ void SmtpSession::OnGap(capture::Direction dir, uint64_t bytes, Timestamp ts, in
   ++s.gaps;
   s.Count("smtp.gaps");
   s.events.Gap(dir == Direction::kClientToServer ? "c2s" : "s2c", bytes);
+  // Client bytes lost right after STARTTLS/220: what follows cannot be told apart any more.
+  if (s.tls && s.starttls_unconfirmed && dir == Direction::kClientToServer) s.StartTlsConfirmed();
   if (s.tls || s.disabled) return;
   // Zeek's Undelivered(): end a message in progress, forget the pipeline, and read client lines
   // as neither commands nor data until the server's next reply shows where we are.
@@ -289,6 +349,7 @@ void SmtpSession::OnEnd(capture::EndState state, Timestamp ts, int64_t /*packet*
   if (!cut_in_body && s.message) s.EndBody(false);
   s.FlushPending();
   if (cut_in_body) s.EmitTruncatedMessage();
+  if (s.tls && s.starttls_unconfirmed) s.StartTlsConfirmed();  // no complete first line
   if (s.tls && !s.tls_event_sent) {
     s.tls_event_sent = true;
     s.events.Tls(s.tls_how, "");

@@ -266,11 +266,11 @@ namespace {
 
 // An encrypted session as a capture sees it: start, STARTTLS, end with length and client bytes.
 void TlsSession(std::vector<Event>* v, const std::string& id, const std::string& client, int port,
-                double t, double duration, int64_t bytes) {
+                double t, double duration, int64_t bytes, const char* how = "starttls") {
   for (EventKind k : {EventKind::kSessionStart, EventKind::kTls, EventKind::kSessionEnd}) {
     Event e = Base(t + (k == EventKind::kSessionEnd ? duration : 0), "pcap", id, client, k);
     e.server_port = port;
-    if (k == EventKind::kTls) e.how = "starttls";
+    if (k == EventKind::kTls) e.how = how;
     if (k == EventKind::kSessionEnd) {
       e.duration_s = duration;
       e.bytes_c2s = bytes;
@@ -310,6 +310,26 @@ TEST(Issue11, SessionBurstOnAnyPortJudgedAgainstTheServersNormal) {
         EXPECT_EQ(f->counts["sessions"], 60);
       }
     }
+  }
+}
+
+TEST(Issue11, StartTlsNotNegotiatedIsNotAnEncryptedSession) {
+  // The same sixty short sessions from one host: encrypted they are a burst; with STARTTLS never
+  // negotiated (the capture saw their plain text) they are not encrypted sessions at all, and
+  // what they carried is judged from that text by the other detectors.
+  for (const char* how : {"starttls", "implicit", "starttls-not-negotiated"}) {
+    std::vector<Event> v;
+    for (int u = 0; u < 10; ++u) {
+      TlsSession(&v, "n" + std::to_string(u), "192.0.2." + std::to_string(20 + u), 2600, u * 700.0,
+                 4, 9000);
+    }
+    for (int c = 0; c < 60; ++c) {
+      TlsSession(&v, "x" + std::to_string(c), "198.18.7.7", 2600, 9000 + c * 20.0, 1.5, 700, how);
+    }
+    DetectResult r = Detect(v);
+    EXPECT_EQ(OfKind(r, "session_burst").size(),
+              std::string(how) == "starttls-not-negotiated" ? 0u : 1u)
+        << how;
   }
 }
 

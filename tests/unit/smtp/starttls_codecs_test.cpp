@@ -14,6 +14,7 @@ namespace mxir::smtp {
 namespace {
 
 using testing::C;
+using testing::Gap;
 using testing::Output;
 using testing::RunSession;
 using testing::S;
@@ -103,6 +104,135 @@ TEST(StartTlsNotNegotiated, ClientHelloAfter220StaysTls) {
     EXPECT_EQ(tls[0]->how, "starttls");
     EXPECT_EQ(out.First(EventKind::kMail), nullptr);
     EXPECT_EQ(out.counters.Get("smtp.starttls_not_negotiated"), 0);
+  }
+}
+
+// The session up to the 220 answering STARTTLS, then `after` from the client, then a reply and a
+// plaintext MAIL that is decoded only when the session was judged not negotiated.
+std::vector<Step> AfterStartTls(const std::string& after) {
+  return {S("220 mx ESMTP\r\n"),
+          C("EHLO client\r\n"),
+          S("250-mx\r\n250 STARTTLS\r\n"),
+          C("STARTTLS\r\n"),
+          S("220 2.0.0 Ready to start TLS\r\n"),
+          C(after),
+          S("250 ok\r\n"),
+          C("MAIL FROM:<seen@x.org>\r\n"),
+          S("250 ok\r\n")};
+}
+
+// "starttls" or "starttls-not-negotiated", for `after` fed whole and byte by byte (which must
+// agree).
+std::string HowAfter(const std::string& after) {
+  const std::vector<Step> steps = AfterStartTls(after);
+  std::vector<std::vector<size_t>> chunks(steps.size());
+  for (size_t i = 0; i < steps.size(); ++i) chunks[i].assign(steps[i].bytes.size(), 1);
+  const Output whole = RunSession(steps);
+  const Output bytewise = RunSession(steps, {}, 25, &chunks);
+  EXPECT_EQ(whole.events_jsonl, bytewise.events_jsonl) << after;
+  const auto tls = whole.All(EventKind::kTls);
+  EXPECT_EQ(tls.size(), 1u) << after;
+  if (tls.empty()) return "";
+  const bool plain = tls[0]->how == "starttls-not-negotiated";
+  // Plaintext decoding goes on exactly when the session was judged not negotiated.
+  EXPECT_EQ(whole.First(EventKind::kMail) != nullptr, plain) << after;
+  EXPECT_EQ(whole.counters.Get("smtp.starttls_not_negotiated"), plain ? 1 : 0) << after;
+  return tls[0]->how;
+}
+
+TEST(StartTlsNotNegotiated, OnlyACommandShapedFirstLineIsPlaintext) {
+  // Known verbs, any case, with or without arguments, CRLF-terminated.
+  for (const char* line :
+       {"EHLO client\r\n", "ehlo client\r\n", "HELO x\r\n", "QUIT\r\n", "NOOP\r\n",
+        "AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n", "MAIL FROM:<a@x.org>\r\n", "RSET\r\n"}) {
+    EXPECT_EQ(HowAfter(line), "starttls-not-negotiated") << line;
+  }
+  // Letters first, but not an SMTP command line: stays TLS (nothing after it is decoded).
+  for (const char* line :
+       {"GET / HTTP/1.1\r\n", "hello there\r\n", "EHLOX\r\n", "Xyzzy\r\n",
+        "EHLO client\n",          // a bare LF: not how SMTP ends a command
+        "EHLO cl\x01ient\r\n",    // a control byte inside
+        "EHLO client\r\x7f\r\n",  // DEL inside
+        "EHLO client"}) {         // no line end before the server speaks (its bytes follow)
+    EXPECT_EQ(HowAfter(line), "starttls") << line;
+  }
+  // A long run of letters without a line end: given up after a bounded number of bytes.
+  EXPECT_EQ(HowAfter(std::string(5000, 'A') + "\r\n"), "starttls");
+  EXPECT_EQ(HowAfter("EHLO " + std::string(3000, 'x') + "\r\n"), "starttls");
+}
+
+TEST(StartTlsNotNegotiated, LostClientBytesAfterThe220StayTls) {
+  // A gap right after the 220: whatever follows cannot be placed, even if it reads like SMTP.
+  std::vector<Step> steps = {
+      S("220 mx\r\n"),   C("EHLO h\r\n"),       S("250 STARTTLS\r\n"),
+      C("STARTTLS\r\n"), S("220 go ahead\r\n"), Gap(capture::Direction::kClientToServer, 300),
+      C("EHLO h\r\n"),   S("250 ok\r\n"),       C("MAIL FROM:<hidden@x.org>\r\n")};
+  const Output out = RunSession(steps);
+  const auto tls = out.All(EventKind::kTls);
+  ASSERT_EQ(tls.size(), 1u);
+  EXPECT_EQ(tls[0]->how, "starttls");
+  EXPECT_EQ(out.First(EventKind::kMail), nullptr);
+  // Held letters when the gap comes: the same.
+  steps.insert(steps.begin() + 5, C("EHL"));
+  const Output held = RunSession(steps);
+  ASSERT_EQ(held.All(EventKind::kTls).size(), 1u);
+  EXPECT_EQ(held.All(EventKind::kTls)[0]->how, "starttls");
+  EXPECT_EQ(held.First(EventKind::kMail), nullptr);
+}
+
+TEST(StartTlsNotNegotiated, SeededFirstLinesAndSplits) {
+  // Random first lines: command-shaped ones (a known verb, printable arguments, CRLF) and
+  // near misses (an unknown word, a control byte, no CR); random cuts of the bytes.
+  std::mt19937 rng(11);
+  const std::vector<std::string> verbs = {"EHLO", "helo", "Auth", "MAIL", "rcpt",
+                                          "QUIT", "NOOP", "RSET", "VRFY", "STARTTLS"};
+  const std::vector<std::string> unknown = {"EHL", "HELLO", "GET",       "USER",
+                                            "A1",  "LOGIN", "SSH-2.0-x", "PASS"};
+  auto pick = [&](const std::vector<std::string>& v) { return v[rng() % v.size()]; };
+  auto printable = [&](size_t n) {
+    std::string s;
+    for (size_t i = 0; i < n; ++i) s += static_cast<char>(0x21 + rng() % 94);
+    return s;
+  };
+  for (int round = 0; round < 300; ++round) {
+    const int shape = static_cast<int>(rng() % 4);
+    std::string line;
+    bool command = false;
+    const std::string arg = rng() % 3 ? " " + printable(rng() % 40) : "";
+    switch (shape) {
+      case 0:
+        line = pick(verbs) + arg + "\r\n";
+        command = true;
+        break;
+      case 1:
+        line = pick(unknown) + arg + "\r\n";
+        break;
+      case 2: {
+        line = pick(verbs) + " " + printable(1 + rng() % 20) + "\r\n";
+        char control = static_cast<char>(rng() % 0x20);
+        if (control == '\t') control = 1;
+        line.insert(5 + rng() % (line.size() - 7), 1, control);
+        break;
+      }
+      default:
+        line = pick(verbs) + arg + "\n";
+        break;
+    }
+    std::vector<Step> steps = AfterStartTls(line);
+    std::vector<std::vector<size_t>> chunks(steps.size());
+    for (size_t i = 0; i < steps.size(); ++i) {
+      size_t left = steps[i].bytes.size();
+      while (left > 0) {
+        const size_t n = std::min<size_t>(left, 1 + rng() % 7);
+        chunks[i].push_back(n);
+        left -= n;
+      }
+    }
+    const Output out = RunSession(steps, {}, 25, &chunks);
+    const auto tls = out.All(EventKind::kTls);
+    ASSERT_EQ(tls.size(), 1u) << line;
+    EXPECT_EQ(tls[0]->how, command ? "starttls-not-negotiated" : "starttls") << line;
+    EXPECT_EQ(out.First(EventKind::kMail) != nullptr, command) << line;
   }
 }
 

@@ -284,6 +284,9 @@ void EvidenceCollector::AddMessage(const Event& e, uint32_t source, uint32_t ses
   if (m.user != kNone && !e.header_from.empty()) {
     std::string_view from = from_bare;
     std::string_view user = ev_.users.Get(m.user);
+    if (size_t slash = user.rfind('\\'); slash != std::string_view::npos) {
+      user.remove_prefix(slash + 1);  // a Windows logon name: ACME\bob is bob
+    }
     if (user.find('@') != std::string::npos) {
       m.from_mismatch = from != user;
     } else {
@@ -358,9 +361,53 @@ void EvidenceCollector::AddRemote(const Event& e, uint32_t client) {
   ev_.replies.push_back(std::move(r));
 }
 
+void EvidenceCollector::FoldWindowsLogonNames() {
+  // Exchange Server logs a successful login under the Windows logon name (ACME\bob) while its
+  // failures, the audit logs and the mail name the account as typed (bob@acme.example): the
+  // same account when exactly one address account of the input has that local part.
+  std::unordered_map<std::string_view, uint32_t> by_local;  // local part -> account, kNone if 2+
+  bool any_windows = false;
+  for (uint32_t u = 0; u < ev_.users.size(); ++u) {
+    std::string_view name = ev_.users.Get(u);
+    const size_t at = name.find('@');
+    if (at == std::string_view::npos) {
+      any_windows = any_windows || name.find('\\') != std::string_view::npos;
+      continue;
+    }
+    auto [it, added] = by_local.emplace(name.substr(0, at), u);
+    if (!added && it->second != u) it->second = kNone;
+  }
+  if (!any_windows) return;
+  std::vector<uint32_t> alias(ev_.users.size());
+  bool folded = false;
+  for (uint32_t u = 0; u < alias.size(); ++u) {
+    alias[u] = u;
+    std::string_view name = ev_.users.Get(u);
+    const size_t slash = name.rfind('\\');
+    if (slash == std::string_view::npos || name.find('@') != std::string_view::npos) continue;
+    auto it = by_local.find(name.substr(slash + 1));
+    if (it == by_local.end() || it->second == kNone) continue;
+    alias[u] = it->second;
+    folded = true;
+    counters_.Add("windows_logon_names_folded");
+  }
+  if (!folded) return;
+  auto map = [&](uint32_t& u) {
+    if (u != kNone) u = alias[u];
+  };
+  for (auto& a : ev_.attempts) map(a.user);
+  for (auto& s : ev_.session_recs) map(s.user);
+  for (auto& m : ev_.messages) map(m.user);
+  for (auto& r : ev_.rejects) map(r.user);
+  for (auto& h : ev_.hosted_logins) map(h.user);
+  for (auto& c : ev_.mailbox_changes) map(c.user);
+  for (auto& [q, u] : queue_user_) map(u);
+}
+
 void EvidenceCollector::Finalize() {
   if (finalized_) return;
   finalized_ = true;
+  FoldWindowsLogonNames();
   for (const auto& [queue, ts] : pending_bounces_) {
     auto it = queue_user_.find(queue);
     if (it != queue_user_.end()) ev_.rejects.push_back(RejectRec{ts, it->second, kNone, kNone});

@@ -4,7 +4,9 @@
 // concatenated); it keeps only what detection needs, in small fixed-size records with interned
 // strings, so 10 M events fit in well under 2 GB. Finalize() sorts everything by time and merges
 // AUTH attempts seen by several sources (see auth_merge.h), so the result depends only on the
-// set of events, never on their order: batch, pipe and --follow give the same findings.
+// set of events, never on their order: batch, pipe and --follow give the same findings. It also
+// folds a Windows logon name (ACME\bob, as Exchange Server logs a successful login) into the
+// address account with that local part (bob@acme.example) when the input has exactly one.
 //
 // Bad events (missing fields a kind needs, unusable values) are counted in the Counters under
 // "skipped.<reason>" and otherwise ignored. Not thread-safe.
@@ -199,6 +201,7 @@ class EvidenceCollector {
   uint32_t Client(const std::optional<IpAddress>& ip);
   uint32_t Session(uint32_t source, const Event& e);
   void NoteGeo(uint32_t client, const Event& e);
+  void FoldWindowsLogonNames();
   OriginRef Origin(const Event& e);
   void AddAuth(const Event& e, uint32_t source, uint32_t session, uint32_t client);
   void AddMessage(const Event& e, uint32_t source, uint32_t session, uint32_t client);

@@ -7,10 +7,11 @@
 // Receive logs (we are the server): + -> session_start; EHLO/HELO -> helo; STARTTLS answered
 // 220 -> tls; AUTH ... then "Inbound AUTH LOGIN failed because of LogonDenied" and
 // "User Name: x" -> auth failure (error_code LogonDenied, mechanism from the AUTH command, the
-// 535 reply's code when it follows); a 235 reply -> auth success; MAIL/RCPT -> mail/rcpt with the
-// reply's code; other 4xx/5xx replies -> reply; - -> session_end.
-// Send logs (we are the client, the remote endpoint is the server): the remote's 4xx/5xx
-// replies -> reply events (client_ip is our side), which the remote_* detectors read.
+// 535 reply's code when it follows); a 235 reply -> auth success, its account from the
+// "*,DOMAIN\user,authenticated" line before it (the Windows logon name); MAIL/RCPT -> mail/rcpt
+// with the reply's code; other 4xx/5xx replies -> reply; - -> session_end. Send logs (we are the
+// client, the remote endpoint is the server): the remote's 4xx/5xx replies -> reply events
+// (client_ip is our side), which the remote_* detectors read.
 #include <unordered_map>
 
 #include "logs/exchange_log.h"
@@ -112,7 +113,12 @@ class ExchangeSmtpParser final : public ExchangeLogParser {
       sink.Emit(std::move(e));
       sessions_.erase(std::string(id));
     } else if (ev == "*") {
-      Info(s, Trim(context.empty() ? data : context), sink);
+      // "*,CONTOSO\bob,authenticated": the account of the login the 235 reply then accepts.
+      if (KeyIs(Trim(context), "authenticated") && !Trim(data).empty()) {
+        s.auth_user.assign(Trim(data));
+      } else {
+        Info(s, Trim(context.empty() ? data : context), sink);
+      }
     } else if ((ev == "<" && !s.send) || (ev == ">" && s.send)) {
       Command(s, data, sink);
     } else if ((ev == ">" && !s.send) || (ev == "<" && s.send)) {
@@ -129,6 +135,7 @@ class ExchangeSmtpParser final : public ExchangeLogParser {
     std::optional<IpAddress> client, server;
     int client_port = -1, server_port = -1;
     std::string auth_mechanism;  // AUTH command waiting for its result
+    std::string auth_user;       // from the "authenticated" line, for the 235 that follows
     std::string last_command;
     bool starttls = false;
     std::optional<Event> pending;  // waits for the reply code or the "User Name:" line
@@ -167,6 +174,7 @@ class ExchangeSmtpParser final : public ExchangeLogParser {
     } else if (verb == "STARTTLS") {
       s.starttls = true;
     } else if (verb == "AUTH") {
+      s.auth_user.clear();
       std::string_view rest = Trim(Trim(data).substr(4));
       s.auth_mechanism = UpperWord(rest);
     } else if (verb == "MAIL") {
@@ -205,6 +213,8 @@ class ExchangeSmtpParser final : public ExchangeLogParser {
       Event e = Make(s, EventKind::kAuth);
       e.mechanism = s.auth_mechanism;
       e.outcome = code == 235 ? "success" : "failure";
+      if (code == 235) e.user = std::move(s.auth_user);
+      s.auth_user.clear();
       e.code = code;
       e.enhanced.assign(enhanced);
       e.text.assign(text);

@@ -240,5 +240,41 @@ TEST(HostedShapes, JournalJsonAndPlainLogsAreNotDocuments) {
   EXPECT_EQ(DetectDocumentFormat(""), "");
 }
 
+TEST(HostedShapes, ExchangeSmtpReceiveSuccessNamesTheWindowsAccount) {
+  // A verbose SMTP Receive log of a submission client: permissions, then the Windows logon name
+  // ("*,DOMAIN\user,authenticated"), then 235 (the shape public Exchange protocol logs show).
+  const std::string pre = ",EX1\\Client Frontend EX1,08DB2A0000000001,";
+  const std::string ep = ",10.0.0.5:587,198.51.100.7:50123,";
+  auto r = testing::IngestLines(
+      {"#Software: Microsoft Exchange Server", "#Version: 15.0.0.0",
+       "#Log-type: SMTP Receive Protocol Log", "#Date: 2026-11-20T00:00:00.000Z",
+       "#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,"
+       "remote-endpoint,event,data,context",
+       "2026-11-20T09:00:00.000Z" + pre + "0" + ep + "+,,",
+       "2026-11-20T09:00:00.010Z" + pre + "1" + ep + "<,EHLO scanner01,",
+       "2026-11-20T09:00:00.020Z" + pre + "2" + ep + "<,AUTH LOGIN,",
+       "2026-11-20T09:00:00.030Z" + pre + "3" + ep + ">,334 <authentication response>,",
+       "2026-11-20T09:00:00.040Z" + pre + "4" + ep +
+           "*,SMTPSubmit SMTPAcceptAnySender SMTPAcceptAuthoritativeDomainSender "
+           "AcceptRoutingHeaders,Set Session Permissions",
+       "2026-11-20T09:00:00.040Z" + pre + "5" + ep + "*,ACME\\scanner,authenticated",
+       "2026-11-20T09:00:00.041Z" + pre + "6" + ep + ">,235 2.7.0 Authentication successful,",
+       "2026-11-20T09:00:00.050Z" + pre + "7" + ep + "<,AUTH LOGIN,",
+       "2026-11-20T09:00:00.060Z" + pre + "8" + ep + ">,235 2.7.0 Authentication successful,",
+       "2026-11-20T09:00:01.000Z" + pre + "9" + ep + "-,,Local"},
+      "exchange-smtp");
+  auto auth = r.Of(EventKind::kAuth);
+  ASSERT_EQ(auth.size(), 2u);
+  EXPECT_EQ(auth[0].outcome, "success");
+  EXPECT_EQ(auth[0].user, "ACME\\scanner");
+  EXPECT_EQ(auth[0].mechanism, "LOGIN");
+  EXPECT_EQ(auth[0].code, 235);
+  EXPECT_EQ(Ip(auth[0]), "198.51.100.7");
+  EXPECT_EQ(auth[0].protocol, "submission");
+  // A second AUTH in the session without its own "authenticated" line names nobody.
+  EXPECT_EQ(auth[1].outcome, "success");
+  EXPECT_EQ(auth[1].user, "");
+}
+
 }  // namespace
 }  // namespace mxir::logs

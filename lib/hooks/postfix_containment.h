@@ -13,6 +13,7 @@
 // reported as done.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -20,6 +21,7 @@
 
 #include "hooks/command_runner.h"
 #include "hooks/provider_hook.h"
+#include "hooks/smtp_auth_check.h"
 
 namespace mxir::hooks {
 
@@ -31,16 +33,42 @@ struct PostfixConfig {
   std::string reject_text = "5.7.1 account suspended during incident response";
 };
 
+// Tries a submission (SmtpSubmissionProbe; tests give a fake).
+using SubmissionProber =
+    std::function<Result<SubmissionProbeOutcome>(const SmtpAuthTarget&, const SubmissionProbe&)>;
+
+// Where mxir can reach one smtpd listener with SASL AUTH to try a submission: an inet
+// service's address (a wildcard or a bare port -> loopback) and port, and the certificate its
+// STARTTLS presents; `why_not` is set when it cannot be reached (a unix or postscreen "pass"
+// service, an unknown service name).
+struct ProbeEndpoint {
+  std::string service;  // "submission/inet"
+  std::string host;
+  uint16_t port = 0;
+  std::string cert_file;  // smtpd_tls_cert_file (or the first smtpd_tls_chain_files entry)
+  bool tls = false;       // smtpd_tls_security_level may/encrypt (or the legacy use_tls)
+  std::string why_not;
+};
+
 class PostfixContainment final : public ProviderHook {
  public:
-  PostfixContainment(PostfixConfig config, CommandRunner& runner)
-      : config_(std::move(config)), runner_(runner) {}
+  PostfixContainment(PostfixConfig config, CommandRunner& runner, SubmissionProber prober = {})
+      : config_(std::move(config)), runner_(runner), prober_(std::move(prober)) {
+    if (!prober_) prober_ = SmtpSubmissionProbe;
+  }
   std::string name() const override { return "postfix"; }
   unsigned capabilities() const override { return kSuspendOutbound | kPurgeHeld; }
   Status Preflight(const std::string& account, std::vector<HookStep>& steps) override;
   Status SuspendOutbound(const std::string& account, std::vector<HookStep>& steps) override;
   Status ResumeOutbound(const std::string& account, std::vector<HookStep>& steps) override;
   Status PurgeHeld(const std::string& account, std::vector<HookStep>& steps) override;
+  // For every smtpd listener with SASL AUTH: connect on loopback, act as the login with
+  // XCLIENT LOGIN= (no password needed; Postfix allows it only to smtpd_authorized_xclient_hosts)
+  // and try MAIL FROM + RCPT TO (never DATA). Verified only when every such listener refuses with
+  // the block's reply text; failed when one accepts; else unverified, with the swaks command
+  // that checks it by hand.
+  ContainmentCheck VerifyContained(const std::string& account,
+                                   std::vector<HookStep>& steps) override;
 
  private:
   Status Postfix(const std::string& tool, std::vector<std::string> args, const std::string& step,
@@ -56,6 +84,8 @@ class PostfixContainment final : public ProviderHook {
   static constexpr size_t kMaxPostcat = 5000;
   PostfixConfig config_;
   CommandRunner& runner_;
+  SubmissionProber prober_;
+  std::vector<ProbeEndpoint> endpoints_;  // from Preflight
   bool checked_ = false;  // Preflight passed: every AUTH listener consults the map first
   std::vector<std::string> local_domains_;  // mydestination and the virtual domains
 };
@@ -81,6 +111,15 @@ std::vector<SmtpdService> ParseSmtpdServices(std::string_view postconf_m,
 Result<std::string> CheckSaslAccessOrder(const std::map<std::string, std::string>& main_cf,
                                          std::vector<SmtpdService> services,
                                          const std::string& ref);
+// The AUTH listeners of `services` (main.cf alone when empty) as mxir can reach them.
+std::vector<ProbeEndpoint> ProbeEndpoints(const std::map<std::string, std::string>& main_cf,
+                                          const std::vector<SmtpdService>& services);
+// The sender and recipient a probe uses for a login: the login itself when it is an address,
+// else login@ the first local domain (or <> without one); the recipient is the sender itself
+// (postmaster without one).
+std::pair<std::string, std::string> ProbeAddresses(const std::string& login,
+                                                   const std::vector<std::string>& local_domains);
+
 // Whether a queued message's envelope sender is the account's: the same address, or for a bare
 // login ("info") info@ one of the server's own domains.
 bool QueuedFromAccount(std::string_view sender, std::string_view account,

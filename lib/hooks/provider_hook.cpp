@@ -23,6 +23,9 @@ Status ProviderHook::ResumeOutbound(const std::string&, std::vector<HookStep>&) 
 Status ProviderHook::PurgeHeld(const std::string&, std::vector<HookStep>&) {
   return Unsupported("delete held mail");
 }
+ContainmentCheck ProviderHook::VerifyContained(const std::string&, std::vector<HookStep>&) {
+  return {};
+}
 Result<std::string> ProviderHook::Verify(const std::string&, const std::string&) {
   return Unsupported("verify a reset");
 }

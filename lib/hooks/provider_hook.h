@@ -44,6 +44,19 @@ enum Capability : unsigned {
   kPurgeHeld = 1u << 6,  // delete mail held by SuspendOutbound
 };
 
+// Whether a suspension of outbound mail was shown to work by trying it (see VerifyContained).
+struct ContainmentCheck {
+  enum class State {
+    kNotAvailable,  // the provider has no way to try (cpanel, exec, webhook)
+    kVerified,      // a real submission as the account was refused with the block's reply
+    kUnverified,    // it could not be tried here; `evidence` says why and how to check by hand
+    kFailed,        // a submission as the account was accepted: the block does not work
+  };
+  State state = State::kNotAvailable;
+  std::string evidence;  // what was tried and answered (the audit trail, "verify:")
+  std::string summary;   // one sentence for the outcome's error column (kUnverified, kFailed)
+};
+
 class ProviderHook {
  public:
   virtual ~ProviderHook() = default;
@@ -60,6 +73,10 @@ class ProviderHook {
   virtual Status SuspendOutbound(const std::string& account, std::vector<HookStep>& steps);
   virtual Status ResumeOutbound(const std::string& account, std::vector<HookStep>& steps);
   virtual Status PurgeHeld(const std::string& account, std::vector<HookStep>& steps);
+  // After SuspendOutbound: try a submission as the account and report whether it was refused.
+  // Default: kNotAvailable.
+  virtual ContainmentCheck VerifyContained(const std::string& account,
+                                           std::vector<HookStep>& steps);
   // Evidence that the reset took effect, as a sentence; an error when it did not.
   virtual Result<std::string> Verify(const std::string& account, const std::string& new_password);
   virtual Result<std::vector<Leftover>> ListLeftovers(const std::string& account);

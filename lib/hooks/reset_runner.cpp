@@ -155,7 +155,33 @@ AccountOutcome ContainAccount(ProviderHook& hook, const std::string& account,
              : action == ContainmentAction::kRelease ? hook.ResumeOutbound(account, o.steps)
                                                      : hook.PurgeHeld(account, o.steps);
   o.outcome = s.ok() ? "done" : "failed";
-  if (!s.ok()) NoteError(o, s.error());
+  if (!s.ok()) {
+    NoteError(o, s.error());
+    return o;
+  }
+  if (action != ContainmentAction::kSuspend) return o;
+  // A suspension is "done" only when a real submission as the account was refused; a provider
+  // that cannot try one keeps "done" with verified "-" (nothing claimed).
+  ContainmentCheck check = hook.VerifyContained(account, o.steps);
+  switch (check.state) {
+    case ContainmentCheck::State::kNotAvailable:
+      break;
+    case ContainmentCheck::State::kVerified:
+      o.verified = true;
+      o.verification = check.evidence;
+      break;
+    case ContainmentCheck::State::kUnverified:
+      o.outcome = "unverified";
+      o.verification = check.evidence;
+      o.error = check.summary;
+      o.exit_status = 1;
+      break;
+    case ContainmentCheck::State::kFailed:
+      o.outcome = "failed";
+      o.verification = check.evidence;
+      NoteError(o, MakeError(ErrorCode::kUnavailable, check.summary));
+      break;
+  }
   return o;
 }
 

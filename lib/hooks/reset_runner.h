@@ -22,7 +22,8 @@ struct AccountOutcome {
   std::string provider;
   std::string action;  // "reset_password", "suspend_outbound", "release", "purge"
   std::string
-      outcome;  // "done", "partial" (main step done, a later one failed), "failed", "dry_run"
+      outcome;  // "done", "partial" (main step done, a later one failed), "failed", "dry_run",
+                // "unverified" (a containment applied that could not be shown to work)
   std::vector<HookStep> steps;
   std::string verification;  // evidence, or why verification failed; empty when not run
   bool verified = false;

@@ -79,6 +79,10 @@ class SmtpConnection {
     if (ctx_ == nullptr) return MakeError(ErrorCode::kInternal, "OpenSSL context");
     SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
     SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+    // The server's own certificate as the only trust anchor: it may be a leaf issued by a CA,
+    // so a chain ending at it (not at a self-signed root) is enough.
+    if (t.pinned_cert)
+      X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx_), X509_V_FLAG_PARTIAL_CHAIN);
     int ok = t.ca_file.empty() ? SSL_CTX_set_default_verify_paths(ctx_)
                                : SSL_CTX_load_verify_locations(ctx_, t.ca_file.c_str(), nullptr);
     if (ok != 1) return MakeError(ErrorCode::kIo, "cannot load CA certificates " + t.ca_file);
@@ -86,7 +90,9 @@ class SmtpConnection {
     SSL_set_fd(ssl_, fd_);
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl_);
     const std::string& name = t.tls_name.empty() ? t.host : t.tls_name;
-    if (IpAddress::Parse(name).has_value()) {
+    if (t.pinned_cert) {
+      // identity = holding the pinned certificate's key; no name to check
+    } else if (IpAddress::Parse(name).has_value()) {
       X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
     } else {
       SSL_set_tlsext_host_name(ssl_, name.c_str());
@@ -103,10 +109,13 @@ class SmtpConnection {
       } else {
         long v = SSL_get_verify_result(ssl_);
         std::string why = v != X509_V_OK ? X509_verify_cert_error_string(v) : "handshake failed";
-        return MakeError(ErrorCode::kUnavailable,
-                         "STARTTLS with " + t.host + ": " + why +
-                             " (give the server's CA with --ca-file, and the name in its "
-                             "certificate with --tls-name)");
+        return MakeError(
+            ErrorCode::kUnavailable,
+            "STARTTLS with " + t.host + ": " + why +
+                (t.pinned_cert
+                     ? " (the server did not present the certificate in " + t.ca_file + ")"
+                     : " (give the server's CA with --ca-file, and the name in its "
+                       "certificate with --tls-name)"));
       }
     }
     return Status::Ok();
@@ -236,20 +245,21 @@ Result<SmtpAuthTarget> ParseSmtpTarget(const std::string& text) {
   return t;
 }
 
-Result<SmtpAuthOutcome> SmtpAuthCheck(const SmtpAuthTarget& target, const std::string& user,
-                                      const std::string& password) {
-  auto deadline = Clock::now() + target.timeout;
-  bool loopback = false;
-  MXIR_ASSIGN_OR_RETURN(int fd, ConnectTcp(target, deadline, &loopback));
-  SmtpConnection c(fd, deadline);
+namespace {
+
+constexpr const char* kEhloName = "mxir-reset.invalid";
+
+// Greeting, EHLO, and STARTTLS whenever the server offers it (then EHLO again): the EHLO reply
+// the session goes on with. Without STARTTLS, `*tls` stays false.
+Result<std::string> OpenSession(SmtpConnection& c, const SmtpAuthTarget& target, bool* tls) {
   MXIR_ASSIGN_OR_RETURN(auto greeting, c.Reply());
   if (greeting.first != 220) {
     return MakeError(ErrorCode::kUnavailable, "SMTP server greeted with " + greeting.second);
   }
-  MXIR_RETURN_IF_ERROR(c.Send("EHLO mxir-reset.invalid\r\n"));
+  MXIR_RETURN_IF_ERROR(c.Send(std::string("EHLO ") + kEhloName + "\r\n"));
   MXIR_ASSIGN_OR_RETURN(auto ehlo, c.Reply());
   if (ehlo.first != 250) return MakeError(ErrorCode::kUnavailable, "EHLO refused: " + ehlo.second);
-  SmtpAuthOutcome out;
+  *tls = false;
   if (ehlo.second.find("STARTTLS") != std::string::npos) {
     MXIR_RETURN_IF_ERROR(c.Send("STARTTLS\r\n"));
     MXIR_ASSIGN_OR_RETURN(auto st, c.Reply());
@@ -264,11 +274,121 @@ Result<SmtpAuthOutcome> SmtpAuthCheck(const SmtpAuthTarget& target, const std::s
                        "STARTTLS, before the TLS handshake: refusing to go on (injection?)");
     }
     MXIR_RETURN_IF_ERROR(c.StartTls(target));
-    out.tls = true;
-    MXIR_RETURN_IF_ERROR(c.Send("EHLO mxir-reset.invalid\r\n"));
+    *tls = true;
+    MXIR_RETURN_IF_ERROR(c.Send(std::string("EHLO ") + kEhloName + "\r\n"));
     MXIR_ASSIGN_OR_RETURN(ehlo, c.Reply());
     if (ehlo.first != 250) return MakeError(ErrorCode::kUnavailable, "EHLO after STARTTLS refused");
-  } else if (!loopback) {
+  }
+  return ehlo.second;
+}
+
+std::string Chomp(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+// An address for MAIL FROM / RCPT TO: printable ASCII without <>, spaces or controls.
+bool PlainAddress(const std::string& a) {
+  for (unsigned char ch : a) {
+    if (ch <= 32 || ch >= 127 || ch == '<' || ch == '>') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string XtextEncode(std::string_view value) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char ch : value) {
+    if (ch < 33 || ch > 126 || ch == '+' || ch == '=') {
+      out += '+';
+      out += kHex[ch >> 4];
+      out += kHex[ch & 15];
+    } else {
+      out.push_back(static_cast<char>(ch));
+    }
+  }
+  return out;
+}
+
+Result<SubmissionProbeOutcome> SmtpSubmissionProbe(const SmtpAuthTarget& target,
+                                                   const SubmissionProbe& probe) {
+  if (probe.login.empty() || probe.login.size() > 255 || !PlainAddress(probe.sender) ||
+      probe.recipient.empty() || !PlainAddress(probe.recipient)) {
+    return MakeError(ErrorCode::kUsage, "cannot probe with login '" + probe.login + "', sender '" +
+                                            probe.sender + "', recipient '" + probe.recipient +
+                                            "'");
+  }
+  auto deadline = Clock::now() + target.timeout;
+  bool loopback = false;
+  MXIR_ASSIGN_OR_RETURN(int fd, ConnectTcp(target, deadline, &loopback));
+  SmtpConnection c(fd, deadline);
+  SubmissionProbeOutcome out;
+  MXIR_ASSIGN_OR_RETURN(std::string ehlo, OpenSession(c, target, &out.tls));
+  // "250-XCLIENT NAME ADDR PROTO HELO REVERSE_NAME PORT LOGIN DESTADDR DESTPORT"
+  bool xclient_login = false;
+  size_t pos = 0;
+  for (int n = 0; pos < ehlo.size(); ++n) {
+    size_t eol = ehlo.find('\n', pos);
+    std::string line = ehlo.substr(pos, eol == std::string::npos ? std::string::npos : eol - pos);
+    pos = eol == std::string::npos ? ehlo.size() : eol + 1;
+    if (n == 0 || line.size() <= 4) continue;  // the first line names the server
+    std::string kw = line.substr(4);
+    std::string upper = kw;
+    for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (upper.rfind("XCLIENT ", 0) == 0 &&
+        (" " + upper + " ").find(" LOGIN ") != std::string::npos) {
+      xclient_login = true;
+    }
+  }
+  auto done = [&](SubmissionProbeOutcome::Result r, int code, std::string text, const char* stage) {
+    out.result = r;
+    out.reply_code = code;
+    out.reply_text = Chomp(std::move(text));
+    out.stage = stage;
+    (void)c.Send("QUIT\r\n");
+    return out;
+  };
+  if (!xclient_login) {
+    return done(SubmissionProbeOutcome::Result::kNoXclient, 250,
+                "its EHLO reply offers no XCLIENT LOGIN", "EHLO");
+  }
+  MXIR_RETURN_IF_ERROR(c.Send("XCLIENT LOGIN=" + XtextEncode(probe.login) + "\r\n"));
+  MXIR_ASSIGN_OR_RETURN(auto xr, c.Reply());
+  if (xr.first != 220) {
+    return done(SubmissionProbeOutcome::Result::kNoXclient, xr.first,
+                "XCLIENT refused with " + xr.second, "XCLIENT");
+  }
+  MXIR_RETURN_IF_ERROR(c.Send(std::string("EHLO ") + kEhloName + "\r\n"));
+  MXIR_ASSIGN_OR_RETURN(auto e2, c.Reply());
+  if (e2.first != 250) {
+    return MakeError(ErrorCode::kUnavailable, "EHLO after XCLIENT refused: " + Chomp(e2.second));
+  }
+  MXIR_RETURN_IF_ERROR(c.Send("MAIL FROM:<" + probe.sender + ">\r\n"));
+  MXIR_ASSIGN_OR_RETURN(auto mail, c.Reply());
+  if (mail.first >= 400) {
+    return done(SubmissionProbeOutcome::Result::kRefused, mail.first, mail.second, "MAIL");
+  }
+  MXIR_RETURN_IF_ERROR(c.Send("RCPT TO:<" + probe.recipient + ">\r\n"));
+  MXIR_ASSIGN_OR_RETURN(auto rcpt, c.Reply());
+  // Never DATA: end the transaction either way, so nothing is queued.
+  (void)c.Send("RSET\r\n");
+  return done(rcpt.first >= 400 ? SubmissionProbeOutcome::Result::kRefused
+                                : SubmissionProbeOutcome::Result::kAccepted,
+              rcpt.first, rcpt.second, "RCPT");
+}
+
+Result<SmtpAuthOutcome> SmtpAuthCheck(const SmtpAuthTarget& target, const std::string& user,
+                                      const std::string& password) {
+  auto deadline = Clock::now() + target.timeout;
+  bool loopback = false;
+  MXIR_ASSIGN_OR_RETURN(int fd, ConnectTcp(target, deadline, &loopback));
+  SmtpConnection c(fd, deadline);
+  SmtpAuthOutcome out;
+  MXIR_ASSIGN_OR_RETURN(std::string ehlo_text, OpenSession(c, target, &out.tls));
+  std::pair<int, std::string> ehlo{250, ehlo_text};
+  if (!out.tls && !loopback) {
     return MakeError(ErrorCode::kUsage, target.host +
                                             " offers no STARTTLS: mxir sends a password in clear "
                                             "text only to a loopback address");

@@ -75,6 +75,11 @@ void PrintOutcomes(const std::vector<AccountOutcome>& outcomes, OutputFormat for
 
 int ExitFor(const Cli& cli, const std::vector<AccountOutcome>& outcomes) {
   for (const auto& o : outcomes) {
+    if (o.outcome == "unverified") {
+      // Applied, but not shown to work: not an error of mxir, and not "done" either.
+      cli.Warn(o.account + ": " + o.error);
+      return kExitFound;
+    }
     if (!o.error.empty()) {
       return cli.Fail(
           MakeError(o.exit_status == 2 ? ErrorCode::kInvalidInput : ErrorCode::kUnavailable,
@@ -307,6 +312,11 @@ int ContainCommand(int argc, char** argv) {
       "check_sasl_access map, postmap, postfix reload, and hold the mail it has queued; cpanel:\n"
       "Email::suspend_outgoing; exec/webhook: action suspend_outbound). A new password does not\n"
       "end SMTP sessions that already authenticated; containment does.\n"
+      "With postfix, contain is only reported done after it was tried: on every listener with\n"
+      "SASL AUTH, mxir acts as the login through Postfix's XCLIENT (allowed only to the hosts in\n"
+      "smtpd_authorized_xclient_hosts, e.g. 127.0.0.1) and sends MAIL FROM and RCPT TO, never\n"
+      "DATA: each must be refused with the block's text. Where Postfix does not allow that, the\n"
+      "outcome is 'unverified' (exit 1) with the swaks command that checks it by hand.\n"
       "release: lift the block and release the held mail (cpanel: unsuspend_outgoing).\n"
       "purge: delete the held mail and lift the block (postfix only).\n");
   std::string account, provider, hooks_path;
@@ -325,7 +335,11 @@ int ContainCommand(int argc, char** argv) {
       "--yes\n"
       "  mxir reset release bob@example.test --provider postfix --hooks hooks.ini --case acme.case "
       "--yes\n"
-      "\nExit status: 0 done; 2 bad usage or input; 3 the provider or a Postfix command failed.\n");
+      "\nExit status: 0 done (postfix contain: and verified, a submission as the login was\n"
+      "refused on every listener with SASL AUTH); 1 postfix contain: the block is in place but\n"
+      "could not be verified here (the output says why and how to check it by hand); 2 bad usage\n"
+      "or input; 3 the provider or a Postfix command failed, or Postfix still accepted a\n"
+      "submission as the login.\n");
   if (auto rc = cli.Parse(argc, argv)) return *rc;
   if (account.empty()) return cli.UsageError("give the ACCOUNT");
   if (provider.empty() || hooks_path.empty())

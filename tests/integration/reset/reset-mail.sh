@@ -43,7 +43,10 @@ MAP=$W/maps/sasl_access
 : >"$MAP" && chmod 644 "$MAP"
 # The containment recipe of docs/mxir-reset.md, as an all-in-one server would apply it: the map
 # first, nothing after it that refuses mail from the Internet.
-printf 'smtpd_sender_restrictions = check_sasl_access hash:%s\n' "$MAP" >"$W/main-extra"
+# XCLIENT from loopback lets mxir verify a containment by a submission as the login
+# (tests/integration/reset/contain-verify.sh covers the cases where it cannot).
+printf 'smtpd_sender_restrictions = check_sasl_access hash:%s\nsmtpd_authorized_xclient_hosts = 127.0.0.1\n' \
+  "$MAP" >"$W/main-extra"
 # Mail to slow.example waits in the queue (nothing listens on DEAD), so there is queued mail to hold.
 printf 'slow.example smtp:[127.0.0.1]:%s\n' "$DEAD" >"$W/transport"
 (umask 022 && bash "$LAB_SH" start "$LAB" --smtp-port "$SMTP" --submission-port "$SUB" --users "$W/users" \

@@ -209,10 +209,30 @@ TEST(HardeningHooks, ContainmentHoldsBareLoginMailAndForgedSenders) {
   PostfixConfig c;
   c.config_dir = dir;
   c.access_map = map;
-  PostfixContainment hook(c, runner);
+  std::vector<SubmissionProbe> probes;
+  PostfixContainment hook(c, runner, [&](const SmtpAuthTarget& t, const SubmissionProbe& p) {
+    probes.push_back(p);
+    EXPECT_EQ(t.host, "127.0.0.1");
+    EXPECT_EQ(t.port, 25);
+    SubmissionProbeOutcome out;
+    out.result = blocked ? SubmissionProbeOutcome::Result::kRefused
+                         : SubmissionProbeOutcome::Result::kAccepted;
+    out.reply_code = blocked ? 554 : 250;
+    out.reply_text = blocked ? "554 5.7.1 <localhost[127.0.0.1]>: Client host rejected: "
+                               "account suspended during incident response"
+                             : "250 2.1.5 Ok";
+    out.stage = "RCPT";
+    return Result<SubmissionProbeOutcome>(out);
+  });
   AccountOutcome o = ContainAccount(hook, "info", ContainmentAction::kSuspend, false);
   EXPECT_EQ(o.outcome, "done") << o.error;
+  EXPECT_TRUE(o.verified) << o.verification;
   EXPECT_TRUE(blocked);
+  // The project's scenario: login info submits as info@acme.example.
+  ASSERT_EQ(probes.size(), 1u);
+  EXPECT_EQ(probes[0].login, "info");
+  EXPECT_EQ(probes[0].sender, "info@acme.example");
+  EXPECT_EQ(probes[0].recipient, "info@acme.example");
   std::string held;
   for (const auto& a : runner.seen) {
     if (a[0].find("postsuper") != std::string::npos) held = "yes";
@@ -226,6 +246,163 @@ TEST(HardeningHooks, ContainmentHoldsBareLoginMailAndForgedSenders) {
     }
   }
   EXPECT_TRUE(found);
+}
+
+// H4: containment is "done" only after a real submission as the login was refused. A scripted
+// Postfix whose AUTH listeners are given; the probe's answer decides the outcome.
+AccountOutcome ContainWithProbe(
+    const std::string& master_cf, const std::string& overrides,
+    std::function<Result<SubmissionProbeOutcome>(const SmtpAuthTarget&, const SubmissionProbe&)>
+        probe,
+    int* probes_made) {
+  std::string dir = mxir::testing::MakeTempDir("mxir-hard");
+  std::string map = dir + "/sasl_access";
+  ScriptedPostfix runner;
+  runner.answer = [&](const std::vector<std::string>& a) {
+    CommandResult r;
+    r.exit_status = 0;
+    std::string tool = a[0].substr(a[0].rfind('/') + 1);
+    auto has = [&](const std::string& x) { return std::find(a.begin(), a.end(), x) != a.end(); };
+    if (tool == "postconf" && has("-M")) {
+      r.output = master_cf;
+    } else if (tool == "postconf" && has("-P")) {
+      r.output = overrides;
+    } else if (tool == "postconf") {
+      r.output =
+          "smtpd_sasl_auth_enable = yes\nmydestination = acme.example\n"
+          "smtpd_tls_security_level = may\nsmtpd_tls_cert_file = /nonexistent.pem\n"
+          "smtpd_sender_restrictions = check_sasl_access hash:" +
+          map + "\n";
+    } else if (tool == "postmap" && has("-q")) {
+      r.output = "REJECT 5.7.1 account suspended during incident response\n";
+    } else if (tool == "postqueue") {
+      r.output = "";
+    }
+    return r;
+  };
+  PostfixConfig c;
+  c.config_dir = dir;
+  c.access_map = map;
+  *probes_made = 0;
+  PostfixContainment hook(c, runner, [&](const SmtpAuthTarget& t, const SubmissionProbe& p) {
+    ++*probes_made;
+    return probe(t, p);
+  });
+  return ContainAccount(hook, "info", ContainmentAction::kSuspend, false);
+}
+
+Result<SubmissionProbeOutcome> Answer(SubmissionProbeOutcome::Result r, std::string text) {
+  SubmissionProbeOutcome out;
+  out.result = r;
+  out.reply_text = std::move(text);
+  out.reply_code = std::atoi(out.reply_text.c_str());
+  out.stage = "RCPT";
+  return out;
+}
+
+TEST(HardeningHooks, ContainmentAcceptedByAListenerIsFailed) {
+  int n = 0;
+  AccountOutcome o = ContainWithProbe(
+      "smtp inet n - y - - smtpd\nsubmission inet n - y - - smtpd\n", "",
+      [](const SmtpAuthTarget& t, const SubmissionProbe&) {
+        // smtp refuses; submission (587) still takes the login's mail.
+        return t.port == 587 ? Answer(SubmissionProbeOutcome::Result::kAccepted, "250 2.1.5 Ok")
+                             : Answer(SubmissionProbeOutcome::Result::kRefused,
+                                      "554 5.7.1 <x>: Client host rejected: account suspended "
+                                      "during incident response");
+      },
+      &n);
+  EXPECT_EQ(n, 2);
+  EXPECT_EQ(o.outcome, "failed");
+  EXPECT_FALSE(o.verified);
+  EXPECT_NE(o.verification.find("still accepts mail from login info on submission/inet"),
+            std::string::npos)
+      << o.verification;
+  EXPECT_EQ(o.verification.find("smtp/inet"), std::string::npos) << o.verification;
+  EXPECT_NE(o.error.find("still accepts mail from login info"), std::string::npos) << o.error;
+  EXPECT_EQ(o.exit_status, 3);
+}
+
+TEST(HardeningHooks, ContainmentThatCannotBeTriedIsNotDone) {
+  int n = 0;
+  // No XCLIENT for mxir on smtp; submission is a postscreen "pass" service nobody can reach.
+  AccountOutcome o = ContainWithProbe(
+      "smtp inet n - y - - smtpd\nsmtpd pass - - y - - smtpd\n", "",
+      [](const SmtpAuthTarget&, const SubmissionProbe&) {
+        return Answer(SubmissionProbeOutcome::Result::kNoXclient,
+                      "the server does not offer XCLIENT LOGIN to this client");
+      },
+      &n);
+  EXPECT_EQ(n, 1);
+  EXPECT_EQ(o.outcome, "unverified");
+  EXPECT_FALSE(o.verified);
+  EXPECT_EQ(o.exit_status, 1);
+  EXPECT_NE(o.verification.find("smtpd/pass"), std::string::npos) << o.verification;
+  EXPECT_NE(o.verification.find("swaks --server 127.0.0.1 --port 25 --tls --auth-user info "
+                                "--from info@acme.example --to info@acme.example "
+                                "--quit-after RCPT"),
+            std::string::npos)
+      << o.verification;
+  // Refused for another reason (a recipient check) proves nothing about the block either.
+  o = ContainWithProbe(
+      "smtp inet n - y - - smtpd\n", "",
+      [](const SmtpAuthTarget&, const SubmissionProbe&) {
+        return Answer(SubmissionProbeOutcome::Result::kRefused,
+                      "550 5.1.1 <info@acme.example>: Recipient address rejected");
+      },
+      &n);
+  EXPECT_EQ(o.outcome, "unverified");
+  EXPECT_NE(o.verification.find("not by the block"), std::string::npos) << o.verification;
+  // A connection that fails is not a refusal.
+  o = ContainWithProbe(
+      "smtp inet n - y - - smtpd\n", "",
+      [](const SmtpAuthTarget&, const SubmissionProbe&) -> Result<SubmissionProbeOutcome> {
+        return MakeError(ErrorCode::kUnavailable, "cannot connect to 127.0.0.1:25");
+      },
+      &n);
+  EXPECT_EQ(o.outcome, "unverified");
+}
+
+TEST(HardeningHooks, ProbeEndpointsFollowMasterCf) {
+  std::map<std::string, std::string> main_cf = {{"smtpd_sasl_auth_enable", "no"},
+                                                {"smtpd_tls_security_level", "may"},
+                                                {"smtpd_tls_cert_file", "/etc/cert.pem"}};
+  auto services = ParseSmtpdServices(
+      "smtp inet n - y - - smtpd\n127.0.0.1:2525 inet n - n - - smtpd\n"
+      "[::1]:2587 inet n - n - - smtpd\nsubmission inet n - y - - smtpd\n"
+      "nosuch-svc inet n - y - - smtpd\n",
+      "127.0.0.1:2525/inet/smtpd_sasl_auth_enable = yes\n"
+      "[::1]:2587/inet/smtpd_sasl_auth_enable = yes\n"
+      "[::1]:2587/inet/smtpd_tls_security_level = none\n"
+      "submission/inet/smtpd_sasl_auth_enable = yes\n"
+      "nosuch-svc/inet/smtpd_sasl_auth_enable = yes\n");
+  auto e = ProbeEndpoints(main_cf, services);
+  ASSERT_EQ(e.size(), 4u);  // smtp has no AUTH: not a way in for a login
+  EXPECT_EQ(e[0].host, "127.0.0.1");
+  EXPECT_EQ(e[0].port, 2525);
+  EXPECT_TRUE(e[0].tls);
+  EXPECT_EQ(e[0].cert_file, "/etc/cert.pem");
+  EXPECT_EQ(e[1].host, "::1");
+  EXPECT_EQ(e[1].port, 2587);
+  EXPECT_FALSE(e[1].tls);
+  EXPECT_EQ(e[2].service, "submission/inet");
+  EXPECT_EQ(e[2].host, "127.0.0.1");
+  EXPECT_EQ(e[2].port, 587);  // /etc/services
+  EXPECT_NE(e[3].why_not, "");
+  EXPECT_EQ(ProbeEndpoints(main_cf, {}).at(0).service, "main.cf");
+  EXPECT_NE(ProbeEndpoints(main_cf, {}).at(0).why_not, "");
+}
+
+TEST(HardeningHooks, XclientValuesAreXtext) {
+  EXPECT_EQ(XtextEncode("info"), "info");
+  EXPECT_EQ(XtextEncode("a+b=c d"), "a+2Bb+3Dc+20d");
+  EXPECT_EQ(XtextEncode("x\r\nMAIL"), "x+0D+0AMAIL");
+  auto [s, r] = ProbeAddresses("bob@example.test", {"acme.example"});
+  EXPECT_EQ(s, "bob@example.test");
+  EXPECT_EQ(r, "bob@example.test");
+  std::tie(s, r) = ProbeAddresses("info", {});
+  EXPECT_EQ(s, "");
+  EXPECT_EQ(r, "postmaster");
 }
 
 TEST(HardeningHooks, ContainmentIsNotDoneWhenPostfixIgnoresTheMap) {

@@ -2,8 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
 
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/file_util.h"
 
@@ -54,6 +59,61 @@ Result<IniFile> IniFile::Parse(const std::string& text, const std::string& name)
   return ini;
 }
 
+namespace {
+
+std::string OwnerName(uid_t uid) {
+  struct passwd* pw = ::getpwuid(uid);
+  return pw != nullptr && pw->pw_name != nullptr
+             ? std::string(pw->pw_name) + " (uid " + std::to_string(uid) + ")"
+             : "uid " + std::to_string(uid);
+}
+
+// A private file is trusted like code (a hooks file names the programs mxir runs, and mxir
+// reset usually runs as root): it must belong to the user running mxir or to root, and so must
+// its directory, which nobody else may write to (unless sticky, like /tmp: then only the file's
+// owner and the directory's can replace it). Returns the resolved path to read.
+Result<std::string> CheckTrustedOwner(const std::string& path) {
+  char resolved[PATH_MAX];
+  if (::realpath(path.c_str(), resolved) == nullptr) {
+    return MakeError(ErrorCode::kInvalidInput, "cannot open '" + path + "': " + ErrnoText(errno));
+  }
+  std::string real = resolved;
+  const uid_t me = ::geteuid();
+  struct stat st {};
+  if (::stat(real.c_str(), &st) != 0) {
+    return MakeError(ErrorCode::kInvalidInput, "cannot open '" + path + "': " + ErrnoText(errno));
+  }
+  if (st.st_uid != me && st.st_uid != 0) {
+    return MakeError(ErrorCode::kInvalidInput, "'" + path + "' belongs to " + OwnerName(st.st_uid) +
+                                                   ", who could make mxir run any program as " +
+                                                   OwnerName(me) +
+                                                   ": it must belong to you or root (chown " +
+                                                   std::to_string(me) + " '" + path + "')");
+  }
+  std::string dir = real.substr(0, real.rfind('/'));
+  if (dir.empty()) dir = "/";
+  struct stat ds {};
+  if (::stat(dir.c_str(), &ds) != 0) {
+    return MakeError(ErrorCode::kInvalidInput, "cannot open '" + dir + "': " + ErrnoText(errno));
+  }
+  bool sticky = (ds.st_mode & S_ISVTX) != 0;
+  if (ds.st_uid != me && ds.st_uid != 0) {  // sticky or not, its owner can replace the file
+    return MakeError(ErrorCode::kInvalidInput,
+                     "'" + path + "' is in " + dir + ", which belongs to " + OwnerName(ds.st_uid) +
+                         ", who could replace the file: keep it in a directory of yours or root's");
+  }
+  if ((ds.st_mode & (S_IWGRP | S_IWOTH)) != 0 && !sticky) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     "'" + path + "' is in " + dir +
+                         ", which group or others can write to (they could replace the file): "
+                         "move it, or chmod go-w '" +
+                         dir + "'");
+  }
+  return real;
+}
+
+}  // namespace
+
 Result<IniFile> IniFile::Load(const std::string& path, bool require_private) {
   if (require_private) {
     struct stat st {};
@@ -68,6 +128,9 @@ Result<IniFile> IniFile::Load(const std::string& path, bool require_private) {
                            "fix it with: chmod 600 '" +
                            path + "'");
     }
+    MXIR_ASSIGN_OR_RETURN(std::string real, CheckTrustedOwner(path));
+    MXIR_ASSIGN_OR_RETURN(std::string text, ReadFile(real));
+    return Parse(text, path);
   }
   MXIR_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   return Parse(text, path);

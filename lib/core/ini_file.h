@@ -22,7 +22,9 @@ class IniFile {
 
   static Result<IniFile> Parse(const std::string& text, const std::string& name_for_errors);
   // Loads a file; with `require_private`, refuses one that group or others can read (secrets may
-  // be referenced from it), telling the user how to fix it.
+  // be referenced from it), or that belongs to another user than the one running mxir and root,
+  // or whose directory does (or is writable by group or others, unless sticky): such a file
+  // names programs mxir runs, often as root. The error tells the user how to fix it.
   static Result<IniFile> Load(const std::string& path, bool require_private);
 
   bool HasSection(const std::string& section) const { return sections_.count(section) > 0; }

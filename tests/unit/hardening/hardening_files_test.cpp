@@ -16,6 +16,7 @@
 #include "../common/temp_dir.h"
 #include "capture/live_source.h"
 #include "core/file_util.h"
+#include "core/ini_file.h"
 #include "core/process_info.h"
 #include "core/record_printer.h"
 #include "core/secret_fingerprint.h"
@@ -91,6 +92,55 @@ TEST(HardeningFiles, KeyFileOfAnotherUserIsRefused) {
   EXPECT_NE(r.error().message.find("belongs to another user"), std::string::npos);
   // A case's own key is still read (whoever may use the case may use its key).
   EXPECT_TRUE(SecretFingerprinter::FromKeyFile(key, /*check_owner=*/false).ok());
+}
+
+// Suspicion 4: a hooks file names programs mxir reset runs (exec command, doveadm, Postfix's
+// command_dir), usually as root, but only its mode was checked: a 0600 file of another user, or
+// one in a directory another user can write, made root run that user's program.
+TEST(HardeningFiles, HooksFileOfAnotherUserIsRefused) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to make files owned by another user";
+  std::string dir = testing::MakeTempDir("mxir-hard");
+  ASSERT_EQ(::chmod(dir.c_str(), 0755), 0);
+  std::string path = dir + "/hooks.ini";
+  {
+    std::ofstream out(path);
+    out << "[exec]\ncommand = /tmp/evil.sh\n";
+  }
+  ASSERT_EQ(::chmod(path.c_str(), 0600), 0);
+  ASSERT_TRUE(IniFile::Load(path, true).ok());
+  ASSERT_EQ(::chown(path.c_str(), 65534, 65534), 0);
+  auto r = IniFile::Load(path, true);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("belongs to nobody (uid 65534)"), std::string::npos)
+      << r.error().message;
+  EXPECT_EQ(r.error().ExitStatus(), 2);
+  // A link to it is judged by what it points at.
+  ASSERT_EQ(::symlink(path.c_str(), (dir + "/link.ini").c_str()), 0);
+  EXPECT_FALSE(IniFile::Load(dir + "/link.ini", true).ok());
+  ASSERT_EQ(::chown(path.c_str(), 0, 0), 0);
+  EXPECT_TRUE(IniFile::Load(dir + "/link.ini", true).ok());
+  // Root's file in a directory another user owns, or anyone may write: refused.
+  std::string sub = dir + "/sub";
+  ASSERT_EQ(::mkdir(sub.c_str(), 0755), 0);
+  std::string inner = sub + "/hooks.ini";
+  ASSERT_EQ(::rename(path.c_str(), inner.c_str()), 0);
+  ASSERT_EQ(::chown(sub.c_str(), 65534, 65534), 0);
+  r = IniFile::Load(inner, true);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("who could replace the file"), std::string::npos)
+      << r.error().message;
+  ASSERT_EQ(::chown(sub.c_str(), 0, 0), 0);
+  ASSERT_EQ(::chmod(sub.c_str(), 0777), 0);
+  r = IniFile::Load(inner, true);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("group or others can write"), std::string::npos)
+      << r.error().message;
+  // Sticky (like /tmp): only the file's owner (root) can replace it.
+  ASSERT_EQ(::chmod(sub.c_str(), 01777), 0);
+  EXPECT_TRUE(IniFile::Load(inner, true).ok());
+  // Files that need not be private (detect's settings) are read as before.
+  ASSERT_EQ(::chmod(sub.c_str(), 0777), 0);
+  EXPECT_TRUE(IniFile::Load(inner, false).ok());
 }
 
 TEST(HardeningFiles, NoHomeMeansNoKeyInTmp) {

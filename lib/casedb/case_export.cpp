@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "casedb/schema.h"
 #include "core/json_writer.h"
 
@@ -52,8 +54,15 @@ Status ExportTable(CaseDb& c, const std::string& table, std::string& buf, std::o
           break;
         default: {
           std::string text = st.ColumnText(i);
+          nlohmann::ordered_json parsed;
           if (IsJsonColumn(name) && !text.empty() && (text[0] == '{' || text[0] == '[')) {
-            w.Raw(text);  // stored by mxir as JSON
+            // Stored by mxir as JSON, but a case file may come from anyone: only what parses
+            // as one JSON value is exported as structure, written out again (never the stored
+            // bytes, which could close this object and add others); anything else is a string.
+            parsed = nlohmann::ordered_json::parse(text, nullptr, false);
+          }
+          if (parsed.is_object() || parsed.is_array()) {
+            w.Raw(parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
           } else {
             w.String(text);
           }

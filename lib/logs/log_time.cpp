@@ -159,12 +159,41 @@ Timestamp LogTime::FromLocal(const CivilTime& local) {
   return t;
 }
 
-Timestamp LogTime::FromYearless(int month, int day, int hour, int minute, int second, int micros) {
-  CivilTime c{fixed_year_.value_or(now_year_), month, day, hour, minute, second, micros};
+namespace {
+
+int MonthDays(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
+// The latest year <= `year` in which month/day exists (Feb 29: a leap year, at most 8 back).
+std::optional<int> YearWithDay(int year, int month, int day) {
+  for (int y = year; y > year - 9; --y) {
+    if (day <= MonthDays(y, month)) return y;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Timestamp> LogTime::FromYearless(int month, int day, int hour, int minute, int second,
+                                               int micros) {
+  if (month < 1 || month > 12 || day < 1) return std::nullopt;
+  if (fixed_year_) {
+    if (day > MonthDays(*fixed_year_, month)) return std::nullopt;
+  } else if (day > MonthDays(2000, month)) {  // 2000: a leap year, every month at its longest
+    return std::nullopt;
+  }
+  std::optional<int> year = fixed_year_ ? fixed_year_ : YearWithDay(now_year_, month, day);
+  if (!year) return std::nullopt;
+  CivilTime c{*year, month, day, hour, minute, second, micros};
   Timestamp t = Resolve(c);
   if (!fixed_year_) {
     if (t > now_ + kMicrosPerDay) {
-      --c.year;
+      std::optional<int> before = YearWithDay(c.year - 1, month, day);
+      if (!before) return std::nullopt;
+      c.year = *before;
       t = Resolve(c);
     } else if (month == 1 && now_month_ == 12) {
       // Just past New Year on the log host (its clock a little ahead, or a follower still
@@ -197,7 +226,9 @@ bool LogTime::ParseSyslog(std::string_view text, Timestamp* ts, size_t* used) {
   if (!Digits12(text, &pos, &c.day) || !Char(text, &pos, ' ')) return false;
   if (!ClockTime(text, &pos, &c)) return false;
   if (c.day < 1 || c.day > 31) return false;
-  *ts = FromYearless(month, c.day, c.hour, c.minute, c.second, c.micros);
+  std::optional<Timestamp> t = FromYearless(month, c.day, c.hour, c.minute, c.second, c.micros);
+  if (!t) return false;  // "Feb 30", "Apr 31": no such day
+  *ts = *t;
   if (pos == 15) {
     text.copy(last_syslog_, 15);
     last_syslog_len_ = 15;

@@ -10,7 +10,9 @@
 // A stamp without an offset is wall-clock time in the configured zone (--tz, default local). A
 // stamp without a year takes the year of "now" (Clock; MXIR_NOW in tests), or the year before
 // when that date would be more than a day after now (fail2ban's rule), or the year after for a
-// January date within a day after a December "now"; a fixed year (--year) overrides. In the
+// January date within a day after a December "now"; a fixed year (--year) overrides. "Feb 29"
+// takes the latest leap year not after the inferred one (it exists in no other); a day the month
+// never has ("Feb 30", "Apr 31"), or "Feb 29" with a fixed non-leap year, is not a stamp. In the
 // repeated hour when daylight saving ends, a stamp that would run back an hour from the line
 // before it is taken as the hour's second pass. Zone conversions are cached per local hour, so the
 // hot path does no zone lookup. One LogTime per thread.
@@ -40,8 +42,10 @@ class LogTime {
 
   // Wall-clock reading in the zone -> UTC.
   Timestamp FromLocal(const CivilTime& local);
-  // A month/day without a year -> the inferred year (see above), then UTC.
-  Timestamp FromYearless(int month, int day, int hour, int minute, int second, int micros);
+  // A month/day without a year -> the inferred year (see above), then UTC; nullopt for a day
+  // that month has in no candidate year.
+  std::optional<Timestamp> FromYearless(int month, int day, int hour, int minute, int second,
+                                        int micros);
   // Moves "now" (a follower calls this as time passes, so a year-less January line read after
   // New Year is not dated a year back).
   void SetNow(Timestamp now);

@@ -106,6 +106,57 @@ TEST(HardeningLogs, NewYearLineIsNotAYearEarly) {
   EXPECT_EQ(ts, Utc("2027-01-01T00:09:59Z"));
 }
 
+// Suspicion 11: a year-less "Feb 29" read in a non-leap year was normalised to Mar 1 of that
+// year. It belongs to the latest leap year; days no month has are not stamps at all.
+TEST(HardeningLogs, YearlessFeb29TakesALeapYear) {
+  Timestamp ts;
+  size_t used = 0;
+  LogTime t(TimeZone::Utc(), Utc("2026-03-05T12:00:00Z"));
+  ASSERT_TRUE(t.ParsePrefix("Feb 29 10:00:00 mx x", &ts, &used));
+  EXPECT_EQ(ts, Utc("2024-02-29T10:00:00Z"));
+  ASSERT_TRUE(t.ParsePrefix("Feb 28 10:00:00 mx x", &ts, &used));
+  EXPECT_EQ(ts, Utc("2026-02-28T10:00:00Z"));
+  ASSERT_TRUE(t.ParsePrefix("Mar  1 10:00:00 mx x", &ts, &used));
+  EXPECT_EQ(ts, Utc("2026-03-01T10:00:00Z"));
+  // In a leap year it is this year's, unless that is still ahead (then 4 years back).
+  LogTime leap(TimeZone::Utc(), Utc("2028-03-01T00:00:00Z"));
+  ASSERT_TRUE(leap.ParsePrefix("Feb 29 23:00:00 mx x", &ts, &used));
+  EXPECT_EQ(ts, Utc("2028-02-29T23:00:00Z"));
+  LogTime early(TimeZone::Utc(), Utc("2028-02-10T00:00:00Z"));
+  ASSERT_TRUE(early.ParsePrefix("Feb 29 23:00:00 mx x", &ts, &used));
+  EXPECT_EQ(ts, Utc("2024-02-29T23:00:00Z"));
+  // 2100 is not a leap year: 2096.
+  LogTime century(TimeZone::Utc(), Utc("2101-06-01T00:00:00Z"));
+  ASSERT_TRUE(century.ParsePrefix("Feb 29 01:00:00 mx x", &ts, &used));
+  EXPECT_EQ(ts, Utc("2096-02-29T01:00:00Z"));
+  for (const char* bad : {"Feb 30 10:00:00 mx x", "Apr 31 10:00:00 mx x", "Feb 31 10:00:00 mx"}) {
+    EXPECT_FALSE(t.ParsePrefix(bad, &ts, &used)) << bad;
+  }
+  LogTime fixed(TimeZone::Utc(), Utc("2026-03-05T12:00:00Z"), 2025);
+  EXPECT_FALSE(fixed.ParsePrefix("Feb 29 10:00:00 mx x", &ts, &used));
+  // Every day of every month in a seeded sample of "now"s lands on that month and day.
+  uint64_t seed = 0x9e3779b97f4a7c15ULL;
+  for (int i = 0; i < 400; ++i) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    int64_t now_s = 946684800 + static_cast<int64_t>((seed >> 16) % (100LL * 365 * 86400));
+    LogTime r(TimeZone::Utc(), Timestamp::FromMicros(now_s * 1000000));
+    int month = 1 + static_cast<int>((seed >> 8) % 12);
+    int day = 1 + static_cast<int>((seed >> 40) % 31);
+    char line[64];
+    static const char* kMon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    std::snprintf(line, sizeof line, "%s %2d 12:00:00 mx x", kMon[month - 1], day);
+    static const int kMax[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool ok = r.ParsePrefix(line, &ts, &used);
+    ASSERT_EQ(ok, day <= kMax[month - 1]) << line;
+    if (!ok) continue;
+    CivilTime c = ts.ToCivil();
+    EXPECT_EQ(c.month, month) << line;
+    EXPECT_EQ(c.day, day) << line;
+    EXPECT_LE(ts, Timestamp::FromMicros(now_s * 1000000) + kMicrosPerDay) << line;
+  }
+}
+
 TEST(HardeningLogs, FollowerReadsTheClockAgain) {
   ManualClock clock(Utc("2026-12-31T23:59:00Z"));
   Sink sink;

@@ -89,6 +89,12 @@ class LiveSource final : public PacketSource {
 
 }  // namespace
 
+std::string TcpPortsFilter(const std::set<uint16_t>& ports) {
+  std::string f;
+  for (uint16_t p : ports) f += (f.empty() ? "tcp port " : " or tcp port ") + std::to_string(p);
+  return f.empty() ? kAnyTcpFilter : f;
+}
+
 Result<std::unique_ptr<PacketSource>> OpenLive(const LiveOptions& o) {
   char errbuf[PCAP_ERRBUF_SIZE] = {0};
   pcap_t* h = pcap_create(o.interface.c_str(), errbuf);

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "capture/packet_source.h"
@@ -17,9 +18,16 @@
 
 namespace mxir::capture {
 
+// The BPF filter of a live capture that looks at the given TCP ports only ("tcp port 25 or tcp
+// port 465 ..."; "tcp" when `ports` is empty). mxir capture uses it with the SMTP ports (25,
+// 465, 587, 2525 and every --smtp-port / --implicit-tls-port) unless --any-port or --filter.
+std::string TcpPortsFilter(const std::set<uint16_t>& ports);
+// Every TCP connection: SMTP is then recognised by its content on any port (--any-port).
+inline constexpr char kAnyTcpFilter[] = "tcp";
+
 struct LiveOptions {
   std::string interface;
-  std::string filter = "tcp port 25 or tcp port 465 or tcp port 587 or tcp port 2525";
+  std::string filter = TcpPortsFilter({25, 465, 587, 2525});
   int64_t duration_us = 0;  // 0: until stopped
   int snaplen = 262144;
   bool promiscuous = false;

@@ -39,9 +39,12 @@ constexpr char kDescription[] =
     "hid the rest. Reads pcap and pcapng files (several are merged in time order) or captures\n"
     "live from an interface. SMTP is recognised on ports 25, 465 (implicit TLS), 587 and 2525,\n"
     "plus any --smtp-port, and on any other TCP port by its content (the server's 220 greeting\n"
-    "and the client's EHLO/HELO, like Zeek's protocol detection; a live capture sees other ports\n"
-    "only with a wider --filter, e.g. tcp). Lost packets become `gap` events, never invented "
-    "text.\n\n"
+    "and the client's EHLO/HELO, like Zeek's protocol detection). Files are searched on every\n"
+    "port. A live capture takes only the SMTP ports above (and each --smtp-port) from the\n"
+    "interface, so that a busy server's other traffic (IMAP, web, backups) costs nothing and is\n"
+    "not kept by --write; SMTP on another port is then not seen: name the port with --smtp-port,\n"
+    "or give --any-port to take every TCP connection and recognise SMTP by its content. Lost\n"
+    "packets become `gap` events, never invented text.\n\n"
     "Output (--format): `table` (default on a terminal) — one row per client host and account\n"
     "with sessions, AUTH ok/failed, messages and recipients: the first view of who is hammering\n"
     "the server; `jsonl` (default in a pipe) — one Event per line (spec/events.md); `zeek` — a\n"
@@ -55,7 +58,9 @@ constexpr char kEpilog[] =
     "  mxir capture --read mail.pcap --format zeek > smtp.log\n"
     "  mxir capture --read mail.pcap --case acme.case --create\n"
     "  sudo mxir capture --interface eth0 --duration 600 --write evidence.pcap --case acme.case\n"
-    "       (stop early with Ctrl-C: everything seen so far is flushed and stored)\n\n"
+    "       (stop early with Ctrl-C: everything seen so far is flushed and stored)\n"
+    "  sudo mxir capture --interface eth0 --any-port --duration 600 --case acme.case\n"
+    "       (SMTP on every port, e.g. a submission service someone moved to 8025)\n\n"
     "Exit status 2 also means: a missing, empty or damaged capture file (a file that breaks off\n"
     "is read up to the break first, then reported), or an interface that cannot be opened.\n"
     "Counters (packets, flows, SMTP sessions, gaps, decode errors by reason, kernel drops) go\n"
@@ -69,7 +74,7 @@ int mxir_capture_main(int argc, char** argv) {
   using mxir::Cli;
   namespace po = mxir::po;
   Cli cli("capture", "SMTP sessions from packets",
-          "(--read FILE... | --interface IFACE [--duration S] [--write FILE.pcap]) "
+          "(--read FILE... | --interface IFACE [--any-port] [--duration S] [--write FILE.pcap]) "
           "[--format table|jsonl|zeek] [--case FILE [--create]]",
           kDescription);
   std::vector<std::string> files;
@@ -82,9 +87,12 @@ int mxir_capture_main(int argc, char** argv) {
                               "a pcap or pcapng file (repeatable)")(
       "interface,i", po::value(&iface)->value_name("IFACE"), "capture live from IFACE (e.g. eth0)")(
       "filter", po::value(&filter)->value_name("BPF"),
-      "BPF filter, for files too (live default: tcp port 25 or tcp port 465 or tcp port 587 or "
-      "tcp port 2525)")("duration", po::value(&duration)->value_name("SECONDS"),
-                        "live: stop after SECONDS")(
+      "BPF filter, for files too (live default: the SMTP ports 25, 465, 587, 2525 and each "
+      "--smtp-port)")("any-port",
+                      "live: take every TCP connection (filter `tcp`) and recognise SMTP by its "
+                      "content on any port; more CPU and memory on a busy server, and --write "
+                      "keeps all of it")("duration", po::value(&duration)->value_name("SECONDS"),
+                                         "live: stop after SECONDS")(
       "write,w", po::value(&write_path)->value_name("FILE.pcap"),
       "live: also keep the packets in FILE.pcap (mode 0600) as evidence")(
       "format", po::value(&format_text)->value_name("table|jsonl|zeek"), "what to print")(
@@ -107,8 +115,15 @@ int mxir_capture_main(int argc, char** argv) {
 
   bool live = !iface.empty();
   if (live == !files.empty()) return cli.UsageError("give either --read FILE or --interface IFACE");
-  if (!live && (cli.Has("duration") || cli.Has("write"))) {
-    return cli.UsageError("--duration and --write are for live capture (--interface)");
+  if (!live && (cli.Has("duration") || cli.Has("write") || cli.Has("any-port"))) {
+    return cli.UsageError(
+        "--duration, --write and --any-port are for live capture (--interface); files are "
+        "searched for SMTP on every port");
+  }
+  if (cli.Has("any-port") && cli.Has("filter")) {
+    return cli.UsageError(
+        "give --any-port or --filter, not both (--any-port is --filter tcp; to narrow it, give "
+        "a --filter that keeps the ports or hosts you want)");
   }
   if (duration < 0 || idle_timeout <= 0 || memory_mb == 0 || max_invalid < 1) {
     return cli.UsageError(
@@ -159,6 +174,16 @@ int mxir_capture_main(int argc, char** argv) {
   }
   if (!fingerprinter.ok()) return cli.Fail(fingerprinter.error());
 
+  for (int p : extra_ports) {
+    if (p < 1 || p > 65535)
+      return cli.UsageError("--smtp-port " + std::to_string(p) + " is not a TCP port (1-65535)");
+  }
+  for (int p : tls_ports) {
+    if (p < 1 || p > 65535) {
+      return cli.UsageError("--implicit-tls-port " + std::to_string(p) +
+                            " is not a TCP port (1-65535)");
+    }
+  }
   mxir::tools::SmtpFlowOptions flow_options;
   for (int p : extra_ports) flow_options.smtp_ports.insert(static_cast<uint16_t>(p));
   for (int p : tls_ports) {
@@ -173,12 +198,28 @@ int mxir_capture_main(int argc, char** argv) {
   if (live) {
     mxir::capture::LiveOptions lo;
     lo.interface = iface;
-    if (cli.Has("filter")) lo.filter = filter;
+    // What the interface gives us decides what can be found: say it before the wait begins.
+    std::string what;
+    if (cli.Has("filter")) {
+      lo.filter = filter;
+      what = "packets matching '" + filter + "'";
+    } else if (cli.Has("any-port")) {
+      lo.filter = mxir::capture::kAnyTcpFilter;
+      what = "every TCP connection (SMTP recognised by its content on any port)";
+    } else {
+      lo.filter = mxir::capture::TcpPortsFilter(flow_options.smtp_ports);
+      std::string ports;
+      for (uint16_t p : flow_options.smtp_ports) {
+        ports += (ports.empty() ? "" : ", ") + std::to_string(p);
+      }
+      what = "TCP ports " + ports + " only (SMTP on another port: --smtp-port PORT or --any-port)";
+    }
     lo.duration_us = static_cast<int64_t>(duration * 1e6);
     lo.stop = &g_stop;
     auto opened = mxir::capture::OpenLive(lo);
     if (!opened.ok()) return cli.Fail(opened.error());
     source = std::move(*opened);
+    std::cerr << "mxir capture: capturing on " << iface << ": " << what << "\n";
     flow_options.inputs.push_back({"iface:" + iface, ""});
   } else {
     auto opened = mxir::capture::OpenPcapFiles(files, filter);

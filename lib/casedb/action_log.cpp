@@ -22,6 +22,28 @@ Status ActionLog::Record(const std::string& tool, const std::string& target,
   return st.Run();
 }
 
+Status ActionLog::RecordMany(const std::vector<Row>& rows) {
+  if (rows.empty()) return Status::Ok();
+  MXIR_ASSIGN_OR_RETURN(
+      Statement st,
+      Statement::Prepare(c_.db(),
+                         "INSERT INTO actions (ts, tool, actor, target, action, outcome, details) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+  const std::string me = CurrentActor();
+  for (const auto& a : rows) {
+    st.Reset();
+    st.Bind(1, a.ts.micros())
+        .BindTextNoCopy(2, a.tool)
+        .BindTextNoCopy(3, me)
+        .BindTextNoCopy(4, a.target)
+        .BindTextNoCopy(5, a.action)
+        .BindTextNoCopy(6, a.outcome)
+        .BindTextNoCopy(7, a.details_json);
+    MXIR_RETURN_IF_ERROR(st.Run());
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<Action>> ActionLog::List(std::optional<Timestamp> since,
                                             std::optional<Timestamp> until) {
   MXIR_ASSIGN_OR_RETURN(

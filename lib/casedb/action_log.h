@@ -27,6 +27,15 @@ class ActionLog {
   Status Record(const std::string& tool, const std::string& target, const std::string& action,
                 const std::string& outcome,
                 const nlohmann::ordered_json& details = nlohmann::ordered_json::object());
+  // An action whose details are already JSON text (a writer of many records builds it directly).
+  struct Row {
+    Timestamp ts;
+    std::string tool, target, action, outcome;
+    std::string details_json;  // one JSON object
+  };
+  // Records many actions by the current user with one compiled statement (the caller's
+  // transaction makes them one commit), each at its own `ts`.
+  Status RecordMany(const std::vector<Row>& rows);
   Result<std::vector<Action>> List(std::optional<Timestamp> since = std::nullopt,
                                    std::optional<Timestamp> until = std::nullopt);
 

@@ -1,6 +1,8 @@
 #include "relay/audit.h"
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 
 #include "casedb/action_log.h"
 #include "casedb/case_db.h"
@@ -9,13 +11,19 @@
 
 namespace mxir::relay {
 
-std::string CleanText(const std::string& s, size_t max) {
-  std::string out;
-  out.reserve(std::min(s.size(), max));
-  for (size_t i = 0; i < s.size() && out.size() < max;) {
+namespace {
+
+// Appends `s` made safe (see CleanText), at most `max` bytes of it; with `json`, '"' and '\\'
+// are escaped so the result can stand inside a JSON string (no control bytes remain).
+void AppendClean(std::string& out, std::string_view s, size_t max, bool json) {
+  size_t kept = 0;
+  for (size_t i = 0; i < s.size() && kept < max;) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
-      out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
+      char k = (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
+      if (json && (k == '"' || k == '\\')) out += '\\';
+      out += k;
+      ++kept;
       ++i;
       continue;
     }
@@ -29,20 +37,93 @@ std::string CleanText(const std::string& s, size_t max) {
     }
     if (ok) {
       out.append(s, i, len);
+      kept += len;
       i += len;
     } else {
       out += '?';
+      ++kept;
       ++i;
     }
   }
+}
+
+void JsonField(std::string& out, std::string_view name, std::string_view value, size_t max) {
+  out += out.size() > 1 ? ",\"" : "\"";
+  out += name;
+  out += "\":\"";
+  AppendClean(out, value, max, true);
+  out += '"';
+}
+
+void JsonInt(std::string& out, std::string_view name, int64_t v) {
+  out += out.size() > 1 ? ",\"" : "\"";
+  out += name;
+  out += "\":";
+  out += std::to_string(v);
+}
+
+}  // namespace
+
+std::string CleanText(const std::string& s, size_t max) {
+  std::string out;
+  out.reserve(std::min(s.size(), max));
+  AppendClean(out, s, max, false);
   return out;
 }
 
+void AuditRecord::MaterializeText(std::string* details_json) {
+  if (!policy) {
+    *details_json = details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return;
+  }
+  const PolicyRequest& r = policy->request;
+  const Decision& d = policy->decision;
+  if (ts_us == 0) ts_us = d.ts_us;
+  target = d.account.empty() ? CleanText(r.Get("sasl_username"), 256) : d.account;
+  action = "policy " + CleanText(r.Get("protocol_state"), 32);
+  outcome = d.action.substr(0, d.action.find(' '));
+  std::string& j = *details_json;
+  j.clear();
+  j += '{';
+  JsonField(j, "decision", d.action, 512);
+  JsonField(j, "rule", d.rule, 64);
+  JsonField(j, "instance", r.Get("instance"), 64);
+  JsonField(j, "queue_id", r.Get("queue_id"), 64);
+  JsonField(j, "protocol_state", r.Get("protocol_state"), 32);
+  JsonField(j, "client_address", r.Get("client_address"), 64);
+  JsonField(j, "sasl_username", r.Get("sasl_username"), 256);
+  JsonField(j, "sender", r.Get("sender"), 320);
+  JsonField(j, "recipient", r.Get("recipient"), 320);
+  JsonField(j, "recipient_count", r.Get("recipient_count"), 16);
+  JsonField(j, "size", r.Get("size"), 24);
+  // JsonInt starts its first field after a lone "{", so the counts are built on their own.
+  const auto& c = d.counts;
+  std::string counts = "{";
+  if (c.account_messages >= 0) {
+    JsonInt(counts, "account_messages", c.account_messages);
+    JsonInt(counts, "account_recipients", c.account_recipients);
+    JsonInt(counts, "account_domains", c.account_domains);
+  }
+  if (c.client_recipients >= 0) JsonInt(counts, "client_recipients", c.client_recipients);
+  j += ",\"counts\":";
+  j += counts;
+  j += "}}";
+  policy.reset();
+}
+
+void AuditRecord::Materialize() {
+  if (!policy) return;
+  std::string text;
+  MaterializeText(&text);
+  details = nlohmann::ordered_json::parse(text);
+}
+
 Result<std::unique_ptr<CaseAuditWriter>> CaseAuditWriter::Start(const std::string& case_path,
-                                                                size_t max_queue) {
+                                                                size_t max_queue, int flush_ms) {
   std::unique_ptr<CaseAuditWriter> w(new CaseAuditWriter());
   w->path_ = case_path;
   w->max_queue_ = max_queue;
+  w->flush_ms_ = std::max(1, flush_ms);
   w->thread_ = std::thread([p = w.get()] { p->Run(); });
   std::unique_lock lock(w->mu_);
   w->opened_cv_.wait(lock, [&] { return w->opened_ || w->broken_; });
@@ -67,12 +148,16 @@ void CaseAuditWriter::Stop() {
 }
 
 bool CaseAuditWriter::Record(AuditRecord record) {
+  bool wake;
   {
     std::lock_guard lock(mu_);
     if (broken_ || stop_ || queue_.size() >= max_queue_) return false;
     queue_.push_back(std::move(record));
+    // The writer wakes by itself every flush_ms; waking it for each record would cost the
+    // request path a system call per decision.
+    wake = queue_.size() == kWakeAt;
   }
-  cv_.notify_one();
+  if (wake) cv_.notify_one();
   return true;
 }
 
@@ -100,36 +185,52 @@ void CaseAuditWriter::Run() {
   if (!opened.ok()) return;
   casedb::CaseDb& db = *opened;
   casedb::ActionLog log(db);
+  std::vector<AuditRecord> batch;
+  std::vector<casedb::ActionLog::Row> actions;
   for (;;) {
-    std::deque<AuditRecord> batch;
     {
       std::unique_lock lock(mu_);
-      cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stop_ || !queue_.empty(); });
+      cv_.wait_for(lock, std::chrono::milliseconds(flush_ms_),
+                   [&] { return stop_ || queue_.size() >= kWakeAt; });
       if (queue_.empty() && stop_) return;
-      size_t n = std::min<size_t>(queue_.size(), 5000);
-      for (size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+      batch.swap(queue_);
     }
     if (batch.empty()) continue;
+    actions.clear();
+    actions.reserve(batch.size());
+    for (auto& r : batch) {
+      casedb::ActionLog::Row a;
+      r.MaterializeText(&a.details_json);
+      a.ts = r.ts_us ? Timestamp::FromMicros(r.ts_us) : db.clock().Now();
+      a.tool = "relay";
+      a.target = std::move(r.target);
+      a.action = std::move(r.action);
+      a.outcome = std::move(r.outcome);
+      actions.push_back(std::move(a));
+    }
     bool ok = true;
     {
       casedb::Transaction tx(db.db());
-      ok = tx.Begin().ok();
-      for (auto& r : batch) {
-        if (!ok) break;
-        ok = log.Record("relay", r.target, r.action, r.outcome, r.details).ok();
-      }
-      if (ok) ok = tx.Commit().ok();
+      ok = tx.Begin().ok() && log.RecordMany(actions).ok() && tx.Commit().ok();
     }
     std::unique_lock lock(mu_);
     if (ok) {
       written_ += batch.size();
+      batch.clear();
     } else {
       failed_ += batch.size();
-      // Put the batch back once; the next round retries it (busy case file).
-      for (auto it = batch.rbegin(); it != batch.rend(); ++it) queue_.push_front(std::move(*it));
+      // Put the batch back (in front of what came meanwhile); the next round retries it (busy
+      // case file).
+      for (size_t i = 0; i < batch.size(); ++i) {
+        batch[i].ts_us = actions[i].ts.micros();
+        batch[i].target = std::move(actions[i].target);
+        batch[i].action = std::move(actions[i].action);
+        batch[i].outcome = std::move(actions[i].outcome);
+        batch[i].details = nlohmann::ordered_json::parse(actions[i].details_json);
+      }
+      std::move(queue_.begin(), queue_.end(), std::back_inserter(batch));
+      queue_.swap(batch);
+      batch.clear();
       if (stop_) return;
       lock.unlock();
       std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -1,28 +1,46 @@
 // The policy service's audit trail: one record per decision in the case's ActionLog (tool
 // "relay", target = the account, action = "policy RCPT|DATA|END-OF-MESSAGE", outcome = the
 // answer's verb), details = instance, queue id, client, login, sender, recipient, counts, rule.
-// CaseAuditWriter writes from its own thread in batched transactions, so the request path never
-// waits on the case file; its queue is bounded, and a full queue refuses (the request is then not
-// answered: fail closed) rather than drop records.
+// CaseAuditWriter writes from its own thread in batched transactions (every `flush_ms`, or sooner
+// when many records wait), so the request path never waits on the case file and never builds
+// JSON: a policy record carries the request and the decision as they are, and the writer makes
+// the details from them. Its queue is bounded, and a full queue refuses (the request is then not
+// answered: fail closed) rather than drop records. What a crash can lose: records still queued
+// (at most the last flush interval's decisions); a clean stop (SIGTERM) writes them all.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "core/status.h"
+#include "relay/guard.h"
+#include "relay/policy_protocol.h"
 
 namespace mxir::relay {
 
 struct AuditRecord {
+  int64_t ts_us = 0;  // when it happened (0: when written)
   std::string target, action, outcome;
   nlohmann::ordered_json details;
+  // A policy decision: target, action, outcome and details are made from these by Materialize().
+  struct Policy {
+    PolicyRequest request;
+    Decision decision;
+  };
+  std::optional<Policy> policy;
+  // Fills target/action/outcome/details from `policy` (no-op without one).
+  void Materialize();
+  // The same, with the details as JSON text (without building a JSON tree); a record without
+  // `policy` gives its details' text.
+  void MaterializeText(std::string* details_json);
 };
 
 class AuditSink {
@@ -36,7 +54,8 @@ class CaseAuditWriter final : public AuditSink {
  public:
   // Opens the case (must exist) in the writer thread; an open failure is returned here.
   static Result<std::unique_ptr<CaseAuditWriter>> Start(const std::string& case_path,
-                                                        size_t max_queue = 200000);
+                                                        size_t max_queue = 200000,
+                                                        int flush_ms = 50);
   ~CaseAuditWriter() override;
   bool Record(AuditRecord record) override;
   // Writes everything queued, then stops the thread.
@@ -47,11 +66,13 @@ class CaseAuditWriter final : public AuditSink {
  private:
   CaseAuditWriter() = default;
   void Run();
+  static constexpr size_t kWakeAt = 4096;  // records queued that wake the writer early
   std::string path_;
   size_t max_queue_ = 0;
+  int flush_ms_ = 50;
   mutable std::mutex mu_;
   std::condition_variable cv_, opened_cv_;
-  std::deque<AuditRecord> queue_;
+  std::vector<AuditRecord> queue_;
   bool stop_ = false, opened_ = false, broken_ = false;
   std::string open_error_;
   uint64_t written_ = 0, failed_ = 0;

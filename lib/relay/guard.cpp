@@ -142,23 +142,63 @@ void Guard::ExpireInstances(int64_t now) {
   }
 }
 
-nlohmann::ordered_json Guard::CountsJson(const std::string& account_key,
-                                         const std::string& client_key, int64_t now) {
+nlohmann::ordered_json DecisionCounts::ToJson() const {
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
-  if (!account_key.empty()) {
-    auto& a = WindowOf(account_key, now);
-    j["account_messages"] = a.msgs + a.pending_msgs;
-    j["account_recipients"] = a.rcpts + a.pending_rcpts;
-    j["account_domains"] = a.domains.size();
+  if (account_messages >= 0) {
+    j["account_messages"] = account_messages;
+    j["account_recipients"] = account_recipients;
+    j["account_domains"] = account_domains;
   }
-  if (!client_key.empty()) {
-    auto& c = WindowOf(client_key, now);
-    j["client_recipients"] = c.rcpts + c.pending_rcpts;
-  }
+  if (client_recipients >= 0) j["client_recipients"] = client_recipients;
   return j;
 }
 
+DecisionCounts Guard::CountsOf(const std::string& account_key, const std::string& client_key,
+                               int64_t now) {
+  DecisionCounts c;
+  if (!account_key.empty()) {
+    auto& a = WindowOf(account_key, now);
+    c.account_messages = a.msgs + a.pending_msgs;
+    c.account_recipients = a.rcpts + a.pending_rcpts;
+    c.account_domains = static_cast<int64_t>(a.domains.size());
+  }
+  if (!client_key.empty()) {
+    auto& w = WindowOf(client_key, now);
+    c.client_recipients = w.rcpts + w.pending_rcpts;
+  }
+  return c;
+}
+
+Status Guard::Flush() {
+  if (unsaved_.empty()) return Status::Ok();
+  if (!store_) {
+    unsaved_.clear();
+    return Status::Ok();
+  }
+  if (auto st = store_->Append(unsaved_); !st.ok()) {
+    // Kept for the next Flush (a busy or full disk may recover); bounded so a store that stays
+    // broken cannot take all memory (every END-OF-MESSAGE then goes unanswered anyway).
+    if (unsaved_.size() > 200000) unsaved_.erase(unsaved_.begin(), unsaved_.begin() + 100000);
+    return st;
+  }
+  commits_since_prune_ += static_cast<int64_t>(unsaved_.size() / 2);
+  unsaved_.clear();
+  if (commits_since_prune_ >= 4096) {
+    commits_since_prune_ = 0;
+    MXIR_RETURN_IF_ERROR(
+        store_->PruneBefore(clock_.Now().micros() - cfg_.window_seconds * 1000000));
+  }
+  return Status::Ok();
+}
+
 Result<Decision> Guard::Decide(const PolicyRequest& r) {
+  int64_t now = clock_.Now().micros();
+  auto d = DecideAt(r, now);
+  if (d.ok()) d->ts_us = now;
+  return d;
+}
+
+Result<Decision> Guard::DecideAt(const PolicyRequest& r, int64_t now) {
   if (r.Get("request") != "smtpd_access_policy") {
     if (!r.Has("request")) {
       return MakeError(ErrorCode::kInvalidInput, "a request without request=");
@@ -168,7 +208,6 @@ Result<Decision> Guard::Decide(const PolicyRequest& r) {
   const std::string& state = r.Get("protocol_state");
   bool rcpt = state == "RCPT", data = state == "DATA", eom = state == "END-OF-MESSAGE";
   if (!rcpt && !data && !eom) return Make("DUNNO", "stage_not_guarded", "");
-  int64_t now = clock_.Now().micros();
   ExpireInstances(now);
 
   const std::string sender = Lower(r.Get("sender"));
@@ -234,7 +273,7 @@ Result<Decision> Guard::Decide(const PolicyRequest& r) {
   Instance& in = it->second;
   auto defer = [&](const std::string& why, const std::string& rule) {
     Decision d = Make("DEFER_IF_PERMIT 4.7.1 " + why + "; try again later", rule, account_name);
-    d.counts = CountsJson(account_key, client_key, now);
+    d.counts = CountsOf(account_key, client_key, now);
     return d;
   };
   // Would adding `add_rcpts` recipients (and maybe a message, and maybe a domain) pass?
@@ -270,7 +309,7 @@ Result<Decision> Guard::Decide(const PolicyRequest& r) {
       Decision d = Make("452 4.5.3 Too many recipients in one message (at most " +
                             std::to_string(cfg_.max_recipients_per_message) + ")",
                         "recipient_cap", account_name);
-      d.counts = CountsJson(account_key, client_key, now);
+      d.counts = CountsOf(account_key, client_key, now);
       return d;
     }
     bool new_domain = std::find(in.domains.begin(), in.domains.end(), domain) == in.domains.end();
@@ -279,7 +318,7 @@ Result<Decision> Guard::Decide(const PolicyRequest& r) {
     ++in.rcpts;
     if (new_domain) in.domains.push_back(domain);
     Decision d = Make("DUNNO", "permit", account_name);
-    d.counts = CountsJson(account_key, client_key, now);
+    d.counts = CountsOf(account_key, client_key, now);
     return d;
   }
   MXIR_ASSIGN_OR_RETURN(int64_t n, Count(r, "recipient_count"));
@@ -288,7 +327,7 @@ Result<Decision> Guard::Decide(const PolicyRequest& r) {
       Decision d = Make("452 4.5.3 Too many recipients in one message (at most " +
                             std::to_string(cfg_.max_recipients_per_message) + ")",
                         "recipient_cap", account_name);
-      d.counts = CountsJson(account_key, client_key, now);
+      d.counts = CountsOf(account_key, client_key, now);
       return d;
     }
     if (n > in.rcpts) {  // recipients this service did not see (e.g. it restarted mid-message)
@@ -298,27 +337,27 @@ Result<Decision> Guard::Decide(const PolicyRequest& r) {
     }
     in.reserved = true;
     Decision d = Make("DUNNO", "reserve", account_name);
-    d.counts = CountsJson(account_key, client_key, now);
+    d.counts = CountsOf(account_key, client_key, now);
     return d;
   }
   // END-OF-MESSAGE: commit what was delivered to the queue.
   int64_t final_rcpts = std::max<int64_t>(n, 0);
   Entry e{now, 1, final_rcpts, in.domains};
   Entry ce{now, 1, final_rcpts, {}};
-  if (store_) {
-    std::vector<CounterRow> rows = {{now, account_key, 1, final_rcpts, Join(in.domains)},
-                                    {now, client_key, 1, final_rcpts, ""}};
-    MXIR_RETURN_IF_ERROR(store_->Append(rows));
+  unsaved_.push_back({now, account_key, 1, final_rcpts, Join(in.domains)});
+  unsaved_.push_back({now, client_key, 1, final_rcpts, ""});
+  if (!group_commit_) {
+    if (auto st = Flush(); !st.ok()) {
+      unsaved_.clear();  // not counted: the message is not accepted (no answer -> 451)
+      return st.error();
+    }
   }
   DropInstance(instance_id);
   AddCommitted(account_key, e);
   AddCommitted(client_key, ce);
-  if (store_ && ++commits_since_prune_ >= 4096) {
-    commits_since_prune_ = 0;
-    MXIR_RETURN_IF_ERROR(store_->PruneBefore(now - cfg_.window_seconds * 1000000));
-  }
   Decision d = Make("DUNNO", "commit", account_name);
-  d.counts = CountsJson(account_key, client_key, now);
+  d.commit = true;
+  d.counts = CountsOf(account_key, client_key, now);
   return d;
 }
 

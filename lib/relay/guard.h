@@ -11,6 +11,11 @@
 // DATA: the message's recipient_count is checked and reserved. END-OF-MESSAGE: the reservation is
 //   committed (and written to the CounterStore) — rejected or abandoned mail is never counted;
 //   reservations never committed expire after reservation_ttl.
+// Persistence: by default each commit is written to the store before Decide returns. With
+//   SetGroupCommit(true) commits are kept in memory until Flush(), which writes all of them in one
+//   transaction (group commit); the caller must not send the answers of those commits before
+//   Flush() succeeded, so a crash never loses a count whose message was accepted (an answer not
+//   sent means Postfix answers 451 and the client sends the message again).
 // Windows slide: an entry made at t counts while now - window < t.
 #pragma once
 
@@ -32,11 +37,20 @@
 
 namespace mxir::relay {
 
+// The window counts a decision saw (for the audit trail); -1 = not applicable.
+struct DecisionCounts {
+  int64_t account_messages = -1, account_recipients = -1, account_domains = -1;
+  int64_t client_recipients = -1;
+  nlohmann::ordered_json ToJson() const;
+};
+
 struct Decision {
   std::string action;   // the policy answer (after "action=")
   std::string rule;     // why: permit, reserve, commit, investigation, sender_domain, ...
   std::string account;  // the account key the decision counted against ("" when none)
-  nlohmann::ordered_json counts = nlohmann::ordered_json::object();
+  DecisionCounts counts;
+  int64_t ts_us = 0;    // when it was decided
+  bool commit = false;  // an END-OF-MESSAGE commit (with group commit: persisted at Flush())
 };
 
 class Guard {
@@ -53,6 +67,14 @@ class Guard {
 
   // An error means "do not answer": the caller closes the connection (fail closed).
   Result<Decision> Decide(const PolicyRequest& r);
+
+  // Group commit (see above). Off by default.
+  void SetGroupCommit(bool on) { group_commit_ = on; }
+  // Commits decided but not yet in the store.
+  bool HasUnsaved() const { return !unsaved_.empty(); }
+  // Writes the unsaved commits in one transaction. On error they stay queued (a later Flush
+  // retries); the answers that waited for them must then not be sent.
+  Status Flush();
 
   size_t active_instances() const { return instances_.size(); }
   // Committed + pending counts of a key ("a:alice@x", "c:192.0.2.1", "n:login").
@@ -81,14 +103,15 @@ class Guard {
     bool reserved = false;
   };
 
+  Result<Decision> DecideAt(const PolicyRequest& r, int64_t now);
   void Evict(Window& w, int64_t now);
   void ExpireInstances(int64_t now);
   void AddPending(const Instance& in, int64_t msgs, int64_t rcpts, const std::string* domain);
   void DropInstance(const std::string& id);
   void AddCommitted(const std::string& key, const Entry& e);
   Window& WindowOf(const std::string& key, int64_t now);
-  nlohmann::ordered_json CountsJson(const std::string& account_key, const std::string& client_key,
-                                    int64_t now);
+  DecisionCounts CountsOf(const std::string& account_key, const std::string& client_key,
+                          int64_t now);
 
   RelayConfig cfg_;
   CounterStore* store_;
@@ -98,6 +121,8 @@ class Guard {
   std::unordered_map<std::string, Instance> instances_;
   std::deque<std::pair<int64_t, std::string>> instance_order_;
   int64_t commits_since_prune_ = 0;
+  bool group_commit_ = false;
+  std::vector<CounterRow> unsaved_;
 };
 
 }  // namespace mxir::relay

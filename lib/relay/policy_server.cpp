@@ -24,14 +24,25 @@ class Connection : public std::enable_shared_from_this<Connection<Socket>> {
 
   void Start() {
     ++shared_->open_connections;
+    last_activity_ = std::chrono::steady_clock::now();
+    ArmTimer(std::chrono::seconds(idle_seconds_));
     Read();
   }
 
  private:
-  void ArmTimer() {
-    timer_.expires_after(std::chrono::seconds(idle_seconds_));
+  // One idle timer per connection, re-armed only when it fires (a read just records the time:
+  // cancelling and re-arming a timer per request would cost a handler and a heap operation each).
+  void ArmTimer(std::chrono::steady_clock::duration after) {
+    timer_.expires_after(after);
     timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
-      if (!ec) self->Close();
+      if (ec) return;
+      auto idle_for = std::chrono::steady_clock::now() - self->last_activity_;
+      auto limit = std::chrono::seconds(self->idle_seconds_);
+      if (idle_for >= limit) {
+        self->Close();
+      } else {
+        self->ArmTimer(limit - idle_for);
+      }
     });
   }
   void Close() {
@@ -40,7 +51,6 @@ class Connection : public std::enable_shared_from_this<Connection<Socket>> {
     socket_.close(ec);
   }
   void Read() {
-    ArmTimer();
     socket_.async_read_some(asio::buffer(buf_),
                             [self = this->shared_from_this()](boost::system::error_code ec,
                                                               size_t n) { self->OnRead(ec, n); });
@@ -51,6 +61,7 @@ class Connection : public std::enable_shared_from_this<Connection<Socket>> {
       return;
     }
     PolicyServer& server_ = *shared_->server;
+    last_activity_ = std::chrono::steady_clock::now();
     if (ec) {
       if (ec != asio::error::eof && ec != asio::error::operation_aborted) {
         server_.Log("policy connection read error: " + ec.message());
@@ -65,40 +76,50 @@ class Connection : public std::enable_shared_from_this<Connection<Socket>> {
     requests_.clear();
     bool ok = parser_.Feed(std::string_view(buf_.data(), n), requests_);
     out_.clear();
-    for (const auto& r : requests_) {
-      std::string reply;
-      if (!server_.Handle(r, reply)) {
+    bool commit = false;
+    for (auto& r : requests_) {
+      if (!server_.Handle(std::move(r), out_, &commit)) {
         Close();  // fail closed: no answer to this request, nor to any after it
         return;
       }
-      out_ += reply;
     }
     if (!ok) {
       ++server_.mutable_stats().malformed;
       server_.Log("malformed policy request (" + parser_.error() +
                   "): connection closed without an answer");
-      // Answers to the complete requests before the bad bytes are still sent, then we close.
-      if (out_.empty()) {
-        Close();
-        return;
-      }
-      asio::async_write(
-          socket_, asio::buffer(out_),
-          [self = this->shared_from_this()](boost::system::error_code, size_t) { self->Close(); });
+    }
+    if (commit) {
+      // The answers wait until the counters they committed are on disk.
+      server_.WhenPersisted([self = this->shared_from_this(), ok](bool written) {
+        if (!written) {
+          self->Close();
+          return;
+        }
+        self->Send(ok);
+      });
       return;
     }
+    Send(ok);
+  }
+  // Sends out_; then reads on, or (after a malformed request) closes.
+  void Send(bool go_on) {
     if (out_.empty()) {
-      Read();
+      if (go_on) {
+        Read();
+      } else {
+        Close();
+      }
       return;
     }
-    asio::async_write(socket_, asio::buffer(out_),
-                      [self = this->shared_from_this()](boost::system::error_code ec, size_t) {
-                        if (ec) {
-                          self->Close();
-                          return;
-                        }
-                        self->Read();
-                      });
+    asio::async_write(
+        socket_, asio::buffer(out_),
+        [self = this->shared_from_this(), go_on](boost::system::error_code ec, size_t) {
+          if (ec || !go_on) {
+            self->Close();
+            return;
+          }
+          self->Read();
+        });
   }
 
   Socket socket_;
@@ -109,6 +130,7 @@ class Connection : public std::enable_shared_from_this<Connection<Socket>> {
   std::array<char, 8192> buf_{};
   std::vector<PolicyRequest> requests_;
   std::string out_;
+  std::chrono::steady_clock::time_point last_activity_;
 };
 
 }  // namespace
@@ -128,6 +150,7 @@ PolicyServer::PolicyServer(asio::io_context& io, Guard& guard, AuditSink* audit,
       impl_(new Impl),
       shared_(std::make_shared<Shared>()) {
   shared_->server = this;
+  guard_.SetGroupCommit(true);
 }
 
 PolicyServer::~PolicyServer() {
@@ -230,7 +253,7 @@ std::string PolicyServer::bound_address() const {
   return "unix:" + impl_->unix_path;
 }
 
-bool PolicyServer::Handle(const PolicyRequest& r, std::string& reply) {
+bool PolicyServer::Handle(PolicyRequest&& r, std::string& reply, bool* commit) {
   ++stats_.requests;
   auto d = guard_.Decide(r);
   if (!d.ok()) {
@@ -238,34 +261,40 @@ bool PolicyServer::Handle(const PolicyRequest& r, std::string& reply) {
     Log("policy request not answered (" + d.error().message + ")");
     return false;
   }
+  std::string answer = FormatPolicyReply(d->action);
+  if (d->commit) *commit = true;
   if (audit_ && d->rule != "not_a_policy_request" && d->rule != "stage_not_guarded") {
     AuditRecord rec;
-    rec.target = d->account.empty() ? CleanText(r.Get("sasl_username"), 256) : d->account;
-    rec.action = "policy " + CleanText(r.Get("protocol_state"), 32);
-    auto sp = d->action.find(' ');
-    rec.outcome = d->action.substr(0, sp);
-    nlohmann::ordered_json j;
-    j["decision"] = CleanText(d->action);
-    j["rule"] = d->rule;
-    j["instance"] = CleanText(r.Get("instance"), 64);
-    j["queue_id"] = CleanText(r.Get("queue_id"), 64);
-    j["protocol_state"] = CleanText(r.Get("protocol_state"), 32);
-    j["client_address"] = CleanText(r.Get("client_address"), 64);
-    j["sasl_username"] = CleanText(r.Get("sasl_username"), 256);
-    j["sender"] = CleanText(r.Get("sender"), 320);
-    j["recipient"] = CleanText(r.Get("recipient"), 320);
-    j["recipient_count"] = CleanText(r.Get("recipient_count"), 16);
-    j["size"] = CleanText(r.Get("size"), 24);
-    j["counts"] = d->counts;
-    rec.details = std::move(j);
+    rec.policy.emplace(AuditRecord::Policy{std::move(r), std::move(*d)});
     if (!audit_->Record(std::move(rec))) {
       ++stats_.errors;
       Log("the audit trail refused a record (queue full or case unwritable): not answered");
       return false;
     }
   }
-  reply = FormatPolicyReply(d->action);
+  reply += answer;
   return true;
+}
+
+void PolicyServer::WhenPersisted(std::function<void(bool)> then) {
+  waiting_.push_back(std::move(then));
+  if (flush_posted_) return;
+  flush_posted_ = true;
+  // Posted: it runs after the handlers of the reads that completed in this turn of the loop.
+  asio::post(io_, [shared = shared_] {
+    PolicyServer* self = shared->server;
+    if (!self) return;
+    self->flush_posted_ = false;
+    Status st = self->guard_.Flush();
+    if (!st.ok()) {
+      ++self->stats_.errors;
+      self->Log("counters not written (" + st.error().message +
+                "): the answers that needed them are not sent");
+    }
+    auto waiting = std::move(self->waiting_);
+    self->waiting_.clear();
+    for (auto& f : waiting) f(st.ok());
+  });
 }
 
 }  // namespace mxir::relay

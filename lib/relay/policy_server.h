@@ -4,6 +4,11 @@
 // request, EOF inside a request, or a guard/store/audit error closes that connection without an
 // answer — Postfix then applies its default_action (451 4.3.5, fail closed) — and the service goes
 // on. Connections beyond the cap are closed at once; idle connections close after the timeout.
+// Group commit: the guard keeps END-OF-MESSAGE commits in memory; after the requests that are
+// ready in one turn of the event loop have been decided, one transaction writes all their commits
+// and only then are their answers sent (a failed write closes those connections unanswered). So
+// the counters cost one disk write per turn, not one per message, and an answer is never sent for
+// a count that is not on disk.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <boost/asio.hpp>
 
@@ -48,8 +54,12 @@ class PolicyServer {
   void set_log(std::function<void(const std::string&)> log) { log_ = std::move(log); }
 
   // Internal (used by the connection classes).
-  // Decides one request; false: do not answer and close.
-  bool Handle(const PolicyRequest& r, std::string& reply);
+  // Decides one request (appends the answer to `reply`); false: do not answer and close.
+  // `*commit` is set when the answer must wait for the counters to be written (WhenPersisted).
+  bool Handle(PolicyRequest&& r, std::string& reply, bool* commit);
+  // Calls `then(true)` once the guard's pending commits are written (one transaction for all
+  // the callers of this turn of the event loop), or `then(false)` when writing failed.
+  void WhenPersisted(std::function<void(bool)> then);
   void Log(const std::string& m) {
     if (log_) log_(m);
   }
@@ -73,6 +83,8 @@ class PolicyServer {
   std::function<void(const std::string&)> log_;
   std::unique_ptr<Impl> impl_;
   std::shared_ptr<Shared> shared_;
+  std::vector<std::function<void(bool)>> waiting_;
+  bool flush_posted_ = false;
 };
 
 }  // namespace mxir::relay

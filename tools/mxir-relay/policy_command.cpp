@@ -100,8 +100,12 @@ int RelayPolicyCommand(int argc, char** argv) {
             << relay::InvestigationModeName(cfg->under_investigation) << ")" << std::endl;
   // Through the audit writer: one connection to the case per process.
   if (audit) {
-    audit->Record({server.bound_address(), "relay policy start", "running",
-                   nlohmann::ordered_json{{"config", config_path}, {"investigated", *inv}}});
+    relay::AuditRecord start;
+    start.target = server.bound_address();
+    start.action = "relay policy start";
+    start.outcome = "running";
+    start.details = nlohmann::ordered_json{{"config", config_path}, {"investigated", *inv}};
+    audit->Record(std::move(start));
   }
 
   boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
@@ -132,6 +136,11 @@ int RelayPolicyCommand(int argc, char** argv) {
   wait_hup();
   ::signal(SIGPIPE, SIG_IGN);
   io.run();
+  // Commits decided in the last turn of the loop (their answers were not sent: counting them errs
+  // on the safe side).
+  if (auto st = guard.Flush(); !st.ok()) {
+    std::cerr << Now() << " mxir relay policy: " << st.error().message << std::endl;
+  }
   if (audit) audit->Stop();
   const auto& s = server.stats();
   std::cerr << Now() << " mxir relay policy: stopped after " << s.connections << " connections, "

@@ -147,7 +147,7 @@ TEST(Guard, AccountRecipientWindowEdges) {
   auto d = g.Decide(Req("RCPT", "relay", "bob@company.example", "f@d1.example", "m9"));
   EXPECT_EQ(d->action.rfind("DEFER_IF_PERMIT 4.7.1", 0), 0u) << d->action;
   EXPECT_EQ(d->rule, "account_recipient_window");
-  EXPECT_EQ(d->counts["account_recipients"], 20);
+  EXPECT_EQ(d->counts.account_recipients, 20);
   EXPECT_EQ(Send(g, "relay", "carol@company.example", {"x@d1.example"}, "c1"), "DUNNO");
   // The first message was committed at kT0: it leaves the window at kT0 + 1h exactly.
   clock.Set(Timestamp::FromMicros(kT0.micros() + 3600 * kSec - 1));

@@ -4,6 +4,7 @@
 #include "relay/policy_server.h"
 
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include <arpa/inet.h>
@@ -21,6 +22,7 @@ namespace {
 class FakeAudit final : public AuditSink {
  public:
   bool Record(AuditRecord r) override {
+    r.Materialize();
     std::lock_guard lock(mu);
     records.push_back(std::move(r));
     return accept;
@@ -194,6 +196,140 @@ TEST_F(ServerFixture, ManyConnectionsAtOnce) {
   for (int fd : fds) ::close(fd);
   EXPECT_EQ(ok.load(), kConns * kEach);
   EXPECT_EQ(server->stats().requests, static_cast<uint64_t>(kConns * kEach));
+}
+
+}  // namespace
+}  // namespace mxir::relay
+
+namespace mxir::relay {
+namespace {
+
+// Property: the audit details are written as JSON text directly (no JSON tree in the writer);
+// whatever bytes a client sends, the text parses and each field equals CleanText of the value.
+TEST(AuditRecord, DetailsTextIsValidJsonForAnyBytes) {
+  std::mt19937 rng(15);
+  const std::string alphabet =
+      std::string("ab\"\\\n\r\t\x01\x7f\xc3\xa9\xe2\x82\xac\xff\xc0 {}", 22);
+  for (int round = 0; round < 500; ++round) {
+    auto random_text = [&] {
+      std::string s;
+      size_t n = rng() % 40;
+      for (size_t i = 0; i < n; ++i) s += alphabet[rng() % alphabet.size()];
+      return s;
+    };
+    AuditRecord rec;
+    AuditRecord::Policy p;
+    std::string sender = random_text(), rcpt = random_text(), login = random_text();
+    p.request.attributes = {{"protocol_state", "RCPT"},
+                            {"sender", sender},
+                            {"recipient", rcpt},
+                            {"sasl_username", login},
+                            {"instance", random_text()}};
+    p.decision.action = "REJECT 5.7.1 " + random_text();
+    p.decision.rule = "sender_domain";
+    p.decision.ts_us = 1796000000000000 + round;
+    if (round % 2) {
+      p.decision.counts.account_messages = round;
+      p.decision.counts.account_recipients = 2 * round;
+      p.decision.counts.account_domains = 1;
+    }
+    p.decision.counts.client_recipients = round % 3 ? 7 : -1;
+    rec.policy = std::move(p);
+    std::string text;
+    rec.MaterializeText(&text);
+    auto j = nlohmann::ordered_json::parse(text, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << text;
+    EXPECT_EQ(j["sender"], CleanText(sender, 320));
+    EXPECT_EQ(j["recipient"], CleanText(rcpt, 320));
+    EXPECT_EQ(j["sasl_username"], CleanText(login, 256));
+    EXPECT_EQ(j["rule"], "sender_domain");
+    EXPECT_EQ(j["counts"].contains("account_messages"), round % 2 == 1);
+    EXPECT_EQ(j["counts"].contains("client_recipients"), round % 3 != 0);
+    EXPECT_EQ(rec.action, "policy RCPT");
+    EXPECT_EQ(rec.outcome, "REJECT");
+    EXPECT_EQ(rec.ts_us, 1796000000000000 + round);
+  }
+}
+
+}  // namespace
+}  // namespace mxir::relay
+
+namespace mxir::relay {
+namespace {
+
+class LockedStore final : public CounterStore {
+ public:
+  Status Append(const std::vector<CounterRow>& rows) override {
+    std::lock_guard lock(mu);
+    ++appends;
+    if (fail) return MakeError(ErrorCode::kIo, "disk full (simulated)");
+    all.insert(all.end(), rows.begin(), rows.end());
+    return Status::Ok();
+  }
+  Result<std::vector<CounterRow>> LoadSince(int64_t) override { return all; }
+  Status PruneBefore(int64_t) override { return Status::Ok(); }
+  std::mutex mu;
+  std::vector<CounterRow> all;
+  int appends = 0;
+  bool fail = false;
+};
+
+// Group commit: an END-OF-MESSAGE answer is sent only after its counts are in the store (one
+// write for the commits of one turn of the event loop); when the write fails, that answer is
+// never sent (Postfix then answers 451) and the service goes on.
+TEST_F(ServerFixture, EndOfMessageAnsweredOnlyAfterItsCountsAreStored) {
+  LockedStore store;
+  Guard g(testing::TestConfig(), &store, clock);
+  boost::asio::io_context io2;
+  PolicyServerOptions o;
+  o.listen = "inet:127.0.0.1:0";
+  PolicyServer s2(io2, g, nullptr, o);
+  ASSERT_TRUE(s2.Listen().ok());
+  auto addr = s2.bound_address();
+  port = std::stoi(addr.substr(addr.rfind(':') + 1));
+  std::thread t([&] { io2.run(); });
+  auto message = [](const std::string& inst) {
+    std::string base =
+        "request=smtpd_access_policy\nclient_address=192.0.2.10\n"
+        "sasl_username=relay\nsender=bob@company.example\ninstance=" +
+        inst + "\n";
+    return base + "protocol_state=RCPT\nrecipient=x@ext.example\n\n" + base +
+           "protocol_state=DATA\nrecipient_count=1\n\n" + base +
+           "protocol_state=END-OF-MESSAGE\nrecipient_count=1\n\n";
+  };
+  // Several connections send whole messages at once: every answer arrives, and each EOM's rows
+  // were stored before its answer (checked when the answer is read).
+  std::vector<int> fds;
+  for (int c = 0; c < 4; ++c) fds.push_back(Connect());
+  for (int c = 0; c < 4; ++c) SendAll(fds[c], message("m" + std::to_string(c)));
+  for (int c = 0; c < 4; ++c) {
+    bool eof = false;
+    EXPECT_EQ(Read(fds[c], 3, &eof), "action=DUNNO\n\naction=DUNNO\n\naction=DUNNO\n\n");
+  }
+  {
+    std::lock_guard lock(store.mu);
+    EXPECT_EQ(store.all.size(), 8u);  // account + client row per message
+    EXPECT_LE(store.appends, 4);
+    store.fail = true;
+  }
+  SendAll(fds[0], message("broken"));
+  bool eof = false;
+  EXPECT_EQ(Read(fds[0], 3, &eof), "");  // the answers waited for the write, which failed
+  EXPECT_TRUE(eof);
+  {
+    std::lock_guard lock(store.mu);
+    store.fail = false;
+  }
+  SendAll(fds[1], message("after"));
+  EXPECT_EQ(Read(fds[1], 3, &eof), "action=DUNNO\n\naction=DUNNO\n\naction=DUNNO\n\n");
+  for (int fd : fds) ::close(fd);
+  boost::asio::post(io2, [&] {
+    s2.Close();
+    io2.stop();
+  });
+  t.join();
+  std::lock_guard lock(store.mu);
+  EXPECT_GE(store.all.size(), 10u);  // the retried rows of "broken" and those of "after"
 }
 
 }  // namespace

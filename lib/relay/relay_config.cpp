@@ -249,6 +249,16 @@ Result<RelayConfig> ParseRelayConfig(const IniFile& ini, const std::string& file
         ok = ok && std::isdigit(static_cast<unsigned char>(c.upstream[i]));
     }
     if (!ok) return Bad(file, "[relay] upstream = '" + c.upstream + "' must be HOST:PORT");
+    // A smarthost that is this relay itself: every message would loop until its hop count runs
+    // out (relay-security.md 1.11).
+    std::string host = Lower(c.upstream.substr(0, colon));
+    int port = std::atoi(c.upstream.c_str() + colon + 1);
+    bool self_host = host == c.listen_ip || host == c.hostname;
+    if (self_host && (port == c.submission_port || port == c.submissions_port || port == 25)) {
+      return Bad(file, "[relay] upstream = '" + c.upstream +
+                           "' is this relay itself (listen_ip/hostname and one of its ports): "
+                           "mail would loop back to it; name the provider's smarthost");
+    }
   }
   c.upstream_tls = Lower(Trim(ini.GetOr("relay", "upstream_tls", "encrypt")));
   if (c.upstream_tls != "encrypt" && c.upstream_tls != "verify" && c.upstream_tls != "may" &&

@@ -57,6 +57,9 @@ TEST(RelayConfig, RefusesBadInput) {
       {"policy_listen = tcp:1.2.3.4:9\n", "policy_listen"},
       {"dkim_selector = s1\n", "go together"},
       {"bare_newline = no\n", "reject or normalize"},
+      // A smarthost that is the relay itself (relay-security.md 6, case 14).
+      {"upstream = 192.0.2.25:587\n", "loop back"},
+      {"upstream = relay.company.example:465\n", "loop back"},
   };
   for (const auto& c : cases) {
     auto ini = IniFile::Parse(TestIni(c.extra), "t.ini");

@@ -190,16 +190,6 @@ int ColumnIndex(const std::vector<std::string>& headers, std::string_view name) 
 
 // --- JSON -------------------------------------------------------------------------------------
 
-bool KeyIs(std::string_view key, std::string_view lower) {
-  if (key.size() != lower.size()) return false;
-  for (size_t i = 0; i < key.size(); ++i) {
-    char c = key[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != lower[i]) return false;
-  }
-  return true;
-}
-
 std::string_view JsonString(simdjson::dom::element v) {
   std::string_view s;
   if (v.get_string().get(s)) return {};

@@ -87,8 +87,17 @@ int ColumnIndex(const std::vector<std::string>& headers, std::string_view name);
 void ForEachJsonRecord(std::string_view text, const char* format, RecordSink& sink,
                        const std::function<void(simdjson::dom::object)>& fn);
 
-bool KeyIs(std::string_view key, std::string_view lower_name);  // ASCII case-insensitive
-std::string_view JsonString(simdjson::dom::element v);          // "" when not a string
+// ASCII case-insensitive; inline: the JSON parsers call it for every key of every record.
+inline bool KeyIs(std::string_view key, std::string_view lower_name) {
+  if (key.size() != lower_name.size()) return false;
+  for (size_t i = 0; i < key.size(); ++i) {
+    char c = key[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != lower_name[i]) return false;
+  }
+  return true;
+}
+std::string_view JsonString(simdjson::dom::element v);  // "" when not a string
 // A string, or a number as its decimal text ("" for anything else).
 std::string JsonScalarText(simdjson::dom::element v);
 std::optional<int64_t> JsonInt(simdjson::dom::element v);  // a number, or a string of digits

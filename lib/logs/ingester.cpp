@@ -1,7 +1,9 @@
 #include "logs/ingester.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "core/file_contents.h"
 #include "core/file_util.h"
 #include "logs/container_line.h"
 #include "logs/hosted_common.h"
@@ -196,11 +198,18 @@ Counters& Ingester::counters() {
 
 Status Ingester::IngestFile(const std::string& path) {
   std::string sha256;
-  if (path != "-") {
-    auto hash = Sha256OfFile(path);
-    if (!hash.ok()) return hash.error();
-    sha256 = *hash;
-  }
+  // A readable regular file is hashed once its kind is known: a hosted-mail document is then
+  // hashed in the same pass that reads it (FileContents), not read twice. Anything else (stdin,
+  // a directory, an unreadable path) is hashed first, as before, so its errors stay the same.
+  struct stat st {};
+  const bool regular = path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+                       ::access(path.c_str(), R_OK) == 0;
+  auto hash_file = [&]() -> Status {
+    if (path == "-" || !sha256.empty()) return Status::Ok();
+    MXIR_ASSIGN_OR_RETURN(sha256, Sha256OfFile(path));
+    return Status::Ok();
+  };
+  if (!regular) MXIR_RETURN_IF_ERROR(hash_file());
   MXIR_ASSIGN_OR_RETURN(auto source, LineSource::Open(path, options_.max_line));
   // Hosted-mail exports (JSON, CSV with a header, UTF-16) are read as whole documents.
   std::string document_format;
@@ -212,12 +221,14 @@ Status Ingester::IngestFile(const std::string& path) {
   } else if (MakeDocumentParser(options_.format) != nullptr) {
     document_format = options_.format;
   }
+  if (!document_format.empty() && regular && !source->gzip()) {
+    source.reset();
+    MXIR_ASSIGN_OR_RETURN(FileContents contents, FileContents::Read(path));
+    return IngestPaddedDocument(contents.view(), path, contents.sha256(), document_format);
+  }
+  MXIR_RETURN_IF_ERROR(hash_file());
   if (!document_format.empty()) {
     std::string raw;
-    struct stat st;
-    if (path != "-" && !source->gzip() && ::stat(path.c_str(), &st) == 0 && st.st_size > 0) {
-      raw.reserve(static_cast<size_t>(st.st_size) + 64);
-    }
     Status read = source->ReadRest(&raw);
     Status parsed = IngestDocument(raw, path, sha256, document_format);
     if (!read.ok()) {
@@ -287,6 +298,25 @@ Status Ingester::IngestDocument(std::string_view raw, const std::string& name,
   if (DecodeText(raw, &decoded)) text = decoded;
   DocumentSink sink(this, name, sha256);
   parser->Parse(text, sink);
+  return Status::Ok();
+}
+
+Status Ingester::IngestPaddedDocument(std::string_view raw, const std::string& name,
+                                      const std::string& sha256, const std::string& format) {
+  auto parser = MakeDocumentParser(format);
+  if (parser == nullptr) {
+    return MakeError(ErrorCode::kUsage, "'" + format + "' is not a document format");
+  }
+  counters_.Add("files");
+  counters_.Add("format." + format);
+  std::string decoded;
+  DocumentSink sink(this, name, sha256);
+  if (DecodeText(raw, &decoded)) {
+    parser->Parse(decoded, sink);  // a copy without padding: the parser pads it if it must
+  } else {
+    sink.SetPadded(true);
+    parser->Parse(raw, sink);
+  }
   return Status::Ok();
 }
 

@@ -90,6 +90,9 @@ class Ingester {
   // The same for a whole file in a string the ingester may pad (no copy for the JSON parser).
   Status IngestDocument(std::string& raw, const std::string& name, const std::string& sha256,
                         const std::string& format);
+  // The same for a text followed in memory by at least 64 readable bytes (FileContents).
+  Status IngestPaddedDocument(std::string_view raw, const std::string& name,
+                              const std::string& sha256, const std::string& format);
   // True when a file was left unfinished because `stop` was set.
   bool interrupted() const { return interrupted_; }
 

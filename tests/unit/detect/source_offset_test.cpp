@@ -13,11 +13,11 @@
 namespace mxir::detect::test {
 namespace {
 
-std::vector<Event> Pair(std::mt19937& rng, int shift_hours, bool unrelated) {
+std::vector<Event> Pair(std::mt19937& rng, int shift_hours, bool unrelated, int n = 60) {
   std::vector<Event> v;
   std::uniform_real_distribution<double> gap(5, 200), jitter(-0.8, 0.8);
   double t = 0;
-  for (int i = 0; i < 60; ++i) {
+  for (int i = 0; i < n; ++i) {
     t += gap(rng);
     std::string client = "203.0.113." + std::to_string(1 + rng() % 4);
     std::string user = "user" + std::to_string(rng() % 3);
@@ -60,6 +60,20 @@ TEST(SourceOffset, QuietWhenSourcesAgreeOrAreUnrelated) {
     EXPECT_TRUE(Detect(Pair(rng, 0, false)).offsets.empty());
     EXPECT_TRUE(Detect(Pair(rng, 0, true)).offsets.empty());
   }
+}
+
+TEST(SourceOffset, LargeInputsAreJudgedOnAnEvenProbe) {
+  // More attempts than the probe takes (4000 per side): the offset is still found, its count
+  // scaled back to all attempts, and unrelated or agreeing sources stay quiet.
+  std::mt19937 rng(23);
+  const auto shifted = Detect(Pair(rng, 5, false, 12000)).offsets;
+  ASSERT_EQ(shifted.size(), 1u);
+  EXPECT_EQ(shifted[0].hours, 5);
+  EXPECT_EQ(shifted[0].earlier, "pcap");
+  EXPECT_GE(shifted[0].matched, 11000);
+  EXPECT_LE(shifted[0].matched, 12000);
+  EXPECT_TRUE(Detect(Pair(rng, 0, false, 12000)).offsets.empty());
+  EXPECT_TRUE(Detect(Pair(rng, 0, true, 12000)).offsets.empty());
 }
 
 }  // namespace

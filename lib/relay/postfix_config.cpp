@@ -107,8 +107,16 @@ std::string MainCf(const RelayConfig& c, const std::string& dir) {
     << "smtpd_client_recipient_rate_limit = "
     << std::max(1, c.max_recipients_per_hour_per_client * 2) << "\n"
     << "smtpd_client_connection_count_limit = 20\n"
+       "# AUTH guessing from one IP: at most 100 AUTH commands an hour, 10 errors a session (the\n"
+       "# 6th and later answered 1s late), and the auth Dovecot delays each failure.\n"
+       "smtpd_client_auth_rate_limit = 100\n"
        "smtpd_hard_error_limit = 10\n"
        "smtpd_soft_error_limit = 5\n"
+       "smtpd_error_sleep_time = 1s\n"
+       "# Slow clients (slowloris): the timeout is a deadline for a whole command or line, not\n"
+       "# renewed by every byte of a trickle.\n"
+       "smtpd_per_record_deadline = yes\n"
+       "smtpd_timeout = 60s\n"
        "message_size_limit = 26214400\n"
     << "\n# --- Address hygiene: no percent hack, no bang paths, strict envelopes.\n"
        "allow_percent_hack = no\n"
@@ -421,6 +429,7 @@ std::vector<std::string> CheckMainCf(const std::string& main_cf) {
   want("smtpd_tls_auth_only", "yes");
   want("smtpd_tls_security_level", "encrypt");
   want("inet_protocols", "ipv4");
+  want("smtpd_per_record_deadline", "yes");
   if (p.count("receive_override_options")) {
     bad.push_back("receive_override_options must not be set (it can turn off header checks)");
   }

@@ -7,8 +7,11 @@
 #   N+1; per-account window with a deferral; investigated account refused, deferred, held, listed,
 #   released and purged (policy reloaded by SIGHUP); SMTP smuggling in (10 end-of-data candidates)
 #   and out (what reaches the sink); STARTTLS command injection; overlong inputs; counters
-#   surviving a policy restart; kill -9 of the policy service -> 451 4.3.5, then recovery; every
-#   decision and queue action in the case's audit trail.
+#   surviving a policy restart; kill -9 of the policy service -> 451 4.3.5, then recovery; loops
+#   (no CHUNKING, BDAT refused, hopcount_limit - 1 and hopcount_limit Received: headers); floods
+#   (per-IP connection count -> 421) and a trickling client cut at the deadline; AUTH guessing
+#   (no user enumeration, delayed failures); every decision and queue action in the case's audit
+#   trail.
 # Exit 0 pass, 77 skip (not root, or postfix/dovecot/swaks/python3 missing).
 set -u -o pipefail
 umask 077
@@ -254,6 +257,65 @@ grep -qE '^long-(command|localpart|domain) 2' <<<"$out" && fail "an overlong inp
 t=$(sw "${auth_relay[@]}" -f dave@company.example -t after-long@ext.example)
 grep -q 'Ok: queued' <<<"$t" || fail "relay unusable after overlong inputs: $t"
 pass "overlong command / local part / domain refused; the relay keeps working"
+
+# --- loops and BDAT (case 14): CHUNKING not offered and BDAT refused; N and N+1 Received: ----
+out=$(python3 "$HERE/smtp_raw.py" "$SUB" bdat relay "$W/relay.pw" chunk@company.example b@ext.example)
+grep -q '^chunking-not-advertised$' <<<"$out" || fail "CHUNKING advertised: $out"
+grep -qE '^bdat 5[0-9][0-9]' <<<"$out" || fail "BDAT not refused: $out"
+hops=$(postconf -c "$W/inst/etc" -h hopcount_limit)
+hop_headers() { for ((i = 1; i <= $1; i++)); do printf -- '--add-header\nReceived: from hop%d.example by relay; Mon, 7 Dec 2026 00:00:00 +0000\n' "$i"; done; }
+before=$(sink_count)
+# Postfix refuses a message whose Received: headers, with the one it adds, reach hopcount_limit.
+mapfile -t hh < <(hop_headers "$((hops - 2))")  # plus the relay's own: hopcount_limit - 1
+t=$(sw "${auth_relay[@]}" -f hop-a@company.example -t hops@ext.example --h-Subject "hops-N" "${hh[@]}")
+grep -q 'Ok: queued' <<<"$t" || fail "a message with $((hops - 1)) hops refused: $(grep -E "^<.* [45][0-9][0-9] " <<<"$t")"
+mapfile -t hh < <(hop_headers "$((hops - 1))")
+t=$(sw "${auth_relay[@]}" -f hop-b@company.example -t hops@ext.example --h-Subject "hops-N1" "${hh[@]}")
+grep -qE '554 5\.4\.0' <<<"$t" || fail "a message with $hops hops not refused: $(grep -E "^<.* [45][0-9][0-9] " <<<"$t")"
+wait_sink $((before + 1)) || fail "the message with $((hops - 1)) hops did not reach the sink"
+sleep 0.5
+grep -l 'Subject: hops-N1' "$W"/sink/* >/dev/null 2>&1 && fail "the looping message reached the sink"
+pass "loops: CHUNKING not offered, BDAT refused; $((hops - 1)) Received: relayed, $hops refused (554 5.4.0); a smarthost that is the relay itself is refused by config (unit test)"
+
+# --- floods and slow clients (case 11) -------------------------------------------------------
+limit=$(postconf -c "$W/inst/etc" -h smtpd_client_connection_count_limit)
+out=$(python3 "$HERE/smtp_raw.py" "$SUB" conn-flood $((limit + 1)))
+[[ $(head -n "$limit" <<<"$out" | grep -c '^220$') -eq $limit ]] || fail "flood: first $limit not served: $out"
+[[ $(tail -1 <<<"$out") == 421 ]] || fail "connection $((limit + 1)) from one IP not refused with 421: $(tail -1 <<<"$out")"
+# A client trickling one byte every 0.5 s is cut at the deadline (smtpd_per_record_deadline; the
+# test shortens smtpd_timeout to 3 s on the submission service) while a normal client is served.
+postconf -c "$W/inst/etc" -P "127.0.0.1:$SUB/inet/smtpd_timeout=3s"
+postfix -c "$W/inst/etc" reload >/dev/null 2>&1
+sleep 1
+python3 "$HERE/smtp_raw.py" "$SUB" trickle >"$W/trickle.out" &
+trickle_pid=$!
+t=$(sw "${auth_relay[@]}" -f calm@company.example -t during-trickle@ext.example)
+grep -q 'Ok: queued' <<<"$t" || fail "a normal client was not served during the trickle: $t"
+wait "$trickle_pid"
+read -r verdict secs reply <"$W/trickle.out"
+[[ $verdict == cut && $secs -le 6 ]] || fail "trickling client not cut at the deadline: $(cat "$W/trickle.out")"
+postconf -c "$W/inst/etc" -PX "127.0.0.1:$SUB/inet/smtpd_timeout"
+postfix -c "$W/inst/etc" reload >/dev/null 2>&1
+pass "floods: $limit connections from one IP served, the next refused (421); a trickling client cut after ${secs}s ($reply) while a normal one was served"
+
+# --- AUTH guessing (case 7): same answer for an unknown login, and slow ----------------------
+# Last of the SMTP cases: the auth Dovecot's penalty for 127.0.0.1 grows with every failure (2 s,
+# then 6 s, ...; beyond Postfix's 10 s wait Postfix answers 454), so only two guesses are made;
+# the cut-off after smtpd_hard_error_limit errors is asserted on the generated config.
+out=$(python3 "$HERE/smtp_raw.py" "$SUB" auth-brute relay "$W/relay.pw" 2)
+python3 - "$out" <<'PY' || fail "AUTH guessing: $out"
+import sys
+rows = [l.split(" ", 3) for l in sys.argv[1].splitlines()]
+assert len(rows) == 2 and all(r[1] == "535" for r in rows), "not two 535 answers"
+# No user enumeration: the unknown login (1st) and the real one (2nd) get the same answer.
+assert rows[0][3] == rows[1][3], "different answers: %r / %r" % (rows[0][3], rows[1][3])
+# Slower answers: every failure is delayed, the second more than the first.
+assert float(rows[0][2]) >= 1.5 and float(rows[1][2]) > float(rows[0][2]), "failures not delayed"
+PY
+[[ $(postconf -c "$W/inst/etc" -h smtpd_hard_error_limit) -le 10 &&
+  $(postconf -c "$W/inst/etc" -h smtpd_client_auth_rate_limit) -gt 0 ]] ||
+  fail "no error limit or AUTH rate limit in the generated main.cf"
+pass "AUTH guessing: unknown and real login answered alike (535), failures delayed $(awk '{printf "%s%ss", (NR>1?", ":""), $3}' <<<"$out"); error and AUTH rate limits set"
 
 # --- the case's audit trail (after down: the policy service has flushed its records) -------
 "$BIN/mxir" relay down --config "$W/relay.ini" --case "$W/c.case" >/dev/null || fail "relay down"

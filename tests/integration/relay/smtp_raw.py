@@ -11,6 +11,15 @@ CASE:
   auth-plain       EHLO in clear: prints "auth-advertised" or "auth-not-advertised", then the
                    reply to AUTH PLAIN in clear.
   overlong         a 5000-byte RCPT and a 1100-byte local part after AUTH: prints the replies.
+  bdat             after AUTH: "chunking-advertised" or "chunking-not-advertised", then the reply
+                   to BDAT after MAIL/RCPT, and whether the chunk's bytes were run as commands.
+  auth-brute [N]   AUTH PLAIN over TLS with wrong passwords, unknown user first, until the
+                   server closes (at most N, default 12): one line per attempt
+                   "N CODE SECONDS TEXT".
+  conn-flood N     opens N connections and keeps them; prints the greeting code of each last one
+                   ("421" once the per-IP connection count limit is reached).
+  trickle          sends "EHLO x" one byte every 0.5 s; prints "cut SECONDS REPLY" when the
+                   server gives up, or "not-cut" after 20 s.
 Exit 0 unless the connection could not be made.
 """
 import base64
@@ -148,6 +157,95 @@ def overlong(sender):
     print("long-domain", c.cmd("RCPT TO:<c@" + ("d" * 60 + ".") * 6 + "example>")[:3] or "closed")
 
 
+def bdat(sender, rcpt):
+    c = Conn()
+    c.login()
+    e = c.cmd("EHLO probe.company.example")
+    print("chunking-advertised" if "CHUNKING" in e.upper() else "chunking-not-advertised")
+    c.cmd("MAIL FROM:<%s>" % sender)
+    c.cmd("RCPT TO:<%s>" % rcpt)
+    # A chunk whose bytes look like commands: they must never be run as commands.
+    chunk = b"RSET\r\nMAIL FROM:<ceo@company.example>\r\n"
+    c.send(b"BDAT %d LAST\r\n" % len(chunk) + chunk)
+    replies = []
+    c.s.settimeout(3)
+    for _ in range(3):
+        r = c.reply()
+        if not r:
+            break
+        replies.append(r[:3])
+    print("bdat", " ".join(replies) or "closed")
+
+
+def auth_brute():
+    import time
+    c = Conn()
+    c.reply()
+    c.cmd("EHLO probe.company.example")
+    c.starttls()
+    c.cmd("EHLO probe.company.example")
+    c.s.settimeout(30)
+    attempts = int(sys.argv[5]) if len(sys.argv) > 5 else 12
+    for i in range(attempts):
+        user = "nobody-here" if i == 0 else USER
+        tok = base64.b64encode(b"\0" + user.encode() + b"\0wrong-password-%d" % i).decode()
+        t = time.time()
+        try:
+            c.send(("AUTH PLAIN " + tok + "\r\n").encode())
+        except OSError:
+            print(i + 1, "closed", "0.0", "-")
+            return
+        r = c.reply()
+        dt = time.time() - t
+        if not r:
+            print(i + 1, "closed", "%.1f" % dt, "-")
+            return
+        print(i + 1, r[:3], "%.1f" % dt, r[4:].strip())
+        if r.startswith("421"):
+            return
+
+
+def conn_flood(n):
+    socks, last = [], ""
+    for _ in range(n):
+        s = socket.create_connection(("127.0.0.1", PORT), timeout=10)
+        socks.append(s)
+        try:
+            last = s.recv(512).decode("latin-1")[:3] or "closed"
+        except OSError:
+            last = "closed"
+        print(last)
+    for s in socks:
+        s.close()
+
+
+def trickle():
+    import time
+    c = Conn()
+    c.reply()
+    c.s.settimeout(1)
+    t = time.time()
+    for ch in b"EHLO x" * 10:
+        try:
+            c.s.sendall(bytes([ch]))
+        except OSError:
+            print("cut %.0f closed" % (time.time() - t))
+            return
+        try:
+            data = c.s.recv(512)
+            print("cut %.0f %s" % (time.time() - t, data.decode("latin-1")[:3] or "closed"))
+            return
+        except socket.timeout:
+            pass
+        except OSError:
+            print("cut %.0f closed" % (time.time() - t))
+            return
+        if time.time() - t > 20:
+            break
+        time.sleep(0.5)
+    print("not-cut")
+
+
 if CASE == "smuggle":
     smuggle(sys.argv[5], sys.argv[6])
 elif CASE == "starttls-inject":
@@ -156,5 +254,13 @@ elif CASE == "auth-plain":
     auth_plain()
 elif CASE == "overlong":
     overlong(sys.argv[5])
+elif CASE == "bdat":
+    bdat(sys.argv[5], sys.argv[6])
+elif CASE == "auth-brute":
+    auth_brute()
+elif CASE == "conn-flood":
+    conn_flood(int(sys.argv[3]))
+elif CASE == "trickle":
+    trickle()
 else:
     raise SystemExit("unknown case " + CASE)

@@ -139,6 +139,9 @@ TEST(RelayConfig, CheckMainCfCatchesEachDangerousSetting) {
                    .empty());
   EXPECT_FALSE(
       CheckMainCf(replace("default_action = 451 4.3.5", "default_action = DUNNO")).empty());
+  EXPECT_FALSE(
+      CheckMainCf(replace("smtpd_per_record_deadline = yes", "smtpd_per_record_deadline = no"))
+          .empty());
 }
 
 }  // namespace

@@ -498,13 +498,19 @@ std::string Lower(std::string_view s) {
 
 }  // namespace
 
+DocumentShape ShapeOfDocument(std::string_view text) {
+  size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return DocumentShape::kEmpty;
+  return text[first] == '{' || text[first] == '[' ? DocumentShape::kJson : DocumentShape::kCsv;
+}
+
 std::string DetectDocumentFormat(std::string_view head) {
   if (head.size() >= 3 && head.substr(0, 3) == "\xEF\xBB\xBF") head.remove_prefix(3);
-  size_t first = head.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return "";
-  std::string low = Lower(head.substr(first));
+  const DocumentShape shape = ShapeOfDocument(head);
+  if (shape == DocumentShape::kEmpty) return "";
+  std::string low = Lower(head.substr(head.find_first_not_of(" \t\r\n")));
   auto has = [&](std::string_view s) { return low.find(s) != std::string::npos; };
-  if (low[0] == '{' || low[0] == '[') {
+  if (shape == DocumentShape::kJson) {
     if (has("admin#reports#activit") ||
         (has("\"applicationname\"") && has("\"login\"") && has("\"actor\""))) {
       return "google-login";

@@ -45,6 +45,12 @@ class DocumentParser {
   virtual void Parse(std::string_view text, RecordSink& sink) = 0;
 };
 
+// What an export is: JSON (an object, an array, JSON Lines, concatenated arrays: it starts with
+// '{' or '[' after white space), CSV with a header row (anything else), or nothing but white
+// space. The one place the JSON-or-CSV exports (entra-signin, m365-audit, m365-trace) decide.
+enum class DocumentShape : uint8_t { kEmpty, kJson, kCsv };
+DocumentShape ShapeOfDocument(std::string_view text);
+
 // entra-signin, m365-audit, m365-trace, google-login.
 std::vector<std::string> DocumentFormatNames();
 std::unique_ptr<DocumentParser> MakeDocumentParser(std::string_view name);

@@ -158,9 +158,9 @@ class M365AuditParser final : public DocumentParser {
   const char* name() const override { return kSource; }
 
   void Parse(std::string_view text, RecordSink& sink) override {
-    size_t first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) return;
-    if (text[first] == '{' || text[first] == '[') {
+    const DocumentShape shape = ShapeOfDocument(text);
+    if (shape == DocumentShape::kEmpty) return;
+    if (shape == DocumentShape::kJson) {
       int64_t n = 0;
       ForEachJsonRecord(text, kSource, sink, [&](object o) {
         sink.SetRecord(++n);

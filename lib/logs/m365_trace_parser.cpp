@@ -62,9 +62,9 @@ class M365TraceParser final : public DocumentParser {
   void Parse(std::string_view text, RecordSink& sink) override {
     messages_.clear();
     order_.clear();
-    size_t first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) return;
-    if (text[first] == '{' || text[first] == '[') {
+    const DocumentShape shape = ShapeOfDocument(text);
+    if (shape == DocumentShape::kEmpty) return;
+    if (shape == DocumentShape::kJson) {
       int64_t n = 0;
       ForEachJsonRecord(text, kSource, sink, [&](object o) {
         sink.SetRecord(++n);

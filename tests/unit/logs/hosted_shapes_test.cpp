@@ -276,5 +276,16 @@ TEST(HostedShapes, ExchangeSmtpReceiveSuccessNamesTheWindowsAccount) {
   EXPECT_EQ(auth[1].user, "");
 }
 
+TEST(HostedShapes, JsonOrCsvIsDecidedInOnePlace) {
+  EXPECT_EQ(ShapeOfDocument(""), DocumentShape::kEmpty);
+  EXPECT_EQ(ShapeOfDocument(" \r\n\t "), DocumentShape::kEmpty);
+  EXPECT_EQ(ShapeOfDocument("\n  {\"id\":1}"), DocumentShape::kJson);
+  EXPECT_EQ(ShapeOfDocument("[][]"), DocumentShape::kJson);
+  EXPECT_EQ(ShapeOfDocument("\"Date (UTC)\",\"User\"\n"), DocumentShape::kCsv);
+  EXPECT_EQ(ShapeOfDocument("CreationDate,UserIds,Operations,AuditData"), DocumentShape::kCsv);
+  // The same text gives the same answer to each parser and to the detection.
+  EXPECT_EQ(DetectDocumentFormat(" \n"), "");
+}
+
 }  // namespace
 }  // namespace mxir::logs

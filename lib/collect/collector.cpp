@@ -74,7 +74,8 @@ struct Session {
   }
 };
 
-Result<std::string> M365Token(Session& s, const IniFile::Section& sec, const std::string& login) {
+Result<std::string> M365Token(Session& s, const IniFile::Section& sec, const std::string& login,
+                              const std::string& scope) {
   auto get = [&](const char* k) -> std::string {
     auto it = sec.find(k);
     return it == sec.end() ? "" : it->second;
@@ -91,7 +92,7 @@ Result<std::string> M365Token(Session& s, const IniFile::Section& sec, const std
   req.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                  {"Accept", "application/json"}};
   req.body = hooks::FormEncode({{"client_id", client_id},
-                                {"scope", "https://graph.microsoft.com/.default"},
+                                {"scope", scope},
                                 {"client_secret", secret},
                                 {"grant_type", "client_credentials"}});
   auto resp = s.Send(req, "token (client credentials)");
@@ -243,6 +244,96 @@ Status PullGoogle(Session& s, const std::string& api, const std::string& token,
   return Status::Ok();
 }
 
+// The Unified Audit Log through the Office 365 Management Activity API: per content type, start
+// the subscription (already enabled is fine), list the content blobs created in each window of at
+// most 24 hours (the API's limit), following the NextPageUri header, and read each blob (a JSON
+// array of audit records, format m365-audit). Every link must stay under the API's base.
+Status PullAudit(Session& s, const std::string& manage, const std::string& tenant,
+                 const std::string& token, const CollectRequest& rq, Timestamp until,
+                 const std::function<Status(CollectedPage&)>& on_page,
+                 const std::function<void(const std::string&)>& progress) {
+  const std::string feed = manage + "/api/v1.0/" + hooks::PercentEncode(tenant) + "/activity/feed";
+  // The API's own time form: UTC, no zone letter.
+  auto api_time = [](Timestamp t) { return IsoSeconds(t).substr(0, 19); };
+  int blob_number = 0;
+  for (const char* type : {"Audit.AzureActiveDirectory", "Audit.Exchange"}) {
+    const std::string what = std::string("audit ") + type;
+    HttpRequest start;
+    start.method = "POST";
+    start.url = feed + "/subscriptions/start?contentType=" + type;
+    start.headers = {{"Authorization", "Bearer " + token},
+                     {"Accept", "application/json"},
+                     {"Content-Type", "application/json"}};
+    int attempts = 0;
+    auto started = hooks::SendWithRetry(s.http, start, /*idempotent=*/true, s.retry, &attempts);
+    if (s.stats != nullptr && attempts > 1) s.stats->retries += attempts - 1;
+    if (!started.ok()) return started.error().WithContext("m365 " + what + " subscription");
+    const bool already =
+        started->status == 400 && started->body.find("AF20024") != std::string::npos;
+    if (started->status != 200 && !already) {
+      return hooks::DescribeHttpFailure("m365",
+                                        what +
+                                            " subscription (needs the ActivityFeed.Read "
+                                            "permission of the Office 365 Management APIs)",
+                                        *started, s.secrets, attempts);
+    }
+    int64_t blobs = 0, records = 0;
+    for (Timestamp w0 = rq.since; w0 < until;) {
+      Timestamp w1 =
+          Timestamp::FromMicros(std::min(until.micros(), w0.micros() + int64_t{86400} * 1000000));
+      std::string url = feed + "/subscriptions/content?contentType=" + type +
+                        "&startTime=" + hooks::PercentEncode(api_time(w0)) +
+                        "&endTime=" + hooks::PercentEncode(api_time(w1));
+      for (int page = 1; page <= kMaxPages && !url.empty(); ++page) {
+        HttpRequest req;
+        req.url = url;
+        req.headers = {{"Authorization", "Bearer " + token}, {"Accept", "application/json"}};
+        MXIR_ASSIGN_OR_RETURN(HttpResponse list,
+                              s.Send(req, what + " content list page " + std::to_string(page)));
+        auto j = nlohmann::json::parse(list.body, nullptr, false);
+        if (j.is_discarded() || !j.is_array()) {
+          return MakeError(ErrorCode::kUnavailable,
+                           "m365 " + what + ": the content list is not a JSON array");
+        }
+        std::string next = list.next_page_uri;
+        if (!next.empty() && !StartsWith(next, manage + "/")) {
+          return MakeError(ErrorCode::kUnavailable,
+                           "m365 " + what + ": the next-page link leaves " + manage + "; refused");
+        }
+        for (const auto& blob : j) {
+          if (!blob.is_object() || !blob.contains("contentUri") || !blob["contentUri"].is_string())
+            continue;
+          std::string uri = blob["contentUri"].get<std::string>();
+          if (!StartsWith(uri, manage + "/")) {
+            return MakeError(ErrorCode::kUnavailable,
+                             "m365 " + what + ": a content link leaves " + manage + "; refused");
+          }
+          HttpRequest get;
+          get.url = uri;
+          get.headers = {{"Authorization", "Bearer " + token}, {"Accept", "application/json"}};
+          MXIR_ASSIGN_OR_RETURN(HttpResponse content,
+                                s.Send(get, what + " content " + std::to_string(blobs + 1)));
+          auto records_json = nlohmann::json::parse(content.body, nullptr, false);
+          if (records_json.is_array()) records += static_cast<int64_t>(records_json.size());
+          CollectedPage p{"audit", "m365-audit", "manage:activity/feed/" + std::string(type),
+                          ++blob_number, std::move(content.body)};
+          MXIR_RETURN_IF_ERROR(on_page(p));
+          ++blobs;
+          if (s.stats != nullptr) ++s.stats->pages;
+        }
+        url = next;
+      }
+      w0 = w1;
+    }
+    if (progress) {
+      progress("m365 audit: " + std::string(type) + ": " + std::to_string(blobs) + " blobs, " +
+               std::to_string(records) + " records (done)" +
+               (already ? "" : "; subscription started"));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::vector<std::string> DefaultSources(const std::string& provider) {
@@ -252,7 +343,7 @@ std::vector<std::string> DefaultSources(const std::string& provider) {
 }
 
 std::vector<std::string> KnownSources(const std::string& provider) {
-  if (provider == "m365") return {"signins", "trace"};
+  if (provider == "m365") return {"signins", "trace", "audit"};
   if (provider == "google") return {"login"};
   return {};
 }
@@ -260,6 +351,7 @@ std::vector<std::string> KnownSources(const std::string& provider) {
 std::string FormatOfSource(const std::string& source) {
   if (source == "signins") return "entra-signin";
   if (source == "trace") return "m365-trace";
+  if (source == "audit") return "m365-audit";
   if (source == "login") return "google-login";
   return "";
 }
@@ -316,13 +408,23 @@ Status Collect(const IniFile& hooks_file, const CollectRequest& rq, const Clock&
                             : endpoint;
     std::string graph =
         endpoint.empty() ? TrimSlash(opt("graph_base", "https://graph.microsoft.com")) : endpoint;
-    MXIR_ASSIGN_OR_RETURN(std::string token, M365Token(s, *sec, login));
+    std::string manage =
+        endpoint.empty() ? TrimSlash(opt("manage_base", "https://manage.office.com")) : endpoint;
+    // One token per API: Graph for sign-ins and trace, the Management API for the audit log.
+    std::string token;
     for (const auto& src : sources) {
-      Status st = src == "signins" ? PullGraph(s, graph, token, src, "/v1.0/auditLogs/signIns",
-                                               "createdDateTime", rq, until, on_page, progress)
-                                   : PullGraph(s, graph, token, src,
-                                               "/beta/admin/exchange/tracing/messageTraces",
-                                               "receivedDateTime", rq, until, on_page, progress);
+      const bool audit = src == "audit";
+      SecureWipe(token.data(), token.size());
+      MXIR_ASSIGN_OR_RETURN(token, M365Token(s, *sec, login,
+                                             audit ? "https://manage.office.com/.default"
+                                                   : "https://graph.microsoft.com/.default"));
+      Status st =
+          audit ? PullAudit(s, manage, opt("tenant", ""), token, rq, until, on_page, progress)
+          : src == "signins"
+              ? PullGraph(s, graph, token, src, "/v1.0/auditLogs/signIns", "createdDateTime", rq,
+                          until, on_page, progress)
+              : PullGraph(s, graph, token, src, "/beta/admin/exchange/tracing/messageTraces",
+                          "receivedDateTime", rq, until, on_page, progress);
       if (!st.ok()) {
         SecureWipe(token.data(), token.size());
         return st;

@@ -10,6 +10,12 @@
 //    trace:   GET {graph}/beta/admin/exchange/tracing/messageTraces?$filter=receivedDateTime ge S
 //             and receivedDateTime lt U&$top=N, then @odata.nextLink (format m365-trace); needs
 //             ExchangeMessageTrace.Read.All.
+//    audit:   the Unified Audit Log through the Office 365 Management Activity API (a token for
+//             https://manage.office.com/.default): per content type (Audit.AzureActiveDirectory,
+//             Audit.Exchange) POST {manage}/api/v1.0/{tenant}/activity/feed/subscriptions/start
+//             (400 AF20024 "already enabled" is fine), GET .../subscriptions/content with
+//             startTime/endTime per window of at most 24 h, paged by the NextPageUri header, then
+//             each blob's contentUri (a JSON array, format m365-audit); needs ActivityFeed.Read.
 //  google (section [google]: service_account_file, admin_subject; a service-account JWT with
 //  scope https://www.googleapis.com/auth/admin.reports.audit.readonly):
 //    login:   GET {api}/admin/reports/v1/activity/users/all/applications/login?startTime=S&
@@ -34,7 +40,7 @@ namespace mxir::collect {
 
 struct CollectRequest {
   std::string provider;              // m365 or google
-  std::vector<std::string> sources;  // m365: signins, trace; google: login (empty: the default)
+  std::vector<std::string> sources;  // m365: signins, trace, audit; google: login (empty: default)
   Timestamp since;
   std::optional<Timestamp> until;  // default: now
   std::string endpoint;            // a test server: replaces the provider's login and API URLs

@@ -33,6 +33,7 @@ size_t ReadHeader(char* data, size_t size, size_t n, void* user) {
     while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
       value.remove_suffix(1);
     if (name == "retry-after") resp->retry_after_seconds = ParseRetryAfter(value);
+    if (name == "nextpageuri") resp->next_page_uri.assign(value);
   }
   return size * n;
 }

@@ -34,6 +34,7 @@ struct HttpResponse {
   std::string body;
   std::string content_type;
   std::optional<int> retry_after_seconds;  // from a Retry-After header given in seconds
+  std::string next_page_uri;  // a NextPageUri header (Office 365 Management Activity API paging)
 };
 
 class HttpClient {

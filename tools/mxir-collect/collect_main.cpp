@@ -26,7 +26,10 @@ constexpr char kDescription[] =
     "Providers and sources (--source, repeatable):\n"
     "  m365    signins (default): Entra ID sign-ins through Microsoft Graph (needs an Entra ID\n"
     "          P1/P2 licence and the AuditLog.Read.All permission);\n"
-    "          trace: Exchange Online message trace through Graph (ExchangeMessageTrace.Read.All)\n"
+    "          trace: Exchange Online message trace through Graph "
+    "(ExchangeMessageTrace.Read.All);\n"
+    "          audit: the Unified Audit Log (sign-ins, inbox rules, forwarding) through the\n"
+    "          Office 365 Management Activity API (ActivityFeed.Read; audit must be on)\n"
     "  google  login (default): Google Workspace login audit through the Admin SDK Reports API\n"
     "          (scope admin.reports.audit.readonly)\n\n"
     "Resumable: without --since, a run with --case continues from the newest record of that\n"
@@ -61,7 +64,7 @@ int mxir_collect_main(int argc, char** argv) {
       "hooks", mxir::po::value(&hooks_path)->value_name("FILE"),
       "the hooks file with the provider's credentials (mode 0600)")(
       "source", mxir::po::value(&sources)->value_name("NAME"),
-      "what to pull: m365 signins (default), trace; google login (default)")(
+      "what to pull: m365 signins (default), trace, audit; google login (default)")(
       "endpoint", mxir::po::value(&endpoint)->value_name("URL"),
       "use this base URL for the provider's login and API (a test server)")(
       "page-size", mxir::po::value(&page_size)->value_name("N"),

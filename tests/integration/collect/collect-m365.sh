@@ -3,7 +3,8 @@
 # (graph_contract_server.py): three pages through @odata.nextLink, a 429 with Retry-After on the
 # way, exactly the records served stored in the case, a second run that resumes from the case
 # (no --since) and adds nothing, the Entra ID Free licence error explained, a wrong secret
-# refused. Exit 0 pass, 77 skip.
+# refused; the Unified Audit Log through the Management Activity API (subscriptions, content
+# paged by NextPageUri, blobs). Exit 0 pass, 77 skip.
 set -u -o pipefail
 [[ -n ${MXIR_TEST_TRACE:-} ]] && set -x
 umask 077
@@ -106,6 +107,40 @@ if "$BIN/mxir" collect m365 --hooks "$W/hooks.ini" --endpoint "https://127.0.0.1
   --since 2026-11-23T07:00:00Z --format jsonl >/dev/null 2>"$W/err5"; then fail "wrong secret accepted"; fi
 grep -q "wrong-secret-9" "$W/err5" && fail "secret printed"
 grep -qi "401\|refused\|credential" "$W/err5" || { cat "$W/err5" >&2; fail "401 not explained"; }
+# The Unified Audit Log through the Office 365 Management Activity API (--source audit): a token
+# for manage.office.com, both subscriptions started, content listed for the window and paged by
+# NextPageUri (each list throttled once), every blob read: 6 records -> 4 logins + 2 mailbox
+# changes, stored exactly once; a second run resumes from the case and adds nothing (the
+# subscriptions are then already enabled, which is fine).
+printf 'collect-secret-1\n' >"$W/secret"
+"$BIN/mxir" collect m365 --source audit --hooks "$W/hooks.ini" --endpoint "https://127.0.0.1:$PORT" \
+  --since 2026-11-23T07:00:00Z --case "$W/a.case" --create --format jsonl --stats json \
+  >"$W/a.jsonl" 2>"$W/aerr" || { cat "$W/aerr" >&2; fail "audit run"; }
+python3 - "$(tail -1 "$W/aerr")" "$W/a.jsonl" "$W/requests.log" <<'PY' || fail "audit counts"
+import json, sys
+s = json.loads(sys.argv[1])
+ev = [json.loads(l) for l in open(sys.argv[2])]
+log = [json.loads(l) for l in open(sys.argv[3])]
+served = [i for e in log if "audit_served" in e for i in e["audit_served"]]
+assert sorted(served) == ["aad-0", "aad-1", "aad-2", "aad-3", "exo-1", "exo-2"], served
+assert sum(1 for e in log if "audit_throttled" in e) == 2, log
+assert sorted(e["subscribe"] for e in log if "subscribe" in e) == ["Audit.AzureActiveDirectory", "Audit.Exchange"], log
+assert s["pages"] == 4 and s["retries"] == 2 and s["stored"] == 6 and s["events"] == 6, s
+auth = [e for e in ev if e["kind"] == "auth"]
+assert [e["outcome"] for e in auth] == ["failure"] * 3 + ["success"], auth
+assert all(e["source"] == "m365-audit" and e["user"] == "bob@contoso.example" and e["client_ip"] == "198.51.100.66" for e in auth), auth
+mc = [e for e in ev if e["kind"] == "mailbox_change"]
+assert [e["operation"] for e in mc] == ["New-InboxRule", "Set-Mailbox"], mc
+assert mc[0]["parameters"]["ForwardTo"] == "drop@evil.example" and mc[0]["client_ip"] == "2001:db8::66", mc
+PY
+grep -q "m365 audit: Audit.Exchange: 2 blobs, 2 records (done)" "$W/aerr" || { cat "$W/aerr" >&2; fail "no audit progress"; }
+"$BIN/mxir" collect m365 --source audit --hooks "$W/hooks.ini" --endpoint "https://127.0.0.1:$PORT" \
+  --case "$W/a.case" --stats json >/dev/null 2>"$W/aerr2" || { cat "$W/aerr2" >&2; fail "audit resume"; }
+grep -q "continuing from 2026-11-23T08:25:00" "$W/aerr2" || { cat "$W/aerr2" >&2; fail "audit: no resume"; }
+python3 -c 'import json,sys; s=json.loads(sys.argv[1]); assert s["stored"]==0 and s["already_in_case"]>=1, s' \
+  "$(tail -1 "$W/aerr2")" || fail "audit resume stored something"
+grep -q '"already": true' "$W/requests.log" || fail "second run did not meet an enabled subscription"
+
 # Google Workspace: a service-account key, the JWT-bearer token, three pages by nextPageToken.
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/sa.key" >/dev/null 2>&1 || fail "key"
 python3 - "$W/sa.key" "$W/sa.json" <<'PY' || fail "key file"

@@ -2,7 +2,11 @@
 """A local HTTPS server implementing the documented Microsoft identity platform token endpoint
 (client credentials) and the Microsoft Graph auditLogs/signIns list contract: $filter on
 createdDateTime (ge/lt), server-side paging with @odata.nextLink, HTTP 429 with Retry-After,
-the 403 an Entra ID Free tenant gets, and bearer-token checks. Used by collect-m365.sh only.
+the 403 an Entra ID Free tenant gets, and bearer-token checks; and the Office 365 Management
+Activity API (token for https://manage.office.com/.default; subscriptions/start, already
+enabled -> 400 AF20024; subscriptions/content with startTime/endTime at most 24 h apart, paged by
+the NextPageUri header, one throttled answer; content blobs as JSON arrays of audit records).
+Used by collect-m365.sh only.
 
 usage: graph_contract_server.py CERT KEY PORTFILE LOGFILE PAGE_SIZE
 Writes the chosen port to PORTFILE; logs one JSON line per request served to LOGFILE."""
@@ -68,7 +72,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))
-        form = urllib.parse.parse_qs(self.rfile.read(n).decode())
+        raw = self.rfile.read(n).decode()
+        url = urllib.parse.urlsplit(self.path)
+        if url.path == "/api/v1.0/contoso-tenant/activity/feed/subscriptions/start":
+            return self.manage_start(urllib.parse.parse_qs(url.query))
+        form = urllib.parse.parse_qs(raw)
         if self.path == "/token":  # Google OAuth 2.0 service-account (JWT bearer) flow
             a = form.get("assertion", [""])[0].split(".")
             if form.get("grant_type") != ["urn:ietf:params:oauth:grant-type:jwt-bearer"] or len(a) != 3:
@@ -83,12 +91,15 @@ class Handler(BaseHTTPRequestHandler):
         if not m:
             return self.reply(404, {"error": "not_found"})
         if (form.get("grant_type") != ["client_credentials"] or form.get("client_id") != ["collect-app"]
-                or form.get("scope") != ["https://graph.microsoft.com/.default"]):
+                or form.get("scope") not in (["https://graph.microsoft.com/.default"],
+                                             ["https://manage.office.com/.default"])):
             return self.reply(400, {"error": "invalid_request", "error_description": "AADSTS900144: bad request"})
         if form.get("client_secret") != [SECRET]:
             return self.reply(401, {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."})
-        self.log({"token": m.group(1)})
+        self.log({"token": m.group(1), "scope": form["scope"][0]})
         tok = TOKEN if m.group(1) == "contoso-tenant" else "free-tenant-token"
+        if form["scope"] == ["https://manage.office.com/.default"]:
+            tok = MANAGE_TOKEN
         return self.reply(200, {"token_type": "Bearer", "expires_in": 3599, "access_token": tok})
 
     def do_GET(self):
@@ -97,6 +108,8 @@ class Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         if url.path == "/admin/reports/v1/activity/users/all/applications/login":
             return self.google(q, auth)
+        if url.path.startswith("/api/v1.0/"):
+            return self.manage_get(url, q, auth)
         if auth == "Bearer free-tenant-token":
             return self.reply(403, {"error": {"code": "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
                                               "message": "Neither tenant is B2C or tenant doesn't have premium license"}})
@@ -160,7 +173,96 @@ def google(self, q, auth):
     return self.reply(200, body)
 
 
+# Management Activity API: the audit records of two content types, in content blobs.
+MANAGE_TOKEN = "manage-read-token"
+MANAGE_BASE = "/api/v1.0/contoso-tenant/activity/feed"
+subscribed = set()
+
+
+def audit_records():
+    t = lambda m: (base + timedelta(minutes=m)).strftime("%Y-%m-%dT%H:%M:%S")
+    aad = [{"CreationTime": t(10 + i), "Id": "aad-%d" % i, "Operation": "UserLoginFailed", "RecordType": 15,
+            "Workload": "AzureActiveDirectory", "UserId": "bob@contoso.example", "ClientIP": "198.51.100.66",
+            "ErrorNumber": "50126", "LogonError": "InvalidUserNameOrPassword", "ResultStatus": "Failed"}
+           for i in range(3)]
+    aad.append({"CreationTime": t(14), "Id": "aad-3", "Operation": "UserLoggedIn", "RecordType": 15,
+                "Workload": "AzureActiveDirectory", "UserId": "bob@contoso.example", "ClientIP": "198.51.100.66",
+                "ResultStatus": "Success"})
+    exo = [{"CreationTime": t(20), "Id": "exo-1", "Operation": "New-InboxRule", "RecordType": 1,
+            "Workload": "Exchange", "UserId": "bob@contoso.example", "ResultStatus": "True",
+            "ClientIP": "[2001:db8::66]:51234",
+            "Parameters": [{"Name": "Name", "Value": "."}, {"Name": "ForwardTo", "Value": "drop@evil.example"},
+                           {"Name": "DeleteMessage", "Value": "True"}]},
+           {"CreationTime": t(25), "Id": "exo-2", "Operation": "Set-Mailbox", "RecordType": 1,
+            "Workload": "Exchange", "UserId": "bob@contoso.example", "ResultStatus": "True",
+            "ClientIP": "198.51.100.66:4410",
+            "Parameters": [{"Name": "Identity", "Value": "bob"},
+                           {"Name": "ForwardingSmtpAddress", "Value": "smtp:drop@evil.example"}]}]
+    # Two blobs per content type, each created a few minutes after its records.
+    return {"Audit.AzureActiveDirectory": [("aad-blob-1", t(13), aad[:2]), ("aad-blob-2", t(16), aad[2:])],
+            "Audit.Exchange": [("exo-blob-1", t(21), exo[:1]), ("exo-blob-2", t(26), exo[1:])]}
+
+
+def manage_start(self, q):
+    if self.headers.get("Authorization", "") != "Bearer " + MANAGE_TOKEN:
+        return self.reply(401, {"error": {"code": "AF10001", "message": "The permission set () sent in the request does not include the expected permission."}})
+    ct = q.get("contentType", [""])[0]
+    if ct not in ("Audit.Exchange", "Audit.AzureActiveDirectory", "Audit.SharePoint", "Audit.General", "DLP.All"):
+        return self.reply(400, {"error": {"code": "AF20022", "message": "No subscription found for the specified content type"}})
+    with lock:
+        if ct in subscribed:
+            self.log({"subscribe": ct, "already": True})
+            return self.reply(400, {"error": {"code": "AF20024", "message": "The subscription is already enabled. No property change."}})
+        subscribed.add(ct)
+    self.log({"subscribe": ct})
+    return self.reply(200, {"contentType": ct, "status": "enabled", "webhook": None})
+
+
+def manage_get(self, url, q, auth):
+    if auth != "Bearer " + MANAGE_TOKEN:
+        return self.reply(401, {"error": {"code": "AF10001", "message": "Authorization denied"}})
+    port = self.server.server_address[1]
+    if url.path == MANAGE_BASE + "/subscriptions/content":
+        ct = q.get("contentType", [""])[0]
+        if ct not in subscribed:
+            return self.reply(400, {"error": {"code": "AF20022", "message": "No subscription found for the specified content type"}})
+        if ("startTime" in q) != ("endTime" in q):
+            return self.reply(400, {"error": {"code": "AF20001", "message": "Start time and end time must both be specified (or both omitted)"}})
+        lo, hi = parse_time(q["startTime"][0]), parse_time(q["endTime"][0])
+        if hi - lo > timedelta(hours=24) or hi <= lo:
+            return self.reply(400, {"error": {"code": "AF20055", "message": "Start time and end time must both be specified (or both omitted) and must be less than or equal to 24 hours apart, with the start time prior to end time."}})
+        blobs = [b for b in audit_records()[ct] if lo <= parse_time(b[1]) < hi]
+        start = int(q.get("nextPage", ["0"])[0])
+        key = ("content", ct, q["startTime"][0], start)
+        with lock:
+            if start == 1 and key not in throttled_once:
+                throttled_once.add(key)
+                self.log({"audit_throttled": ct})
+                return self.reply(429, {"error": {"code": "AF429", "message": "Too many requests."}}, {"Retry-After": "1"})
+        page = blobs[start:start + 1]
+        body = [{"contentType": ct, "contentId": b[0], "contentCreated": b[1] + ".000Z",
+                 "contentExpiration": "2026-11-30T00:00:00.000Z",
+                 "contentUri": "https://127.0.0.1:%d%s/audit/%s" % (port, MANAGE_BASE, b[0])} for b in page]
+        headers = {}
+        if start + 1 < len(blobs):
+            nq = urllib.parse.urlencode({"contentType": ct, "startTime": q["startTime"][0], "endTime": q["endTime"][0],
+                                         "nextPage": str(start + 1)})
+            headers["NextPageUri"] = "https://127.0.0.1:%d%s/subscriptions/content?%s" % (port, MANAGE_BASE, nq)
+        self.log({"content_list": ct, "page": start, "blobs": [b[0] for b in page]})
+        return self.reply(200, body, headers)
+    m = re.fullmatch(MANAGE_BASE + r"/audit/([\w-]+)", url.path)
+    if m:
+        for ct, blobs in audit_records().items():
+            for b in blobs:
+                if b[0] == m.group(1):
+                    self.log({"blob": b[0], "audit_served": [r["Id"] for r in b[2]]})
+                    return self.reply(200, b[2])
+    return self.reply(404, {"error": {"code": "AF20051", "message": "Content requested with the key does not exist."}})
+
+
 Handler.google = google
+Handler.manage_start = manage_start
+Handler.manage_get = manage_get
 srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 ctx.load_cert_chain(CERT, KEY)

@@ -570,6 +570,48 @@ std::pair<std::string, std::string> ProbeAddresses(const std::string& login,
   return {sender, recipient};
 }
 
+void PostfixContainment::PlanVerifyContained(const std::string& account,
+                                             std::vector<HookStep>& steps) {
+  for (const auto& e : endpoints_) {
+    std::string where = e.service;
+    if (e.port != 0 && e.service.rfind(HostPort(e.host, e.port) + "/", 0) != 0) {
+      where += " (" + HostPort(e.host, e.port) + ")";
+    }
+    const std::string later = ": contain will say 'unverified' and how to check by hand";
+    if (!e.why_not.empty()) {
+      steps.push_back(
+          {"plan_verify", false, where + ": cannot try a submission: " + e.why_not + later});
+      continue;
+    }
+    SmtpAuthTarget t;
+    t.host = e.host;
+    t.port = e.port;
+    t.timeout = std::chrono::seconds(20);
+    if (e.tls && FileExists(e.cert_file)) {
+      t.ca_file = e.cert_file;
+      t.pinned_cert = true;
+    }
+    SubmissionProbe p;
+    p.login = account;
+    p.recipient = "postmaster";
+    p.xclient_only = true;
+    auto r = prober_(t, p);
+    if (!r.ok()) {
+      steps.push_back({"plan_verify", false, where + ": " + r.error().message + later});
+    } else if (r->result == SubmissionProbeOutcome::Result::kXclientOffered) {
+      steps.push_back({"plan_verify", true,
+                       where + ": XCLIENT LOGIN offered: contain will try a submission as " +
+                           account + " there (MAIL and RCPT, no DATA)"});
+    } else {
+      steps.push_back({"plan_verify", false,
+                       where +
+                           ": Postfix does not let mxir use XCLIENT here (only the hosts in "
+                           "smtpd_authorized_xclient_hosts may)" +
+                           later});
+    }
+  }
+}
+
 ContainmentCheck PostfixContainment::VerifyContained(const std::string& account,
                                                      std::vector<HookStep>& steps) {
   auto [sender, recipient] = ProbeAddresses(account, local_domains_);

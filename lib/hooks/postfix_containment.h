@@ -69,6 +69,9 @@ class PostfixContainment final : public ProviderHook {
   // that checks it by hand.
   ContainmentCheck VerifyContained(const std::string& account,
                                    std::vector<HookStep>& steps) override;
+  // Dry run: connects to each AUTH listener and says whether XCLIENT LOGIN is offered to mxir
+  // (EHLO, then QUIT: no MAIL, nothing changed).
+  void PlanVerifyContained(const std::string& account, std::vector<HookStep>& steps) override;
 
  private:
   Status Postfix(const std::string& tool, std::vector<std::string> args, const std::string& step,

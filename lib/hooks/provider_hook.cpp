@@ -26,6 +26,7 @@ Status ProviderHook::PurgeHeld(const std::string&, std::vector<HookStep>&) {
 ContainmentCheck ProviderHook::VerifyContained(const std::string&, std::vector<HookStep>&) {
   return {};
 }
+void ProviderHook::PlanVerifyContained(const std::string&, std::vector<HookStep>&) {}
 Result<std::string> ProviderHook::Verify(const std::string&, const std::string&) {
   return Unsupported("verify a reset");
 }

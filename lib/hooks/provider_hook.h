@@ -77,6 +77,9 @@ class ProviderHook {
   // Default: kNotAvailable.
   virtual ContainmentCheck VerifyContained(const std::string& account,
                                            std::vector<HookStep>& steps);
+  // For a dry run: whether VerifyContained will be able to try (a step per place, changing
+  // nothing, sending no MAIL). Default: nothing to say.
+  virtual void PlanVerifyContained(const std::string& account, std::vector<HookStep>& steps);
   // Evidence that the reset took effect, as a sentence; an error when it did not.
   virtual Result<std::string> Verify(const std::string& account, const std::string& new_password);
   virtual Result<std::vector<Leftover>> ListLeftovers(const std::string& account);

@@ -148,7 +148,10 @@ AccountOutcome ContainAccount(ProviderHook& hook, const std::string& account,
   if (!pre.ok() || dry_run) {
     o.outcome = pre.ok() ? "dry_run" : "failed";
     if (!pre.ok()) NoteError(o, pre.error());
-    if (pre.ok()) o.steps.push_back({"plan", true, "would " + o.action + " via " + hook.name()});
+    if (pre.ok()) {
+      o.steps.push_back({"plan", true, "would " + o.action + " via " + hook.name()});
+      if (action == ContainmentAction::kSuspend) hook.PlanVerifyContained(account, o.steps);
+    }
     return o;
   }
   Status s = action == ContainmentAction::kSuspend   ? hook.SuspendOutbound(account, o.steps)

@@ -354,6 +354,10 @@ Result<SubmissionProbeOutcome> SmtpSubmissionProbe(const SmtpAuthTarget& target,
     return done(SubmissionProbeOutcome::Result::kNoXclient, 250,
                 "its EHLO reply offers no XCLIENT LOGIN", "EHLO");
   }
+  if (probe.xclient_only) {
+    return done(SubmissionProbeOutcome::Result::kXclientOffered, 250,
+                "its EHLO reply offers XCLIENT LOGIN", "EHLO");
+  }
   MXIR_RETURN_IF_ERROR(c.Send("XCLIENT LOGIN=" + XtextEncode(probe.login) + "\r\n"));
   MXIR_ASSIGN_OR_RETURN(auto xr, c.Reply());
   if (xr.first != 220) {

@@ -43,15 +43,17 @@ Result<SmtpAuthOutcome> SmtpAuthCheck(const SmtpAuthTarget& target, const std::s
 // STARTTLS when offered, XCLIENT LOGIN=, EHLO, MAIL FROM, RCPT TO, then RSET and QUIT. DATA is
 // never sent: nothing is ever queued, whatever the server answers.
 struct SubmissionProbe {
-  std::string login;      // the SASL login to act as
-  std::string sender;     // MAIL FROM (empty: <>)
-  std::string recipient;  // RCPT TO
+  std::string login;          // the SASL login to act as
+  std::string sender;         // MAIL FROM (empty: <>)
+  std::string recipient;      // RCPT TO
+  bool xclient_only = false;  // only see whether XCLIENT LOGIN is offered (a dry run): EHLO, QUIT
 };
 struct SubmissionProbeOutcome {
   enum class Result {
-    kRefused,    // MAIL or RCPT answered 4xx/5xx
-    kAccepted,   // RCPT answered 2xx: the server would take the message
-    kNoXclient,  // the server does not let this client use XCLIENT LOGIN (detail says why)
+    kRefused,         // MAIL or RCPT answered 4xx/5xx
+    kAccepted,        // RCPT answered 2xx: the server would take the message
+    kNoXclient,       // the server does not let this client use XCLIENT LOGIN (detail says why)
+    kXclientOffered,  // xclient_only: it does
   };
   Result result = Result::kNoXclient;
   int reply_code = 0;

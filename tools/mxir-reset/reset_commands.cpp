@@ -316,7 +316,8 @@ int ContainCommand(int argc, char** argv) {
       "SASL AUTH, mxir acts as the login through Postfix's XCLIENT (allowed only to the hosts in\n"
       "smtpd_authorized_xclient_hosts, e.g. 127.0.0.1) and sends MAIL FROM and RCPT TO, never\n"
       "DATA: each must be refused with the block's text. Where Postfix does not allow that, the\n"
-      "outcome is 'unverified' (exit 1) with the swaks command that checks it by hand.\n"
+      "outcome is 'unverified' (exit 1) with the swaks command that checks it by hand;\n"
+      "--dry-run says beforehand which listeners mxir will be able to try.\n"
       "release: lift the block and release the held mail (cpanel: unsuspend_outgoing).\n"
       "purge: delete the held mail and lift the block (postfix only).\n");
   std::string account, provider, hooks_path;

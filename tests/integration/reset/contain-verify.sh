@@ -82,6 +82,11 @@ for _ in $(seq 100); do
   ((n >= 2)) && break
   sleep 0.1
 done
+# The dry run says it will be able to verify, and changes nothing.
+out=$("$BIN/mxir-reset" contain info --provider postfix --hooks "$W/hooks.ini" --dry-run 2>&1) ||
+  fail "dry run: $out"
+[[ $(grep -c 'ok     plan_verify: .*XCLIENT LOGIN offered' <<<"$out") -eq 2 ]] || fail "dry run plan: $out"
+[[ -s $MAP ]] && fail "the dry run changed the map"
 "$BIN/mxir-reset" contain info --provider postfix --hooks "$W/hooks.ini" --yes --case "$W/c.case" --create \
   >"$W/out" 2>&1
 rc=$?
@@ -109,6 +114,10 @@ sqlite3 "$W/c.case" "select details from actions where action='suspend_outbound'
 
 # --- 2. XCLIENT not allowed: not verified, never done ---------------------------------------------
 postconf -c "$PFC" -e 'smtpd_authorized_xclient_hosts =' && reload
+out=$("$BIN/mxir-reset" contain info --provider postfix --hooks "$W/hooks.ini" --dry-run 2>&1) ||
+  fail "dry run without XCLIENT: $out"
+[[ $(grep -c "FAILED plan_verify: .*does not let mxir use XCLIENT.*unverified" <<<"$out") -eq 2 ]] ||
+  fail "the dry run did not say it cannot verify: $out"
 "$BIN/mxir-reset" contain info --provider postfix --hooks "$W/hooks.ini" --yes --case "$W/c.case" >"$W/out" 2>&1
 rc=$?
 cat "$W/out"

@@ -254,7 +254,7 @@ AccountOutcome ContainWithProbe(
     const std::string& master_cf, const std::string& overrides,
     std::function<Result<SubmissionProbeOutcome>(const SmtpAuthTarget&, const SubmissionProbe&)>
         probe,
-    int* probes_made) {
+    int* probes_made, bool dry_run = false, std::vector<std::string>* tools_run = nullptr) {
   std::string dir = mxir::testing::MakeTempDir("mxir-hard");
   std::string map = dir + "/sasl_access";
   ScriptedPostfix runner;
@@ -288,7 +288,11 @@ AccountOutcome ContainWithProbe(
     ++*probes_made;
     return probe(t, p);
   });
-  return ContainAccount(hook, "info", ContainmentAction::kSuspend, false);
+  AccountOutcome o = ContainAccount(hook, "info", ContainmentAction::kSuspend, dry_run);
+  if (tools_run != nullptr) {
+    for (const auto& a : runner.seen) tools_run->push_back(a[0].substr(a[0].rfind('/') + 1));
+  }
+  return o;
 }
 
 Result<SubmissionProbeOutcome> Answer(SubmissionProbeOutcome::Result r, std::string text) {
@@ -361,6 +365,36 @@ TEST(HardeningHooks, ContainmentThatCannotBeTriedIsNotDone) {
       },
       &n);
   EXPECT_EQ(o.outcome, "unverified");
+}
+
+TEST(HardeningHooks, DryRunSaysWhetherContainmentCanBeVerified) {
+  int n = 0;
+  std::vector<std::string> tools;
+  AccountOutcome o = ContainWithProbe(
+      "smtp inet n - y - - smtpd\nsubmission inet n - y - - smtpd\n", "",
+      [](const SmtpAuthTarget& t, const SubmissionProbe& p) {
+        EXPECT_TRUE(p.xclient_only);  // a dry run never sends MAIL
+        return Answer(t.port == 25 ? SubmissionProbeOutcome::Result::kXclientOffered
+                                   : SubmissionProbeOutcome::Result::kNoXclient,
+                      "250 x");
+      },
+      &n, /*dry_run=*/true, &tools);
+  EXPECT_EQ(o.outcome, "dry_run");
+  EXPECT_EQ(n, 2);
+  int ok = 0, not_ok = 0;
+  for (const auto& s : o.steps) {
+    if (s.step != "plan_verify") continue;
+    (s.ok ? ok : not_ok)++;
+    if (!s.ok) {
+      EXPECT_NE(s.detail.find("submission/inet"), std::string::npos) << s.detail;
+      EXPECT_NE(s.detail.find("unverified"), std::string::npos) << s.detail;
+    }
+  }
+  EXPECT_EQ(ok, 1);
+  EXPECT_EQ(not_ok, 1);
+  for (const auto& t : tools) {
+    EXPECT_TRUE(t == "postconf") << "a dry run ran " << t;
+  }
 }
 
 TEST(HardeningHooks, ProbeEndpointsFollowMasterCf) {

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "casedb/event_store.h"
 #include "casedb/schema.h"
 #include "core/json_writer.h"
 
@@ -91,7 +92,11 @@ Status ExportCaseJson(CaseDb& c, std::ostream& out) {
   for (;;) {
     MXIR_ASSIGN_OR_RETURN(bool row, tables.Step());
     if (!row) break;
-    names.push_back(tables.ColumnText(0));
+    std::string name = tables.ColumnText(0);
+    // The events' interned strings and field names are part of their compact form, exported
+    // inside each event.
+    if (name == "strings" || name == "event_fields") continue;
+    names.push_back(std::move(name));
   }
   MXIR_ASSIGN_OR_RETURN(int version, ReadSchemaVersion(c.db()));
   out << "{\n  \"schema_version\": " << version;
@@ -115,6 +120,18 @@ Status ExportCaseJson(CaseDb& c, std::ostream& out) {
       }
       w.EndObject();
       out << obj;
+      continue;
+    }
+    if (name == "events") {
+      // Each event's row id and its JSON Lines form (spec/events.md) under "json", as before
+      // schema 5, decoded from the compact columns.
+      out << "[";
+      bool first = true;
+      MXIR_RETURN_IF_ERROR(ForEachEventJson(c, [&](int64_t id, const std::string& json) {
+        out << (first ? "\n    " : ",\n    ") << "{\"id\":" << id << ",\"json\":" << json << "}";
+        first = false;
+      }));
+      out << (first ? "]" : "\n  ]");
       continue;
     }
     MXIR_RETURN_IF_ERROR(ExportTable(c, name, buf, out));

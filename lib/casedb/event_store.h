@@ -1,15 +1,21 @@
-// EventStore: Events in the case, stored once each.
+// EventStore: Events in the case, stored once each, compactly (schema 5; event_codec.h).
 //
 // EventWriter inserts in batched transactions (one commit per `batch_size` events, and at
 // Finish()), so a writer killed mid-way leaves every earlier batch committed and the case
-// readable. Each event's identity is its provenance when that is known (origin sha256 + line or
-// packet + index + kind: the same file read twice, from any path, adds nothing) and otherwise the
-// hash of its whole JSON. EventReaderFromCase streams events back in time order.
+// readable. Each event's identity is EventKey() (from its content: a log grown, rotated,
+// compressed, read from stdin or followed adds nothing twice). Rows are columns — times as
+// integers, kinds as small integers, addresses as bytes, sources, protocols, sessions, accounts
+// and file names as ids into the interned `strings` table — plus the rest of the event in the
+// compact form of event_codec.h. ForEachEvent streams events back in time order (or, from a
+// row-id cursor, the events added since) without parsing whole JSON documents.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "casedb/case_db.h"
@@ -17,12 +23,14 @@
 
 namespace mxir::casedb {
 
-// 16-byte identity of an event (see above).
-std::string EventIdentity(const Event& e, std::string_view json);
+class StringInterner;  // event_store.cpp
+class RestEncoder;
 
 class EventWriter {
  public:
   explicit EventWriter(CaseDb& c, size_t batch_size = 20000);
+  // For the schema migration: writes inside the caller's open transaction (never commits).
+  EventWriter(Database& db, bool in_callers_transaction);
   ~EventWriter();  // commits what was added (errors are lost: call Finish() to see them)
   EventWriter(const EventWriter&) = delete;
   EventWriter& operator=(const EventWriter&) = delete;
@@ -38,8 +46,11 @@ class EventWriter {
  private:
   // One row waiting for the next multi-row INSERT.
   struct Row {
-    std::string key, json, kind, source, session, client_ip, user;
-    int64_t ts = 0;
+    int64_t key = 0, ts = 0, kind = 0, source = 0, protocol = 0, session = 0, user = 0, file = 0;
+    int64_t client_port = -1, server_port = -1, line = -1, packet = -1, index = 0;
+    uint8_t client_ip[17], server_ip[17];
+    size_t client_ip_len = 0, server_ip_len = 0;
+    std::string rest;
   };
   static constexpr size_t kRowsPerStatement = 64;
 
@@ -50,25 +61,41 @@ class EventWriter {
   Status CommitRows();
   void Fail(const Status& s);
 
-  CaseDb& c_;
+  Database& db_;
   Status failed_;
   size_t batch_size_;
+  bool callers_tx_ = false;
   size_t pending_ = 0;  // rows in the open transaction
   bool in_tx_ = false;
   std::optional<Statement> insert_many_, insert_one_;
+  std::unique_ptr<StringInterner> strings_;
+  std::unique_ptr<RestEncoder> rest_;
   std::vector<Row> rows_;
   size_t used_rows_ = 0;
+  Event scratch_;
+  std::string rest_json_;
   int64_t inserted_ = 0, duplicates_ = 0;
 };
 
 struct EventFilter {
   std::optional<Timestamp> since, until;
+  // Only events stored after this row id (a cursor for `detect --follow`); then in row order,
+  // which is the order they were added.
+  int64_t after_id = 0;
 };
 
-// Calls `fn` for each stored event in time order; a false return stops early. Rows whose JSON
-// no longer parses are skipped and counted in *skipped.
+// Calls `fn` for each stored event in time order (in row order with after_id); a false return
+// stops early. Rows that no longer decode are skipped and counted in *skipped. *last_id (when
+// given) is set to the largest row id passed to `fn`, or left unchanged.
 Status ForEachEvent(CaseDb& c, const EventFilter& filter,
-                    const std::function<bool(const Event&)>& fn, int64_t* skipped = nullptr);
+                    const std::function<bool(const Event&)>& fn, int64_t* skipped = nullptr,
+                    int64_t* last_id = nullptr);
 Result<int64_t> CountEvents(CaseDb& c);
+// The largest row id of the events table (0 when empty): where a cursor starts.
+Result<int64_t> LastEventId(CaseDb& c);
+
+// The event's JSON as the case keeps it (for export).
+Status ForEachEventJson(CaseDb& c,
+                        const std::function<void(int64_t id, const std::string& json)>& fn);
 
 }  // namespace mxir::casedb

@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "casedb/event_migration.h"
+
 namespace mxir::casedb {
 
 namespace {
@@ -169,6 +171,57 @@ const std::vector<const char*>& Steps() {
       ALTER TABLE findings ADD COLUMN status_at INTEGER;
       ALTER TABLE findings ADD COLUMN status_by TEXT NOT NULL DEFAULT '';
       )sql",
+      // 5 -> 6: compact events with identity from content (event_store.h, event_codec.h), the
+      // interned strings and field names they use, and one `sources` record per input read.
+      // The old rows are re-keyed and copied by MigrateEventsToCompact (event_migration.h).
+      R"sql(
+      CREATE TABLE strings (
+        id    INTEGER PRIMARY KEY,
+        value TEXT NOT NULL UNIQUE
+      );
+      CREATE TABLE event_fields (
+        id   INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+      );
+      CREATE TABLE sources (
+        id         INTEGER PRIMARY KEY,
+        path       TEXT NOT NULL,
+        size       INTEGER,
+        sha256     TEXT,
+        first_seen INTEGER,
+        last_seen  INTEGER,
+        records    INTEGER NOT NULL DEFAULT 0,
+        events     INTEGER NOT NULL DEFAULT 0,
+        stored     INTEGER NOT NULL DEFAULT 0,
+        tool       TEXT NOT NULL,
+        read_at    INTEGER NOT NULL
+      );
+      DROP INDEX events_by_ts;
+      ALTER TABLE events RENAME TO events_v3;
+      CREATE TABLE events (
+        id          INTEGER PRIMARY KEY,
+        key         INTEGER NOT NULL,
+        ts          INTEGER NOT NULL,
+        kind        INTEGER NOT NULL,
+        source      INTEGER,
+        protocol    INTEGER,
+        session     INTEGER,
+        client_ip   BLOB,
+        client_port INTEGER,
+        server_ip   BLOB,
+        server_port INTEGER,
+        user        INTEGER,
+        file        INTEGER,
+        line        INTEGER,
+        packet      INTEGER,
+        idx         INTEGER NOT NULL DEFAULT 0,
+        rest        BLOB
+      );
+      CREATE UNIQUE INDEX events_by_key ON events (key);
+      CREATE INDEX events_by_ts ON events (ts);
+      CREATE INDEX events_by_client ON events (client_ip) WHERE client_ip IS NOT NULL;
+      CREATE INDEX events_by_user ON events (user) WHERE user IS NOT NULL;
+      )sql",
   };
   return steps;
 }
@@ -197,6 +250,7 @@ Status MigrateToCurrent(Database& db) {
     MXIR_ASSIGN_OR_RETURN(int version, ReadSchemaVersion(db));
     if (version >= CurrentSchemaVersion()) return Status::Ok();
     MXIR_RETURN_IF_ERROR(db.Exec(Steps()[static_cast<size_t>(version)]));
+    if (version + 1 == 6) MXIR_RETURN_IF_ERROR(MigrateEventsToCompact(db));
     MXIR_RETURN_IF_ERROR(db.Exec("PRAGMA user_version = " + std::to_string(version + 1)));
     MXIR_RETURN_IF_ERROR(tx.Commit());
   }

@@ -9,6 +9,9 @@
 //   1  case_meta, assets, events, actions
 //   2  findings
 //   3  dnsbl_checks, delistings, delisting_events (mxir dnsbl; casedb/dnsbl_store.h)
+//   4  playbook_runs, playbook_steps (mxir playbook; casedb/playbook_store.h)
+//   5  compact events keyed by content, strings, event_fields, sources (event_store.h); the
+//      old events are re-keyed by MigrateEventsToCompact (event_migration.h)
 // Later features add their tables with new steps here (dnsbl checks and delistings, relay
 // messages, playbook runs).
 #pragma once

@@ -83,6 +83,13 @@ class Statement {
   void Reset();
 
   int64_t ColumnInt(int col) const { return sqlite3_column_int64(stmt_, col); }
+  // The bytes of a BLOB (or TEXT) column, valid until the next Step() or Reset().
+  std::string_view ColumnBlob(int col) const {
+    const void* p = sqlite3_column_blob(stmt_, col);
+    int n = sqlite3_column_bytes(stmt_, col);
+    return p ? std::string_view(static_cast<const char*>(p), static_cast<size_t>(n))
+             : std::string_view();
+  }
   double ColumnDouble(int col) const { return sqlite3_column_double(stmt_, col); }
   std::string ColumnText(int col) const;
   bool ColumnIsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }

@@ -35,16 +35,47 @@ enum class EventKind : uint8_t {
 };
 
 const char* EventKindName(EventKind kind);  // "session_start", ...
+int EventKindCount();                       // kinds are 0 .. EventKindCount() - 1
 std::optional<EventKind> ParseEventKind(std::string_view name);
 
-// Where an event came from. `file` + `sha256` + (`line` or `packet`) + `index` identify it, so
-// reading the same file twice into a case adds nothing twice.
+// Where an event came from. Its identity in a case comes from the content (spec/events.md
+// "Identity and provenance"): `record` (a hash of the bytes of the log line that produced it),
+// `repeat` (how many identical records came before it in the same input) and `index`; for a
+// capture, the completing packet's time and connection (casedb::EventKey). So a grown, rotated,
+// compressed or copied log, stdin and --follow all give the same identities.
 struct EventOrigin {
   SharedString file;    // path as given, "-" for stdin, "iface:eth0" for live capture
-  SharedString sha256;  // of the whole file, when known (shared: the same for every event)
+  SharedString sha256;  // of the whole input when known (JSON Lines only; the case keeps it in
+                        // its `sources`); never waited for
   int64_t line = -1;    // 1-based line number (logs)
   int64_t packet = -1;  // 1-based packet index (pcaps)
   int index = 0;        // the n-th event made from the same line or packet (0-based)
+  uint64_t record = 0;  // RecordHash() of the producing line; 0 when unknown (not in JSON)
+  int repeat = 0;       // identical records before it in the same input (not in JSON)
+};
+
+// The hash of one record's bytes (a log line without its newline) for EventOrigin::record;
+// never 0.
+uint64_t RecordHash(std::string_view bytes);
+
+// RecordRepeats: counts identical records within one input, for EventOrigin::repeat. Keeps the
+// hashes of the last ~256 K distinct records (two generations of a small table, so memory is
+// bounded on any input); identical lines carry identical timestamps, so they are close together.
+// The count depends only on the input up to that record: a grown log repeats the same counts.
+class RecordRepeats {
+ public:
+  RecordRepeats();
+  // How many times `hash` was seen before (then counts this one).
+  int Next(uint64_t hash);
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t count = 0;
+  };
+  Slot* Find(std::vector<Slot>& table, uint64_t hash);
+  std::vector<Slot> cur_, old_;
+  size_t used_ = 0;
 };
 
 struct Event {

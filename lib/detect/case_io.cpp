@@ -7,6 +7,7 @@
 #include "casedb/event_store.h"
 #include "casedb/finding_store.h"
 #include "casedb/sqlite.h"
+#include "detect/runaway_guard.h"
 
 namespace mxir::detect {
 
@@ -78,6 +79,10 @@ Result<StoreSummary> StoreResult(casedb::CaseDb& c, const DetectResult& result,
     }
     casedb::AssetStore assets(c);
     for (const auto& l : result.listed) {
+      if (s.assets_added >= static_cast<int64_t>(kMaxAutoAssets)) {
+        ++s.assets_over_cap;  // runaway input: see runaway_guard.h
+        continue;
+      }
       MXIR_ASSIGN_OR_RETURN(bool added,
                             assets.Add(casedb::AssetKind::kIp, l.ip, "listed on " + l.list,
                                        "mxir detect (remote_blocklisting)"));
@@ -96,6 +101,7 @@ Result<StoreSummary> StoreResult(casedb::CaseDb& c, const DetectResult& result,
         details["severity_changed"].push_back({{"id", ch.id}, {"from", ch.from}, {"to", ch.to}});
       }
     }
+    if (s.assets_over_cap > 0) details["assets_over_cap"] = s.assets_over_cap;
     return casedb::ActionLog(c).Record("detect", c.path(), "store findings", "ok", details);
   };
   MXIR_RETURN_IF_ERROR(body());  // the Transaction rolls back when not committed

@@ -44,6 +44,7 @@ struct StoreSummary {
   std::vector<std::string> reactivated;  // resolved earlier, supported again
   std::vector<std::string> dismissed;    // found again but dismissed by a person: left so
   std::vector<SeverityChange> changed;   // stored findings whose severity this run changed
+  int64_t assets_over_cap = 0;  // listed addresses not added: at most kMaxAutoAssets per run
 };
 
 // How a run may judge the findings already stored: only a run over the case's own events

@@ -27,11 +27,18 @@ struct Generation {
 
   ~Generation() { Close(); }
   void Close() {
-    if (stream) stream->Finish();
+    FinishStream();
     stream.reset();
     source.reset();
     if (fd >= 0) ::close(fd);
     fd = -1;
+  }
+  // Ends the parser stream, with the size and SHA-256 of what was read of this generation for
+  // its `sources` record.
+  void FinishStream() {
+    if (!stream) return;
+    stream->SetDigest(source->bytes_read(), source->sha256_hex());
+    stream->Finish();
   }
   // At most kMaxLinesPerPoll lines unless `take_partial` (the final pass): a log written faster
   // than it is read must still come back to the poll loop, which commits.
@@ -88,9 +95,10 @@ class FollowedFile {
                 cur_->ReadHead().compare(0, cur_->head.size(), cur_->head) != 0)) {
       // Copied and truncated (the file shrank, or was refilled with other first bytes between
       // two polls): the same file starts again from its beginning.
-      cur_->stream->Finish();
+      cur_->FinishStream();
       lseek(cur_->fd, 0, SEEK_SET);
       cur_->source = LineSource::FromFd(cur_->fd, path_, max_line_);
+      cur_->source->EnableHash();
       cur_->stream = ingester.OpenStream(path_, "");
       cur_->head = cur_->ReadHead();
       n += cur_->Drain(final_pass);
@@ -134,6 +142,7 @@ class FollowedFile {
     g->inode = st.st_ino;
     g->dev = st.st_dev;
     g->source = LineSource::FromFd(fd, path_, max_line_);
+    g->source->EnableHash();  // for the generation's `sources` record (what was read of it)
     g->stream = ingester.OpenStream(path_, "");
     g->last_data = std::chrono::steady_clock::now();
     cur_ = std::move(g);

@@ -1,5 +1,7 @@
 #include "logs/ingester.h"
 
+#include <thread>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,10 +18,15 @@ namespace mxir::logs {
 // Fills origin and applies the time window before passing events on.
 class Ingester::Stream::OriginSink final : public EventSink {
  public:
-  OriginSink(Ingester* owner, std::string file, std::string sha256)
-      : owner_(owner), file_(std::move(file)), sha256_(std::move(sha256)) {}
+  OriginSink(Ingester* owner, std::string file, std::string sha256, InputSummary* summary)
+      : owner_(owner), file_(std::move(file)), sha256_(std::move(sha256)), summary_(summary) {}
 
   void Emit(Event&& e) override {
+    if (!hashed_) {  // the line's identity, only for lines that make events
+      hashed_ = true;
+      record_ = RecordHash(text_);
+      repeat_ = repeats_.Next(record_);
+    }
     if (!has_ts_ && e.ts == Timestamp()) {
       ++owner_->no_timestamp_;
       return;
@@ -34,25 +41,49 @@ class Ingester::Stream::OriginSink final : public EventSink {
     if (e.origin.line < 0) {
       e.origin.line = line_;
       e.origin.index = index_++;
+      e.origin.record = record_;
+      e.origin.repeat = repeat_;
     }
     // else: a parser emitting at the end of the input named the line the event comes from (and
-    // its index there), so the event is the same on every read of the file.
+    // its index there), so the event is the same on every read of the file; without that line's
+    // bytes its identity is its content (record 0).
     ++owner_->events_;
+    ++summary_->events;
+    if (!summary_->first || e.ts < *summary_->first) summary_->first = e.ts;
+    if (!summary_->last || *summary_->last < e.ts) summary_->last = e.ts;
     owner_->out_->Emit(std::move(e));
   }
 
-  void SetLine(int64_t line, bool has_ts) {
+  void SetLine(std::string_view text, int64_t line, bool has_ts) {
+    text_ = text;
+    at_end_ = false;
     line_ = line;
     has_ts_ = has_ts;
     index_ = 0;
+    hashed_ = false;
+  }
+
+  // Events a parser still holds at the end of the input (e.g. Exim messages without
+  // "Completed") have no line of their own: their identity is their content (record 0).
+  void SetEndOfInput() {
+    at_end_ = true;
+    hashed_ = true;
+    record_ = 0;
+    repeat_ = 0;
   }
 
  private:
   Ingester* owner_;
-  SharedString file_, sha256_;  // shared by every event of the file, not copied
+  SharedString file_, sha256_;
+  InputSummary* summary_;  // shared by every event of the file, not copied
   int64_t line_ = 0;
   bool has_ts_ = false;
   int index_ = 0;
+  std::string_view text_;  // the current line (valid while it is parsed)
+  bool at_end_ = false, hashed_ = false;
+  uint64_t record_ = 0;
+  int repeat_ = 0;
+  RecordRepeats repeats_;  // over this input
 };
 
 // The same for the records of a document: origin line = the record's number.
@@ -117,9 +148,9 @@ Result<std::unique_ptr<Ingester>> Ingester::Create(const IngestOptions& options,
       new Ingester(options, LogTime(*zone, clock.Now(), options.year), sink, &clock));
 }
 
-Ingester::Stream::Stream(Ingester* owner, std::string name, std::string sha256)
-    : owner_(owner),
-      sink_(std::make_unique<OriginSink>(owner, std::move(name), std::move(sha256))) {
+Ingester::Stream::Stream(Ingester* owner, std::string name, std::string sha256) : owner_(owner) {
+  summary_.path = name;
+  sink_ = std::make_unique<OriginSink>(owner, std::move(name), std::move(sha256), &summary_);
   const IngestOptions& o = owner->options_;
   if (o.format == "auto") {
     for (const auto& n : LogFormatNames()) parsers_.push_back(MakeLogParser(n, o.fingerprinter));
@@ -152,6 +183,7 @@ LogParser* Ingester::Stream::Dispatch(const LogRecord& rec, LineOutcome* outcome
 
 void Ingester::Stream::IngestLine(std::string_view line, int64_t line_number) {
   ++owner_->lines_;
+  ++summary_.records;
   LogRecord rec;
   // Container runtimes wrap the servers' lines (container_line.h); the wrapped line is read.
   std::string_view text = line;
@@ -165,7 +197,7 @@ void Ingester::Stream::IngestLine(std::string_view line, int64_t line_number) {
   }
   rec.line = line_number;
   ResplitNestedLine(owner_->time_, &rec);
-  sink_->SetLine(line_number, rec.has_ts);
+  sink_->SetLine(line, line_number, rec.has_ts);
   LineOutcome outcome = LineOutcome::kNotMine;
   LogParser* parser = Dispatch(rec, &outcome);
   if (parser == nullptr) {
@@ -182,7 +214,15 @@ Ingester::Stream::~Stream() { Finish(); }
 void Ingester::Stream::Finish() {
   if (finished_) return;
   finished_ = true;
+  sink_->SetEndOfInput();
   for (auto& p : parsers_) p->Finish(*sink_);
+  owner_->inputs_.push_back(std::move(summary_));
+}
+
+void Ingester::Stream::Abandon() {
+  if (finished_) return;
+  finished_ = true;
+  owner_->inputs_.push_back(std::move(summary_));
 }
 
 Counters& Ingester::counters() {
@@ -197,20 +237,10 @@ Counters& Ingester::counters() {
 }
 
 Status Ingester::IngestFile(const std::string& path) {
-  std::string sha256;
-  // A readable regular file is hashed once its kind is known: a hosted-mail document is then
-  // hashed in the same pass that reads it (FileContents), not read twice. Anything else (stdin,
-  // a directory, an unreadable path) is hashed first, as before, so its errors stay the same.
-  struct stat st {};
-  const bool regular = path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-                       ::access(path.c_str(), R_OK) == 0;
-  auto hash_file = [&]() -> Status {
-    if (path == "-" || !sha256.empty()) return Status::Ok();
-    MXIR_ASSIGN_OR_RETURN(sha256, Sha256OfFile(path));
-    return Status::Ok();
-  };
-  if (!regular) MXIR_RETURN_IF_ERROR(hash_file());
   MXIR_ASSIGN_OR_RETURN(auto source, LineSource::Open(path, options_.max_line));
+  struct stat st {};
+  const bool regular = path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  const int64_t size = regular ? static_cast<int64_t>(st.st_size) : -1;
   // Hosted-mail exports (JSON, CSV with a header, UTF-16) are read as whole documents.
   std::string document_format;
   if (options_.format == "auto") {
@@ -221,25 +251,51 @@ Status Ingester::IngestFile(const std::string& path) {
   } else if (MakeDocumentParser(options_.format) != nullptr) {
     document_format = options_.format;
   }
-  if (!document_format.empty() && regular && !source->gzip()) {
-    source.reset();
-    MXIR_ASSIGN_OR_RETURN(FileContents contents, FileContents::Read(path));
-    return IngestPaddedDocument(contents.view(), path, contents.sha256(), document_format);
-  }
-  MXIR_RETURN_IF_ERROR(hash_file());
   if (!document_format.empty()) {
-    std::string raw;
-    Status read = source->ReadRest(&raw);
-    Status parsed = IngestDocument(raw, path, sha256, document_format);
+    const int64_t records = records_, events = events_;
+    InputSummary summary;
+    summary.path = path;
+    Status read, parsed;
+    if (regular && !source->gzip()) {
+      // Read once: the SHA-256 for the sources record is computed in the same pass.
+      source.reset();
+      MXIR_ASSIGN_OR_RETURN(FileContents contents, FileContents::Read(path));
+      parsed = IngestPaddedDocument(contents.view(), path, "", document_format);
+      summary.size = static_cast<int64_t>(contents.view().size());
+      summary.sha256 = contents.sha256();
+    } else {
+      std::string raw;
+      read = source->ReadRest(&raw);
+      parsed = IngestDocument(raw, path, "", document_format);
+      // A compressed file: the hash of the file as it is on disk; stdin: of the bytes read.
+      Result<std::string> file_sha =
+          path != "-" ? Sha256OfFile(path) : Result<std::string>(std::string());
+      const bool hashed = path != "-" && file_sha.ok() && !file_sha->empty();
+      summary.size = hashed ? size : static_cast<int64_t>(raw.size());
+      summary.sha256 = hashed ? *file_sha : Sha256Hex(raw);
+    }
+    summary.records = records_ - records;
+    summary.events = events_ - events;
+    inputs_.push_back(std::move(summary));
     if (!read.ok()) {
       counters_.Add("files_damaged");
       return read;
     }
     return parsed;
   }
+  // The input's SHA-256 for its `sources` record, off the hot path: a file is hashed on a
+  // second thread while it is parsed; stdin (which cannot be read twice) as it is read.
+  // Events never wait for it.
+  Result<std::string> sha = std::string();
+  std::thread hasher;
+  if (path == "-") {
+    source->EnableHash();
+  } else {
+    hasher = std::thread([&sha, path] { sha = Sha256OfFile(path); });
+  }
   const int64_t lines_before = lines_, unknown_before = unknown_format_,
                 empty_before = empty_lines_;
-  auto stream = OpenStream(path, sha256);
+  auto stream = OpenStream(path, "");
   std::string_view line;
   const bool check = options_.stop || options_.on_progress;
   while (source->Next(&line)) {
@@ -252,9 +308,18 @@ Status Ingester::IngestFile(const std::string& path) {
       }
     }
   }
+  if (hasher.joinable()) hasher.join();
   if (interrupted_) {
+    // Only part of the input was read: its sources record says how much, with no SHA-256 (the
+    // hash of the whole file would describe bytes that were not read).
+    stream->SetDigest(source->bytes_read(), "");
     stream->Abandon();
   } else {
+    if (path != "-") {
+      stream->SetDigest(size, sha.ok() ? *sha : "");
+    } else {
+      stream->SetDigest(source->bytes_read(), source->sha256_hex());
+    }
     stream->Finish();
   }
   if (source->lines_cut() > 0) counters_.Add("lines_cut", source->lines_cut());

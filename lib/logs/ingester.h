@@ -1,10 +1,12 @@
 // Ingester: log files in, Events out — the library body of `mxir ingest`.
 //
-// For each input it opens a LineSource (plain, .gz, or "-"), computes the file's SHA-256 for
-// the events' origin (not for stdin or followed files), splits each line (LogRecord), hands it
+// For each input it opens a LineSource (plain, .gz, or "-"), computes the SHA-256 of the bytes
+// read off the hot path (a file on a second thread; stdin as it is read) for the input's summary
+// — events never wait for it —, splits each line (LogRecord), hands it
 // to the format's parser — with --log-format auto, the parser is chosen per line by the syslog
 // tag and otherwise by content, preferring the format that matched the previous line of the same
-// file — and passes the events to the sink with `origin` (file, sha256, line, index) filled in.
+// file — and passes the events to the sink with `origin` (file, line, index, and the line's
+// content identity: record hash and repeat count, see core/event.h) filled in.
 // Events outside --since/--until are dropped and counted. Lines not understood are counted per
 // format (`not_understood.<format>`), lines of no known format as `unknown_format`: neither is
 // fatal. Lines exported by `journalctl -o json` are read too (journal_line.h). Damaged input (a
@@ -31,6 +33,15 @@
 #include "logs/log_time.h"
 
 namespace mxir::logs {
+
+// What one input gave: a `sources` record for the case (casedb/source_store.h).
+struct InputSummary {
+  std::string path;
+  int64_t size = -1;                     // bytes read
+  std::string sha256;                    // of those bytes; empty when unknown
+  std::optional<Timestamp> first, last;  // of the events made
+  int64_t records = 0, events = 0;       // lines read, events passed on
+};
 
 struct IngestOptions {
   std::string format = "auto";  // "auto" or a LogFormatNames() entry
@@ -62,11 +73,17 @@ class Ingester {
    public:
     ~Stream();
     void IngestLine(std::string_view line, int64_t line_number);
+    // The size and SHA-256 of what was read, for the input's summary (before Finish()).
+    void SetDigest(int64_t size, std::string sha256) {
+      summary_.size = size;
+      summary_.sha256 = std::move(sha256);
+    }
     void Finish();
     // Ends the stream without the parsers' end-of-input events (sessions and queue entries still
     // open, queued messages): an interrupted read is not the end of the input, and those events
     // would differ from the ones the complete re-read gives (and be stored besides them).
-    void Abandon() { finished_ = true; }
+    // The input's summary (sources record) is kept: what was read was read.
+    void Abandon();
 
    private:
     friend class Ingester;
@@ -81,6 +98,7 @@ class Ingester {
     bool finished_ = false;
     std::string journal_text_;    // the decoded fields of a journal JSON line
     std::string container_text_;  // a line decoded from a container runtime's JSON
+    InputSummary summary_;
   };
   std::unique_ptr<Stream> OpenStream(const std::string& name, const std::string& sha256);
 
@@ -98,6 +116,8 @@ class Ingester {
 
   // The run's counters so far (complete for every finished stream).
   Counters& counters();
+  // The summaries of the inputs finished since the last call.
+  std::vector<InputSummary> TakeInputs() { return std::move(inputs_); }
 
   // Reads the clock again for year-less stamps (a follower calls this on each poll).
   void RefreshNow() { time_.SetNow(clock_->Now()); }
@@ -114,6 +134,7 @@ class Ingester {
   Counters counters_;
   int64_t lines_ = 0, unknown_format_ = 0, empty_lines_ = 0;
   int64_t events_ = 0, filtered_ = 0, no_timestamp_ = 0, records_ = 0;
+  std::vector<InputSummary> inputs_;
 };
 
 }  // namespace mxir::logs

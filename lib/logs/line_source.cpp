@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -96,6 +97,12 @@ class GzipReader final : public ByteReader {
 
 }  // namespace
 
+struct LineSource::Hash {
+  Hash() : ctx(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr); }
+  ~Hash() { EVP_MD_CTX_free(ctx); }
+  EVP_MD_CTX* ctx;
+};
+
 LineSource::LineSource(std::unique_ptr<ByteReader> reader, std::string name, size_t max_line,
                        bool gzip)
     : reader_(std::move(reader)), name_(std::move(name)), max_line_(max_line), gzip_(gzip) {
@@ -149,6 +156,8 @@ bool LineSource::Fill() {
     status_ = got.error().WithContext("'" + name_ + "'");
     return false;
   }
+  if (hash_) EVP_DigestUpdate(hash_->ctx, buf_.data() + end_, *got);
+  bytes_read_ += static_cast<int64_t>(*got);
   end_ += *got;
   return *got > 0;
 }
@@ -174,9 +183,32 @@ Status LineSource::ReadRest(std::string* out) {
     }
     if (*got == 0) break;
     out->append(chunk.data(), *got);
+    if (hash_) EVP_DigestUpdate(hash_->ctx, chunk.data(), *got);
+    bytes_read_ += static_cast<int64_t>(*got);
     consumed_ += static_cast<int64_t>(*got);
   }
   return Status::Ok();
+}
+
+void LineSource::EnableHash() {
+  if (!hash_) hash_ = std::make_unique<Hash>();
+}
+
+std::string LineSource::sha256_hex() const {
+  if (!hash_) return "";
+  EVP_MD_CTX* copy = EVP_MD_CTX_new();
+  EVP_MD_CTX_copy_ex(copy, hash_->ctx);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  EVP_DigestFinal_ex(copy, md, &len);
+  EVP_MD_CTX_free(copy);
+  static const char* digits = "0123456789abcdef";
+  std::string s;
+  for (unsigned i = 0; i < len; ++i) {
+    s.push_back(digits[md[i] >> 4]);
+    s.push_back(digits[md[i] & 15]);
+  }
+  return s;
 }
 
 bool LineSource::Next(std::string_view* line) { return NextImpl(line, true); }

@@ -43,6 +43,11 @@ class LineSource {
   // Appends every byte not yet returned (for formats read as a whole document); an error when
   // reading failed (what was read is in *out).
   Status ReadRest(std::string* out);
+  // Hashes every byte read from now on (stdin and followed files, which cannot be read twice):
+  // sha256_hex() is then the SHA-256 of the bytes read so far, bytes_read() their count.
+  void EnableHash();
+  std::string sha256_hex() const;
+  int64_t bytes_read() const { return bytes_read_; }
 
   int64_t line_number() const { return line_number_; }  // of the last line returned
   int64_t lines_cut() const { return lines_cut_; }
@@ -67,6 +72,9 @@ class LineSource {
   bool skipping_ = false;  // inside the cut-off rest of an over-long line
   int64_t line_number_ = 0, lines_cut_ = 0, consumed_ = 0;
   Status status_;
+  struct Hash;
+  std::unique_ptr<Hash> hash_;
+  int64_t bytes_read_ = 0;
 };
 
 }  // namespace mxir::logs

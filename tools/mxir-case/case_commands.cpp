@@ -16,6 +16,7 @@
 #include "casedb/event_store.h"
 #include "casedb/finding_store.h"
 #include "casedb/schema.h"
+#include "casedb/source_store.h"
 #include "casedb/timeline.h"
 #include "core/cli.h"
 #include "core/display_time.h"
@@ -115,6 +116,27 @@ ordered_json CaseSummary(CaseDb& c, Status* status) {
     j["findings"]["list"] = list;
   }
   j["actions"] = actions->size();
+  casedb::SourceStore sources(c);
+  auto srcs = sources.List();
+  if (!srcs.ok()) {
+    *status = srcs.error();
+    return j;
+  }
+  ordered_json sj = ordered_json::array();
+  for (const auto& s : *srcs) {
+    ordered_json o{{"path", s.path}};
+    o["size"] = s.size >= 0 ? ordered_json(s.size) : ordered_json();
+    o["sha256"] = s.sha256.empty() ? ordered_json() : ordered_json(s.sha256);
+    o["first_seen"] = s.first_seen ? ordered_json(s.first_seen->ToString()) : ordered_json();
+    o["last_seen"] = s.last_seen ? ordered_json(s.last_seen->ToString()) : ordered_json();
+    o["records"] = s.records;
+    o["events"] = s.events;
+    o["stored"] = s.stored;
+    o["tool"] = s.tool;
+    o["read_at"] = s.read_at.ToString();
+    sj.push_back(std::move(o));
+  }
+  j["sources"] = sj;
   return j;
 }
 
@@ -162,6 +184,23 @@ void PrintSummaryTable(const ordered_json& j) {
     printer.Add(a);
   }
   if (!j["assets"].empty()) printer.Finish();
+  std::cout << "\nSources (inputs read; the SHA-256 is of the bytes read):\n";
+  if (j["sources"].empty()) std::cout << "  (none yet: read logs with mxir ingest --case)\n";
+  RecordPrinter sp(std::cout, OutputFormat::kTable,
+                   {{"path", "  PATH"},
+                    {"tool", "TOOL"},
+                    {"records", "RECORDS"},
+                    {"stored", "NEW EVENTS"},
+                    {"first_seen", "FIRST"},
+                    {"last_seen", "LAST"},
+                    {"sha256", "SHA-256"},
+                    {"read_at", "READ"}});
+  for (auto s : j["sources"]) {
+    s["path"] = "  " + s["path"].get<std::string>();
+    if (s["sha256"].is_string()) s["sha256"] = s["sha256"].get<std::string>().substr(0, 16);
+    sp.Add(s);
+  }
+  if (!j["sources"].empty()) sp.Finish();
 }
 
 }  // namespace

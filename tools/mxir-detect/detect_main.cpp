@@ -25,6 +25,7 @@
 #include "detect/detect_settings.h"
 #include "detect/event_input.h"
 #include "detect/finding_output.h"
+#include "detect/runaway_guard.h"
 
 namespace {
 
@@ -184,6 +185,12 @@ Result<DetectResult> RunOnce(const Cli& cli, const Options& o, const DetectConfi
     auto local = TimeZone::FromName("local");
     cli.Warn(SourceOffsetWarning(off, local.ok() ? local->OffsetAt(DefaultClock().Now()) : 0));
   }
+  if (size_t folded = SummarizeRunaway(&result, &engine.counters()); folded > 0) {
+    cli.Warn("the input claims " + std::to_string(folded + kMaxListedFindings) +
+             " different blocklisted addresses of yours; " + std::to_string(folded) +
+             " are summed up in one finding (is this your server's log? is --internal too "
+             "wide?)");
+  }
   if (c) {
     JudgeStored judge{o.events.empty(), cli.common.since, cli.common.until, settings_text};
     MXIR_ASSIGN_OR_RETURN(StoreSummary s, StoreResult(*c, result, judge));
@@ -194,6 +201,13 @@ Result<DetectResult> RunOnce(const Cli& cli, const Options& o, const DetectConfi
     engine.counters().Set("stored.new", s.added);
     engine.counters().Set("stored.updated", s.updated);
     engine.counters().Set("stored.assets_added", s.assets_added);
+    if (s.assets_over_cap > 0) {
+      engine.counters().Set("stored.assets_over_cap", s.assets_over_cap);
+      cli.Warn(std::to_string(s.assets_over_cap) +
+               " more listed addresses were not added to the "
+               "case's assets (at most " +
+               std::to_string(kMaxAutoAssets) + " per run)");
+    }
   }
   *counters = engine.counters();
   return result;

@@ -11,6 +11,7 @@
 
 #include "casedb/action_log.h"
 #include "casedb/case_db.h"
+#include "casedb/source_store.h"
 #include "core/cli.h"
 #include "core/interrupt.h"
 #include "core/progress.h"
@@ -168,6 +169,8 @@ int mxir_ingest_main(int argc, char** argv) {
   auto ingester = mxir::logs::Ingester::Create(options, mxir::DefaultClock(), out);
   if (!ingester.ok()) return cli.Fail(ingester.error());
 
+  // One `sources` record per input read, with the events it added.
+  std::vector<std::pair<mxir::logs::InputSummary, int64_t>> sources;
   int status = mxir::kExitOk;
   if (follow) {
     std::signal(SIGINT, OnSignal);
@@ -192,9 +195,17 @@ int mxir_ingest_main(int argc, char** argv) {
     if (!commit_error.ok()) return cli.Fail(commit_error);
   } else {
     for (const auto& f : files) {
+      int64_t before = store ? store->inserted() : 0;
       auto s = (*ingester)->IngestFile(f);
       // A bad file is reported and the others are still read; the exit status says so.
       if (!s.ok()) status = std::max(status, cli.Fail(s));
+      if (store) {
+        if (auto c = store->Commit(); !c.ok()) return cli.Fail(c);
+        for (auto& in : (*ingester)->TakeInputs()) {
+          sources.push_back({std::move(in), store->inserted() - before});
+          before = store->inserted();
+        }
+      }
       if ((*ingester)->interrupted()) break;
     }
     if (progress) progress->Finish(0);
@@ -209,6 +220,28 @@ int mxir_ingest_main(int argc, char** argv) {
     if (auto s = store->Commit(); !s.ok()) return cli.Fail(s);
     counters.Set("stored", store->inserted());
     counters.Set("already_in_case", store->duplicates());
+    if (follow) {
+      auto followed = (*ingester)->TakeInputs();
+      for (auto& in : followed) {
+        sources.push_back({std::move(in), followed.size() == 1 ? store->inserted() : 0});
+      }
+    }
+    mxir::casedb::SourceStore source_store(*db);
+    mxir::Timestamp now = mxir::DefaultClock().Now();
+    for (auto& [in, stored] : sources) {
+      mxir::casedb::SourceRecord r;
+      r.path = in.path;
+      r.size = in.size;
+      r.sha256 = in.sha256;
+      r.first_seen = in.first;
+      r.last_seen = in.last;
+      r.records = in.records;
+      r.events = in.events;
+      r.stored = stored;
+      r.tool = follow ? "ingest --follow" : "ingest";
+      r.read_at = now;
+      if (auto s = source_store.Add(r); !s.ok()) return cli.Fail(s);
+    }
     nlohmann::ordered_json details = nlohmann::ordered_json::parse(counters.ToJson());
     details["files"] = files;
     if (interrupted) details["interrupted"] = true;

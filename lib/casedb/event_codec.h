@@ -1,0 +1,40 @@
+// How an Event is kept in the case (schema 5): its identity key, and the compact form of the
+// fields that have no column of their own.
+//
+// Identity (spec/events.md "Identity and provenance"): from the content, never from a hash of
+// the whole input — for a log line, (RecordHash of the line, identical lines before it in the
+// same input, index of the event in the line, kind); for a capture, the completing packet's time
+// and connection (both addresses and ports), the event's index among that packet's events and
+// its kind (so the same packets in two overlapping capture files give the same keys); for an
+// event of neither (JSON Lines from elsewhere, events a parser held until the end of its input),
+// the hash of its JSON without `origin`. 64 bits: a collision among 10 M events has a chance of
+// about 3 in a million.
+//
+// The rest of the event: the columns hold ts, kind, source, protocol, session, both addresses
+// and ports, user and origin; every other field is written by the Event JSON writer (so a field
+// added to Event and to event_json.cpp is stored with no change here), then compacted: each
+// top-level `,"name":` becomes one token naming an interned field name, and string values of
+// fields that repeat (hosts, reply texts, mechanisms) become a token naming an interned string.
+// Decoding rebuilds the JSON and reads it with EventReader, then sets the columns.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/event.h"
+
+namespace mxir::casedb {
+
+// The event's 64-bit identity, as stored in events.key.
+int64_t EventKey(const Event& e);
+
+// Clears the fields that live in columns (what EncodeRest leaves out).
+void ClearColumnFields(Event& e);
+
+// The columns' fields of `e` removed, the rest as JSON: "" when nothing else is set, else the
+// members after "kind" (each starting with ',') — or, when the writer's layout puts another
+// member before "kind", the whole object (starting with '{').
+void RestJson(const Event& columns_cleared, std::string& out);
+
+}  // namespace mxir::casedb

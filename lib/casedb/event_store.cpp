@@ -621,4 +621,15 @@ Result<int64_t> LastEventId(CaseDb& c) {
   return row ? st.ColumnInt(0) : 0;
 }
 
+Result<std::optional<Timestamp>> LatestEventTime(CaseDb& c, const std::string& source) {
+  MXIR_ASSIGN_OR_RETURN(Statement st,
+                        Statement::Prepare(c.db(),
+                                           "SELECT max(ts) FROM events WHERE source = "
+                                           "(SELECT id FROM strings WHERE value = ?1)"));
+  st.Bind(1, source);
+  MXIR_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row || st.ColumnIsNull(0)) return std::optional<Timestamp>();
+  return std::optional<Timestamp>(Timestamp::FromMicros(st.ColumnInt(0)));
+}
+
 }  // namespace mxir::casedb

@@ -93,6 +93,9 @@ Status ForEachEvent(CaseDb& c, const EventFilter& filter,
 Result<int64_t> CountEvents(CaseDb& c);
 // The largest row id of the events table (0 when empty): where a cursor starts.
 Result<int64_t> LastEventId(CaseDb& c);
+// The time of the newest stored event whose `source` is `source` (e.g. "entra-signin"), if any:
+// where a collector resumes.
+Result<std::optional<Timestamp>> LatestEventTime(CaseDb& c, const std::string& source);
 
 // The event's JSON as the case keeps it (for export).
 Status ForEachEventJson(CaseDb& c,

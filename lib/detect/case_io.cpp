@@ -1,5 +1,6 @@
 #include "detect/case_io.h"
 
+#include <algorithm>
 #include <set>
 
 #include "casedb/action_log.h"
@@ -28,6 +29,10 @@ Status FeedCaseEvents(casedb::CaseDb& c, std::optional<Timestamp> since,
                       std::optional<Timestamp> until, DetectEngine* engine, FeedControl* control) {
   int64_t skipped = 0;
   casedb::EventFilter filter{since, until};
+  if (control) {
+    filter.after_id = control->after_id;
+    control->last_id = std::max(control->last_id, control->after_id);
+  }
   int64_t n = 0;
   MXIR_RETURN_IF_ERROR(casedb::ForEachEvent(
       c, filter,
@@ -43,7 +48,7 @@ Status FeedCaseEvents(casedb::CaseDb& c, std::optional<Timestamp> since,
         }
         return true;
       },
-      &skipped));
+      &skipped, control ? &control->last_id : nullptr));
   if (control) {
     control->fed = n;
     if (control->progress) control->progress->Finish(static_cast<uint64_t>(n));

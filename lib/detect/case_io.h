@@ -29,6 +29,10 @@ struct FeedControl {
   Progress* progress = nullptr;
   int64_t fed = 0;
   bool interrupted = false;
+  // Read only the events stored after this row id (0: all); last_id is set to the largest row id
+  // read, so the next pass can start there (detect --follow).
+  int64_t after_id = 0;
+  int64_t last_id = 0;
 };
 [[nodiscard]] Status FeedCaseEvents(casedb::CaseDb& c, std::optional<Timestamp> since,
                                     std::optional<Timestamp> until, DetectEngine* engine,

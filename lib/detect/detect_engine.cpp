@@ -18,9 +18,11 @@ void SortFindings(std::vector<Finding>* findings) {
   });
 }
 
-DetectResult DetectEngine::Finish() {
-  collector_.Finalize();
-  const Evidence& ev = collector_.evidence();
+DetectResult DetectEngine::Finish() { return Analyze(collector_); }
+
+DetectResult DetectEngine::Analyze(EvidenceCollector& collector) {
+  collector.Finalize();
+  const Evidence& ev = collector.evidence();
   AuthAnalysis auth = AuthAnalysis::Build(ev, config_);
   DetectResult result;
   DetectContext ctx{ev, auth, config_, locality_, result.findings};
@@ -45,7 +47,7 @@ DetectResult DetectEngine::Finish() {
   DetectSessionBurst(ctx);
   SortFindings(&result.findings);
   result.offsets = FindSourceOffsets(ev, config_.merge_window_s);
-  Counters& c = collector_.counters();
+  Counters& c = collector.counters();
   if (!locality_.has_local_domains() && !ev.messages.empty()) {
     c.Add("not_checked.open_relay_and_inbound_flood_need_local_domains");
   }

@@ -38,10 +38,18 @@ class DetectEngine {
   void Add(const Event& e) { collector_.Add(e); }
   // Runs the detectors. Call once.
   [[nodiscard]] DetectResult Finish();
+  // Runs the detectors on the evidence so far and leaves the engine open for more events
+  // (detect --follow: each pass adds only the events stored since the last one, then calls
+  // Pass() again; the result is the one Finish() would give on all events read).
+  [[nodiscard]] DetectResult Pass() { return Analyze(collector_); }
+  // The locality may grow between passes (assets added to the case).
+  void SetLocality(Locality locality) { locality_ = std::move(locality); }
 
   Counters& counters() { return collector_.counters(); }
 
  private:
+  DetectResult Analyze(EvidenceCollector& collector);
+
   DetectConfig config_;
   Locality locality_;
   EvidenceCollector collector_;

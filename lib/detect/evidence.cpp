@@ -380,6 +380,7 @@ void EvidenceCollector::FoldWindowsLogonNames() {
   if (!any_windows) return;
   std::vector<uint32_t> alias(ev_.users.size());
   bool folded = false;
+  int64_t names_folded = 0;
   for (uint32_t u = 0; u < alias.size(); ++u) {
     alias[u] = u;
     std::string_view name = ev_.users.Get(u);
@@ -389,9 +390,10 @@ void EvidenceCollector::FoldWindowsLogonNames() {
     if (it == by_local.end() || it->second == kNone) continue;
     alias[u] = it->second;
     folded = true;
-    counters_.Add("windows_logon_names_folded");
+    ++names_folded;
   }
   if (!folded) return;
+  counters_.Set("windows_logon_names_folded", names_folded);  // Set: Finalize may run again
   auto map = [&](uint32_t& u) {
     if (u != kNone) u = alias[u];
   };
@@ -405,13 +407,18 @@ void EvidenceCollector::FoldWindowsLogonNames() {
 }
 
 void EvidenceCollector::Finalize() {
-  if (finalized_) return;
-  finalized_ = true;
   FoldWindowsLogonNames();
-  for (const auto& [queue, ts] : pending_bounces_) {
+  // Bounces whose message is not known yet stay pending for a later call.
+  size_t keep = 0;
+  for (auto& [queue, ts] : pending_bounces_) {
     auto it = queue_user_.find(queue);
-    if (it != queue_user_.end()) ev_.rejects.push_back(RejectRec{ts, it->second, kNone, kNone});
+    if (it != queue_user_.end()) {
+      ev_.rejects.push_back(RejectRec{ts, it->second, kNone, kNone});
+    } else {
+      pending_bounces_[keep++] = {std::move(queue), ts};
+    }
   }
+  pending_bounces_.resize(keep);
   for (RejectRec& r : ev_.rejects) {
     if (r.user == kNone && r.session != kNone) r.user = ev_.session_recs[r.session].user;
   }
@@ -442,10 +449,10 @@ void EvidenceCollector::Finalize() {
     if (a.client != b.client) return a.client < b.client;
     return a.user < b.user;
   });
-  int64_t folded = MergeAuthAttempts(&ev_.attempts, ev_.users, merge_window_s_);
-  if (folded) counters_.Add("auth_merged_across_sources", folded);
-  folded = MergeMessages(&ev_.messages, ev_.recipients, merge_window_s_);
-  if (folded) counters_.Add("messages_merged_across_sources", folded);
+  auth_folded_ += MergeAuthAttempts(&ev_.attempts, ev_.users, merge_window_s_);
+  if (auth_folded_) counters_.Set("auth_merged_across_sources", auth_folded_);
+  messages_folded_ += MergeMessages(&ev_.messages, ev_.recipients, merge_window_s_);
+  if (messages_folded_) counters_.Set("messages_merged_across_sources", messages_folded_);
 }
 
 }  // namespace mxir::detect

@@ -188,7 +188,8 @@ class EvidenceCollector {
   explicit EvidenceCollector(double merge_window_s) : merge_window_s_(merge_window_s) {}
 
   void Add(const Event& e);
-  // Sorts and merges; call once after the last Add (then Add no more).
+  // Sorts and merges what was added. May be called again after more Add()s (detect --follow):
+  // each call settles the evidence added since, as one call after all of it would.
   void Finalize();
 
   const Evidence& evidence() const { return ev_; }
@@ -221,7 +222,7 @@ class EvidenceCollector {
   std::string last_source_name_;  // and its index: the source rarely changes between events
   uint32_t last_source_ = kNone;
   std::vector<std::pair<std::string, uint32_t>> last_session_;  // per source: name, index
-  bool finalized_ = false;
+  int64_t auth_folded_ = 0, messages_folded_ = 0;  // merged across sources, over every Finalize
 };
 
 }  // namespace mxir::detect

@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -125,6 +126,12 @@ Result<std::unique_ptr<LineSource>> LineSource::Open(const std::string& path, si
                                      : ErrorCode::kIo,
                      "cannot open '" + path + "': " + ErrnoText(err) +
                          (err == ENOENT ? " (check the file name)" : ""));
+  }
+  struct stat st {};
+  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    close(fd);
+    return MakeError(ErrorCode::kInvalidInput,
+                     "cannot read '" + path + "': it is a directory (give a log file)");
   }
   unsigned char magic[2] = {0, 0};
   ssize_t got = pread(fd, magic, 2, 0);

@@ -127,13 +127,32 @@ void ReportStoreChanges(const StoreSummary& s) {
   }
 }
 
+// What detect --follow keeps between passes: the evidence of every event read so far and the
+// case's row id up to which it has read, so a pass reads only the events stored since.
+struct FollowState {
+  std::optional<DetectEngine> engine;
+  int64_t cursor = 0;
+  std::optional<DetectResult> last;  // the last pass's result: kept while nothing new arrives
+};
+
 // One detection pass: events from the file/stdin or the case; findings stored in the case.
+// With `follow`, the events already read in earlier passes are not read again.
 Result<DetectResult> RunOnce(const Cli& cli, const Options& o, const DetectConfig& cfg,
                              const Locality& base, const std::string& settings_text,
-                             casedb::CaseDb* c, Counters* counters) {
+                             casedb::CaseDb* c, Counters* counters, FollowState* follow = nullptr) {
   Locality loc = base;
   if (c) MXIR_RETURN_IF_ERROR(AddCaseLocality(*c, &loc));
-  DetectEngine engine(cfg, loc);
+  std::optional<DetectEngine> own;
+  DetectEngine* engine_ptr = nullptr;
+  if (follow) {
+    if (!follow->engine) follow->engine.emplace(cfg, loc);
+    follow->engine->SetLocality(loc);
+    engine_ptr = &*follow->engine;
+  } else {
+    own.emplace(cfg, loc);
+    engine_ptr = &*own;
+  }
+  DetectEngine& engine = *engine_ptr;
   if (!o.events.empty()) {
     std::ifstream file;
     std::istream* in = &std::cin;
@@ -158,12 +177,23 @@ Result<DetectResult> RunOnce(const Cli& cli, const Options& o, const DetectConfi
     for (const auto& e : errors) cli.Warn("skipped " + e);
   } else {
     auto total = casedb::CountEvents(*c);
-    Progress progress("reading the case's events", total.ok() ? static_cast<uint64_t>(*total) : 0,
-                      "events");
+    Progress progress(
+        "reading the case's events",
+        total.ok() && (!follow || follow->cursor == 0) ? static_cast<uint64_t>(*total) : 0,
+        "events");
     FeedControl control;
     control.stop = &InterruptFlag();
     control.progress = &progress;
+    if (follow) control.after_id = follow->cursor;
     MXIR_RETURN_IF_ERROR(FeedCaseEvents(*c, cli.common.since, cli.common.until, &engine, &control));
+    if (follow) {
+      // Nothing new since the last pass: its findings stand (and nothing is stored again).
+      if (follow->last && control.last_id == follow->cursor) {
+        *counters = engine.counters();
+        return *follow->last;
+      }
+      follow->cursor = control.last_id;
+    }
     if (control.interrupted) {
       // Findings from part of the events would be wrong (and would resolve stored ones): keep
       // nothing, record the interruption.
@@ -178,7 +208,7 @@ Result<DetectResult> RunOnce(const Cli& cli, const Options& o, const DetectConfi
                                           "no findings stored: they need all events"));
     }
   }
-  DetectResult result = engine.Finish();
+  DetectResult result = follow ? engine.Pass() : engine.Finish();
   // A log read with the wrong --tz: say so, and which zone would make the sources agree (ingest
   // reads in this machine's zone unless told otherwise).
   for (const SourceOffset& off : result.offsets) {
@@ -210,6 +240,7 @@ Result<DetectResult> RunOnce(const Cli& cli, const Options& o, const DetectConfi
     }
   }
   *counters = engine.counters();
+  if (follow) follow->last = result;
   return result;
 }
 
@@ -371,9 +402,23 @@ int mxir_detect_main(int argc, char** argv) {
   std::optional<Severity> worst_shown;
   Counters counters;
   const auto start = std::chrono::steady_clock::now();
-  while (!g_stop) {
-    auto result = RunOnce(cli, o, cfg, *loc, settings_text, case_ptr, &counters);
+  FollowState state;
+  int64_t events_before = 0;
+  for (int pass = 1; !g_stop; ++pass) {
+    const auto pass_start = std::chrono::steady_clock::now();
+    auto result = RunOnce(cli, o, cfg, *loc, settings_text, case_ptr, &counters, &state);
     if (!result.ok()) return cli.Fail(result.error());
+    if (cli.common.stats_json) {
+      // One line per pass: how many events were new and how long the pass took (read + analysis).
+      nlohmann::ordered_json line{
+          {"pass", pass},
+          {"new_events", counters.Get("events") - events_before},
+          {"seconds",
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - pass_start).count()},
+          {"findings", result->findings.size()}};
+      std::cerr << line.dump() << "\n";
+    }
+    events_before = counters.Get("events");
     std::vector<Finding> fresh;
     for (const Finding& f : result->findings) {
       auto it = shown.find(f.id);

@@ -269,6 +269,39 @@ TEST(EventStore, CapturedEventsAreTheSameInOverlappingFiles) {
   EXPECT_EQ(w.inserted(), 2);
 }
 
+// Review L1: a client pipelining thousands of RCPTs in one segment gives thousands of events
+// from one packet; each is its own event (the index is part of the identity, not cut to 12 bits),
+// and reading the same packet again adds none of them twice.
+TEST(EventStore, ThousandsOfEventsFromOnePacketAreAllKept) {
+  std::string path = NewCasePath();
+  auto c = CaseDb::Open(path);
+  ASSERT_TRUE(c.ok());
+  constexpr int kRcpts = 4300;
+  for (int round = 0; round < 2; ++round) {
+    EventWriter w(*c);
+    for (int i = 0; i < kRcpts; ++i) {
+      Event e;
+      e.kind = EventKind::kRcpt;
+      e.source = "pcap";
+      e.ts = Timestamp::FromMicros(1700000000123456);
+      e.client_ip = IpAddress::V4(0xC0000201);
+      e.client_port = 40001;
+      e.server_ip = IpAddress::V4(0xC0000202);
+      e.server_port = 25;
+      e.origin.file = round == 0 ? "pipelined.pcap" : "copy.pcap";
+      e.origin.packet = 7;
+      e.origin.index = i;
+      ASSERT_TRUE(w.Add(e).ok());
+    }
+    ASSERT_TRUE(w.Finish().ok());
+    EXPECT_EQ(w.inserted(), round == 0 ? kRcpts : 0);
+    EXPECT_EQ(w.duplicates(), round == 0 ? 0 : kRcpts);
+  }
+  auto n = CountEvents(*c);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, kRcpts);
+}
+
 // Every Event field goes through the case and comes back: the columns and the compact rest
 // (which is made by the Event JSON writer, so a new field needs no change in casedb). When you
 // add a field to Event, set it here too.

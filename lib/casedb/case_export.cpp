@@ -124,7 +124,7 @@ Status ExportCaseJson(CaseDb& c, std::ostream& out) {
     }
     if (name == "events") {
       // Each event's row id and its JSON Lines form (spec/events.md) under "json", as before
-      // schema 5, decoded from the compact columns.
+      // schema 6, decoded from the compact columns.
       out << "[";
       bool first = true;
       MXIR_RETURN_IF_ERROR(ForEachEventJson(c, [&](int64_t id, const std::string& json) {

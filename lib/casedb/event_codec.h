@@ -1,4 +1,4 @@
-// How an Event is kept in the case (schema 5): its identity key, and the compact form of the
+// How an Event is kept in the case (schema 6): its identity key, and the compact form of the
 // fields that have no column of their own.
 //
 // Identity (spec/events.md "Identity and provenance"): from the content, never from a hash of

@@ -1,4 +1,4 @@
-// EventStore: Events in the case, stored once each, compactly (schema 5; event_codec.h).
+// EventStore: Events in the case, stored once each, compactly (schema 6; event_codec.h).
 //
 // EventWriter inserts in batched transactions (one commit per `batch_size` events, and at
 // Finish()), so a writer killed mid-way leaves every earlier batch committed and the case

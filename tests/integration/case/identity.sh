@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Event identity from content (spec/events.md "Identity and provenance"): a grown log, a rotated
 # and compressed log, the same log through stdin and by path, --follow then a batch read, two
-# overlapping capture files, and a case written before schema 5 (re-keyed when opened) each add
+# overlapping capture files, and a case written before schema 6 (re-keyed when opened) each add
 # exactly the new events — the same count and the same findings as one fresh read of the same
 # data — and every input read leaves a `sources` record.
 set -u -o pipefail
@@ -114,7 +114,7 @@ if command -v tcpdump >/dev/null; then
   [[ $(events pcap.case) == "$(events pcap-ref.case)" ]] || fail "captures read again added events"
 fi
 
-# 6. A case written before schema 5 (events keyed by the whole file's SHA-256, the grown log read
+# 6. A case written before schema 6 (events keyed by the whole file's SHA-256, the grown log read
 #    twice, so every old event is in it twice): opening it re-keys the events, stores each once,
 #    and reading the files again adds nothing.
 head -200 "$LOG" >old.log
@@ -133,7 +133,7 @@ n = 0
 for name, sha in (("old1.jsonl", sha1), ("old2.jsonl", sha2)):
     for line in open(name):
         e = json.loads(line)
-        e["origin"]["sha256"] = sha  # as mxir wrote events before schema 5
+        e["origin"]["sha256"] = sha  # as mxir wrote events before schema 6
         text = json.dumps(e, separators=(",", ":"))
         key = hashlib.sha256((sha + str(e["origin"]["line"]) + str(e["origin"].get("index", 0))
                               + e["kind"]).encode()).digest()[:16]

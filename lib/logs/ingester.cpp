@@ -238,6 +238,7 @@ Counters& Ingester::counters() {
 
 Status Ingester::IngestFile(const std::string& path) {
   MXIR_ASSIGN_OR_RETURN(auto source, LineSource::Open(path, options_.max_line));
+  if (path == "-") source->EnableHash();  // stdin cannot be read twice: hashed as it is read
   struct stat st {};
   const bool regular = path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
   const int64_t size = regular ? static_cast<int64_t>(st.st_size) : -1;
@@ -288,11 +289,7 @@ Status Ingester::IngestFile(const std::string& path) {
   // Events never wait for it.
   Result<std::string> sha = std::string();
   std::thread hasher;
-  if (path == "-") {
-    source->EnableHash();
-  } else {
-    hasher = std::thread([&sha, path] { sha = Sha256OfFile(path); });
-  }
+  if (path != "-") hasher = std::thread([&sha, path] { sha = Sha256OfFile(path); });
   const int64_t lines_before = lines_, unknown_before = unknown_format_,
                 empty_before = empty_lines_;
   auto stream = OpenStream(path, "");

@@ -328,7 +328,13 @@ std::string OpenDkimConf(const RelayConfig& c) {
       sock = "inet:" + rest.substr(colon + 1) + "@" + rest.substr(0, colon);
   }
   o << "Socket " << sock << "\n"
-    << "Canonicalization relaxed/simple\n"
+    << "# Started and stopped with the relay (mxir relay up/down); drops to the opendkim user,\n"
+       "# which must be able to read KeyFile (mode 0600, owner opendkim).\n"
+    << "PidFile " << c.instance_dir << "/opendkim.pid\n"
+    << "UserID opendkim:opendkim\n"
+       "Background yes\n"
+       "Syslog no\n"
+       "Canonicalization relaxed/simple\n"
        "OversignHeaders From\n"
        "On-Default tempfail\n"
        "On-BadSignature accept\n"

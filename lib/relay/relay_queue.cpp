@@ -164,6 +164,10 @@ int RelayInstance::PostfixPid() const {
   return PidFrom(cfg_.queue_directory() + "/pid/master.pid");
 }
 int RelayInstance::PolicyPid() const { return PidFrom(policy_pid_file()); }
+int RelayInstance::OpenDkimPid() const {
+  if (cfg_.dkim_selector.empty()) return 0;
+  return PidFrom(cfg_.instance_dir + "/opendkim.pid");
+}
 int RelayInstance::DovecotPid() const {
   return PidFrom(cfg_.instance_dir + "/dovecot/run/master.pid");
 }
@@ -221,6 +225,20 @@ Status RelayInstance::Up(const std::string& self_exe, const std::string& config_
     }
   }
   if (steps) steps->push_back("policy service: running, pid " + std::to_string(PolicyPid()));
+  if (!cfg_.dkim_selector.empty()) {
+    if (!OpenDkimPid()) {
+      MXIR_RETURN_IF_ERROR(RunStarter({"opendkim", "-x", dir_ + "/opendkim.conf"},
+                                      cfg_.instance_dir + "/start.log",
+                                      "starting OpenDKIM (is the opendkim package installed? "
+                                      "dkim_selector in RELAY.ini asks for signing)"));
+      if (!WaitFor([&] { return OpenDkimPid() != 0; }, 100)) {
+        return MakeError(ErrorCode::kUnavailable,
+                         "OpenDKIM did not start (see " + cfg_.instance_dir +
+                             "/start.log; its key file must be readable by the opendkim user)");
+      }
+    }
+    if (steps) steps->push_back("opendkim: running, pid " + std::to_string(OpenDkimPid()));
+  }
   if (!PostfixPid()) {
     MXIR_RETURN_IF_ERROR(RunStarter({"postfix", "-c", dir_, "start"},
                                     cfg_.instance_dir + "/start.log", "starting Postfix"));
@@ -242,6 +260,7 @@ Status RelayInstance::Down(std::vector<std::string>* steps) {
   if (steps) steps->push_back(PostfixPid() ? "postfix: still running" : "postfix: stopped");
   using PidOf = int (RelayInstance::*)() const;
   const std::pair<const char*, PidOf> parts[] = {{"policy service", &RelayInstance::PolicyPid},
+                                                 {"opendkim", &RelayInstance::OpenDkimPid},
                                                  {"auth dovecot", &RelayInstance::DovecotPid}};
   for (const auto& part : parts) {
     const PidOf pid_of = part.second;
@@ -255,7 +274,7 @@ Status RelayInstance::Down(std::vector<std::string>* steps) {
                        ((this->*pid_of)() ? ": still running" : ": stopped"));
     }
   }
-  if (PostfixPid() || PolicyPid() || DovecotPid()) {
+  if (PostfixPid() || PolicyPid() || OpenDkimPid() || DovecotPid()) {
     return MakeError(ErrorCode::kUnavailable, "a part of the relay is still running (see status)");
   }
   return Status::Ok();

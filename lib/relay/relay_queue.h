@@ -38,14 +38,18 @@ class RelayInstance {
   int PostfixPid() const;
   int PolicyPid() const;
   int DovecotPid() const;
+  // OpenDKIM's pid (0 when not running, or when RELAY.ini asks for no DKIM signing).
+  int OpenDkimPid() const;
   std::string policy_pid_file() const { return cfg_.instance_dir + "/policy.pid"; }
   std::string policy_log_file() const { return cfg_.instance_dir + "/policy.log"; }
 
-  // Starts Dovecot (auth), the policy service (`self_exe relay policy ...`, detached), then
-  // Postfix; waits until each is up. `case_path` may be empty.
+  // Starts Dovecot (auth), the policy service (`self_exe relay policy ...`, detached), OpenDKIM
+  // when RELAY.ini has a dkim_selector (`opendkim -x DIR/opendkim.conf`; Postfix's milter
+  // tempfails mail while it is down), then Postfix; waits until each is up. `case_path` may be
+  // empty.
   Status Up(const std::string& self_exe, const std::string& config_path,
             const std::string& case_path, std::vector<std::string>* steps);
-  // Stops Postfix first (no new mail), then the policy service and Dovecot.
+  // Stops Postfix first (no new mail), then the policy service, OpenDKIM and Dovecot.
   Status Down(std::vector<std::string>* steps);
   const std::string& dir() const { return dir_; }
 

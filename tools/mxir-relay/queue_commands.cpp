@@ -119,7 +119,9 @@ int RelayStatusCommand(int argc, char** argv) {
   bool all_up = true;
   for (auto [name, pid] : {std::pair<const char*, int>{"postfix", inst.PostfixPid()},
                            {"policy", inst.PolicyPid()},
+                           {"opendkim", inst.OpenDkimPid()},
                            {"auth", inst.DovecotPid()}}) {
+    if (std::string(name) == "opendkim" && cfg->dkim_selector.empty()) continue;  // not signing
     all_up = all_up && pid != 0;
     p.Add({{"part", name},
            {"state", pid ? "running" : "stopped"},

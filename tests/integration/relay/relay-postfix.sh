@@ -26,7 +26,9 @@ done
 getent passwd postfix >/dev/null && getent group dovecot >/dev/null ||
   { echo "skipped: postfix or dovecot users missing" >&2; exit 77; }
 
-W=$(mktemp -d /tmp/mxir-relay-XXXXXX) || exit 1
+# Under /run (root's, not writable by others) rather than /tmp: OpenDKIM refuses a config or key
+# file below a directory others can write.
+W=$(mktemp -d /run/mxir-relay-XXXXXX 2>/dev/null || mktemp -d /tmp/mxir-relay-XXXXXX) || exit 1
 chmod 755 "$W"
 SINK_PID=
 cleanup() {
@@ -44,7 +46,21 @@ fail() {
 }
 pass() { echo "ok: $*"; }
 
-read -r SUB SINK POL <<<"$(bash "$LAB_SH" free-ports 3)" || exit 1
+read -r SUB SINK POL DKIMP <<<"$(bash "$LAB_SH" free-ports 4)" || exit 1
+# DKIM signing by OpenDKIM as the relay's milter (started by relay up), when it is installed.
+DKIM_INI=
+# python3-dkim is Debian's: use Debian's python (a python3 earlier on PATH may not see it).
+DKIM_PY=/usr/bin/python3
+if command -v opendkim >/dev/null && "$DKIM_PY" -c 'import dkim' 2>/dev/null &&
+  getent passwd opendkim >/dev/null; then
+  openssl genrsa -out "$W/dkim.key" 2048 >/dev/null 2>&1 || fail "openssl genrsa"
+  chown opendkim "$W/dkim.key" && chmod 600 "$W/dkim.key"
+  DKIM_INI="dkim_selector = mxirtest
+dkim_key_file = $W/dkim.key
+dkim_milter = inet:127.0.0.1:$DKIMP"
+else
+  echo "note: DKIM case skipped (opendkim or python3-dkim not installed: ./run deps test)"
+fi
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
   -subj "/CN=relay.example.test" -keyout "$W/key.pem" -out "$W/cert.pem" >/dev/null 2>&1 ||
   fail "openssl"
@@ -72,6 +88,7 @@ max_recipients_per_hour = 6
 max_messages_per_hour = 50
 under_investigation = $1
 investigate = mallory@company.example
+$DKIM_INI
 [logins]
 relay = secret_file:$W/relay.pw
 alice@company.example = secret_file:$W/alice.pw
@@ -151,6 +168,32 @@ f=$(grep -l 'Subject: own' "$W"/sink/* | head -1)
 grep -qE '^X-Rcpt-Args: <Exact\.Rcpt\+tag@ext\.example>( |$)' "$f" ||
   fail "forwarded recipient differs: $(head -6 "$f")"
 pass "sender ownership: other login's address and foreign domain refused (5.7.1); own mail forwarded with the same recipient"
+
+# --- DKIM: the relayed message arrives signed (d=company.example) and the signature verifies ---
+if [[ -n $DKIM_INI ]]; then
+  "$DKIM_PY" - "$f" "$W/dkim.key" <<'PY' || fail "DKIM signature of the relayed message: $(grep -i '^DKIM-Signature' "$f")"
+import base64, subprocess, sys
+import dkim
+raw = open(sys.argv[1], "rb").read()
+# smtp-sink puts its X-*-Args lines first; the message starts after them.
+lines = raw.split(b"\r\n")
+while lines and lines[0].startswith(b"X-") and lines[0].split(b":")[0].endswith(b"-Args"):
+    lines.pop(0)
+msg = b"\r\n".join(lines)
+assert b"DKIM-Signature:" in msg, "no DKIM-Signature header"
+der = subprocess.run(["openssl", "rsa", "-in", sys.argv[2], "-pubout", "-outform", "DER"],
+                     capture_output=True, check=True).stdout
+record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(der)
+def dns(name, timeout=5):
+    assert name == b"mxirtest._domainkey.company.example.", name
+    return record
+d = dkim.DKIM(msg)
+assert d.verify(dnsfunc=dns), "signature does not verify"
+PY
+  grep -qi '^DKIM-Signature:.*d=company\.example' <(tr -d '\r' <"$f" | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n[ \t]/ /g') ||
+    fail "the signature is not d=company.example"
+  pass "DKIM: OpenDKIM started by relay up signs d=company.example; the signature of the relayed message verifies"
+fi
 
 # --- per-message cap at N and N+1 ------------------------------------------------------------
 t=$(sw "${auth_relay[@]}" -f bob@company.example -t a@ext.example,b@ext.example,c@ext.example,d@ext.example)

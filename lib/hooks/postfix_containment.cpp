@@ -614,7 +614,11 @@ void PostfixContainment::PlanVerifyContained(const std::string& account,
 
 ContainmentCheck PostfixContainment::VerifyContained(const std::string& account,
                                                      std::vector<HookStep>& steps) {
-  auto [sender, recipient] = ProbeAddresses(account, local_domains_);
+  // Plain variables, not a structured binding: the lambdas below capture them (clang < 16
+  // cannot capture a binding).
+  const std::pair<std::string, std::string> addresses = ProbeAddresses(account, local_domains_);
+  const std::string& sender = addresses.first;
+  const std::string& recipient = addresses.second;
   const std::string core = RejectCore(config_.reject_text);
   std::vector<std::string> refused, accepted, not_tried, by_hand;
   for (const auto& e : endpoints_) {

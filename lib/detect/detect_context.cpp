@@ -65,7 +65,11 @@ std::string Count(int64_t n, std::string_view singular, std::string_view plural)
 
 std::string Seconds(double s) {
   char buf[48];
-  if (s < 120) {
+  if (s < 0.1) {
+    return "under 0.1 s";  // never "0 s": "about every 0 s" reads as a defect
+  } else if (s < 0.95) {
+    std::snprintf(buf, sizeof buf, "%.1f s", s);
+  } else if (s < 120) {
     std::snprintf(buf, sizeof buf, "%.0f s", s);
   } else if (s < 7200) {
     std::snprintf(buf, sizeof buf, "%.1f min", s / 60);

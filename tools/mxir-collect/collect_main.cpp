@@ -1,5 +1,6 @@
 // mxir collect — hosted-mail records (Microsoft 365 / Entra ID, Google Workspace) pulled from the
 // providers' APIs into the same Events as `mxir ingest` makes from their exports.
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -153,7 +154,12 @@ int mxir_collect_main(int argc, char** argv) {
   auto on_page = [&](mxir::collect::CollectedPage& page) -> mxir::Status {
     return (*ingester)->IngestDocument(page.body, page.origin, "", page.format);
   };
-  auto progress = [](const std::string& line) { std::cerr << "mxir collect: " << line << "\n"; };
+  // Progress (pages, records) on a terminal only; without one the run is silent but for warnings,
+  // errors and the summary.
+  std::function<void(const std::string&)> progress;
+  if (::isatty(STDERR_FILENO) == 1) {
+    progress = [](const std::string& line) { std::cerr << "mxir collect: " << line << "\n"; };
+  }
   mxir::Status run =
       mxir::collect::Collect(*hooks, rq, mxir::DefaultClock(), nullptr, on_page, progress, &stats);
   if (jsonl) jsonl->Flush();

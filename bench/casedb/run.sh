@@ -99,10 +99,10 @@ printf '%-58s %s\n' "case bytes / log bytes" \
 printf '%-58s %s\n' "detect --case time / detect --events time" \
   "$(py "f'{$DETECT_CASE / max($DETECT_EVENTS, 0.001):.2f} ($DETECT_CASE s / $DETECT_EVENTS s; target <= 1.2)'")"
 printf '%-58s %s\n' "detect --follow: first pass (whole case)" \
-  "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(f"{d[\"seconds\"]:.2f} s ({d[\"new_events\"]:,} events)")' "$FIRST")"
+  "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print("%.2f s (%s events)" % (d["seconds"], format(d["new_events"], ",")))' "$FIRST")"
 if [[ -n $PASS ]]; then
   printf '%-58s %s\n' "detect --follow: one pass after new events" \
-    "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(f"{d[\"seconds\"]:.2f} s ({d[\"new_events\"]:,} new events, {sys.argv[2]} stored by ingest; target < 1 s)")' "$PASS" "$NEW")"
+    "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print("%.2f s (%s new events, %s stored by ingest; target < 1 s)" % (d["seconds"], format(d["new_events"], ","), sys.argv[2]))' "$PASS" "$NEW")"
 else
   echo "detect --follow: no pass picked up the new events" >&2
   exit 1

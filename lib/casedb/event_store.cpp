@@ -325,7 +325,7 @@ Status EventWriter::Prepare() {
   if (!insert_one_) {
     if (!callers_tx_) {
       // A larger page cache for bulk loads (this connection only).
-      MXIR_RETURN_IF_ERROR(db_.Exec("PRAGMA cache_size = -65536"));
+      MXIR_RETURN_IF_ERROR(db_.Exec("PRAGMA cache_size = -262144"));
       MXIR_RETURN_IF_ERROR(db_.Exec("PRAGMA wal_autocheckpoint = 16384"));
     }
     std::string one = std::string(kInsertHead) + kRowPlaceholders;

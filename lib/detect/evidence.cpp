@@ -304,7 +304,61 @@ void EvidenceCollector::AddMessage(const Event& e, uint32_t source, uint32_t ses
   m.rcpt_count = static_cast<uint32_t>(ev_.recipients.size()) - m.rcpt_begin;
   m.origin = Origin(e);
   if (!e.queue_id.empty() && m.user != kNone) queue_user_[e.queue_id] = m.user;
+  m.queued = e.state == "queued";
+  if (!e.queue_id.empty()) {
+    // One message of one MTA: its host, queue id and the time the queue first saw it (a
+    // queue id is reused after a while; the first-seen time of one message is the same in
+    // every read of the log that has its first line).
+    key_buf_.assign(e.server_name);
+    key_buf_.push_back(' ');
+    key_buf_.append(e.queue_id);
+    key_buf_.push_back(' ');
+    key_buf_.append(std::to_string(e.ts.micros()));
+    m.queue_key = ev_.texts.Intern(key_buf_);
+  }
   ev_.messages.push_back(m);
+}
+
+void EvidenceCollector::SettleQueuedMessages() {
+  // A message left in the queue at the end of one read and seen again in a later read (the log
+  // grew: delivered, bounced, expired, or still queued with more known) is one message: the later
+  // outcome replaces the queued record; of several queued records the last read is kept. The
+  // messages before queue_settled_ were settled by an earlier Finalize (at most one per key).
+  if (queue_settled_ >= ev_.messages.size()) return;
+  bool any_new_key = false;
+  for (size_t i = queue_settled_; i < ev_.messages.size() && !any_new_key; ++i) {
+    any_new_key = ev_.messages[i].queue_key != kNone;
+  }
+  if (!any_new_key) {
+    queue_settled_ = ev_.messages.size();
+    return;
+  }
+  std::unordered_map<uint32_t, size_t> kept;  // queue_key -> index of the record kept
+  std::vector<bool> drop(ev_.messages.size(), false);
+  for (size_t i = 0; i < ev_.messages.size(); ++i) {
+    const MessageRec& m = ev_.messages[i];
+    if (m.queue_key == kNone) continue;
+    auto [it, fresh] = kept.emplace(m.queue_key, i);
+    if (fresh) continue;
+    const MessageRec& k = ev_.messages[it->second];
+    // A message that left beats one still queued; among queued ones the later read wins; of two
+    // that left (the same message read twice under different identities) the first stays.
+    const bool replace = k.queued && (!m.queued || i > it->second);
+    if (replace) {
+      drop[it->second] = true;
+      it->second = i;
+    } else {
+      drop[i] = true;
+    }
+    if (k.queued || m.queued) ++queued_superseded_;
+  }
+  size_t out = 0;
+  for (size_t i = 0; i < ev_.messages.size(); ++i) {
+    if (!drop[i]) ev_.messages[out++] = ev_.messages[i];
+  }
+  ev_.messages.resize(out);
+  queue_settled_ = out;
+  if (queued_superseded_) counters_.Set("queued_messages_seen_leaving_later", queued_superseded_);
 }
 
 void EvidenceCollector::AddRcpt(const Event& e, uint32_t session, uint32_t client) {
@@ -427,6 +481,7 @@ void EvidenceCollector::Finalize() {
     if (!std::is_sorted(v.begin(), v.end(), less)) std::stable_sort(v.begin(), v.end(), less);
   };
   auto by_ts = [](const auto& a, const auto& b) { return a.ts < b.ts; };
+  SettleQueuedMessages();
   sort(ev_.messages, by_ts);
   sort(ev_.rejects, by_ts);
   sort(ev_.replies, by_ts);

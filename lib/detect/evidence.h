@@ -81,6 +81,10 @@ struct MessageRec {
   uint32_t rcpt_begin = 0, rcpt_count = 0;  // into Evidence::recipients
   bool from_mismatch = false;               // header From is not the authenticated account
   bool accepted = true;
+  // A message an MTA log left in its queue at the end of a read (`state: queued`); the same
+  // message seen leaving in a later read of the grown log replaces it (see queue_key).
+  bool queued = false;
+  uint32_t queue_key = kNone;  // Evidence::texts: "host queue-id first-seen" of a logged message
   OriginRef origin;
 };
 
@@ -223,6 +227,9 @@ class EvidenceCollector {
   uint32_t last_source_ = kNone;
   std::vector<std::pair<std::string, uint32_t>> last_session_;  // per source: name, index
   int64_t auth_folded_ = 0, messages_folded_ = 0;  // merged across sources, over every Finalize
+  int64_t queued_superseded_ = 0;  // queued messages replaced by a later read of the same message
+  size_t queue_settled_ = 0;       // messages already checked by SettleQueuedMessages
+  void SettleQueuedMessages();
 };
 
 }  // namespace mxir::detect

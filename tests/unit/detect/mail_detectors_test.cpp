@@ -214,3 +214,46 @@ TEST(RemoteThrottling, UnrelatedRejectionsAreNotThrottling) {
 
 }  // namespace
 }  // namespace mxir::detect::test
+
+namespace mxir::detect::test {
+namespace {
+
+// A message an MTA log left queued at the end of one read, then seen leaving in a later read of
+// the grown log (issue #18): one message, whichever order the reads and the passes come in.
+TEST(QueuedMessages, ALaterReadOfTheSameMessageReplacesTheQueuedOne) {
+  auto logged = [](const std::string& queue_id, double first, const std::string& state, int rcpts) {
+    std::vector<std::string> to;
+    for (int i = 0; i < rcpts; ++i) to.push_back("u" + std::to_string(i) + "@far.example");
+    Event e =
+        Message(first, "s1", "203.0.113.7", "sales@acme.example", "sales@acme.example", to, "");
+    e.queue_id = queue_id;
+    e.server_name = "mx";
+    e.state = state;
+    return e;
+  };
+  for (int split = 0; split < 3; ++split) {  // Finalize after 0, 1 or 2 of the three records
+    EvidenceCollector c(60);
+    std::vector<Event> in = {logged("AB12", 10, "queued", 1), logged("AB12", 10, "queued", 2),
+                             logged("AB12", 10, "", 2),
+                             // the same queue id reused later: another message
+                             logged("AB12", 90000, "", 1), logged("CD34", 20, "queued", 1)};
+    for (int i = 0; i < 5; ++i) {
+      c.Add(in[i]);
+      if (i == split) c.Finalize();
+    }
+    c.Finalize();
+    const Evidence& ev = c.evidence();
+    ASSERT_EQ(ev.messages.size(), 3u) << split;
+    EXPECT_FALSE(ev.messages[0].queued);  // AB12 left: its outcome replaced the queued record
+    EXPECT_EQ(ev.messages[0].rcpt_count, 2u);
+    EXPECT_TRUE(ev.messages[1].queued);  // CD34 is still queued: counted once
+    EXPECT_FALSE(ev.messages[2].queued);
+    // A queued record read again after its outcome adds nothing.
+    c.Add(in[1]);
+    c.Finalize();
+    EXPECT_EQ(c.evidence().messages.size(), 3u) << split;
+  }
+}
+
+}  // namespace
+}  // namespace mxir::detect::test

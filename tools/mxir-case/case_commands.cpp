@@ -186,21 +186,22 @@ void PrintSummaryTable(const ordered_json& j) {
   if (!j["assets"].empty()) printer.Finish();
   std::cout << "\nSources (inputs read; the SHA-256 is of the bytes read):\n";
   if (j["sources"].empty()) std::cout << "  (none yet: read logs with mxir ingest --case)\n";
-  RecordPrinter sp(std::cout, OutputFormat::kTable,
-                   {{"path", "  PATH"},
-                    {"tool", "TOOL"},
-                    {"records", "RECORDS"},
-                    {"stored", "NEW EVENTS"},
-                    {"first_seen", "FIRST"},
-                    {"last_seen", "LAST"},
-                    {"sha256", "SHA-256"},
-                    {"read_at", "READ"}});
-  for (auto s : j["sources"]) {
-    s["path"] = "  " + s["path"].get<std::string>();
-    if (s["sha256"].is_string()) s["sha256"] = s["sha256"].get<std::string>().substr(0, 16);
-    sp.Add(s);
+  // One source per block (a path can be long; a table of eight columns does not fit 80 columns).
+  auto text = [](const nlohmann::ordered_json& v) {
+    return v.is_string() ? v.get<std::string>() : v.is_number() ? v.dump() : std::string();
+  };
+  for (const auto& src : j["sources"]) {
+    std::cout << "  " << text(src["path"]) << "\n      " << text(src["tool"]) << ": "
+              << text(src["records"]) << " records, " << text(src["stored"]) << " new events";
+    if (src["first_seen"].is_string()) {
+      std::cout << ", " << DisplayTimeText(text(src["first_seen"])) << " to "
+                << DisplayTimeText(text(src["last_seen"]));
+    }
+    std::cout << "\n      read " << DisplayTimeText(text(src["read_at"]));
+    const std::string sha = text(src["sha256"]);
+    std::cout << (sha.empty() ? ", not hashed (an interrupted read)" : "\n      SHA-256 " + sha)
+              << "\n";
   }
-  if (!j["sources"].empty()) sp.Finish();
 }
 
 }  // namespace

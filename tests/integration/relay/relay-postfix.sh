@@ -10,8 +10,9 @@
 #   surviving a policy restart; kill -9 of the policy service -> 451 4.3.5, then recovery; loops
 #   (no CHUNKING, BDAT refused, hopcount_limit - 1 and hopcount_limit Received: headers); floods
 #   (per-IP connection count -> 421) and a trickling client cut at the deadline; AUTH guessing
-#   (no user enumeration, delayed failures); every decision and queue action in the case's audit
-#   trail.
+#   (no user enumeration, delayed failures); durability (kill -9 of Postfix after 250, of the
+#   smtpd before the final dot); DKIM signing by OpenDKIM verified on what reaches the sink;
+#   every decision and queue action in the case's audit trail.
 # Exit 0 pass, 77 skip (not root, or postfix/dovecot/swaks/python3 missing).
 set -u -o pipefail
 umask 077
@@ -359,6 +360,38 @@ PY
   $(postconf -c "$W/inst/etc" -h smtpd_client_auth_rate_limit) -gt 0 ]] ||
   fail "no error limit or AUTH rate limit in the generated main.cf"
 pass "AUTH guessing: unknown and real login answered alike (535), failures delayed $(awk '{printf "%s%ss", (NR>1?", ":""), $3}' <<<"$out"); error and AUTH rate limits set"
+
+# --- durability (case 12), last: killed smtpd processes make Postfix's master throttle the
+# service for a while. kill -9 of Postfix after 250 -> still queued, delivered after the
+# restart; kill -9 of the smtpd before the final dot -> nothing queued, no file left behind ------
+master=$(tr -dc 0-9 <"$W/inst/queue/pid/master.pid")
+kill "$SINK_PID" && wait "$SINK_PID" 2>/dev/null  # the upstream away: the mail stays queued
+SINK_PID=
+t=$(sw "${auth_relay[@]}" -f durable@company.example -t durable@ext.example --h-Subject durable)
+grep -q 'Ok: queued' <<<"$t" || fail "durability: message not accepted: $t"
+# shellcheck disable=SC2046
+kill -KILL "$master" $(ps -o pid= --ppid "$master") 2>/dev/null
+for ((i = 0; i < 50; i++)); do kill -0 "$master" 2>/dev/null || break; sleep 0.1; done
+smtp-sink -u postfix -d "$W/sink/%Y%m%d%H%M%S." 127.0.0.1:"$SINK" 64 </dev/null >/dev/null 2>&1 &
+SINK_PID=$!
+"$BIN/mxir" relay up --config "$W/relay.ini" --case "$W/c.case" >/dev/null 2>&1 || fail "relay up after kill -9 of Postfix"
+for ((i = 0; i < 50; i++)); do postqueue -c "$W/inst/etc" -f 2>/dev/null && break; sleep 0.1; done
+for ((i = 0; i < 100; i++)); do grep -l 'Subject: durable' "$W"/sink/* >/dev/null 2>&1 && break; sleep 0.1; done
+grep -l 'Subject: durable' "$W"/sink/* >/dev/null 2>&1 || fail "the message accepted before kill -9 was not delivered after the restart"
+master=$(tr -dc 0-9 <"$W/inst/queue/pid/master.pid")
+coproc PARTIAL { python3 "$HERE/smtp_raw.py" "$SUB" partial-data relay "$W/relay.pw" partial@company.example p@ext.example; }
+read -r -t 20 line <&"${PARTIAL[0]}"
+[[ $line == in-data ]] || fail "partial-data probe: $line"
+# shellcheck disable=SC2046
+kill -KILL $(ps -o pid=,comm= --ppid "$master" | awk '$2 == "smtpd" {print $1}') 2>/dev/null
+read -r -t 20 line <&"${PARTIAL[0]}"
+wait "$PARTIAL_PID" 2>/dev/null
+[[ $line == closed* ]] || fail "the smtpd in the middle of DATA was not killed: $line"
+sleep 1
+postqueue -c "$W/inst/etc" -j | grep -q partial@ && fail "a message cut before its final dot was queued"
+left=$(find "$W/inst/queue/incoming" -type f | wc -l)
+[[ $left -eq 0 ]] || fail "$left file(s) left in the incoming queue after the cut"
+pass "durability: accepted mail survives kill -9 of Postfix and is delivered after the restart; a message cut before its final dot is not queued and leaves no file"
 
 # --- the case's audit trail (after down: the policy service has flushed its records) -------
 "$BIN/mxir" relay down --config "$W/relay.ini" --case "$W/c.case" >/dev/null || fail "relay down"

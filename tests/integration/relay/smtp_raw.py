@@ -18,6 +18,8 @@ CASE:
                    "N CODE SECONDS TEXT".
   conn-flood N     opens N connections and keeps them; prints the greeting code of each last one
                    ("421" once the per-IP connection count limit is reached).
+  partial-data S R after AUTH, MAIL/RCPT/DATA and half a message, prints "in-data" and waits
+                   (at most 15 s) for the server to go away: "closed SECONDS", else "timeout".
   trickle          sends "EHLO x" one byte every 0.5 s; prints "cut SECONDS REPLY" when the
                    server gives up, or "not-cut" after 20 s.
 Exit 0 unless the connection could not be made.
@@ -219,6 +221,28 @@ def conn_flood(n):
         s.close()
 
 
+def partial_data(sender, rcpt):
+    c = Conn()
+    c.login()
+    c.cmd("MAIL FROM:<%s>" % sender)
+    c.cmd("RCPT TO:<%s>" % rcpt)
+    c.cmd("DATA")
+    c.send(b"From: <" + sender.encode() + b">\r\nSubject: partial\r\n\r\nhalf of a message\r\n")
+    print("in-data", flush=True)
+    import time
+    t = time.time()
+    c.s.settimeout(15)
+    try:
+        while c.s.recv(512):
+            pass
+    except socket.timeout:
+        print("timeout", flush=True)
+        return
+    except OSError:  # a reset, or TLS cut without close_notify: closed as well
+        pass
+    print("closed %.0f" % (time.time() - t), flush=True)
+
+
 def trickle():
     import time
     c = Conn()
@@ -260,6 +284,8 @@ elif CASE == "auth-brute":
     auth_brute()
 elif CASE == "conn-flood":
     conn_flood(int(sys.argv[3]))
+elif CASE == "partial-data":
+    partial_data(sys.argv[5], sys.argv[6])
 elif CASE == "trickle":
     trickle()
 else:

@@ -11,22 +11,13 @@
 
 #include "casedb/event_store.h"
 #include "core/event_json.h"
+#include "core/hex.h"
 
 namespace mxir::casedb {
 
 namespace {
 
 constexpr size_t kMaxLine = 64 * 1024;  // as LineSource cuts lines
-
-std::string Hex(const unsigned char* md, unsigned len) {
-  static const char* digits = "0123456789abcdef";
-  std::string s;
-  for (unsigned i = 0; i < len; ++i) {
-    s.push_back(digits[md[i] >> 4]);
-    s.push_back(digits[md[i] & 15]);
-  }
-  return s;
-}
 
 struct MdFree {
   void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
@@ -39,7 +30,7 @@ std::string Digest(EVP_MD_CTX* ctx) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned len = 0;
   EVP_DigestFinal_ex(copy.get(), md, &len);
-  return Hex(md, len);
+  return HexLower(md, len);
 }
 
 uint64_t LineHash(std::string line) {

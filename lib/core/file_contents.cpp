@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/hex.h"
+
 namespace mxir {
 
 namespace {
@@ -115,12 +117,7 @@ Result<FileContents> FileContents::Read(const std::string& path) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx.get(), md, &len);
-  static const char* kHex = "0123456789abcdef";
-  c.sha256_.reserve(len * 2);
-  for (unsigned i = 0; i < len; ++i) {
-    c.sha256_ += kHex[md[i] >> 4];
-    c.sha256_ += kHex[md[i] & 15];
-  }
+  c.sha256_ = HexLower(md, len);
   return c;
 }
 

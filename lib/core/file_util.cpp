@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/hex.h"
+
 namespace mxir {
 
 std::string ErrnoText(int err) { return std::strerror(err); }
@@ -94,13 +96,7 @@ std::string RandomSuffix() {
     uint64_t v = static_cast<uint64_t>(::getpid()) ^ static_cast<uint64_t>(::time(nullptr)) << 20;
     std::memcpy(b, &v, sizeof b);
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : b) {
-    out += kHex[c >> 4];
-    out += kHex[c & 0xf];
-  }
-  return out;
+  return HexLower(b, sizeof b);
 }
 
 }  // namespace
@@ -202,15 +198,6 @@ Result<std::string> ReadRegularFile(const std::string& path, size_t max_bytes) {
 }
 
 namespace {
-std::string Hex(const unsigned char* p, size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s(n * 2, '0');
-  for (size_t i = 0; i < n; ++i) {
-    s[2 * i] = kHex[p[i] >> 4];
-    s[2 * i + 1] = kHex[p[i] & 0xf];
-  }
-  return s;
-}
 struct MdCtxDeleter {
   void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
 };
@@ -220,7 +207,7 @@ std::string Sha256Hex(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  return Hex(md, len);
+  return HexLower(md, len);
 }
 
 Result<std::string> Sha256OfFile(const std::string& path) {
@@ -247,7 +234,7 @@ Result<std::string> Sha256OfFile(const std::string& path) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx.get(), md, &len);
-  return Hex(md, len);
+  return HexLower(md, len);
 }
 
 bool FileExists(const std::string& path) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/file_util.h"
+#include "core/hex.h"
 
 namespace mxir {
 
@@ -92,12 +93,7 @@ Status SecretFingerprinter::CreateKeyFile(const std::string& path) {
   if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1) {
     return MakeError(ErrorCode::kInternal, "OpenSSL's random generator failed");
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string text;
-  for (uint8_t b : key) {
-    text += kHex[b >> 4];
-    text += kHex[b & 0xf];
-  }
+  std::string text = HexLower(key.data(), key.size());
   text += '\n';
   Status s = WritePrivateFile(path, text);
   SecureWipe(text);
@@ -139,12 +135,7 @@ std::string SecretFingerprinter::Fingerprint(std::string_view secret) const {
   unsigned int len = 0;
   HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
        reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), md, &len);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(16, '0');
-  for (int i = 0; i < 8; ++i) {
-    out[2 * i] = kHex[md[i] >> 4];
-    out[2 * i + 1] = kHex[md[i] & 0xf];
-  }
+  std::string out = HexLower(md, 8);  // the first 8 bytes: 16 hex digits
   OPENSSL_cleanse(md, sizeof md);
   return out;
 }

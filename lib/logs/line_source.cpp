@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "core/file_util.h"
+#include "core/hex.h"
 
 namespace mxir::logs {
 
@@ -209,13 +210,7 @@ std::string LineSource::sha256_hex() const {
   unsigned len = 0;
   EVP_DigestFinal_ex(copy, md, &len);
   EVP_MD_CTX_free(copy);
-  static const char* digits = "0123456789abcdef";
-  std::string s;
-  for (unsigned i = 0; i < len; ++i) {
-    s.push_back(digits[md[i] >> 4]);
-    s.push_back(digits[md[i] & 15]);
-  }
-  return s;
+  return HexLower(md, len);
 }
 
 bool LineSource::Next(std::string_view* line) { return NextImpl(line, true); }

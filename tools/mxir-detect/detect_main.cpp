@@ -133,13 +133,19 @@ struct FollowState {
   std::optional<DetectEngine> engine;
   int64_t cursor = 0;
   std::optional<DetectResult> last;  // the last pass's result: kept while nothing new arrives
+  double read_s = 0, analysis_s = 0, store_s = 0;  // where the last pass's time went
 };
+
+double SecondsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
 
 // One detection pass: events from the file/stdin or the case; findings stored in the case.
 // With `follow`, the events already read in earlier passes are not read again.
 Result<DetectResult> RunOnce(const Cli& cli, const Options& o, const DetectConfig& cfg,
                              const Locality& base, const std::string& settings_text,
                              casedb::CaseDb* c, Counters* counters, FollowState* follow = nullptr) {
+  const auto read_start = std::chrono::steady_clock::now();
   Locality loc = base;
   if (c) MXIR_RETURN_IF_ERROR(AddCaseLocality(*c, &loc));
   std::optional<DetectEngine> own;
@@ -208,7 +214,11 @@ Result<DetectResult> RunOnce(const Cli& cli, const Options& o, const DetectConfi
                                           "no findings stored: they need all events"));
     }
   }
+  const auto analysis_start = std::chrono::steady_clock::now();
+  if (follow) follow->read_s = std::chrono::duration<double>(analysis_start - read_start).count();
   DetectResult result = follow ? engine.Pass() : engine.Finish();
+  const auto store_start = std::chrono::steady_clock::now();
+  if (follow) follow->analysis_s = SecondsSince(analysis_start);
   // A log read with the wrong --tz: say so, and which zone would make the sources agree (ingest
   // reads in this machine's zone unless told otherwise).
   for (const SourceOffset& off : result.offsets) {
@@ -240,7 +250,10 @@ Result<DetectResult> RunOnce(const Cli& cli, const Options& o, const DetectConfi
     }
   }
   *counters = engine.counters();
-  if (follow) follow->last = result;
+  if (follow) {
+    follow->store_s = SecondsSince(store_start);
+    follow->last = result;
+  }
   return result;
 }
 
@@ -415,7 +428,10 @@ int mxir_detect_main(int argc, char** argv) {
           {"new_events", counters.Get("events") - events_before},
           {"seconds",
            std::chrono::duration<double>(std::chrono::steady_clock::now() - pass_start).count()},
-          {"findings", result->findings.size()}};
+          {"findings", result->findings.size()},
+          {"read_s", state.read_s},
+          {"analysis_s", state.analysis_s},
+          {"store_s", state.store_s}};
       std::cerr << line.dump() << "\n";
     }
     events_before = counters.Get("events");

@@ -208,8 +208,8 @@ namespace {
 // whatever bytes a client sends, the text parses and each field equals CleanText of the value.
 TEST(AuditRecord, DetailsTextIsValidJsonForAnyBytes) {
   std::mt19937 rng(15);
-  const std::string alphabet =
-      std::string("ab\"\\\n\r\t\x01\x7f\xc3\xa9\xe2\x82\xac\xff\xc0 {}", 22);
+  static constexpr char kAlphabet[] = "ab\"\\\n\r\t\x01\x7f\xc3\xa9\xe2\x82\xac\xff\xc0 {}";
+  const std::string alphabet(kAlphabet, sizeof kAlphabet - 1);  // every byte but the final NUL
   for (int round = 0; round < 500; ++round) {
     auto random_text = [&] {
       std::string s;

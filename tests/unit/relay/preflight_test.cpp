@@ -137,7 +137,9 @@ TEST(Preflight, ReadyPathPassesAndEachBreakageFailsWithAFix) {
   EXPECT_EQ(s["dmarc company2.example"], "fail");  // SPF fails and no DKIM
   EXPECT_EQ(s["dmarc company.example"], "fail");   // no record
   for (const auto& c : bad) {
-    if (c.status == "fail") EXPECT_FALSE(c.fix.empty()) << c.check;
+    if (c.status == "fail") {
+      EXPECT_FALSE(c.fix.empty()) << c.check;
+    }
   }
 }
 

@@ -347,14 +347,19 @@ Status Ingester::IngestFile(const std::string& path) {
   return Status::Ok();
 }
 
-Status Ingester::IngestDocument(std::string_view raw, const std::string& name,
-                                const std::string& sha256, const std::string& format) {
+Result<std::unique_ptr<DocumentParser>> Ingester::DocumentParserFor(const std::string& format) {
   auto parser = MakeDocumentParser(format);
   if (parser == nullptr) {
     return MakeError(ErrorCode::kUsage, "'" + format + "' is not a document format");
   }
   counters_.Add("files");
   counters_.Add("format." + format);
+  return parser;
+}
+
+Status Ingester::IngestDocument(std::string_view raw, const std::string& name,
+                                const std::string& sha256, const std::string& format) {
+  MXIR_ASSIGN_OR_RETURN(auto parser, DocumentParserFor(format));
   std::string decoded;
   std::string_view text = raw;
   if (DecodeText(raw, &decoded)) text = decoded;
@@ -365,12 +370,7 @@ Status Ingester::IngestDocument(std::string_view raw, const std::string& name,
 
 Status Ingester::IngestPaddedDocument(std::string_view raw, const std::string& name,
                                       const std::string& sha256, const std::string& format) {
-  auto parser = MakeDocumentParser(format);
-  if (parser == nullptr) {
-    return MakeError(ErrorCode::kUsage, "'" + format + "' is not a document format");
-  }
-  counters_.Add("files");
-  counters_.Add("format." + format);
+  MXIR_ASSIGN_OR_RETURN(auto parser, DocumentParserFor(format));
   std::string decoded;
   DocumentSink sink(this, name, sha256);
   if (DecodeText(raw, &decoded)) {
@@ -384,12 +384,7 @@ Status Ingester::IngestPaddedDocument(std::string_view raw, const std::string& n
 
 Status Ingester::IngestDocument(std::string& raw, const std::string& name,
                                 const std::string& sha256, const std::string& format) {
-  auto parser = MakeDocumentParser(format);
-  if (parser == nullptr) {
-    return MakeError(ErrorCode::kUsage, "'" + format + "' is not a document format");
-  }
-  counters_.Add("files");
-  counters_.Add("format." + format);
+  MXIR_ASSIGN_OR_RETURN(auto parser, DocumentParserFor(format));
   constexpr size_t kPadding = 64;  // >= simdjson::SIMDJSON_PADDING
   std::string decoded;
   std::string* text = &raw;

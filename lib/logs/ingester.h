@@ -34,6 +34,8 @@
 
 namespace mxir::logs {
 
+class DocumentParser;  // hosted_common.h
+
 // What one input gave: a `sources` record for the case (casedb/source_store.h).
 struct InputSummary {
   std::string path;
@@ -123,6 +125,9 @@ class Ingester {
   void RefreshNow() { time_.SetNow(clock_->Now()); }
 
  private:
+  // The parser of a document format, counting the file and its format; an error for a name that
+  // is not one.
+  Result<std::unique_ptr<DocumentParser>> DocumentParserFor(const std::string& format);
   Ingester(const IngestOptions& options, LogTime time, EventSink* sink, const Clock* clock);
   class DocumentSink;
 

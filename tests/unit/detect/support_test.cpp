@@ -175,5 +175,13 @@ TEST(Output, TableIsOneLinePerFindingWorstFirst) {
   EXPECT_NE(j.find("\"kind\":\"brute_force\""), std::string::npos);
 }
 
+// Explanations never say "about every 0 s".
+TEST(Seconds, ShortGapsReadWell) {
+  EXPECT_EQ(Seconds(0.03), "under 0.1 s");
+  EXPECT_EQ(Seconds(0.3), "0.3 s");
+  EXPECT_EQ(Seconds(45), "45 s");
+  EXPECT_EQ(Seconds(600), "10.0 min");
+}
+
 }  // namespace
 }  // namespace mxir::detect::test

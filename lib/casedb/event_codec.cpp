@@ -4,6 +4,7 @@
 
 #include <xxhash.h>
 
+#include "casedb/string_table.h"
 #include "core/event_json.h"
 
 namespace mxir::casedb {
@@ -98,6 +99,166 @@ void RestJson(const Event& e, std::string& out) {
     }
   }
   out.append(j);
+}
+
+namespace {
+
+constexpr uint8_t kInternedString = 0x01;  // then a varint string id
+constexpr uint8_t kFieldToken = 0x80;      // 0x80 + id for ids < 127
+constexpr uint8_t kFieldTokenLong = 0xff;  // then a varint id
+
+void PutVarint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>(0x80 | (v & 0x7f)));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+bool GetVarint(std::string_view s, size_t* pos, uint64_t* v) {
+  *v = 0;
+  for (int shift = 0; shift < 64 && *pos < s.size(); shift += 7) {
+    uint8_t b = static_cast<uint8_t>(s[(*pos)++]);
+    *v |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if (!(b & 0x80)) return true;
+  }
+  return false;
+}
+
+// The end of the JSON value starting at `pos` (a string, number, literal, array or object, as
+// the Event writer makes them): the index of the ',' that follows it at top level, or the size.
+size_t ValueEnd(std::string_view s, size_t pos) {
+  int depth = 0;
+  bool in_str = false;
+  for (size_t i = pos; i < s.size(); ++i) {
+    char c = s[i];
+    if (in_str) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_str = false;
+      }
+    } else if (c == '"') {
+      in_str = true;
+    } else if (c == '[' || c == '{') {
+      ++depth;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    } else if (c == ',' && depth == 0) {
+      return i;
+    }
+  }
+  return s.size();
+}
+
+}  // namespace
+
+Status RestEncoder::Encode(std::string_view json, std::string& out) {
+  out.clear();
+  if (json.empty()) return Status::Ok();
+  if (json.front() != ',') {  // a layout this encoder does not know: kept whole
+    out.assign(json);
+    return Status::Ok();
+  }
+  size_t pos = 0;
+  while (pos < json.size()) {
+    // ,"name":value
+    size_t name_end = json.find('"', pos + 2);
+    if (json[pos] != ',' || pos + 1 >= json.size() || json[pos + 1] != '"' ||
+        name_end == std::string_view::npos || name_end + 1 >= json.size() ||
+        json[name_end + 1] != ':') {
+      out.assign("{\"ts\":\"1970-01-01T00:00:00Z\"");  // never expected; kept whole
+      out.append(json);
+      out.push_back('}');
+      return Status::Ok();
+    }
+    std::string_view name = json.substr(pos + 2, name_end - pos - 2);
+    MXIR_ASSIGN_OR_RETURN(int64_t field, strings_->FieldId(name));
+    if (field < 0x7f) {
+      out.push_back(static_cast<char>(kFieldToken + field));
+    } else {
+      out.push_back(static_cast<char>(kFieldTokenLong));
+      PutVarint(out, static_cast<uint64_t>(field));
+    }
+    size_t v = name_end + 2;
+    size_t end = ValueEnd(json, v);
+    std::string_view value = json.substr(v, end - v);
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"' && value.size() <= 258 &&
+        Intern(field)) {
+      std::string_view inner = value.substr(1, value.size() - 2);
+      MXIR_ASSIGN_OR_RETURN(int64_t id, strings_->Id(inner));
+      Stats& st = stats_[field];
+      ++st.seen;
+      if (id > max_id_) {
+        ++st.fresh;
+        max_id_ = id;
+      }
+      out.push_back(static_cast<char>(kInternedString));
+      PutVarint(out, static_cast<uint64_t>(id));
+    } else {
+      out.append(value);
+    }
+    pos = end;
+  }
+  return Status::Ok();
+}
+
+// A field's strings are interned while most of its values repeat (judged after 512 values).
+bool RestEncoder::Intern(int64_t field) {
+  const Stats& st = stats_[field];
+  return st.seen < 512 || st.fresh * 2 < st.seen;
+}
+
+// Rebuilds the JSON of the rest (event_codec.h) into `json`: a whole object to parse.
+Status DecodeRest(std::string_view blob, EventKind kind, StringCache& cache, std::string& json) {
+  json.clear();
+  if (!blob.empty() && blob.front() == '{') {
+    json.assign(blob);
+    return Status::Ok();
+  }
+  json.append("{\"ts\":\"1970-01-01T00:00:00Z\",\"kind\":\"");
+  json.append(EventKindName(kind));
+  json.push_back('"');
+  size_t pos = 0;
+  bool in_str = false;
+  while (pos < blob.size()) {
+    uint8_t b = static_cast<uint8_t>(blob[pos]);
+    if (in_str) {
+      json.push_back(static_cast<char>(b));
+      ++pos;
+      if (b == '\\' && pos < blob.size()) {
+        json.push_back(blob[pos++]);
+      } else if (b == '"') {
+        in_str = false;
+      }
+      continue;
+    }
+    if (b >= kFieldToken) {
+      uint64_t id = b - kFieldToken;
+      ++pos;
+      if (b == kFieldTokenLong && !GetVarint(blob, &pos, &id)) {
+        return MakeError(ErrorCode::kCorrupt, "bad field token");
+      }
+      MXIR_ASSIGN_OR_RETURN(const std::string* name, cache.Field(static_cast<int64_t>(id)));
+      json.append(",\"");
+      json.append(*name);
+      json.append("\":");
+    } else if (b == kInternedString) {
+      ++pos;
+      uint64_t id = 0;
+      if (!GetVarint(blob, &pos, &id)) return MakeError(ErrorCode::kCorrupt, "bad string token");
+      MXIR_ASSIGN_OR_RETURN(const SharedString* s, cache.Get(static_cast<int64_t>(id)));
+      json.push_back('"');
+      json.append(s->str());
+      json.push_back('"');
+    } else {
+      if (b == '"') in_str = true;
+      json.push_back(static_cast<char>(b));
+      ++pos;
+    }
+  }
+  json.push_back('}');
+  return Status::Ok();
 }
 
 }  // namespace mxir::casedb

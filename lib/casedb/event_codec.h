@@ -15,14 +15,17 @@
 // added to Event and to event_json.cpp is stored with no change here), then compacted: each
 // top-level `,"name":` becomes one token naming an interned field name, and string values of
 // fields that repeat (hosts, reply texts, mechanisms) become a token naming an interned string.
-// Decoding rebuilds the JSON and reads it with EventReader, then sets the columns.
+// Decoding (DecodeRest) rebuilds the JSON and reads it with EventReader; RowDecoder
+// (event_row_decoder.h) then sets the columns.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/event.h"
+#include "core/status.h"
 
 namespace mxir::casedb {
 
@@ -36,5 +39,32 @@ void ClearColumnFields(Event& e);
 // members after "kind" (each starting with ',') — or, when the writer's layout puts another
 // member before "kind", the whole object (starting with '{').
 void RestJson(const Event& columns_cleared, std::string& out);
+
+class StringInterner;  // string_table.h
+class StringCache;
+
+// Writes the compact form of the rest: field names and repeating string values as tokens naming
+// interned entries of the string tables.
+class RestEncoder {
+ public:
+  explicit RestEncoder(StringInterner* strings) : strings_(strings) {}
+
+  // `json` is RestJson()'s output; appends the stored form to `out` (empty: store NULL).
+  Status Encode(std::string_view json, std::string& out);
+
+ private:
+  struct Stats {
+    int64_t seen = 0, fresh = 0;
+  };
+  bool Intern(int64_t field);
+
+  StringInterner* strings_;
+  std::unordered_map<int64_t, Stats> stats_;
+  int64_t max_id_ = 0;
+};
+
+// Rebuilds the JSON of the rest into `json`: a whole object to parse (its ts is a placeholder;
+// the columns give the real one).
+Status DecodeRest(std::string_view blob, EventKind kind, StringCache& cache, std::string& json);
 
 }  // namespace mxir::casedb

@@ -23,8 +23,8 @@
 
 namespace mxir::casedb {
 
-class StringInterner;  // event_store.cpp
-class RestEncoder;
+class StringInterner;  // string_table.h
+class RestEncoder;     // event_codec.h
 
 class EventWriter {
  public:

@@ -170,6 +170,36 @@ TEST(CaseDb, RefusesCaseFromNewerMxir) {
   EXPECT_NE(c.error().message.find("newer mxir"), std::string::npos);
 }
 
+// The events table keeps the two indexes a query uses (identity key, time); the client and
+// account indexes of schema 6 cost each insert and served no query (schema step 7 drops them).
+TEST(CaseDb, EventsKeepOnlyTheIndexesQueriesUse) {
+  std::string path = TempDir() + "/idx.case";
+  auto indexes = [](CaseDb& c) {
+    std::vector<std::string> names;
+    auto st = Statement::Prepare(c.db(),
+                                 "SELECT name FROM sqlite_schema WHERE type = 'index' AND "
+                                 "tbl_name = 'events' ORDER BY name");
+    EXPECT_TRUE(st.ok());
+    while (*st->Step()) names.push_back(st->ColumnText(0));
+    return names;
+  };
+  {
+    auto c = CaseDb::Create(path, Info());
+    ASSERT_TRUE(c.ok());
+    EXPECT_EQ(indexes(*c), (std::vector<std::string>{"events_by_key", "events_by_ts"}));
+    // A case of schema 6 (both indexes present) migrates to the current schema.
+    ASSERT_TRUE(c->db()
+                    .Exec("CREATE INDEX events_by_client ON events (client_ip) WHERE client_ip "
+                          "IS NOT NULL; CREATE INDEX events_by_user ON events (user) WHERE user "
+                          "IS NOT NULL; PRAGMA user_version = 6")
+                    .ok());
+  }
+  auto c = CaseDb::Open(path);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(*ReadSchemaVersion(c->db()), CurrentSchemaVersion());
+  EXPECT_EQ(indexes(*c), (std::vector<std::string>{"events_by_key", "events_by_ts"}));
+}
+
 TEST(CaseDb, MigratesOlderSchemaKeepingEveryRow) {
   std::string path = TempDir() + "/old.case";
   auto sql = ReadFile(std::string(MXIR_CASEDB_FIXTURES) + "/case_v1.sql");

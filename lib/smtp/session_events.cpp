@@ -9,15 +9,15 @@
 namespace mxir::smtp {
 namespace {
 
-const char* EndStateText(capture::EndState s) {
+const char* EndStateText(stream::EndState s) {
   switch (s) {
-    case capture::EndState::kClosed:
+    case stream::EndState::kClosed:
       return "closed";
-    case capture::EndState::kReset:
+    case stream::EndState::kReset:
       return "reset";
-    case capture::EndState::kTimeout:
+    case stream::EndState::kTimeout:
       return "timeout";
-    case capture::EndState::kTruncated:
+    case stream::EndState::kTruncated:
       return "truncated";
   }
   return "closed";
@@ -119,7 +119,7 @@ void SessionEvents::SessionStart() {
   Emit(std::move(e));
 }
 
-void SessionEvents::SessionEnd(capture::EndState state, int64_t bytes_c2s, int64_t bytes_s2c,
+void SessionEvents::SessionEnd(stream::EndState state, int64_t bytes_c2s, int64_t bytes_s2c,
                                int64_t gaps) {
   Event e = Make(EventKind::kSessionEnd);
   e.duration_s = static_cast<double>(ts_ - info_.flow.first_seen) / 1e6;

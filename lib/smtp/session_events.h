@@ -9,8 +9,8 @@
 #include <memory>
 #include <string_view>
 
-#include "capture/stream_handler.h"
 #include "core/event.h"
+#include "core/stream_handler.h"
 #include "core/timestamp.h"
 
 namespace mxir::smtp {
@@ -36,7 +36,7 @@ class SessionEvents {
   void Emit(Event&& event);
 
   void SessionStart();
-  void SessionEnd(capture::EndState state, int64_t bytes_c2s, int64_t bytes_s2c, int64_t gaps);
+  void SessionEnd(stream::EndState state, int64_t bytes_c2s, int64_t bytes_s2c, int64_t gaps);
   void Gap(const char* direction, uint64_t bytes);
   void Helo(std::string_view name, bool esmtp);
   void Tls(const char* how, std::string_view sni);

@@ -70,7 +70,7 @@ struct SmtpSession::Impl {
   void ServerBytes(const uint8_t* p, const uint8_t* end);
   void ClientLine(std::string_view line, bool truncated);
   void ServerLine(std::string_view line, bool truncated);
-  void TlsBytes(capture::Direction dir, const uint8_t* p, size_t n);
+  void TlsBytes(stream::Direction dir, const uint8_t* p, size_t n);
   // After STARTTLS/220, while the client's first bytes since are undecided: takes client bytes
   // from [p, end) and returns where the caller goes on. A first byte that is not a letter is a
   // TLS record (decided at once, nothing taken). Otherwise bytes are held until the first line is

@@ -55,24 +55,24 @@ void SmtpProbe::Decide() {
   held_.shrink_to_fit();
 }
 
-void SmtpProbe::OnData(capture::Direction dir, const uint8_t* data, size_t len, Timestamp ts,
+void SmtpProbe::OnData(stream::Direction dir, const uint8_t* data, size_t len, Timestamp ts,
                        int64_t packet) {
   if (state_ == State::kSmtp) return inner_->OnData(dir, data, len, ts, packet);
   if (state_ == State::kNotSmtp) return;
   held_bytes_ += len;
   if (held_bytes_ > kMaxHeld) return Reject();
   held_.push_back({dir, std::vector<uint8_t>(data, data + len), ts, packet});
-  auto& first = dir == capture::Direction::kServerToClient ? server_ : client_;
+  auto& first = dir == stream::Direction::kServerToClient ? server_ : client_;
   for (size_t i = 0; i < len && first.size() < 8; ++i) first.push_back(data[i]);
   Decide();
 }
 
-void SmtpProbe::OnGap(capture::Direction dir, uint64_t bytes, Timestamp ts, int64_t packet) {
+void SmtpProbe::OnGap(stream::Direction dir, uint64_t bytes, Timestamp ts, int64_t packet) {
   if (state_ == State::kSmtp) return inner_->OnGap(dir, bytes, ts, packet);
   if (state_ == State::kProbing) Reject();
 }
 
-void SmtpProbe::OnEnd(capture::EndState state, Timestamp ts, int64_t packet) {
+void SmtpProbe::OnEnd(stream::EndState state, Timestamp ts, int64_t packet) {
   if (state_ == State::kSmtp) return inner_->OnEnd(state, ts, packet);
   if (state_ == State::kProbing && counters_) counters_->Add("flows_not_smtp");
   state_ = State::kNotSmtp;

@@ -10,29 +10,29 @@
 #include <memory>
 #include <vector>
 
-#include "capture/stream_handler.h"
 #include "core/counters.h"
+#include "core/stream_handler.h"
 
 namespace mxir::smtp {
 
-class SmtpProbe final : public capture::StreamHandler {
+class SmtpProbe final : public stream::StreamHandler {
  public:
-  using Make = std::function<std::unique_ptr<capture::StreamHandler>()>;
+  using Make = std::function<std::unique_ptr<stream::StreamHandler>()>;
   static constexpr size_t kMaxHeld = 4096;
   // `counters` (may be null) gets "smtp_recognised_by_content" or "flows_not_smtp" once.
   SmtpProbe(Make make, Counters* counters) : make_(std::move(make)), counters_(counters) {}
 
-  void OnData(capture::Direction dir, const uint8_t* data, size_t len, Timestamp ts,
+  void OnData(stream::Direction dir, const uint8_t* data, size_t len, Timestamp ts,
               int64_t packet) override;
-  void OnGap(capture::Direction dir, uint64_t bytes, Timestamp ts, int64_t packet) override;
-  void OnEnd(capture::EndState state, Timestamp ts, int64_t packet) override;
+  void OnGap(stream::Direction dir, uint64_t bytes, Timestamp ts, int64_t packet) override;
+  void OnEnd(stream::EndState state, Timestamp ts, int64_t packet) override;
 
   enum class State { kProbing, kSmtp, kNotSmtp };
   State state() const { return state_; }
 
  private:
   struct Chunk {
-    capture::Direction dir;
+    stream::Direction dir;
     std::vector<uint8_t> bytes;
     Timestamp ts;
     int64_t packet;
@@ -43,7 +43,7 @@ class SmtpProbe final : public capture::StreamHandler {
   Make make_;
   Counters* counters_;
   State state_ = State::kProbing;
-  std::unique_ptr<capture::StreamHandler> inner_;
+  std::unique_ptr<stream::StreamHandler> inner_;
   std::vector<Chunk> held_;
   std::vector<uint8_t> server_, client_;  // the first bytes of each direction
   size_t held_bytes_ = 0;

@@ -15,7 +15,7 @@
 
 namespace mxir::smtp {
 
-using capture::Direction;
+using stream::Direction;
 
 // ---------------------------------------------------------------------------------------------
 
@@ -295,7 +295,7 @@ size_t SmtpSession::memory() const {
   return (impl_->pending.size() + (impl_->answering ? 1 : 0)) * kPendingBytes;
 }
 
-void SmtpSession::OnData(capture::Direction dir, const uint8_t* data, size_t len, Timestamp ts,
+void SmtpSession::OnData(stream::Direction dir, const uint8_t* data, size_t len, Timestamp ts,
                          int64_t packet) {
   Impl& s = *impl_;
   s.now = ts;
@@ -309,7 +309,7 @@ void SmtpSession::OnData(capture::Direction dir, const uint8_t* data, size_t len
   }
 }
 
-void SmtpSession::OnGap(capture::Direction dir, uint64_t bytes, Timestamp ts, int64_t packet) {
+void SmtpSession::OnGap(stream::Direction dir, uint64_t bytes, Timestamp ts, int64_t packet) {
   Impl& s = *impl_;
   s.now = ts;
   s.events.SetPacket(ts, packet);
@@ -335,7 +335,7 @@ void SmtpSession::OnGap(capture::Direction dir, uint64_t bytes, Timestamp ts, in
   s.after_gap = true;
 }
 
-void SmtpSession::OnEnd(capture::EndState state, Timestamp ts, int64_t /*packet*/) {
+void SmtpSession::OnEnd(stream::EndState state, Timestamp ts, int64_t /*packet*/) {
   Impl& s = *impl_;
   s.now = ts;
   s.events.SetTime(ts);

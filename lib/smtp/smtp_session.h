@@ -1,7 +1,7 @@
 // SmtpSession: the SMTP protocol decoder for one connection — a pure state machine, bytes in,
 // Events (spec/events.md) and Zeek smtp.log records out, no I/O.
 //
-// Fed both directions of a connection in capture order (capture::StreamHandler), it pairs
+// Fed both directions of a connection in capture order (stream::StreamHandler), it pairs
 // commands and replies (also pipelined), decodes AUTH (PLAIN, LOGIN, CRAM-MD5, XOAUTH2; secrets
 // only fingerprinted, then wiped), envelopes, DATA/BDAT bodies and their headers, follows STARTTLS
 // and implicit TLS (SNI from the ClientHello), and resynchronises after gaps. Hostile or broken
@@ -16,10 +16,10 @@
 #include <memory>
 #include <string>
 
-#include "capture/stream_handler.h"
 #include "core/counters.h"
 #include "core/event.h"
 #include "core/secret_fingerprint.h"
+#include "core/stream_handler.h"
 #include "smtp/zeek_record.h"
 
 namespace mxir::smtp {
@@ -33,7 +33,7 @@ struct SmtpLimits {
 };
 
 struct SessionInfo {
-  capture::FlowInfo flow;
+  stream::FlowInfo flow;
   std::string source = "pcap";
   EventOrigin origin;         // file and sha256; packet and index are set per event
   bool implicit_tls = false;  // port 465: TLS from the first byte
@@ -46,7 +46,7 @@ class SmtpSink {
   virtual void OnZeekRecord(ZeekSmtpRecord&& record) = 0;
 };
 
-class SmtpSession final : public capture::StreamHandler {
+class SmtpSession final : public stream::StreamHandler {
  public:
   // `fingerprinter` may be null (then no secret_fp); `counters` collects decode statistics
   // ("smtp.*"); both must outlive the session.
@@ -54,10 +54,10 @@ class SmtpSession final : public capture::StreamHandler {
               Counters* counters, const SmtpLimits& limits = {});
   ~SmtpSession() override;
 
-  void OnData(capture::Direction dir, const uint8_t* data, size_t len, Timestamp ts,
+  void OnData(stream::Direction dir, const uint8_t* data, size_t len, Timestamp ts,
               int64_t packet) override;
-  void OnGap(capture::Direction dir, uint64_t bytes, Timestamp ts, int64_t packet) override;
-  void OnEnd(capture::EndState state, Timestamp ts, int64_t packet) override;
+  void OnGap(stream::Direction dir, uint64_t bytes, Timestamp ts, int64_t packet) override;
+  void OnEnd(stream::EndState state, Timestamp ts, int64_t packet) override;
   size_t memory() const override;
 
  private:

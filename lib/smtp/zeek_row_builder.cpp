@@ -5,7 +5,7 @@
 
 namespace mxir::smtp {
 
-ZeekRowBuilder::ZeekRowBuilder(const capture::FlowInfo& flow, SmtpSink* sink, size_t max_addresses)
+ZeekRowBuilder::ZeekRowBuilder(const stream::FlowInfo& flow, SmtpSink* sink, size_t max_addresses)
     : flow_(flow), sink_(sink), max_addresses_(max_addresses) {}
 
 void ZeekRowBuilder::Open(Timestamp ts) {

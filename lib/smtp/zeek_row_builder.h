@@ -12,7 +12,7 @@
 #include <optional>
 #include <string_view>
 
-#include "capture/stream_handler.h"
+#include "core/stream_handler.h"
 #include "core/timestamp.h"
 #include "smtp/zeek_record.h"
 
@@ -23,7 +23,7 @@ class SmtpSink;
 class ZeekRowBuilder {
  public:
   // `sink` must outlive the builder; `max_addresses` caps rcptto/to/cc/path (0: no cap).
-  ZeekRowBuilder(const capture::FlowInfo& flow, SmtpSink* sink, size_t max_addresses);
+  ZeekRowBuilder(const stream::FlowInfo& flow, SmtpSink* sink, size_t max_addresses);
 
   // Zeek's set_smtp_session: called for every request and reply line.
   void Touch(Timestamp ts);
@@ -52,7 +52,7 @@ class ZeekRowBuilder {
   void WriteIfActive();  // Zeek's smtp_message()
   bool Room(size_t current);
 
-  const capture::FlowInfo& flow_;
+  const stream::FlowInfo& flow_;
   SmtpSink* sink_;
   size_t max_addresses_;
   std::optional<ZeekSmtpRecord> row_;

@@ -52,8 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const uint8_t control = data[i++];
     const size_t len = i < size ? data[i++] : 0;
     const size_t n = std::min(len, size - i);
-    const auto dir = (control & 1) ? mxir::capture::Direction::kServerToClient
-                                   : mxir::capture::Direction::kClientToServer;
+    const auto dir = (control & 1) ? mxir::stream::Direction::kServerToClient
+                                   : mxir::stream::Direction::kClientToServer;
     ++packet;
     ts = ts + 1000;
     if (control & 2) {
@@ -65,6 +65,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     if (!(control & 2)) i += n;
   }
-  session.OnEnd(mxir::capture::EndState::kClosed, ts, packet + 1);
+  session.OnEnd(mxir::stream::EndState::kClosed, ts, packet + 1);
   return 0;
 }

@@ -23,7 +23,7 @@
 
 namespace {
 
-using mxir::capture::Direction;
+using mxir::stream::Direction;
 
 class FuzzSink : public mxir::smtp::SmtpSink {
  public:
@@ -46,7 +46,7 @@ struct Seen {
   bool ended = false;
 };
 
-class Recorder : public mxir::capture::StreamHandler {
+class Recorder : public mxir::stream::StreamHandler {
  public:
   Recorder(Seen* seen, std::unique_ptr<mxir::smtp::SmtpSession> session)
       : seen_(seen), session_(std::move(session)) {}
@@ -61,7 +61,7 @@ class Recorder : public mxir::capture::StreamHandler {
     if (seen_->ended) std::abort();
     session_->OnGap(dir, bytes, ts, packet);
   }
-  void OnEnd(mxir::capture::EndState state, mxir::Timestamp ts, int64_t packet) override {
+  void OnEnd(mxir::stream::EndState state, mxir::Timestamp ts, int64_t packet) override {
     if (seen_->ended) std::abort();
     seen_->ended = true;
     session_->OnEnd(state, ts, packet);
@@ -91,7 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Seen seen;
   int made = 0;
   mxir::smtp::SmtpProbe probe(
-      [&]() -> std::unique_ptr<mxir::capture::StreamHandler> {
+      [&]() -> std::unique_ptr<mxir::stream::StreamHandler> {
         ++made;
         if (factory_fails) return nullptr;
         return std::make_unique<Recorder>(
@@ -129,7 +129,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (made > 1) std::abort();
   }
   const auto state = probe.state();
-  probe.OnEnd(mxir::capture::EndState::kClosed, ts, packet + 1);
+  probe.OnEnd(mxir::stream::EndState::kClosed, ts, packet + 1);
   if (state == mxir::smtp::SmtpProbe::State::kSmtp) {
     // Held bytes replayed and later bytes passed on: the session saw exactly what was fed.
     if (made != 1 || factory_fails || !seen.ended) std::abort();

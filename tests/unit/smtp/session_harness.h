@@ -21,8 +21,8 @@ struct Step {
 };
 inline Step C(std::string s) { return {Step::kClient, std::move(s)}; }
 inline Step S(std::string s) { return {Step::kServer, std::move(s)}; }
-inline Step Gap(capture::Direction dir, uint64_t n) {
-  return {Step::kGap, dir == capture::Direction::kClientToServer ? "c" : "s", n};
+inline Step Gap(stream::Direction dir, uint64_t n) {
+  return {Step::kGap, dir == stream::Direction::kClientToServer ? "c" : "s", n};
 }
 
 class RecordingSink : public SmtpSink {
@@ -93,13 +93,13 @@ inline Output RunSession(const std::vector<Step>& steps, const SmtpLimits& limit
       ++packet;
       ts = ts + 1000;
       if (st.kind == Step::kGap) {
-        session.OnGap(st.bytes == "c" ? capture::Direction::kClientToServer
-                                      : capture::Direction::kServerToClient,
+        session.OnGap(st.bytes == "c" ? stream::Direction::kClientToServer
+                                      : stream::Direction::kServerToClient,
                       st.gap, ts, packet);
         continue;
       }
-      const auto dir = st.kind == Step::kClient ? capture::Direction::kClientToServer
-                                                : capture::Direction::kServerToClient;
+      const auto dir = st.kind == Step::kClient ? stream::Direction::kClientToServer
+                                                : stream::Direction::kServerToClient;
       const auto* p = reinterpret_cast<const uint8_t*>(st.bytes.data());
       if (chunks == nullptr || (*chunks)[i].empty()) {
         session.OnData(dir, p, st.bytes.size(), ts, packet);
@@ -111,7 +111,7 @@ inline Output RunSession(const std::vector<Step>& steps, const SmtpLimits& limit
         }
       }
     }
-    session.OnEnd(capture::EndState::kClosed, ts + 1000, packet + 1);
+    session.OnEnd(stream::EndState::kClosed, ts + 1000, packet + 1);
   }
   out.events = std::move(sink.events);
   out.rows = std::move(sink.rows);

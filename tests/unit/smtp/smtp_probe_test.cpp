@@ -9,9 +9,9 @@
 namespace mxir::smtp {
 namespace {
 
-using capture::Direction;
+using stream::Direction;
 
-struct Recorder final : capture::StreamHandler {
+struct Recorder final : stream::StreamHandler {
   std::string* out;
   explicit Recorder(std::string* o) : out(o) {}
   void OnData(Direction d, const uint8_t* data, size_t len, Timestamp, int64_t) override {
@@ -19,7 +19,7 @@ struct Recorder final : capture::StreamHandler {
     out->append(reinterpret_cast<const char*>(data), len);
   }
   void OnGap(Direction, uint64_t, Timestamp, int64_t) override { *out += "[gap]"; }
-  void OnEnd(capture::EndState, Timestamp, int64_t) override { *out += "[end]"; }
+  void OnEnd(stream::EndState, Timestamp, int64_t) override { *out += "[end]"; }
 };
 
 void Feed(SmtpProbe& p, Direction d, const std::string& s) {
@@ -38,7 +38,7 @@ TEST(SmtpProbe, GreetingThenEhloIsSmtpAndEverythingIsReplayedInOrder) {
     Feed(p, Direction::kClientToServer, hello.substr(3));
     EXPECT_EQ(p.state(), SmtpProbe::State::kSmtp);
     Feed(p, Direction::kServerToClient, "250 ok\r\n");
-    p.OnEnd(capture::EndState::kClosed, Timestamp(), 2);
+    p.OnEnd(stream::EndState::kClosed, Timestamp(), 2);
     EXPECT_EQ(seen, "S:22S:0 mx.example ESMTP\r\nC:" + hello.substr(0, 3) + "C:" + hello.substr(3) +
                         "S:250 ok\r\n[end]");
     EXPECT_EQ(c.Get("smtp_recognised_by_content"), 1);
@@ -58,7 +58,7 @@ TEST(SmtpProbe, OtherProtocolsAreNotSmtpAndNothingIsEmitted) {
     SmtpProbe p([&] { return std::make_unique<Recorder>(&seen); }, &c);
     if (!server.empty()) Feed(p, Direction::kServerToClient, server);
     Feed(p, Direction::kClientToServer, client);
-    p.OnEnd(capture::EndState::kClosed, Timestamp(), 2);
+    p.OnEnd(stream::EndState::kClosed, Timestamp(), 2);
     EXPECT_EQ(p.state(), SmtpProbe::State::kNotSmtp) << server << client;
     EXPECT_EQ(seen, "");
     EXPECT_EQ(c.Get("flows_not_smtp"), 1);

@@ -9,7 +9,7 @@
 namespace mxir::smtp::testing {
 namespace {
 
-using capture::Direction;
+using stream::Direction;
 
 const std::vector<Step> kBasic = {
     S("220 mx.example.com ESMTP ready\r\n"),

@@ -165,7 +165,7 @@ TEST(StartTlsNotNegotiated, LostClientBytesAfterThe220StayTls) {
   // A gap right after the 220: whatever follows cannot be placed, even if it reads like SMTP.
   std::vector<Step> steps = {
       S("220 mx\r\n"),   C("EHLO h\r\n"),       S("250 STARTTLS\r\n"),
-      C("STARTTLS\r\n"), S("220 go ahead\r\n"), Gap(capture::Direction::kClientToServer, 300),
+      C("STARTTLS\r\n"), S("220 go ahead\r\n"), Gap(stream::Direction::kClientToServer, 300),
       C("EHLO h\r\n"),   S("250 ok\r\n"),       C("MAIL FROM:<hidden@x.org>\r\n")};
   const Output out = RunSession(steps);
   const auto tls = out.All(EventKind::kTls);

@@ -1,7 +1,7 @@
 // EndStateName: the spec/events.md names of the ways a connection's stream ends.
-#include "capture/stream_handler.h"
+#include "core/stream_handler.h"
 
-namespace mxir::capture {
+namespace mxir::stream {
 
 const char* EndStateName(EndState s) {
   switch (s) {
@@ -17,4 +17,4 @@ const char* EndStateName(EndState s) {
   return "unknown";
 }
 
-}  // namespace mxir::capture
+}  // namespace mxir::stream

@@ -22,6 +22,21 @@ CASE:
                    (at most 15 s) for the server to go away: "closed SECONDS", else "timeout".
   trickle          sends "EHLO x" one byte every 0.5 s; prints "cut SECONDS REPLY" when the
                    server gives up, or "not-cut" after 20 s.
+  clear-session USER PWFILE SENDER RCPT
+                   a client that never starts TLS (e.g. behind a STARTTLS-stripping man in the
+                   middle) and tries anyway: "ehlo starttls=0|1 auth=0|1", then the reply codes
+                   of AUTH PLAIN, MAIL and RCPT sent in clear ("auth CODE", "mail CODE", ...).
+  inject-variants USER PWFILE SENDER RCPT
+                   STARTTLS command injection, one session per variant (RSET, MAIL FROM, AUTH
+                   PLAIN with the right password, EHLO written in the same segment as STARTTLS,
+                   and RSET written in clear after the 220): one line per variant
+                   "NAME starttls=CODE tls=ok|failed unsolicited=BYTES mail-before-ehlo=CODE
+                   rcpt=CODE". Inside TLS nothing may arrive unasked (unsolicited=0), MAIL before
+                   a new EHLO is refused (state reset) and RCPT is refused (no AUTH carried in).
+  error-flood N    in clear, N unknown commands: one line per reply "N CODE SECONDS", then
+                   "closed N" when the server hangs up.
+  auth-ok USER PWFILE
+                   STARTTLS, EHLO, AUTH PLAIN with the right password: prints the reply code.
 Exit 0 unless the connection could not be made.
 """
 import base64
@@ -270,6 +285,99 @@ def trickle():
     print("not-cut")
 
 
+def tls_wrap(sock):
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx.wrap_socket(sock, server_hostname="relay")
+
+
+def clear_session(sender, rcpt):
+    c = Conn()
+    c.reply()
+    e = c.cmd("EHLO probe.company.example").upper()
+    print("ehlo starttls=%d auth=%d" % ("STARTTLS" in e, "AUTH" in e))
+    tok = base64.b64encode(b"\0" + USER.encode() + b"\0" + PW.encode()).decode()
+    print("auth", c.cmd("AUTH PLAIN " + tok)[:3] or "closed")
+    print("mail", c.cmd("MAIL FROM:<%s>" % sender)[:3] or "closed")
+    print("rcpt", c.cmd("RCPT TO:<%s>" % rcpt)[:3] or "closed")
+
+
+def inject_variants(sender, rcpt):
+    tok = base64.b64encode(b"\0" + USER.encode() + b"\0" + PW.encode()).decode()
+    variants = [("rset", b"RSET\r\n"), ("mail", b"MAIL FROM:<%s>\r\n" % sender.encode()),
+                ("auth", b"AUTH PLAIN %s\r\n" % tok.encode()), ("ehlo", b"EHLO injected\r\n"),
+                ("after-220", None)]
+    for name, extra in variants:
+        c = Conn()
+        c.reply()
+        c.cmd("EHLO probe.company.example")
+        if extra is None:
+            r = c.cmd("STARTTLS")
+            if r.startswith("220"):
+                c.send(b"RSET\r\n")  # in clear, after the 220, before the handshake
+        else:
+            c.send(b"STARTTLS\r\n" + extra)
+            r = c.reply()
+        fields = ["starttls=%s" % (r[:3] or "closed")]
+        if not r.startswith("220"):
+            print(name, *fields, "tls=failed unsolicited=0 mail-before-ehlo=- rcpt=-")
+            c.s.close()
+            continue
+        try:
+            c.s = tls_wrap(c.s)
+        except (ssl.SSLError, OSError):
+            print(name, *fields, "tls=failed unsolicited=0 mail-before-ehlo=- rcpt=-")
+            continue
+        c.buf = b""
+        c.s.settimeout(2)
+        try:
+            unsolicited = c.s.recv(4096)
+        except (socket.timeout, ssl.SSLError, OSError):
+            unsolicited = b""
+        c.s.settimeout(10)
+        mail = c.cmd("MAIL FROM:<%s>" % sender)[:3] or "closed"
+        c.cmd("EHLO probe.company.example")
+        c.cmd("MAIL FROM:<%s>" % sender)
+        rc = c.cmd("RCPT TO:<%s>" % rcpt)[:3] or "closed"
+        print(name, *fields, "tls=ok unsolicited=%d mail-before-ehlo=%s rcpt=%s" %
+              (len(unsolicited), mail, rc))
+        c.s.close()
+
+
+def error_flood(n):
+    import time
+    c = Conn()
+    c.reply()
+    c.cmd("EHLO probe.company.example")
+    c.s.settimeout(15)
+    for i in range(n):
+        t = time.time()
+        try:
+            c.send(b"XNOSUCH%d\r\n" % i)
+        except OSError:
+            print("closed", i)
+            return
+        r = c.reply()
+        if not r:
+            print("closed", i)
+            return
+        print(i + 1, r[:3], "%.1f" % (time.time() - t), flush=True)
+        if r.startswith("421"):
+            print("closed", i + 1)
+            return
+    print("open", n)
+
+
+def auth_ok():
+    c = Conn()
+    try:
+        c.login()
+        print("235")
+    except SystemExit as e:
+        print(str(e).replace("AUTH failed: ", "")[:3] or "closed")
+
+
 if CASE == "smuggle":
     smuggle(sys.argv[5], sys.argv[6])
 elif CASE == "starttls-inject":
@@ -288,5 +396,13 @@ elif CASE == "partial-data":
     partial_data(sys.argv[5], sys.argv[6])
 elif CASE == "trickle":
     trickle()
+elif CASE == "clear-session":
+    clear_session(sys.argv[5], sys.argv[6])
+elif CASE == "inject-variants":
+    inject_variants(sys.argv[5], sys.argv[6])
+elif CASE == "error-flood":
+    error_flood(int(sys.argv[3]))
+elif CASE == "auth-ok":
+    auth_ok()
 else:
     raise SystemExit("unknown case " + CASE)

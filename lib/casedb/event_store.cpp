@@ -55,10 +55,13 @@ Status EventWriter::Prepare() {
     }
     MXIR_ASSIGN_OR_RETURN(Statement stn, Statement::Prepare(db_, many));
     insert_many_.emplace(std::move(stn));
+    if (callers_tx_) MXIR_RETURN_IF_ERROR(strings_->Sync());
   }
   if (!in_tx_ && !callers_tx_) {
     MXIR_RETURN_IF_ERROR(BeginImmediate(db_));
     in_tx_ = true;
+    // Under the write lock: the interned strings other writers added since our last batch.
+    MXIR_RETURN_IF_ERROR(strings_->Sync());
   }
   return Status::Ok();
 }

@@ -1,41 +1,163 @@
 #include "casedb/string_table.h"
 
+#include <algorithm>
+#include <cstring>
+
+#include <xxhash.h>
+
 namespace mxir::casedb {
 
-Result<int64_t> StringInterner::Lookup(std::string_view value, Cache& cache,
-                                       std::optional<Statement>& find,
-                                       std::optional<Statement>& add, const char* table) {
-  thread_local std::string key;
-  key.assign(value);
-  auto it = cache.find(key);
-  if (it != cache.end()) return it->second;
-  std::string t = table;
-  std::string col = t == "strings" ? "value" : "name";
-  if (!find) {
-    MXIR_ASSIGN_OR_RETURN(
-        Statement f, Statement::Prepare(db_, "SELECT id FROM " + t + " WHERE " + col + " = ?1"));
-    find.emplace(std::move(f));
-    MXIR_ASSIGN_OR_RETURN(
-        Statement a, Statement::Prepare(db_, "INSERT INTO " + t + " (" + col + ") VALUES (?1)"));
-    add.emplace(std::move(a));
+namespace {
+
+// A table this small is loaded whole at a writer's first Sync (a few ms)...
+constexpr int64_t kWholeUpTo = 1 << 16;
+// ...a larger one once this writer has added this many new values: it is loading in bulk, and
+// one pass over the table costs less than a SELECT per new value from then on.
+constexpr int64_t kWholeAfterMisses = 4096;
+constexpr size_t kArenaChunk = 1 << 20;
+
+uint64_t HashOf(std::string_view v) {
+  uint64_t h = XXH3_64bits(v.data(), v.size());
+  return h != 0 ? h : 1;
+}
+
+}  // namespace
+
+StringInterner::StringInterner(Database& db)
+    : db_(db), strings_("strings", "value"), fields_("event_fields", "name") {}
+
+StringInterner::~StringInterner() = default;
+
+Status StringInterner::Sync() {
+  MXIR_RETURN_IF_ERROR(strings_.Sync(db_));
+  return fields_.Sync(db_);
+}
+
+StringInterner::Table::Slot* StringInterner::Table::Find(uint64_t hash, std::string_view value) {
+  size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    Slot& s = slots_[i];
+    if (s.id == 0) return &s;
+    if (s.hash == hash && s.size == value.size() &&
+        (value.empty() || std::memcmp(s.data, value.data(), value.size()) == 0)) {
+      return &s;
+    }
   }
-  find->Reset();
-  find->BindTextNoCopy(1, value);
-  MXIR_ASSIGN_OR_RETURN(bool row, find->Step());
+}
+
+void StringInterner::Table::Add(Slot* slot, uint64_t hash, std::string_view value, int64_t id) {
+  if (arena_left_ < value.size()) {
+    size_t n = std::max(kArenaChunk, value.size());
+    arena_.push_back(std::make_unique<char[]>(n));
+    arena_next_ = arena_.back().get();
+    arena_left_ = n;
+  }
+  if (!value.empty()) std::memcpy(arena_next_, value.data(), value.size());
+  slot->hash = hash;
+  slot->data = arena_next_;
+  slot->size = static_cast<uint32_t>(value.size());
+  slot->id = id;
+  arena_next_ += value.size();
+  arena_left_ -= value.size();
+  if (id > max_id_ && whole_) max_id_ = id;
+  if (++used_ * 2 > slots_.size()) Grow();
+}
+
+void StringInterner::Table::Grow() {
+  std::vector<Slot> old(slots_.size() * 2);
+  old.swap(slots_);
+  size_t mask = slots_.size() - 1;
+  for (const Slot& s : old) {
+    if (s.id == 0) continue;
+    size_t i = s.hash & mask;
+    while (slots_[i].id != 0) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
+}
+
+Status StringInterner::Table::PrepareStatements(Database& db) {
+  if (find_) return Status::Ok();
+  std::string t = table_, c = column_;
+  MXIR_ASSIGN_OR_RETURN(Statement f,
+                        Statement::Prepare(db, "SELECT id FROM " + t + " WHERE " + c + " = ?1"));
+  find_.emplace(std::move(f));
+  MXIR_ASSIGN_OR_RETURN(Statement a, Statement::Prepare(db, "INSERT OR IGNORE INTO " + t + " (" +
+                                                                c + ") VALUES (?1)"));
+  add_.emplace(std::move(a));
+  return Status::Ok();
+}
+
+Result<int64_t> StringInterner::Table::Lookup(Database& db, std::string_view value) {
+  uint64_t hash = HashOf(value);
+  Slot* slot = Find(hash, value);
+  if (slot->id != 0) return slot->id;
+  MXIR_RETURN_IF_ERROR(PrepareStatements(db));
+  ++misses_;
+  auto find = [&]() -> Result<int64_t> {
+    find_->Reset();
+    find_->BindTextNoCopy(1, value);
+    MXIR_ASSIGN_OR_RETURN(bool row, find_->Step());
+    int64_t id = row ? find_->ColumnInt(0) : 0;
+    find_->Reset();
+    return id;
+  };
   int64_t id = 0;
-  if (row) {
-    id = find->ColumnInt(0);
-    find->Reset();
-  } else {
-    find->Reset();
-    add->Reset();
-    add->BindTextNoCopy(1, value);
-    MXIR_RETURN_IF_ERROR(add->Run());
-    add->Reset();
-    id = db_.LastInsertRowId();
+  // Not all of the table is cached: the value may be stored already (an earlier run).
+  if (!whole_) {
+    MXIR_ASSIGN_OR_RETURN(id, find());
   }
-  cache.emplace(key, id);
+  if (id == 0) {
+    add_->Reset();
+    add_->BindTextNoCopy(1, value);
+    MXIR_RETURN_IF_ERROR(add_->Run());
+    if (db.Changes() > 0) id = db.LastInsertRowId();
+    add_->Reset();
+    // Ignored: another writer stored it since the last Sync.
+    if (id == 0) {
+      MXIR_ASSIGN_OR_RETURN(id, find());
+    }
+    if (id == 0) {
+      return MakeError(ErrorCode::kCorrupt,
+                       std::string("could not store a value in the case's ") + table_ + " table");
+    }
+  }
+  Add(slot, hash, value, id);
   return id;
+}
+
+Status StringInterner::Table::Load(Database& db, int64_t after_id) {
+  MXIR_ASSIGN_OR_RETURN(Statement st,
+                        Statement::Prepare(db, std::string("SELECT id, ") + column_ + " FROM " +
+                                                   table_ + " WHERE id > ?1 ORDER BY id"));
+  st.Bind(1, after_id);
+  for (;;) {
+    MXIR_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    int64_t id = st.ColumnInt(0);
+    std::string_view value = st.ColumnBlob(1);
+    uint64_t hash = HashOf(value);
+    Slot* slot = Find(hash, value);
+    if (slot->id == 0) Add(slot, hash, value, id);
+    max_id_ = std::max(max_id_, id);
+  }
+  return Status::Ok();
+}
+
+Status StringInterner::Table::Sync(Database& db) {
+  if (whole_) return Load(db, max_id_);
+  if (!sized_) {
+    sized_ = true;
+    MXIR_ASSIGN_OR_RETURN(
+        Statement st,
+        Statement::Prepare(db, std::string("SELECT coalesce(max(id), 0) FROM ") + table_));
+    MXIR_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (row && st.ColumnInt(0) > kWholeUpTo) return Status::Ok();
+  } else if (misses_ < kWholeAfterMisses) {
+    return Status::Ok();
+  }
+  MXIR_RETURN_IF_ERROR(Load(db, 0));
+  whole_ = true;
+  return Status::Ok();
 }
 
 Status StringCache::LoadAll() {

@@ -2,15 +2,17 @@
 // reply texts) and `event_fields` (the field names of an event's compact rest, event_codec.h).
 // Ids are only ever added, so an id cached by a writer or a reader stays valid.
 //
-// StringInterner is a writer's cache in front of a SELECT and an INSERT; StringCache is a
+// StringInterner is a writer's cache in front of an INSERT (and a SELECT); StringCache is a
 // reader's cache of values by id (LoadAll() for a whole read, one lookup per miss otherwise).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "casedb/sqlite.h"
 #include "core/shared_string.h"
@@ -20,23 +22,59 @@ namespace mxir::casedb {
 
 class StringInterner {
  public:
-  explicit StringInterner(Database& db) : db_(db) {}
+  explicit StringInterner(Database& db);
+  ~StringInterner();
+  StringInterner(const StringInterner&) = delete;
+  StringInterner& operator=(const StringInterner&) = delete;
 
-  Result<int64_t> Id(std::string_view value) {
-    return Lookup(value, strings_, find_, add_, "strings");
-  }
-  Result<int64_t> FieldId(std::string_view name) {
-    return Lookup(name, fields_, find_field_, add_field_, "event_fields");
-  }
+  Result<int64_t> Id(std::string_view value) { return strings_.Lookup(db_, value); }
+  Result<int64_t> FieldId(std::string_view name) { return fields_.Lookup(db_, name); }
+
+  // For a writer, right after it took the write lock (BEGIN IMMEDIATE): adds what other writers
+  // stored since the last call to the cache (rows with a larger id), and loads a table whole once
+  // this writer has added many new strings (a bulk load) or when the table is small. A whole
+  // cache is asked no SELECT: a miss goes straight to INSERT. Correct without this call too (an
+  // INSERT that finds the value already stored falls back to a SELECT); it only saves queries.
+  Status Sync();
 
  private:
-  using Cache = std::unordered_map<std::string, int64_t>;
-  Result<int64_t> Lookup(std::string_view value, Cache& cache, std::optional<Statement>& find,
-                         std::optional<Statement>& add, const char* table);
+  // One table's cache: value -> id in an open-addressing table, one hash per lookup, the bytes in
+  // an arena (no std::string per entry).
+  class Table {
+   public:
+    Table(const char* table, const char* column) : table_(table), column_(column) {}
+    Result<int64_t> Lookup(Database& db, std::string_view value);
+    Status Sync(Database& db);
+
+   private:
+    struct Slot {
+      uint64_t hash = 0;
+      const char* data = nullptr;
+      uint32_t size = 0;
+      int64_t id = 0;  // 0: empty
+    };
+    Slot* Find(uint64_t hash, std::string_view value);
+    void Add(Slot* slot, uint64_t hash, std::string_view value, int64_t id);
+    void Grow();
+    Status Load(Database& db, int64_t after_id);  // adds the rows with id > after_id
+    Status PrepareStatements(Database& db);
+
+    const char* table_;
+    const char* column_;
+    std::vector<Slot> slots_ = std::vector<Slot>(1024);
+    size_t used_ = 0;
+    std::vector<std::unique_ptr<char[]>> arena_;
+    size_t arena_left_ = 0;
+    char* arena_next_ = nullptr;
+    bool whole_ = false;  // holds every row with id <= max_id_ (as of the last Sync)
+    bool sized_ = false;  // the table's size was looked at once
+    int64_t max_id_ = 0;  // the largest id known
+    int64_t misses_ = 0;  // values not in the cache
+    std::optional<Statement> find_, add_;
+  };
 
   Database& db_;
-  Cache strings_, fields_;
-  std::optional<Statement> find_, add_, find_field_, add_field_;
+  Table strings_, fields_;
 };
 
 class StringCache {

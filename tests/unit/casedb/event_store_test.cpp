@@ -10,6 +10,7 @@
 
 #include "../common/temp_dir.h"
 #include "casedb/case_db.h"
+#include "casedb/string_table.h"
 #include "core/event_json.h"
 
 namespace mxir::casedb {
@@ -420,6 +421,94 @@ TEST(EventStore, CursorReadsOnlyWhatWasAdded) {
   ASSERT_EQ(lines.size(), 20u);
   EXPECT_EQ(lines.front(), 101);
   EXPECT_EQ(last, *LastEventId(*c));
+}
+
+// The writer's string cache: a value another writer stored after this one's last Sync gets the
+// id already stored (never a second row, never a wrong id), whether this cache holds the whole
+// table or not.
+TEST(StringInterner, ValueStoredByAnotherWriterGetsItsId) {
+  for (bool big : {false, true}) {
+    std::string path = NewCasePath();
+    auto a = CaseDb::Open(path);
+    auto b = CaseDb::Open(path);
+    ASSERT_TRUE(a.ok() && b.ok());
+    if (big) {  // more strings than a writer loads at its first Sync
+      ASSERT_TRUE(
+          a->db()
+              .Exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                    "WHERE i < 70000) INSERT INTO strings (value) SELECT 'pre-' || i FROM n")
+              .ok());
+    }
+    StringInterner x(a->db()), y(b->db());
+    ASSERT_TRUE(x.Sync().ok());
+    auto own = x.Id("only-x");
+    ASSERT_TRUE(own.ok());
+    auto by_y = y.Id("shared");  // stored by y after x's Sync
+    ASSERT_TRUE(by_y.ok());
+    auto by_x = x.Id("shared");
+    ASSERT_TRUE(by_x.ok()) << by_x.error().message;
+    EXPECT_EQ(*by_x, *by_y);
+    EXPECT_EQ(*x.Id("only-x"), *own);
+    EXPECT_EQ(*y.Id("only-x"), *own);
+    if (big) EXPECT_EQ(*x.Id("pre-69999"), *y.Id("pre-69999"));
+    auto count = Statement::Prepare(a->db(),
+                                    "SELECT count(*) FROM strings WHERE value IN "
+                                    "('shared', 'only-x')");
+    ASSERT_TRUE(count.ok() && *count->Step());
+    EXPECT_EQ(count->ColumnInt(0), 2);
+  }
+}
+
+// Two writers taking turns, each adding thousands of new strings (so a cache that started
+// partial loads the whole table) and using the other's: every event reads back with its own
+// account and session.
+TEST(StringInterner, WritersTakingTurnsReadBackTheirStrings) {
+  std::string path = NewCasePath();
+  auto a = CaseDb::Open(path);
+  auto b = CaseDb::Open(path);
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE(a->db()
+                  .Exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE "
+                        "i < 70000) INSERT INTO strings (value) SELECT 'pre-' || i FROM n")
+                  .ok());
+  auto event = [](int line, const std::string& who) {
+    Event e = MakeEvent(line, who, who);
+    e.user = "u" + std::to_string(line % 5000) + "@x";   // shared by both writers
+    e.session = who + "-" + std::to_string(line);        // new for each event
+    e.helo = "pre-" + std::to_string(line % 70000 + 1);  // stored before either writer
+    return e;
+  };
+  {
+    EventWriter wa(*a, 1000), wb(*b, 1000);
+    for (int round = 0; round < 6; ++round) {
+      for (int i = 1; i <= 1500; ++i) {
+        int line = round * 1500 + i;
+        ASSERT_TRUE(wa.Add(event(line, "wa")).ok());
+      }
+      ASSERT_TRUE(wa.Finish().ok());  // hands the write lock over
+      for (int i = 1; i <= 1500; ++i) {
+        int line = round * 1500 + i;
+        ASSERT_TRUE(wb.Add(event(line, "wb")).ok());
+      }
+      ASSERT_TRUE(wb.Finish().ok());
+    }
+    EXPECT_EQ(wa.inserted(), 9000);
+    EXPECT_EQ(wb.inserted(), 9000);
+  }
+  int64_t seen = 0;
+  ASSERT_TRUE(ForEachEvent(*a, {}, [&](const Event& e) {
+                std::string who = e.origin.file.str();
+                int line = static_cast<int>(e.origin.line);
+                EXPECT_EQ(e.session.str(), who + "-" + std::to_string(line));
+                EXPECT_EQ(e.user, "u" + std::to_string(line % 5000) + "@x");
+                EXPECT_EQ(e.helo, "pre-" + std::to_string(line % 70000 + 1));
+                ++seen;
+                return true;
+              }).ok());
+  EXPECT_EQ(seen, 18000);
+  auto dups = Statement::Prepare(a->db(), "SELECT count(*) - count(DISTINCT value) FROM strings");
+  ASSERT_TRUE(dups.ok() && *dups->Step());
+  EXPECT_EQ(dups->ColumnInt(0), 0);
 }
 
 }  // namespace

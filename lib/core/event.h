@@ -129,6 +129,9 @@ struct Event {
   std::string date;
   std::vector<std::string> received;  // newest first
   std::optional<bool> truncated;      // message: the input ended inside its body
+  // message (MTA logs): the input began in the middle of the message's life — its first lines
+  // (client, sender, size) are in an earlier input, e.g. the rotated mail.log.1.
+  std::optional<bool> continued;
   // reply, delivery
   std::string enhanced;  // 5.7.1
   std::string text;

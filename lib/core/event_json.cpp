@@ -80,6 +80,7 @@ void WriteEventJson(EventJsonBuffer& b, const Event& e) {
   b.Str(",\"date\":", e.date);
   if (!e.received.empty()) b.List(",\"received\":", e.received);
   if (e.truncated) b.Bool(",\"truncated\":", *e.truncated);
+  if (e.continued) b.Bool(",\"continued\":", *e.continued);
   b.Str(",\"enhanced\":", e.enhanced);
   b.Str(",\"text\":", e.text);
   b.Str(",\"command\":", e.command);
@@ -303,6 +304,7 @@ Status ParseField(std::string_view key, element v, Event* e, bool* have_ts, bool
       if (key == "command") return GetString(v, key, &e->command);
       if (key == "client_app") return GetString(v, key, &e->client_app);
       if (key == "country") return GetString(v, key, &e->country);
+      if (key == "continued") return GetBool(v, key, &e->continued);
       break;
     case 'd':
       if (key == "duration_s") {

@@ -305,6 +305,7 @@ void EvidenceCollector::AddMessage(const Event& e, uint32_t source, uint32_t ses
   m.origin = Origin(e);
   if (!e.queue_id.empty() && m.user != kNone) queue_user_[e.queue_id] = m.user;
   m.queued = e.state == "queued";
+  m.continued = e.continued.value_or(false);
   if (!e.queue_id.empty()) {
     // One message of one MTA: its host, queue id and the time the queue first saw it (a
     // queue id is reused after a while; the first-seen time of one message is the same in
@@ -352,6 +353,7 @@ void EvidenceCollector::SettleQueuedMessages() {
     }
     if (k.queued || m.queued) ++queued_superseded_;
   }
+  JoinContinuedMessages(&drop);
   size_t out = 0;
   for (size_t i = 0; i < ev_.messages.size(); ++i) {
     if (!drop[i]) ev_.messages[out++] = ev_.messages[i];
@@ -359,6 +361,67 @@ void EvidenceCollector::SettleQueuedMessages() {
   ev_.messages.resize(out);
   queue_settled_ = out;
   if (queued_superseded_) counters_.Set("queued_messages_seen_leaving_later", queued_superseded_);
+}
+
+void EvidenceCollector::JoinContinuedMessages(std::vector<bool>* drop) {
+  // A log read in pieces that are separate files (mail.log.1, then mail.log after rotation): the
+  // first file leaves the message queued, the second sees only its end (deliveries, removal) and
+  // marks that record `continued`. Its first-seen time is not the queued record's, so the keys
+  // differ; join them by host and queue id instead. While a message is in the queue its queue
+  // file holds the id, so the next record of that id after the queued one is the same message.
+  std::unordered_map<std::string_view, std::vector<size_t>> queued_by_id;  // host + queue id
+  auto id_of = [&](const MessageRec& m) {
+    std::string_view key = ev_.texts.Get(m.queue_key);
+    size_t sp = key.rfind(' ');
+    return sp == std::string_view::npos ? key : key.substr(0, sp);
+  };
+  bool any_continued = false;
+  for (size_t i = 0; i < ev_.messages.size(); ++i) {
+    const MessageRec& m = ev_.messages[i];
+    if ((*drop)[i] || m.queue_key == kNone) continue;
+    if (m.queued) queued_by_id[id_of(m)].push_back(i);
+    any_continued = any_continued || m.continued;
+  }
+  if (!any_continued || queued_by_id.empty()) return;
+  for (size_t i = 0; i < ev_.messages.size(); ++i) {
+    MessageRec& c = ev_.messages[i];
+    if ((*drop)[i] || !c.continued || c.queue_key == kNone) continue;
+    auto it = queued_by_id.find(id_of(c));
+    if (it == queued_by_id.end()) continue;
+    size_t best = SIZE_MAX;
+    for (size_t q : it->second) {
+      const MessageRec& k = ev_.messages[q];
+      if (q == i || (*drop)[q] || !k.queued || k.ts >= c.ts) continue;
+      if (best == SIZE_MAX || k.ts > ev_.messages[best].ts) best = q;
+    }
+    if (best == SIZE_MAX) continue;
+    MessageRec& q = ev_.messages[best];
+    // The queued record knows the start (client, account, sender, size, Message-ID); the
+    // continued one how it ended. Still queued in the later read: the earlier record stays.
+    if (!c.queued) {
+      q.queued = false;
+      q.accepted = c.accepted;
+    }
+    // Recipients: those of the start and those only the later file named (a deferral or a
+    // delivery after the rotation), each once, as a new range.
+    std::vector<RecipientRef> merged(ev_.recipients.begin() + q.rcpt_begin,
+                                     ev_.recipients.begin() + q.rcpt_begin + q.rcpt_count);
+    const size_t known = merged.size();
+    for (uint32_t r = c.rcpt_begin; r < c.rcpt_begin + c.rcpt_count; ++r) {
+      const RecipientRef& add = ev_.recipients[r];
+      bool seen = false;
+      for (size_t k = 0; k < known && !seen; ++k) seen = merged[k].address == add.address;
+      if (!seen) merged.push_back(add);
+    }
+    if (merged.size() > known) {
+      q.rcpt_begin = static_cast<uint32_t>(ev_.recipients.size());
+      q.rcpt_count = static_cast<uint32_t>(merged.size());
+      ev_.recipients.insert(ev_.recipients.end(), merged.begin(), merged.end());
+    }
+    q.sources |= c.sources;
+    (*drop)[i] = true;
+    ++queued_superseded_;
+  }
 }
 
 void EvidenceCollector::AddRcpt(const Event& e, uint32_t session, uint32_t client) {

@@ -84,6 +84,9 @@ struct MessageRec {
   // A message an MTA log left in its queue at the end of a read (`state: queued`); the same
   // message seen leaving in a later read of the grown log replaces it (see queue_key).
   bool queued = false;
+  // Its log began after the message was queued (`continued`: a rotated log's later file): it
+  // completes the queued record of the same host and queue id from an earlier read.
+  bool continued = false;
   uint32_t queue_key = kNone;  // Evidence::texts: "host queue-id first-seen" of a logged message
   OriginRef origin;
 };
@@ -230,6 +233,9 @@ class EvidenceCollector {
   int64_t queued_superseded_ = 0;  // queued messages replaced by a later read of the same message
   size_t queue_settled_ = 0;       // messages already checked by SettleQueuedMessages
   void SettleQueuedMessages();
+  // A continued record joins the latest queued record of its host and queue id seen first
+  // before it (the continued record is then dropped: drop[i]).
+  void JoinContinuedMessages(std::vector<bool>* drop);
 };
 
 }  // namespace mxir::detect

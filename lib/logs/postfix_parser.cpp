@@ -608,6 +608,7 @@ void PostfixParser::EmitMessage(const LogRecord& rec, Message& m, std::string_vi
   e.msg_id = m.msg_id;
   e.accepted = true;
   e.queue_id = std::string(queue_id);
+  if (!m.started) e.continued = true;
   sink.Emit(std::move(e));
 }
 
@@ -625,6 +626,7 @@ LineOutcome PostfixParser::ParseQueueLine(const LogRecord& rec, std::string_view
     if (has_client && found->ip && ip && *found->ip != *ip) found = &SessionFor(rec, true);
     Session& s = *found;
     Message& m = MessageFor(rec, queue_id);
+    m.started = true;
     if (has_client) {
       if (!s.ip) s.ip = ip;
       m.ip = ip;
@@ -648,17 +650,35 @@ LineOutcome PostfixParser::ParseQueueLine(const LogRecord& rec, std::string_view
     }
     return LineOutcome::kUnderstood;
   }
-  if (service == "cleanup") return ParseCleanup(rec, queue_id, msg, sink);
+  if (service == "pickup") {  // "uid=0 from=<root>": a locally submitted message begins
+    MessageFor(rec, queue_id).started = true;
+    return LineOutcome::kUnderstood;
+  }
+  if (service == "cleanup") {
+    // cleanup writes the queue file: a message whose first line here is cleanup's (no smtpd or
+    // pickup line before it: a bounce, a forwarded or re-injected message) began in this input.
+    std::string key(rec.host);
+    key.push_back(' ');
+    key.append(queue_id);
+    if (messages_.find(key) == messages_.end() && StartsWith(msg, "message-id=")) {
+      MessageFor(rec, queue_id).started = true;
+    }
+    return ParseCleanup(rec, queue_id, msg, sink);
+  }
   if (service == "qmgr") {
     if (msg == "removed") {
       std::string key(rec.host);
       key.push_back(' ');
       key.append(queue_id);
       auto it = messages_.find(key);
-      if (it != messages_.end()) {
-        EmitMessage(rec, it->second, queue_id, sink);
-        messages_.erase(it);
+      if (it == messages_.end()) {
+        // Nothing else about it in this input: it was queued before the input began (the end
+        // of a message that waited while the log rotated). Said, so its queued record completes.
+        MessageFor(rec, queue_id);
+        it = messages_.find(key);
       }
+      EmitMessage(rec, it->second, queue_id, sink);
+      messages_.erase(it);
       return LineOutcome::kUnderstood;
     }
     if (StartsWith(msg, "from=")) {
@@ -825,6 +845,7 @@ void PostfixParser::Finish(EventSink& sink) {
     e.msg_id = m->msg_id;
     e.accepted = true;
     e.state = "queued";
+    if (!m->started) e.continued = true;
     e.reason = m->note;
     const size_t sp = key->find(' ');
     e.queue_id = sp == std::string::npos ? *key : key->substr(sp + 1);

@@ -57,6 +57,9 @@ class PostfixParser final : public LogParser {
     bool in_queue = false;   // qmgr took it (or cleanup put it on hold): it is in the queue
     std::string note;        // why it is still there: the last deferral, "held", ...
     int64_t last_line = -1;  // the last line about this queue id (its provenance at the end)
+    // Its first line (smtpd client=, pickup, cleanup) was in this input; otherwise the input
+    // began after the message was queued (a rotated log's earlier file has its start).
+    bool started = false;
   };
 
   LineOutcome ParseSmtpd(const LogRecord& rec, std::string_view msg, EventSink& sink);

@@ -2,7 +2,8 @@
 # A message Postfix logged as queued in one read and saw leave in a later read of the grown log
 # (issue #18): the first read keeps it as `state: queued`; the second read's delivery replaces
 # it, so detect counts every message once. Two reads into one case give the same message count
-# and the same findings as one read of the whole log. The log is made by a seeded generator:
+# and the same findings as one read of the whole log; so do the two halves read as separate
+# files (a log rotated at the cut: mail.log.1, then mail.log). The log is made by a seeded generator:
 # an account sending to many outside domains, some messages deferred across the cut.
 set -u -o pipefail
 BIN=${MXIR_BIN_DIR:?}
@@ -121,6 +122,25 @@ print(best)' all.log)
     fail "seed $seed: $queued_first queued in the first read, $merged seen leaving later"
   [[ "$f_two" == "$f_one" ]] || fail "seed $seed: findings differ: $f_two /// $f_one"
   [[ $f_one == *bulk_outbound* ]] || fail "seed $seed: no bulk_outbound finding: $f_one"
-  echo "seed $seed: $total lines, cut at $cut, $queued_first queued, $m_one messages, findings equal"
+  # The same log rotated at the cut: mail.log.1 and mail.log read in separate runs. The later
+  # file has only the end of the messages queued at the cut (`continued`); each completes its
+  # queued record, so the case again holds every message once with its sender and account.
+  rm -f rot.case
+  head -n "$cut" all.log >mail.log.1
+  tail -n +"$((cut + 1))" all.log >mail.log
+  ingest --case rot.case --create mail.log.1
+  continued=$("$BIN/mxir-ingest" --year 2026 --tz UTC --format jsonl mail.log 2>/dev/null |
+    grep -c '"continued":true')
+  [[ $continued -ge $queued_first ]] ||
+    fail "seed $seed: $queued_first queued in mail.log.1, only $continued continued in mail.log"
+  ingest --case rot.case mail.log
+  f_rot=$(detect rot.case)
+  m_rot=$(counter messages)
+  merged=$(counter queued_messages_seen_leaving_later)
+  [[ $m_rot == "$m_one" ]] || fail "seed $seed: $m_rot messages after rotation, $m_one in one read"
+  [[ $merged -ge $queued_first ]] ||
+    fail "seed $seed: rotation: $queued_first queued in mail.log.1, $merged completed by mail.log"
+  [[ "$f_rot" == "$f_one" ]] || fail "seed $seed: findings differ after rotation: $f_rot /// $f_one"
+  echo "seed $seed: $total lines, cut at $cut, $queued_first queued, $m_one messages, findings equal (grown and rotated)"
 done
 echo PASS

@@ -212,6 +212,61 @@ TEST(RemoteThrottling, UnrelatedRejectionsAreNotThrottling) {
   EXPECT_TRUE(r.findings.empty());
 }
 
+// The same after rotation (issue #18): mail.log.1 leaves the message queued, mail.log read in a
+// separate run has only its end (`continued`, first seen later, no sender). The later outcome
+// completes the queued record — one message, with the sender and account of the start.
+TEST(QueuedMessages, AContinuedRecordOfARotatedLogCompletesTheQueuedOne) {
+  auto logged = [](const std::string& queue_id, double first, const std::string& state,
+                   bool continued, int rcpts) {
+    std::vector<std::string> to;
+    for (int i = 0; i < rcpts; ++i) to.push_back("u" + std::to_string(i) + "@far.example");
+    Event e = continued ? Message(first, "", "", "", "", to, "")
+                        : Message(first, "s1", "203.0.113.7", "sales@acme.example",
+                                  "sales@acme.example", to, "");
+    e.queue_id = queue_id;
+    e.server_name = "mx";
+    e.state = state;
+    if (continued) e.continued = true;
+    return e;
+  };
+  for (int split = -1; split < 6; ++split) {  // Finalize after record `split` (or only at the end)
+    EvidenceCollector c(60);
+    std::vector<Event> in = {
+        logged("AB12", 10, "queued", false, 0),  // mail.log.1: queued, recipients not yet known
+        logged("CD34", 20, "queued", false, 1),  // mail.log.1: queued
+        logged("AB12", 500, "", true, 2),        // mail.log: AB12 delivered and removed
+        logged("CD34", 600, "queued", true, 1),  // mail.log: CD34 deferred again, still queued
+        logged("EF56", 700, "", true, 1),        // mail.log: its queued record was never read
+        logged("AB12", 90000, "", false, 1),     // the queue id reused later: another message
+    };
+    for (int i = 0; i < static_cast<int>(in.size()); ++i) {
+      c.Add(in[i]);
+      if (i == split) c.Finalize();
+    }
+    c.Finalize();
+    const Evidence& ev = c.evidence();
+    ASSERT_EQ(ev.messages.size(), 4u) << split;
+    int queued = 0, with_sender = 0, ab12 = 0;
+    for (const MessageRec& m : ev.messages) {
+      queued += m.queued;
+      with_sender += m.sender != kNone;
+      if (m.ts == in[0].ts.micros()) {  // AB12 of mail.log.1, completed by mail.log
+        ++ab12;
+        EXPECT_FALSE(m.queued) << split;
+        EXPECT_EQ(m.rcpt_count, 2u) << split;
+        EXPECT_NE(m.user, kNone) << split;
+      }
+      if (m.ts == in[1].ts.micros()) {  // CD34: still queued, once
+        EXPECT_TRUE(m.queued) << split;
+        EXPECT_NE(m.sender, kNone) << split;
+      }
+    }
+    EXPECT_EQ(ab12, 1) << split;
+    EXPECT_EQ(queued, 1) << split;
+    EXPECT_EQ(with_sender, 3) << split;  // AB12, CD34 and the reused AB12; EF56 has none
+  }
+}
+
 }  // namespace
 }  // namespace mxir::detect::test
 

@@ -1,8 +1,11 @@
 // Postfix lines that give rejections, queue states and connection-level session events: the
 // shapes Postfix 3.x writes (the lab test tests/integration/ingest/postfix-lines.sh makes most of
 // them with a real Postfix; the rest follow Postfix's documented formats).
+#include <map>
+
 #include <gtest/gtest.h>
 
+#include "core/event_json.h"
 #include "logs/postfix_parser.h"
 #include "test_util.h"
 
@@ -257,6 +260,62 @@ TEST(PostfixRejections, MessagesStillQueuedAtTheEndAreEmitted) {
   EXPECT_EQ(later_msgs[0].queue_id, "4QQ1A2B3C");
   EXPECT_TRUE(later_msgs[0].state.empty());
   EXPECT_EQ(later_msgs[1].state, "queued");  // 4QQ3A2B3C is still held
+}
+
+// A log rotated while a message waited in the queue: the later file has only its end. Its
+// message event says so (`continued`), so detect can join it to the earlier file's queued record;
+// a message whose start is in the input, or a bounce made in it, is not continued.
+TEST(PostfixRejections, AMessageWhoseStartIsInAnEarlierFileIsContinued) {
+  auto r = IngestLines({
+      "Dec  6 22:00:00 mx postfix/smtp[603]: 4QQ1A2B3C: to=<z@blocked.example>, "
+      "relay=mx.blocked.example[203.0.113.20]:25, dsn=2.0.0, status=sent (250 ok)",
+      "Dec  6 22:00:00 mx postfix/qmgr[602]: 4QQ1A2B3C: removed",
+      // Still deferred in this file too: queued, and continued.
+      "Dec  6 22:00:01 mx postfix/qmgr[602]: 4QQ5A2B3C: from=<a@lab.example>, size=10, nrcpt=1 "
+      "(queue active)",
+      "Dec  6 22:00:02 mx postfix/smtp[603]: 4QQ5A2B3C: to=<y@far.example>, relay=none, "
+      "delay=9, dsn=4.4.1, status=deferred (connect to far.example[192.0.2.1]:25: refused)",
+      // Whole messages: submitted, picked up, and a bounce cleanup made.
+      "Dec  6 22:01:00 mx postfix/smtpd[604]: 4QQ6A2B3C: client=ws.example[192.0.2.60]",
+      "Dec  6 22:01:00 mx postfix/cleanup[601]: 4QQ6A2B3C: message-id=<q6@lab.example>",
+      "Dec  6 22:01:00 mx postfix/qmgr[602]: 4QQ6A2B3C: from=<a@lab.example>, size=10, nrcpt=1 "
+      "(queue active)",
+      "Dec  6 22:01:01 mx postfix/local[605]: 4QQ6A2B3C: to=<b@lab.example>, relay=local, "
+      "dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Dec  6 22:01:01 mx postfix/qmgr[602]: 4QQ6A2B3C: removed",
+      "Dec  6 22:02:00 mx postfix/pickup[606]: 4QQ7A2B3C: uid=0 from=<root>",
+      "Dec  6 22:02:00 mx postfix/cleanup[601]: 4QQ7A2B3C: message-id=<q7@lab.example>",
+      "Dec  6 22:02:00 mx postfix/qmgr[602]: 4QQ7A2B3C: from=<root@lab.example>, size=10, "
+      "nrcpt=1 (queue active)",
+      "Dec  6 22:02:00 mx postfix/qmgr[602]: 4QQ7A2B3C: removed",
+      "Dec  6 22:03:00 mx postfix/cleanup[601]: 4QQ8A2B3C: message-id=<b8@lab.example>",
+      "Dec  6 22:03:00 mx postfix/bounce[607]: 4QQ6A2B3C: sender non-delivery notification: "
+      "4QQ8A2B3C",
+      "Dec  6 22:03:00 mx postfix/qmgr[602]: 4QQ8A2B3C: from=<>, size=10, nrcpt=1 (queue active)",
+      "Dec  6 22:03:00 mx postfix/qmgr[602]: 4QQ8A2B3C: removed",
+      // Only its removal is in this file.
+      "Dec  6 22:04:00 mx postfix/qmgr[602]: 4QQ9A2B3C: removed",
+  });
+  auto messages = r.Of(EventKind::kMessage);
+  ASSERT_EQ(messages.size(), 6u);
+  std::map<std::string, const Event*> by_id;
+  for (const auto& m : messages) by_id[m.queue_id] = &m;
+  ASSERT_EQ(by_id.size(), 6u);
+  EXPECT_EQ(by_id["4QQ9A2B3C"]->continued, true);
+  EXPECT_TRUE(by_id["4QQ9A2B3C"]->recipients.empty());
+  EXPECT_EQ(by_id["4QQ1A2B3C"]->continued, true);
+  EXPECT_TRUE(by_id["4QQ1A2B3C"]->state.empty());
+  EXPECT_EQ(by_id["4QQ1A2B3C"]->recipients, std::vector<std::string>{"z@blocked.example"});
+  EXPECT_EQ(by_id["4QQ5A2B3C"]->continued, true);
+  EXPECT_EQ(by_id["4QQ5A2B3C"]->state, "queued");
+  for (const char* whole : {"4QQ6A2B3C", "4QQ7A2B3C", "4QQ8A2B3C"}) {
+    EXPECT_FALSE(by_id[whole]->continued.has_value()) << whole;
+  }
+  EXPECT_NE(EventToJson(*by_id["4QQ1A2B3C"]).find("\"continued\":true"), std::string::npos);
+  EventReader reader;
+  Event back;
+  ASSERT_TRUE(reader.Parse(EventToJson(*by_id["4QQ1A2B3C"]), &back).ok());
+  EXPECT_EQ(back.continued, true);
 }
 
 TEST(PostfixRejections, ConnectionLevelLinesAreSessionEvents) {

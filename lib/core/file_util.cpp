@@ -248,4 +248,17 @@ Result<mode_t> FileMode(const std::string& path) {
   return static_cast<mode_t>(st.st_mode & 07777);
 }
 
+std::string ExecutablePath() {
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "";
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+std::string ExecutableDir() {
+  std::string path = ExecutablePath();
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "" : path.substr(0, slash);
+}
+
 }  // namespace mxir

@@ -36,4 +36,8 @@ Result<mode_t> FileMode(const std::string& path);
 // "what the OS said" for errno, e.g. "No such file or directory".
 std::string ErrnoText(int err);
 
+// The running program's path and folder (from /proc/self/exe); "" when the system does not say.
+std::string ExecutablePath();
+std::string ExecutableDir();
+
 }  // namespace mxir

@@ -120,15 +120,6 @@ Result<DnsblZone> ParseZone(const nlohmann::json& e, size_t index) {
   return z;
 }
 
-std::string ExecutableDir() {
-  char buf[4096];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return "";
-  std::string path(buf, static_cast<size_t>(n));
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? "" : path.substr(0, slash);
-}
-
 }  // namespace
 
 const char* CheckStatusName(CheckStatus s) {

@@ -14,7 +14,9 @@
 #include "playbook/cacao.h"
 #include "playbook/render.h"
 #include "playbook/runbook.h"
+#include "playbook/runbook_library.h"
 #include "playbook/runner.h"
+#include "playbook/step_outline.h"
 
 namespace mxir::tools {
 
@@ -26,60 +28,10 @@ using playbook::Runbook;
 using playbook::Step;
 using playbook::StepType;
 
-std::string SelfDir() {
-  char buf[PATH_MAX];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return ".";
-  buf[n] = '\0';
-  return fs::path(buf).parent_path().string();
-}
-
-// --playbooks DIR, else MXIR_PLAYBOOKS, else the source tree's playbooks/ next to build/bin,
-// else an installed share/mxir/playbooks.
-std::string PlaybooksDir(const std::string& given) {
-  if (!given.empty()) return given;
-  if (const char* env = std::getenv("MXIR_PLAYBOOKS"); env && *env) return env;
-  fs::path self = SelfDir();
-  for (const fs::path& p :
-       {self / ".." / ".." / "playbooks", self / ".." / "share" / "mxir" / "playbooks"}) {
-    std::error_code ec;
-    if (fs::is_directory(p, ec)) return fs::weakly_canonical(p, ec).string();
-  }
-  return "playbooks";
-}
-
 void AddPlaybooksOption(Cli& cli, std::string* dir) {
   cli.options().add_options()("playbooks", po::value(dir)->value_name("DIR"),
                               "the runbook folder (default: the playbooks/ mxir came with, or "
                               "MXIR_PLAYBOOKS)");
-}
-
-Result<std::vector<std::string>> RunbookFiles(const std::string& dir) {
-  std::error_code ec;
-  std::vector<std::string> files;
-  for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.path().extension() == ".yaml") files.push_back(e.path().string());
-  if (ec)
-    return MakeError(ErrorCode::kNotFound, "cannot read the runbook folder '" + dir +
-                                               "': " + ec.message() + " (give --playbooks DIR)");
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-Result<Runbook> LoadById(const std::string& dir, const std::string& id) {
-  if (id.empty() || id.find('/') != std::string::npos || id[0] == '.')
-    return MakeError(ErrorCode::kUsage,
-                     "'" + id + "' is not a runbook id (see mxir playbook list)");
-  std::string path = dir + "/" + id + ".yaml";
-  if (!FileExists(path))
-    return MakeError(ErrorCode::kNotFound,
-                     "no runbook '" + id + "' in " + dir + " (mxir playbook list shows them)");
-  playbook::LintResult lint;
-  auto rb = playbook::LoadRunbookFile(path, &lint);
-  if (!rb.ok())
-    return MakeError(ErrorCode::kInvalidInput,
-                     rb.error().message + "; run mxir playbook lint " + path);
-  return rb;
 }
 
 class Terminal final : public playbook::Interaction {
@@ -129,7 +81,7 @@ Result<std::map<std::string, std::string>> Pairs(const std::vector<std::string>&
 
 Result<playbook::RunOptions> MakeRunOptions(const RunFlags& f) {
   playbook::RunOptions o;
-  o.mxir_path = SelfDir() + "/mxir";
+  o.mxir_path = ExecutableDir() + "/mxir";
   MXIR_ASSIGN_OR_RETURN(o.answers, Pairs(f.answers, "answer"));
   o.approvals.insert(f.approvals.begin(), f.approvals.end());
   return o;
@@ -144,57 +96,6 @@ int Finish(const Cli& cli, const Result<playbook::RunReport>& rep) {
   return rep->exit_code;
 }
 
-void ShowSteps(std::ostream& out, const std::vector<Step>& steps, int depth) {
-  std::string pad(2 * depth + 2, ' ');
-  for (const auto& s : steps) {
-    out << pad << "- " << s.id << " (" << playbook::StepTypeName(s.type) << ")";
-    if (!s.title.empty()) out << ": " << s.title;
-    out << "\n";
-    if (!s.when.empty()) out << pad << "    only when " << s.when << "\n";
-    switch (s.type) {
-      case StepType::kRun:
-        out << pad << "    $ " << playbook::ShellQuoted(s.run)
-            << (s.mutates ? "   [changes something]" : "") << "\n";
-        break;
-      case StepType::kAsk:
-      case StepType::kCheck:
-        out << pad << "    asks: " << s.question << "\n";
-        break;
-      case StepType::kGate:
-        out << pad << "    you type: " << s.confirm << "\n";
-        break;
-      case StepType::kIf:
-        out << pad << "    if " << s.condition << ":\n";
-        ShowSteps(out, s.then_steps, depth + 2);
-        if (!s.else_steps.empty()) {
-          out << pad << "    otherwise:\n";
-          ShowSteps(out, s.else_steps, depth + 2);
-        }
-        break;
-      case StepType::kSwitch:
-        for (const auto& c : s.cases) {
-          out << pad << "    when " << s.on << " is " << c.first << ":\n";
-          ShowSteps(out, c.second, depth + 2);
-        }
-        if (!s.default_steps.empty()) {
-          out << pad << "    otherwise:\n";
-          ShowSteps(out, s.default_steps, depth + 2);
-        }
-        break;
-      case StepType::kRepeat:
-        out << pad << "    every " << s.every_s / 3600.0 << " h until " << s.until << " (at most "
-            << s.max_s / 86400.0 << " days):\n";
-        ShowSteps(out, s.body, depth + 2);
-        break;
-      case StepType::kEnd:
-        out << pad << "    outcome: " << s.outcome << "\n";
-        break;
-      default:
-        break;
-    }
-  }
-}
-
 }  // namespace
 
 int PlaybookList(int argc, char** argv) {
@@ -204,8 +105,8 @@ int PlaybookList(int argc, char** argv) {
   AddPlaybooksOption(cli, &dir);
   cli.AddFormat({"table", "json", "jsonl", "csv"}, "table");
   if (auto rc = cli.Parse(argc, argv)) return *rc;
-  dir = PlaybooksDir(dir);
-  auto files = RunbookFiles(dir);
+  dir = playbook::RunbookFolder(dir);
+  auto files = playbook::RunbookFiles(dir);
   if (!files.ok()) return cli.Fail(files.error());
   RecordPrinter p(std::cout, cli.common.format,
                   {{"id", "ID", 22}, {"title", "TITLE", 70}, {"triggers", "FOR FINDINGS", 60}});
@@ -240,7 +141,7 @@ int PlaybookShow(int argc, char** argv) {
   cli.AddFormat({"table", "json"}, "table");
   if (auto rc = cli.Parse(argc, argv)) return *rc;
   if (id.empty()) return cli.UsageError("which runbook? (mxir playbook list shows them)");
-  auto rb = LoadById(PlaybooksDir(dir), id);
+  auto rb = playbook::LoadRunbookById(playbook::RunbookFolder(dir), id);
   if (!rb.ok()) return cli.Fail(rb.error());
   if (cli.common.format == OutputFormat::kJson) {
     std::cout << ordered_json{{"id", rb->id},         {"version", rb->version},
@@ -260,7 +161,7 @@ int PlaybookShow(int argc, char** argv) {
                 << (in.required ? " — required" : "") << "\n";
   }
   std::cout << "Steps:\n";
-  ShowSteps(std::cout, rb->steps, 0);
+  playbook::WriteStepOutline(std::cout, rb->steps);
   std::cout << "\nStart it with: mxir playbook run " << rb->id << " --case FILE\n";
   return 0;
 }
@@ -277,7 +178,7 @@ int PlaybookLint(int argc, char** argv) {
   cli.AddPositional("file", -1);
   if (auto rc = cli.Parse(argc, argv)) return *rc;
   if (files.empty()) {
-    auto all = RunbookFiles(PlaybooksDir(dir));
+    auto all = playbook::RunbookFiles(playbook::RunbookFolder(dir));
     if (!all.ok()) return cli.Fail(all.error());
     files = *all;
   }
@@ -329,7 +230,7 @@ int PlaybookRun(int argc, char** argv) {
   if (auto rc = cli.Parse(argc, argv)) return *rc;
   if (id.empty()) return cli.UsageError("which runbook? (mxir playbook list shows them)");
   if (Status s = cli.RequireCase(); !s.ok()) return cli.Fail(s);
-  auto rb = LoadById(PlaybooksDir(dir), id);
+  auto rb = playbook::LoadRunbookById(playbook::RunbookFolder(dir), id);
   if (!rb.ok()) return cli.Fail(rb.error());
   auto o = MakeRunOptions(f);
   if (!o.ok()) return cli.Fail(o.error());
@@ -373,7 +274,7 @@ int PlaybookResume(int argc, char** argv) {
   if (!c.ok()) return cli.Fail(c.error());
   auto rbid = playbook::RunbookIdOfRun(*c, run_id);
   if (!rbid.ok()) return cli.Fail(rbid.error());
-  std::string path = PlaybooksDir(dir) + "/" + *rbid + ".yaml";
+  std::string path = playbook::RunbookFolder(dir) + "/" + *rbid + ".yaml";
   if (FileExists(path)) {
     auto text = ReadFile(path);
     if (!text.ok()) return cli.Fail(text.error());
@@ -464,7 +365,7 @@ int PlaybookExport(int argc, char** argv) {
   if (auto rc = cli.Parse(argc, argv)) return *rc;
   if (format != "cacao") return cli.UsageError("--format takes 'cacao'");
   if (id.empty()) return cli.UsageError("which runbook? (mxir playbook list shows them)");
-  auto rb = LoadById(PlaybooksDir(dir), id);
+  auto rb = playbook::LoadRunbookById(playbook::RunbookFolder(dir), id);
   if (!rb.ok()) return cli.Fail(rb.error());
   ordered_json pb = playbook::ExportCacao(*rb);
   auto problems = playbook::CheckCacao(pb);

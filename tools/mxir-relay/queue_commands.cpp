@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "core/file_util.h"
 #include "core/record_printer.h"
 #include "core/timestamp.h"
 #include "hooks/command_runner.h"
@@ -26,11 +27,8 @@ void AddCommon(Cli& cli, Common& c) {
 }
 
 std::string SelfExe() {
-  char buf[PATH_MAX];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return "mxir-relay";
-  buf[n] = '\0';
-  return buf;
+  std::string path = ExecutablePath();
+  return path.empty() ? "mxir-relay" : path;
 }
 
 std::string Abs(const std::string& p) {

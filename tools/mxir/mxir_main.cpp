@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include "core/file_util.h"
 #include "core/version.h"
 
 namespace {
@@ -33,13 +34,8 @@ constexpr Tool kTools[] = {
 };
 
 std::string SelfDir() {
-  char buf[PATH_MAX];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return ".";
-  buf[n] = '\0';
-  std::string path(buf);
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? "." : path.substr(0, slash);
+  std::string dir = mxir::ExecutableDir();
+  return dir.empty() ? "." : dir;
 }
 
 void Usage(std::ostream& out) {

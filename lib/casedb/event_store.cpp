@@ -29,7 +29,7 @@ EventWriter::EventWriter(CaseDb& c, size_t batch_size)
 
 EventWriter::EventWriter(Database& db, bool in_callers_transaction)
     : db_(db),
-      batch_size_(20000),
+      batch_size_(kDefaultBatch),
       callers_tx_(in_callers_transaction),
       strings_(std::make_unique<StringInterner>(db)),
       rest_(std::make_unique<RestEncoder>(strings_.get())),
@@ -68,6 +68,14 @@ Status EventWriter::Prepare() {
 
 Status EventWriter::Add(const Event& e) {
   if (!failed_.ok()) return failed_;
+  scratch_ = e;
+  Status s = AddRow(scratch_);
+  if (!s.ok()) Fail(s);
+  return s;
+}
+
+Status EventWriter::Add(Event&& e) {
+  if (!failed_.ok()) return failed_;
   Status s = AddRow(e);
   if (!s.ok()) Fail(s);
   return s;
@@ -86,7 +94,7 @@ void EventWriter::Fail(const Status& s) {
   }
 }
 
-Status EventWriter::AddRow(const Event& e) {
+Status EventWriter::AddRow(Event& e) {
   MXIR_RETURN_IF_ERROR(Prepare());
   Row& row = rows_[used_rows_];
   row.key = EventKey(e);
@@ -118,10 +126,9 @@ Status EventWriter::AddRow(const Event& e) {
   row.line = e.origin.line;
   row.packet = e.origin.packet;
   row.index = e.origin.index;
-  scratch_ = e;
-  ClearColumnFields(scratch_);
+  ClearColumnFields(e);
   rest_json_.clear();
-  RestJson(scratch_, rest_json_);
+  RestJson(e, rest_json_);
   MXIR_RETURN_IF_ERROR(rest_->Encode(rest_json_, row.rest));
   if (++used_rows_ == kRowsPerStatement) MXIR_RETURN_IF_ERROR(FlushRows());
   if (++pending_ >= batch_size_ && !callers_tx_) MXIR_RETURN_IF_ERROR(Commit());

@@ -28,7 +28,8 @@ class RestEncoder;     // event_codec.h
 
 class EventWriter {
  public:
-  explicit EventWriter(CaseDb& c, size_t batch_size = 20000);
+  static constexpr size_t kDefaultBatch = 20000;
+  explicit EventWriter(CaseDb& c, size_t batch_size = kDefaultBatch);
   // For the schema migration: writes inside the caller's open transaction (never commits).
   EventWriter(Database& db, bool in_callers_transaction);
   ~EventWriter();  // commits what was added (errors are lost: call Finish() to see them)
@@ -38,6 +39,7 @@ class EventWriter {
   // After the first error (a full disk, say) every later Add and Finish returns that error: the
   // batch that failed is rolled back, the batches committed before it stay.
   Status Add(const Event& e);
+  Status Add(Event&& e);  // the same, without a copy of the event
   Status Finish();
 
   int64_t inserted() const { return inserted_; }
@@ -57,7 +59,8 @@ class EventWriter {
   Status Prepare();
   Status FlushRows();  // inserts the buffered rows
   Status Commit();
-  Status AddRow(const Event& e);
+  // Takes the columns of `e`, then clears them and encodes the rest (e is changed).
+  Status AddRow(Event& e);
   Status CommitRows();
   void Fail(const Status& s);
 

@@ -34,17 +34,6 @@ PrinterSink::PrinterSink(std::ostream& out, OutputFormat format)
 
 void PrinterSink::Emit(Event&& e) { printer_.Add(nlohmann::ordered_json::parse(EventToJson(e))); }
 
-void CaseSink::Emit(Event&& e) {
-  Status s = writer_.Add(e);
-  if (!s.ok() && first_error_.ok()) first_error_ = s;
-}
-
-Status CaseSink::Commit() {
-  Status s = writer_.Finish();
-  if (!first_error_.ok()) return first_error_;
-  return s;
-}
-
 void TeeSink::Emit(Event&& e) {
   Event copy = e;
   a_->Emit(std::move(copy));

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "casedb/event_store.h"
+#include "casedb/background_writer.h"
 #include "core/cli.h"
 #include "core/counters.h"
 #include "core/event_json.h"
@@ -43,18 +43,22 @@ class PrinterSink final : public logs::EventSink {
   RecordPrinter printer_;
 };
 
-// Stores events in the case (batched, duplicates ignored); the first error is kept.
+// Stores events in the case (batched, duplicates ignored) on a thread of its own, so parsing
+// and storing use two cores; the first error is kept. The case's connection is the writer's
+// until Commit() returns.
 class CaseSink final : public logs::EventSink {
  public:
   explicit CaseSink(casedb::CaseDb& c) : writer_(c) {}
-  void Emit(Event&& e) override;
-  Status Commit();  // commits what is pending (for --follow) and reports the first error
+  void Emit(Event&& e) override { writer_.Add(std::move(e)); }
+  // Stores and commits everything emitted so far (for --follow, and before the case is used
+  // for anything else) and reports the first error.
+  Status Commit() { return writer_.Finish(); }
+  // As of the last Commit().
   int64_t inserted() const { return writer_.inserted(); }
   int64_t duplicates() const { return writer_.duplicates(); }
 
  private:
-  casedb::EventWriter writer_;
-  Status first_error_;
+  casedb::BackgroundEventWriter writer_;
 };
 
 // Passes each event to two sinks.

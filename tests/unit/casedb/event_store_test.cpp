@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../common/temp_dir.h"
+#include "casedb/background_writer.h"
 #include "casedb/case_db.h"
 #include "casedb/string_table.h"
 #include "core/event_json.h"
@@ -509,6 +510,53 @@ TEST(StringInterner, WritersTakingTurnsReadBackTheirStrings) {
   auto dups = Statement::Prepare(a->db(), "SELECT count(*) - count(DISTINCT value) FROM strings");
   ASSERT_TRUE(dups.ok() && *dups->Step());
   EXPECT_EQ(dups->ColumnInt(0), 0);
+}
+
+// The writer on its own thread stores what the one in the caller's thread stores: every event,
+// duplicates counted, readable once Finish() returned; and a failing store (a full disk: here a
+// page limit) comes back from Finish() with the batches committed before it kept.
+TEST(BackgroundEventWriter, StoresEverythingAndReportsTheFirstError) {
+  std::string path = NewCasePath();
+  auto c = CaseDb::Open(path);
+  ASSERT_TRUE(c.ok());
+  {
+    BackgroundEventWriter w(*c, 700);
+    for (int i = 1; i <= 5000; ++i) w.Add(MakeEvent(i, "bg", "bg"));
+    ASSERT_TRUE(w.Finish().ok());
+    EXPECT_EQ(w.inserted(), 5000);
+    EXPECT_EQ(*CountEvents(*c), 5000);  // the connection is the caller's again
+    for (int i = 4001; i <= 6000; ++i) w.Add(MakeEvent(i, "bg", "bg"));
+    ASSERT_TRUE(w.Finish().ok());
+    EXPECT_EQ(w.inserted(), 6000);
+    EXPECT_EQ(w.duplicates(), 1000);
+    for (int i = 6001; i <= 6100; ++i) w.Add(MakeEvent(i, "bg", "bg"));
+  }  // the destructor stores and commits the rest
+  EXPECT_EQ(*CountEvents(*c), 6100);
+  int64_t seen = 0;
+  ASSERT_TRUE(ForEachEvent(*c, {}, [&](const Event& e) {
+                EXPECT_EQ(e.user, "user" + std::to_string(e.origin.line % 17));
+                ++seen;
+                return true;
+              }).ok());
+  EXPECT_EQ(seen, 6100);
+
+  auto pages = Statement::Prepare(c->db(), "PRAGMA page_count");
+  ASSERT_TRUE(pages.ok() && *pages->Step());
+  ASSERT_TRUE(
+      c->db().Exec("PRAGMA max_page_count = " + std::to_string(pages->ColumnInt(0) + 2)).ok());
+  {
+    BackgroundEventWriter w(*c, 500);
+    for (int i = 10000; i < 60000; ++i) {
+      Event e = MakeEvent(i, "full", "full");
+      e.text = std::string(300, 'a' + i % 26) + std::to_string(i);
+      w.Add(std::move(e));
+    }
+    Status s = w.Finish();
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.error().message.find("full"), std::string::npos) << s.error().message;
+    EXPECT_FALSE(w.Finish().ok());  // refuses the rest
+  }
+  EXPECT_GE(*CountEvents(*c), 6100);
 }
 
 }  // namespace

@@ -38,8 +38,24 @@ Status Locality::AddInternal(std::string_view cidr) {
     return MakeError(ErrorCode::kUsage, "--internal '" + std::string(cidr) +
                                             "': expected an address or CIDR such as 10.0.0.0/8");
   }
+  const IpAddress& base = net->base();
+  if (net->prefix_len() == (base.is_v4() ? 32 : 128)) {
+    // IpNetwork::Contains compares an IPv4 network with the unmapped address, and IsInternal
+    // unmaps first: the same as comparing the bytes.
+    HostKey k = KeyOf(base);
+    auto it = std::lower_bound(hosts_.begin(), hosts_.end(), k);
+    if (it == hosts_.end() || *it != k) hosts_.insert(it, k);
+    return Status::Ok();
+  }
   networks_.push_back(*net);
   return Status::Ok();
+}
+
+Locality::HostKey Locality::KeyOf(const IpAddress& a) {
+  HostKey k{};
+  k[0] = a.is_v4() ? 4 : 6;
+  std::copy(a.bytes(), a.bytes() + (a.is_v4() ? 4 : 16), k.begin() + 1);
+  return k;
 }
 
 Status Locality::AddLocalDomain(std::string_view domain) {
@@ -55,6 +71,7 @@ Status Locality::AddLocalDomain(std::string_view domain) {
 
 bool Locality::IsInternal(const IpAddress& ip) const {
   IpAddress a = ip.Unmapped();
+  if (!hosts_.empty() && std::binary_search(hosts_.begin(), hosts_.end(), KeyOf(a))) return true;
   for (const auto& n : networks_) {
     if (n.Contains(a)) return true;
   }

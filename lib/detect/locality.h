@@ -7,6 +7,8 @@
 // Immutable after setup; safe to share between threads.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,7 +34,12 @@ class Locality {
   const std::vector<std::string>& local_domains() const { return domains_; }
 
  private:
+  // Single addresses (/32, /128: the case's IP assets, often hundreds) are looked up in a sorted
+  // list; only real networks are scanned one by one.
+  using HostKey = std::array<uint8_t, 17>;  // family, then the address's bytes (zero-padded)
+  static HostKey KeyOf(const IpAddress& a);
   std::vector<IpNetwork> networks_;
+  std::vector<HostKey> hosts_;  // sorted, unique
   std::vector<std::string> domains_;
 };
 

@@ -75,6 +75,30 @@ TEST(Locality, DomainsAndNetworks) {
   EXPECT_FALSE(loc.AddLocalDomain("bob@").ok());
 }
 
+// Single addresses (the case's IP assets, often hundreds) are looked up, not scanned: the same
+// answers as a network of one address, IPv4 also in its IPv6-mapped form.
+TEST(Locality, SingleAddressesAgreeWithNetworks) {
+  Locality loc;
+  for (int i = 0; i < 250; ++i) {
+    ASSERT_TRUE(loc.AddInternal("198.51." + std::to_string(i % 50) + "." + std::to_string(i)).ok());
+  }
+  ASSERT_TRUE(loc.AddInternal("203.0.113.9/32").ok());
+  ASSERT_TRUE(loc.AddInternal("2001:db8::5").ok());
+  ASSERT_TRUE(loc.AddInternal("2001:db8:1::/48").ok());
+  ASSERT_TRUE(loc.AddInternal("2001:db8::5/128").ok());  // twice: no harm
+  EXPECT_TRUE(loc.IsInternal(*IpAddress::Parse("198.51.7.7")));
+  EXPECT_TRUE(loc.IsInternal(*IpAddress::Parse("198.51.7.57")));
+  EXPECT_FALSE(loc.IsInternal(*IpAddress::Parse("198.51.7.8")));
+  EXPECT_TRUE(loc.IsInternal(*IpAddress::Parse("::ffff:203.0.113.9")));
+  EXPECT_TRUE(loc.IsInternal(*IpAddress::Parse("203.0.113.9")));
+  EXPECT_FALSE(loc.IsInternal(*IpAddress::Parse("203.0.113.10")));
+  EXPECT_TRUE(loc.IsInternal(*IpAddress::Parse("2001:db8::5")));
+  EXPECT_FALSE(loc.IsInternal(*IpAddress::Parse("2001:db8::6")));
+  EXPECT_TRUE(loc.IsInternal(*IpAddress::Parse("2001:db8:1:2::6")));
+  // A v4 address is not the IPv6 address with the same leading bytes.
+  EXPECT_FALSE(loc.IsInternal(*IpAddress::Parse("32.1.13.184")));
+}
+
 TEST(ReplyText, Blocklists) {
   auto a = FindBlocklistCitation(
       "554 5.7.1 Service unavailable; Client host [198.51.100.7] blocked using zen.spamhaus.org");

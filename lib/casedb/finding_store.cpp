@@ -111,6 +111,18 @@ Result<std::optional<StoredFinding>> FindingStore::Get(const std::string& id) {
   return std::optional<StoredFinding>(std::move(s));
 }
 
+Result<std::unordered_map<std::string, std::string>> FindingStore::Statuses() {
+  MXIR_ASSIGN_OR_RETURN(Statement st,
+                        Statement::Prepare(c_.db(), "SELECT id, status FROM findings"));
+  std::unordered_map<std::string, std::string> out;
+  for (;;) {
+    MXIR_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.emplace(st.ColumnText(0), st.ColumnText(1));
+  }
+  return out;
+}
+
 Result<std::vector<std::string>> FindingStore::ResolveUnsupported(
     const std::set<std::string>& supported, const std::string& why, std::optional<Timestamp> since,
     std::optional<Timestamp> until) {

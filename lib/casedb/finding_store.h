@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "casedb/case_db.h"
@@ -49,6 +50,8 @@ class FindingStore {
   Result<std::vector<StoredFinding>> ListStored(std::optional<Timestamp> since = std::nullopt,
                                                 std::optional<Timestamp> until = std::nullopt);
   Result<std::optional<StoredFinding>> Get(const std::string& id);
+  // Every stored finding's id -> its status (active, resolved, dismissed).
+  Result<std::unordered_map<std::string, std::string>> Statuses();
   // Marks every active finding whose id is not in `supported` as resolved with `why`. Only
   // findings lying within [since, until) are considered (a run over part of the events cannot
   // judge the rest). Returns the ids resolved.

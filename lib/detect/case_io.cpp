@@ -12,10 +12,17 @@
 
 namespace mxir::detect {
 
-Status AddCaseLocality(casedb::CaseDb& c, Locality* loc) {
+Status AddCaseLocality(casedb::CaseDb& c, Locality* loc, std::string* signature) {
   casedb::AssetStore assets(c);
   MXIR_ASSIGN_OR_RETURN(auto list, assets.List());
+  if (signature) signature->clear();
   for (const auto& a : list) {
+    if (signature) {
+      *signature += std::to_string(static_cast<int>(a.kind));
+      *signature += ' ';
+      *signature += a.value;
+      *signature += '\n';
+    }
     if (a.kind == casedb::AssetKind::kIp || a.kind == casedb::AssetKind::kNetwork) {
       MXIR_RETURN_IF_ERROR(loc->AddInternal(a.value));
     } else if (a.kind == casedb::AssetKind::kDomain) {
@@ -58,14 +65,36 @@ Status FeedCaseEvents(casedb::CaseDb& c, std::optional<Timestamp> since,
 }
 
 Result<StoreSummary> StoreResult(casedb::CaseDb& c, const DetectResult& result,
-                                 const JudgeStored& judge) {
+                                 const JudgeStored& judge, StoredFindings* cache) {
   StoreSummary s;
+  std::unordered_map<std::string, std::string> stored_now_out;  // the cache, once committed
   casedb::Transaction tx(c.db());
   MXIR_RETURN_IF_ERROR(tx.Begin());
   auto body = [&]() -> Status {
     casedb::FindingStore findings(c);
     std::set<std::string> supported;
+    // With a cache: the status of every stored finding now (someone may have resolved or removed
+    // one since this process stored it), and the findings' JSON as stored last time.
+    std::unordered_map<std::string, std::string> status;
+    std::unordered_map<std::string, std::string> stored_now;
+    if (cache && !cache->json.empty()) {
+      MXIR_ASSIGN_OR_RETURN(status, findings.Statuses());
+    }
     for (const Finding& f : result.findings) {
+      if (cache) {
+        std::string json =
+            FindingToJson(f).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        auto was = cache->json.find(f.id);
+        auto st = status.find(f.id);
+        const bool same = was != cache->json.end() && was->second == json && st != status.end() &&
+                          st->second != casedb::kFindingResolved;
+        stored_now.emplace(f.id, std::move(json));
+        if (same) {
+          ++s.unchanged;
+          supported.insert(f.id);
+          continue;
+        }
+      }
       MXIR_ASSIGN_OR_RETURN(casedb::UpsertResult r, findings.UpsertDetailed(f));
       ++(r.added ? s.added : s.updated);
       supported.insert(f.id);
@@ -75,6 +104,7 @@ Result<StoreSummary> StoreResult(casedb::CaseDb& c, const DetectResult& result,
         s.changed.push_back({f.id, r.old_severity, SeverityName(f.severity)});
       }
     }
+    stored_now_out = std::move(stored_now);
     if (judge.judge) {
       std::string why = "a detect run on " + c.clock().Now().ToString() +
                         " no longer finds it in the case's events";
@@ -97,6 +127,7 @@ Result<StoreSummary> StoreResult(casedb::CaseDb& c, const DetectResult& result,
     details["findings"] = result.findings.size();
     details["added"] = s.added;
     details["updated"] = s.updated;
+    if (cache) details["unchanged"] = s.unchanged;
     details["assets_added"] = s.assets_added;
     if (!s.resolved.empty()) details["resolved"] = s.resolved;
     if (!s.reactivated.empty()) details["reactivated"] = s.reactivated;
@@ -111,6 +142,7 @@ Result<StoreSummary> StoreResult(casedb::CaseDb& c, const DetectResult& result,
   };
   MXIR_RETURN_IF_ERROR(body());  // the Transaction rolls back when not committed
   MXIR_RETURN_IF_ERROR(tx.Commit());
+  if (cache) cache->json = std::move(stored_now_out);
   return s;
 }
 

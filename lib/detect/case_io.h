@@ -6,6 +6,7 @@
 #include <atomic>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "casedb/case_db.h"
@@ -17,8 +18,10 @@
 namespace mxir::detect {
 
 // Adds the case's IP and network assets to the inside networks and its domain assets to the
-// local domains.
-[[nodiscard]] Status AddCaseLocality(casedb::CaseDb& c, Locality* loc);
+// local domains. `signature` (optional) receives the assets used, one "kind value" line each: two
+// equal signatures give the same locality (detect --follow re-judges only when it changes).
+[[nodiscard]] Status AddCaseLocality(casedb::CaseDb& c, Locality* loc,
+                                     std::string* signature = nullptr);
 
 // Feeds the case's events within [since, until) to the engine, in time order. Stored events
 // that no longer parse are counted as "skipped.bad_stored_event".
@@ -44,6 +47,7 @@ struct SeverityChange {
 
 struct StoreSummary {
   int64_t added = 0, updated = 0, assets_added = 0;
+  int64_t unchanged = 0;  // with a StoredFindings cache: found as stored last time, not rewritten
   std::vector<std::string> resolved;     // stored findings this run no longer supports
   std::vector<std::string> reactivated;  // resolved earlier, supported again
   std::vector<std::string> dismissed;    // found again but dismissed by a person: left so
@@ -60,9 +64,17 @@ struct JudgeStored {
   std::string settings;  // the settings used, for the "why" of a resolved finding
 };
 
+// What one process stored last (detect --follow): finding id -> its JSON as stored. With it,
+// StoreResult rewrites only findings that changed since (or that are not stored active or
+// dismissed any more: resolved or removed by someone else meanwhile), so a pass costs what changed.
+struct StoredFindings {
+  std::unordered_map<std::string, std::string> json;
+};
+
 // Upserts the findings, marks the stored findings the run no longer supports as resolved (with
 // why), adds the listed addresses as IP assets, records the run in the audit trail.
 [[nodiscard]] Result<StoreSummary> StoreResult(casedb::CaseDb& c, const DetectResult& result,
-                                               const JudgeStored& judge = {});
+                                               const JudgeStored& judge = {},
+                                               StoredFindings* cache = nullptr);
 
 }  // namespace mxir::detect

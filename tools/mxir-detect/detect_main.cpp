@@ -133,6 +133,8 @@ struct FollowState {
   std::optional<DetectEngine> engine;
   int64_t cursor = 0;
   std::optional<DetectResult> last;  // the last pass's result: kept while nothing new arrives
+  std::string locality;              // the case's assets the engine's locality was made from
+  StoredFindings stored;  // what the last pass stored: unchanged findings are not rewritten
   double read_s = 0, analysis_s = 0, store_s = 0;  // where the last pass's time went
 };
 
@@ -147,12 +149,23 @@ Result<DetectResult> RunOnce(const Cli& cli, const Options& o, const DetectConfi
                              casedb::CaseDb* c, Counters* counters, FollowState* follow = nullptr) {
   const auto read_start = std::chrono::steady_clock::now();
   Locality loc = base;
-  if (c) MXIR_RETURN_IF_ERROR(AddCaseLocality(*c, &loc));
+  std::string assets;
+  if (c) MXIR_RETURN_IF_ERROR(AddCaseLocality(*c, &loc, &assets));
   std::optional<DetectEngine> own;
   DetectEngine* engine_ptr = nullptr;
+  // --follow: assets added to the case since the last pass (by a person, or the addresses
+  // remote_blocklisting found) change what is inside: the findings are judged again even when
+  // no new events arrived.
+  bool new_locality = false;
   if (follow) {
-    if (!follow->engine) follow->engine.emplace(cfg, loc);
-    follow->engine->SetLocality(loc);
+    if (!follow->engine) {
+      follow->engine.emplace(cfg, loc);
+      follow->locality = assets;
+    } else if (assets != follow->locality) {
+      follow->engine->SetLocality(loc);
+      follow->locality = assets;
+      new_locality = true;
+    }
     engine_ptr = &*follow->engine;
   } else {
     own.emplace(cfg, loc);
@@ -194,8 +207,10 @@ Result<DetectResult> RunOnce(const Cli& cli, const Options& o, const DetectConfi
     MXIR_RETURN_IF_ERROR(FeedCaseEvents(*c, cli.common.since, cli.common.until, &engine, &control));
     if (follow) {
       // Nothing new since the last pass: its findings stand (and nothing is stored again).
-      if (follow->last && control.last_id == follow->cursor) {
+      if (follow->last && control.last_id == follow->cursor && !new_locality) {
         *counters = engine.counters();
+        follow->read_s = SecondsSince(read_start);
+        follow->analysis_s = follow->store_s = 0;
         return *follow->last;
       }
       follow->cursor = control.last_id;
@@ -233,13 +248,15 @@ Result<DetectResult> RunOnce(const Cli& cli, const Options& o, const DetectConfi
   }
   if (c) {
     JudgeStored judge{o.events.empty(), cli.common.since, cli.common.until, settings_text};
-    MXIR_ASSIGN_OR_RETURN(StoreSummary s, StoreResult(*c, result, judge));
+    MXIR_ASSIGN_OR_RETURN(StoreSummary s,
+                          StoreResult(*c, result, judge, follow ? &follow->stored : nullptr));
     ReportStoreChanges(s);
     if (!s.resolved.empty()) {
       engine.counters().Set("stored.resolved", static_cast<int64_t>(s.resolved.size()));
     }
     engine.counters().Set("stored.new", s.added);
     engine.counters().Set("stored.updated", s.updated);
+    if (follow) engine.counters().Set("stored.unchanged", s.unchanged);
     engine.counters().Set("stored.assets_added", s.assets_added);
     if (s.assets_over_cap > 0) {
       engine.counters().Set("stored.assets_over_cap", s.assets_over_cap);

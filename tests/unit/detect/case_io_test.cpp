@@ -38,6 +38,57 @@ class CaseIoTest : public ::testing::Test {
   std::string path_;
 };
 
+// detect --follow stores through a StoredFindings cache: a finding stored unchanged by this
+// process is not rewritten, a changed one is, and one resolved (or removed) by someone else
+// meanwhile is written again (active again) although unchanged.
+TEST_F(CaseIoTest, FollowStoresOnlyFindingsThatChanged) {
+  auto c = casedb::CaseDb::Open(path_);
+  ASSERT_TRUE(c.ok());
+  std::vector<Event> v;
+  AddStale(&v, "pcap", "10.0.0.5", "bob@acme.example", 20, 60, "aaaaaaaaaaaaaaaa");
+  AddStale(&v, "pcap", "10.0.0.6", "eve@acme.example", 20, 60, "bbbbbbbbbbbbbbbb");
+  DetectEngine engine({}, DefaultLocality());
+  for (const Event& e : v) engine.Add(e);
+  DetectResult r = engine.Pass();
+  ASSERT_EQ(r.findings.size(), 2u);
+  StoredFindings cache;
+  auto s = StoreResult(*c, r, {}, &cache);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->added, 2);
+  EXPECT_EQ(cache.json.size(), 2u);
+  // The same findings again: nothing written.
+  s = StoreResult(*c, r, {}, &cache);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->added + s->updated, 0);
+  EXPECT_EQ(s->unchanged, 2);
+  // More failures of one device: that finding changes, the other does not.
+  std::vector<Event> more;
+  AddStale(&more, "pcap", "10.0.0.5", "bob@acme.example", 5, 60, "aaaaaaaaaaaaaaaa", 7200);
+  for (const Event& e : more) engine.Add(e);
+  DetectResult r2 = engine.Pass();
+  s = StoreResult(*c, r2, {}, &cache);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->updated, 1);
+  EXPECT_EQ(s->unchanged, 1);
+  auto stored = casedb::FindingStore(*c).List();
+  ASSERT_TRUE(stored.ok());
+  for (const Finding& f : *stored) {
+    for (const Finding& now : r2.findings) {
+      if (now.id == f.id) EXPECT_EQ(FindingToJson(f).dump(), FindingToJson(now).dump());
+    }
+  }
+  // Someone resolves a finding meanwhile: the next store makes it active again.
+  auto set =
+      casedb::FindingStore(*c).SetStatus(r2.findings[0].id, casedb::kFindingResolved, "test");
+  ASSERT_TRUE(set.ok() && *set);
+  s = StoreResult(*c, r2, {}, &cache);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->updated, 1);
+  EXPECT_EQ(s->unchanged, 1);
+  ASSERT_EQ(s->reactivated.size(), 1u);
+  EXPECT_EQ(s->reactivated[0], r2.findings[0].id);
+}
+
 TEST_F(CaseIoTest, StoreTwiceDoesNotDuplicateAndAddsListedAssets) {
   auto c = casedb::CaseDb::Open(path_);
   ASSERT_TRUE(c.ok());

@@ -89,25 +89,93 @@ std::string FindingsText(const DetectResult& r) {
   return out;
 }
 
+// Feeds `events` cut at `cuts` (sorted, the last one events.size()), asking for findings after
+// each pass; returns the last pass's findings. `locality_at` (optional): the pass before which
+// the locality grows to `grown` (detect --follow picks up new case assets between passes).
+std::string FollowFindings(const std::vector<Event>& events, const std::vector<size_t>& cuts,
+                           size_t locality_at = SIZE_MAX, const Locality* grown = nullptr) {
+  DetectEngine engine(DetectConfig{}, DefaultLocality());
+  size_t next = 0, pass = 0;
+  DetectResult last;
+  for (size_t cut : cuts) {
+    if (pass++ == locality_at && grown) engine.SetLocality(*grown);
+    for (; next < cut; ++next) engine.Add(events[next]);
+    last = engine.Pass();
+  }
+  return FindingsText(last);
+}
+
 TEST(FollowPasses, LastPassEqualsOneRunOverAllEvents) {
-  for (uint64_t seed = 1; seed <= 60; ++seed) {
+  for (uint64_t seed = 1; seed <= 120; ++seed) {
     Scenario s = ScenarioGenerator(seed).Make();
     const std::string whole = FindingsText(Detect(s.events));
-    DetectEngine engine(DetectConfig{}, DefaultLocality());
-    // Cut into 1..5 passes at seed-dependent places.
+    // Cut into 1..8 passes at seed-dependent places.
     std::mt19937_64 rng(seed);
-    const size_t passes = 1 + rng() % 5;
+    const size_t passes = 1 + rng() % 8;
     std::vector<size_t> cuts;
     for (size_t i = 1; i < passes; ++i) cuts.push_back(rng() % (s.events.size() + 1));
     cuts.push_back(s.events.size());
     std::sort(cuts.begin(), cuts.end());
-    size_t next = 0;
-    DetectResult last;
-    for (size_t cut : cuts) {
-      for (; next < cut; ++next) engine.Add(s.events[next]);
-      last = engine.Pass();
+    EXPECT_EQ(FollowFindings(s.events, cuts), whole)
+        << "seed " << seed << " in " << passes << " passes";
+  }
+}
+
+// The cuts fall inside one attacker's evidence, or one attacked account's: its first part is
+// judged in an earlier pass, the rest must change that judgement as one run would.
+TEST(FollowPasses, CutsInsideOneAttackersOrAccountsEvidence) {
+  for (uint64_t seed = 1; seed <= 80; ++seed) {
+    Scenario s = ScenarioGenerator(seed).Make();
+    const std::string whole = FindingsText(Detect(s.events));
+    std::mt19937_64 rng(seed * 7919);
+    for (const Truth& t : s.truths) {
+      // The events of the attack's host(s), else of its account.
+      std::vector<size_t> at;
+      for (size_t i = 0; i < s.events.size(); ++i) {
+        const Event& e = s.events[i];
+        const std::string ip = e.client_ip ? e.client_ip->ToString() : std::string();
+        const bool host = !ip.empty() && (ip == t.host || t.hosts.count(ip) > 0);
+        const bool account =
+            t.host.empty() && t.hosts.empty() && !t.account.empty() && e.user == t.account;
+        if (host || account) at.push_back(i);
+      }
+      if (at.size() < 2) continue;
+      // 2..6 cuts between the attack's own events.
+      std::vector<size_t> cuts;
+      const size_t n = 2 + rng() % 5;
+      for (size_t k = 0; k < n; ++k) cuts.push_back(at[1 + rng() % (at.size() - 1)]);
+      cuts.push_back(s.events.size());
+      std::sort(cuts.begin(), cuts.end());
+      EXPECT_EQ(FollowFindings(s.events, cuts), whole)
+          << "seed " << seed << ", cut inside: " << t.what;
     }
-    EXPECT_EQ(FindingsText(last), whole) << "seed " << seed << " in " << passes << " passes";
+  }
+}
+
+// The locality grows between passes (an asset added to the case, or a listed address
+// remote_blocklisting added): the last pass equals one run with the grown locality.
+TEST(FollowPasses, LocalityGrowingBetweenPassesEqualsOneRunWithIt) {
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    Scenario s = ScenarioGenerator(seed).Make();
+    // Every client address of the scenario's truths becomes inside (a critical "infected
+    // machine" instead of an outside attacker), plus an address that never appears.
+    Locality grown = DefaultLocality();
+    for (const Truth& t : s.truths) {
+      if (!t.host.empty()) ASSERT_TRUE(grown.AddInternal(t.host).ok());
+      for (const auto& h : t.hosts) ASSERT_TRUE(grown.AddInternal(h).ok());
+    }
+    ASSERT_TRUE(grown.AddInternal("198.51.100.77").ok());
+    DetectEngine one(DetectConfig{}, grown);
+    for (const Event& e : s.events) one.Add(e);
+    const std::string whole = FindingsText(one.Finish());
+    std::mt19937_64 rng(seed * 31);
+    std::vector<size_t> cuts{rng() % (s.events.size() + 1), rng() % (s.events.size() + 1),
+                             s.events.size()};
+    std::sort(cuts.begin(), cuts.end());
+    // The locality grows before the second or the third (last) pass.
+    const size_t when = 1 + rng() % 2;
+    EXPECT_EQ(FollowFindings(s.events, cuts, when, &grown), whole)
+        << "seed " << seed << ", locality grown before pass " << when + 1;
   }
 }
 

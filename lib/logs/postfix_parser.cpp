@@ -1,8 +1,10 @@
 #include "logs/postfix_parser.h"
 
 #include <algorithm>
+#include <cctype>
 #include <functional>
 
+#include "core/address_list.h"
 #include "logs/text_scan.h"
 
 namespace mxir::logs {
@@ -606,6 +608,10 @@ void PostfixParser::EmitMessage(const LogRecord& rec, Message& m, std::string_vi
   e.recipients = m.recipients;
   if (m.size >= 0) e.size = m.size;
   e.msg_id = m.msg_id;
+  e.header_from = m.header_from;
+  e.to = m.to;
+  e.cc = m.cc;
+  e.subject = m.subject;
   e.accepted = true;
   e.queue_id = std::string(queue_id);
   if (!m.started) e.continued = true;
@@ -817,6 +823,36 @@ LineOutcome PostfixParser::ParseCleanup(const LogRecord& rec, std::string_view q
     }
     return LineOutcome::kUnderstood;
   }
+  if (StartsWith(msg, "info: header ") || StartsWith(msg, "warning: header ")) {
+    // header_checks INFO or WARN: "info: header Cc: Carol <c@x>, d@y from host[ip]; from=<a>
+    // to=<b> proto=ESMTP helo=<h>" (WARN may add ": text"). The header goes with the message.
+    std::string_view h = msg.substr(msg.find("header ") + 7);
+    const size_t tail = h.rfind("; from=<");
+    if (tail == std::string_view::npos) return LineOutcome::kUnderstood;
+    h = h.substr(0, tail);
+    const size_t client = h.rfind(" from ");
+    const size_t colon = h.find(':');
+    if (client == std::string_view::npos || colon == std::string_view::npos || colon > client) {
+      return LineOutcome::kUnderstood;
+    }
+    std::string name(Trim(h.substr(0, colon)));
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string_view value = Trim(h.substr(colon + 1, client - colon - 1));
+    value = value.substr(0, 1024);
+    Message& m = MessageFor(rec, queue_id);
+    if (name == "to" || name == "cc") {
+      auto& list = name == "to" ? m.to : m.cc;
+      for (std::string& a : SplitAddressList(value)) {
+        if (list.size() >= 1000) break;
+        list.push_back(std::move(a));
+      }
+    } else if (name == "from") {
+      m.header_from = std::string(value);
+    } else if (name == "subject" && !Contains(value, "=?")) {
+      m.subject = std::string(value);  // encoded words are left out: the field is decoded text
+    }
+    return LineOutcome::kUnderstood;
+  }
   return LineOutcome::kUnderstood;  // other header/body check and milter notes
 }
 
@@ -843,6 +879,10 @@ void PostfixParser::Finish(EventSink& sink) {
     e.recipients = m->recipients;
     if (m->size >= 0) e.size = m->size;
     e.msg_id = m->msg_id;
+    e.header_from = m->header_from;
+    e.to = m->to;
+    e.cc = m->cc;
+    e.subject = m->subject;
     e.accepted = true;
     e.state = "queued";
     if (!m->started) e.continued = true;

@@ -48,6 +48,9 @@ class PostfixParser final : public LogParser {
   struct Message {
     SharedString session;
     std::string protocol, user, from, msg_id;
+    // Headers cleanup logged (header_checks INFO/WARN): From, To, Cc, Subject as written.
+    std::string header_from, subject;
+    std::vector<std::string> to, cc;
     std::optional<IpAddress> ip;
     int client_port = -1;
     int64_t size = -1;

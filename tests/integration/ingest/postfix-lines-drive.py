@@ -98,6 +98,8 @@ def main():
             except socket.timeout:
                 break
             threading.Thread(target=filter_session, args=(c,), daemon=True).start()
+    elif step == "dns":
+        dns_server(port, sys.argv[3:])
     elif step == "imap-fail":
         user = sys.argv[3]
         m = imaplib.IMAP4("127.0.0.1", port, timeout=TIMEOUT)
@@ -109,6 +111,45 @@ def main():
         m.shutdown()
     else:
         sys.exit("unknown step " + step)
+
+
+def dns_server(port, listed):
+    """A DNS blocklist on 127.0.0.1:`port` (UDP) for a private network namespace: A queries for
+    REVERSED-IP.ZONE answer 127.0.0.2 when the address is one of `listed` ("IP@ZONE"), anything
+    else NXDOMAIN. Runs until killed (at most 120 s)."""
+    names = set()
+    for item in listed:
+        ip, zone = item.split("@")
+        names.add(".".join(reversed(ip.split("."))) + "." + zone.lower())
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", port))
+    s.settimeout(1)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            q, peer = s.recvfrom(512)
+        except socket.timeout:
+            continue
+        if len(q) < 17:
+            continue
+        labels, i = [], 12
+        while i < len(q) and q[i] != 0:
+            n = q[i]
+            labels.append(q[i + 1:i + 1 + n].decode("ascii", "replace"))
+            i += 1 + n
+        question = q[12:i + 5]
+        qtype = int.from_bytes(q[i + 1:i + 3], "big")
+        hit = ".".join(labels).lower() in names
+        flags = 0x8580 if hit else 0x8583  # response, authoritative, RD+RA; rcode 0 or NXDOMAIN
+        answer = b""
+        if hit and qtype == 1:
+            answer = b"\xc0\x0c" + (1).to_bytes(2, "big") + (1).to_bytes(2, "big") + \
+                (60).to_bytes(4, "big") + (4).to_bytes(2, "big") + bytes([127, 0, 0, 2])
+        elif hit:
+            flags = 0x8580  # the name exists, no record of that type
+        head = q[:2] + flags.to_bytes(2, "big") + (1).to_bytes(2, "big") + \
+            (1 if answer else 0).to_bytes(2, "big") + bytes(4)
+        s.sendto(head + question + answer, peer)
 
 
 def filter_session(c):

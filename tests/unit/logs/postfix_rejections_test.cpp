@@ -318,6 +318,41 @@ TEST(PostfixRejections, AMessageWhoseStartIsInAnEarlierFileIsContinued) {
   EXPECT_EQ(back.continued, true);
 }
 
+// header_checks INFO and WARN lines name a header of the queue id's message: To, Cc, From and
+// Subject go into its message event (as Postfix logged them; a Subject in encoded words is left
+// out, the field being decoded text).
+TEST(PostfixRejections, HeaderCheckInfoLinesGiveTheMessagesToAndCc) {
+  auto r = IngestLines({
+      "Dec  6 22:10:00 mx postfix/smtpd[700]: 4QH1A2B3C: client=ws.example[192.0.2.60]",
+      "Dec  6 22:10:00 mx postfix/cleanup[701]: 4QH1A2B3C: info: header To: bob@lab.example "
+      "from ws.example[192.0.2.60]; from=<alice@lab.example> to=<bob@lab.example> proto=ESMTP "
+      "helo=<ws>",
+      "Dec  6 22:10:00 mx postfix/cleanup[701]: 4QH1A2B3C: message-id=<h1@lab.example>",
+      "Dec  6 22:10:00 mx postfix/cleanup[701]: 4QH1A2B3C: info: header Cc: \"Doe, Jo\" "
+      "<jo@lab.example>, Carol from Sales <carol@lab.example> from ws.example[192.0.2.60]; "
+      "from=<alice@lab.example> to=<bob@lab.example> proto=ESMTP helo=<ws>",
+      "Dec  6 22:10:00 mx postfix/cleanup[701]: 4QH1A2B3C: warning: header From: Alice "
+      "<alice@lab.example> from ws.example[192.0.2.60]; from=<alice@lab.example> "
+      "to=<bob@lab.example> proto=ESMTP helo=<ws>: checked",
+      "Dec  6 22:10:00 mx postfix/cleanup[701]: 4QH1A2B3C: info: header Subject: =?UTF-8?B?w6k=?= "
+      "from ws.example[192.0.2.60]; from=<alice@lab.example> to=<bob@lab.example> proto=ESMTP "
+      "helo=<ws>",
+      // Cut: no "; from=<" tail. Ignored.
+      "Dec  6 22:10:00 mx postfix/cleanup[701]: 4QH1A2B3C: info: header Cc: x@y.example",
+      "Dec  6 22:10:00 mx postfix/qmgr[702]: 4QH1A2B3C: from=<alice@lab.example>, size=10, "
+      "nrcpt=1 (queue active)",
+      "Dec  6 22:10:01 mx postfix/qmgr[702]: 4QH1A2B3C: removed",
+  });
+  auto messages = r.Of(EventKind::kMessage);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].to, std::vector<std::string>{"bob@lab.example"});
+  EXPECT_EQ(messages[0].cc, (std::vector<std::string>{"\"Doe, Jo\" <jo@lab.example>",
+                                                      "Carol from Sales <carol@lab.example>"}));
+  EXPECT_EQ(messages[0].header_from, "Alice <alice@lab.example>");
+  EXPECT_TRUE(messages[0].subject.empty());
+  EXPECT_EQ(Ip(messages[0]), "192.0.2.60");
+}
+
 TEST(PostfixRejections, ConnectionLevelLinesAreSessionEvents) {
   auto r = IngestLines({
       "Dec  6 21:14:00 mx postfix/smtpd[700]: connect from unknown[192.0.2.100]",

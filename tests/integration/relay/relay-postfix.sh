@@ -345,7 +345,8 @@ pass "floods: $limit connections from one IP served, the next refused (421); a t
 # --- AUTH guessing (case 7): same answer for an unknown login, and slow ----------------------
 # Last of the SMTP cases: the auth Dovecot's penalty for 127.0.0.1 grows with every failure (2 s,
 # then 6 s, ...; beyond Postfix's 10 s wait Postfix answers 454), so only two guesses are made;
-# the cut-off after smtpd_hard_error_limit errors is asserted on the generated config.
+# the cut-off after smtpd_hard_error_limit errors and the AUTH rate limit are triggered live in
+# relay-upstream.sh (unknown commands, and logins with the right password).
 out=$(python3 "$HERE/smtp_raw.py" "$SUB" auth-brute relay "$W/relay.pw" 2)
 python3 - "$out" <<'PY' || fail "AUTH guessing: $out"
 import sys

@@ -11,7 +11,10 @@ MODEFILE is read at every new connection (the test changes it between cases):
   inject      STARTTLS answered with "220 ..." and, in the same segment, an extra
               "250 2.0.0 injected" (response injection, relay-security.md §1.3).
 Recipients decide the RCPT reply: a local part starting with "tempfail" gets 451 4.7.1, one
-starting with "reject" gets 550 5.1.1, all others 250.
+starting with "reject" gets 550 5.1.1, all others 250. A message to a recipient starting with
+"lose250" is taken whole, but the first time (per Message-Id) the connection is closed instead
+of the "250" after the final dot (a lost reply, relay-security.md §6 case 13); it is logged with
+"lost": true.
 
 No PIPELINING is advertised, so a correct client waits for every reply. After EHLO inside TLS
 the server waits 0.5 s before it answers and records "early": true when the client sent
@@ -32,6 +35,7 @@ import time
 
 PORT, CERT, KEY, MODEFILE, LOGFILE = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 LOCK = threading.Lock()
+LOST = set()  # Message-Ids whose first "250" after the final dot was withheld
 CTX = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 CTX.load_cert_chain(CERT, KEY)
 
@@ -131,6 +135,14 @@ class Session(socketserver.BaseRequestHandler):
                     data.append(l)
                 msg["data"] = "\n".join(data)[:20000]
                 self.rec["messages"].append(msg)
+                mid = next((l for l in data if l.lower().startswith("message-id:")), "")
+                if any(r.lower().startswith("<lose250") for r in msg["rcpts"]):
+                    with LOCK:
+                        first = mid not in LOST
+                        LOST.add(mid)
+                    if first:  # the "250" to the final dot is lost: the connection just drops
+                        msg["lost"] = True
+                        return
                 msg = None
                 self.send("250 2.0.0 Ok: queued\r\n")
             elif verb == "RSET":

@@ -13,7 +13,8 @@
 #            discards it (it does not take it as the EHLO reply) and delivers inside TLS;
 #   case 13  a 4xx upstream -> deferred and retried, then expired -> one DSN from <> to the
 #            submitter only; a 5xx upstream -> one DSN to the submitter; a failing null-sender
-#            message -> no DSN; the policy service's null-sender bucket defers the 3rd <>.
+#            message -> no DSN; the policy service's null-sender bucket defers the 3rd <>; the
+#            upstream's 250 to the final dot lost -> redelivered, the duplicate detectable.
 # The queue timings (queue_run_delay, backoff, lifetimes) are shortened with postconf on the
 # test's private instance only. Exit 0 pass, 77 skip.
 set -u -o pipefail
@@ -266,4 +267,22 @@ PY
 for ((i = 0; i < 25; i++)); do [[ -z $(queue_ids) ]] && break; sleep 0.2; done
 [[ -z $(queue_ids) ]] || fail "mail left in the queue: $(postqueue -c "$E" -j)"
 pass "5xx upstream: exactly one DSN (550 5.1.1) to the submitter; null-sender messages refused upstream give no DSN; the 3rd <> recipient in the hour deferred by the policy (450 4.7.1); queue empty"
+# --- case 13: the upstream's "250" to the final dot is lost -> redelivered, duplicate detectable
+t=$(sw -f bob@company.example -t lose250@ext.example --h-Subject lost-reply)
+grep -q 'Ok: queued' <<<"$t" || fail "submission not accepted: $t"
+got='[m for s in S for m in s["messages"] if "<lose250@ext.example>" in m["rcpts"]]'
+wait_up "len($got) >= 2" 15 || fail "the message whose 250 was lost was not redelivered: $(postqueue -c "$E" -j)"
+$PY - "$W/up.log" <<'PY' || fail "lost 250: $(grep lose250 "$W/up.log")"
+import json, re, sys
+S = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+m = [m for s in S for m in s["messages"] if "<lose250@ext.example>" in m["rcpts"]]
+assert len(m) == 2 and m[0].get("lost") and not m[1].get("lost"), "not: lost once, then delivered"
+# The duplicate is detectable: the same Message-Id and the same relay queue id in Received:.
+mid = [re.search(r"(?im)^message-id:\s*(\S+)", x["data"]).group(1) for x in m]
+qid = [re.search(r"by relay\.example\.test \(Postfix\) with \S+ id (\w+)", x["data"]).group(1) for x in m]
+assert mid[0] == mid[1] and qid[0] == qid[1], (mid, qid)
+PY
+grep -q 'lose250@ext.example.*status=sent' "$W/inst/postfix.log" || fail "no final delivery logged"
+grep -q 'message may be sent more than once' "$W/inst/postfix.log" || fail "Postfix did not note the possible duplicate"
+pass "upstream's 250 to the final dot lost: deferred ('message may be sent more than once'), redelivered; both copies carry the same Message-Id and relay queue id (duplicate detectable)"
 echo "PASS: mxir relay upstream cases in ${SECONDS}s"

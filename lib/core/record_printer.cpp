@@ -224,6 +224,48 @@ void RecordPrinter::Add(const nlohmann::ordered_json& record) {
   }
 }
 
+namespace {
+
+// The widest piece of `text` that WrapText keeps on one line: pieces end at spaces and after
+// '/', '&' and '?' (so a URL may wrap, an id or an address may not).
+size_t LongestUnbreakable(const std::string& text) {
+  size_t longest = 0, start = 0;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    bool end = i == text.size() || text[i] == ' ';
+    bool after = !end && (text[i] == '/' || text[i] == '&' || text[i] == '?');
+    if (end || after) {
+      size_t stop = after ? i + 1 : i;
+      longest = std::max(longest, Width(text.substr(start, stop - start)));
+      start = stop + (end ? 1 : 0);
+    }
+  }
+  return longest;
+}
+
+}  // namespace
+
+void RecordPrinter::PrintBlocks(const std::vector<std::string>& titles) {
+  size_t label = 0;
+  for (const auto& t : titles) label = std::max(label, Width(t));
+  // Values wrap in what is left of the line (words are cut only when one alone is too long).
+  const size_t value_width = width_ > label + 2 + 12 ? width_ - label - 2 : 12;
+  bool first = true;
+  for (const auto& row : rows_) {
+    if (!first) out_ << "\n";
+    first = false;
+    for (size_t i = 0; i < titles.size(); ++i) {
+      std::vector<std::string> lines = WrapText(row[i], value_width);
+      if (lines.empty()) lines.emplace_back();
+      for (size_t l = 0; l < lines.size(); ++l) {
+        std::string line = (l == 0 ? titles[i] : std::string()) + " ";
+        line += std::string(label + 2 - Width(line), ' ') + lines[l];
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        out_ << line << "\n";
+      }
+    }
+  }
+}
+
 void RecordPrinter::Finish() {
   if (finished_) return;
   finished_ = true;
@@ -265,25 +307,17 @@ void RecordPrinter::Finish() {
       }
       titles[i] += " (" + zone + ")";
     }
-    std::vector<size_t> widths(n), word_floors(n), hard_floors(n);
+    std::vector<size_t> widths(n), word_floors(n);
     for (size_t i = 0; i < n; ++i) {
       size_t content = Width(titles[i]), longest_word = Width(titles[i]);
       for (const auto& row : rows_) {
         content = std::max(content, Width(row[i]));
-        size_t start = 0;
-        while (start <= row[i].size()) {
-          size_t sp = row[i].find(' ', start);
-          if (sp == std::string::npos) sp = row[i].size();
-          longest_word = std::max(longest_word, Width(row[i].substr(start, sp - start)));
-          start = sp + 1;
-        }
+        longest_word = std::max(longest_word, LongestUnbreakable(row[i]));
       }
       widths[i] =
           g_wide ? content : std::min(content, std::max(columns_[i].max_width, Width(titles[i])));
-      // First narrow only down to the longest word (names, addresses and kinds stay whole),
-      // then, if the table still does not fit, down to the title.
-      word_floors[i] = std::min(widths[i], std::min<size_t>(longest_word, 24));
-      hard_floors[i] = std::min(widths[i], std::max<size_t>(Width(titles[i]), 6));
+      // Narrow only down to the longest word: names, addresses, ids and kinds stay whole.
+      word_floors[i] = std::min(widths[i], longest_word);
     }
     if (!g_wide && width_ > 0) {
       auto total = [&] {
@@ -292,15 +326,19 @@ void RecordPrinter::Finish() {
         return t + (n ? 2 * (n - 1) : 0);
       };
       // Narrow the widest column that can give, one step at a time, until the table fits.
-      for (const auto* floors : {&word_floors, &hard_floors}) {
-        while (total() > width_) {
-          size_t best = n;
-          for (size_t i = 0; i < n; ++i) {
-            if (widths[i] > (*floors)[i] && (best == n || widths[i] > widths[best])) best = i;
-          }
-          if (best == n) break;  // as narrow as these floors allow
-          --widths[best];
+      while (total() > width_) {
+        size_t best = n;
+        for (size_t i = 0; i < n; ++i) {
+          if (widths[i] > word_floors[i] && (best == n || widths[i] > widths[best])) best = i;
         }
+        if (best == n) break;  // as narrow as whole words allow
+        --widths[best];
+      }
+      // Too narrow for columns without cutting words in pieces: one block per record instead.
+      if (total() > width_) {
+        PrintBlocks(titles);
+        out_.flush();
+        return;
       }
     }
     auto print_row = [&](const std::vector<std::string>& cells) {

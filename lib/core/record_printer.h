@@ -6,8 +6,10 @@
 // Tables are for a person: times (RFC 3339 UTC text) are shown in the display zone
 // (core/display_time.h), a cell longer than its column's width wraps onto more lines instead of
 // being cut, and the table fits the terminal (TableWidth(): $COLUMNS, else the terminal's width
-// when standard output is one; no limit otherwise) by narrowing its widest columns. --wide
-// (SetTableWide) prints every record on one line, nothing wrapped.
+// when standard output is one; no limit otherwise) by narrowing its widest columns — never below
+// the longest word of a column: when the columns cannot fit that way, each record is printed as
+// a block of "TITLE  value" lines (blank line between records), so ids, names and addresses
+// stay whole. --wide (SetTableWide) prints every record on one line, nothing wrapped.
 //
 // jsonl and csv rows are written as they come (streaming); table buffers rows to size columns.
 // Call Finish() once at the end. Not thread-safe.
@@ -52,6 +54,8 @@ class RecordPrinter {
 
  private:
   std::string Cell(const nlohmann::ordered_json& record, const Column& c, bool for_table) const;
+  // The table's records as blocks of "TITLE  value" lines, for a width too narrow for columns.
+  void PrintBlocks(const std::vector<std::string>& titles);
 
   std::ostream& out_;
   OutputFormat format_;

@@ -1,6 +1,7 @@
 // The display zone (P6) and tables that fit (P12): times shown in the chosen zone in a compact
 // form while JSON stays UTC; zone abbreviations answered with the IANA name; tables that fit 80
 // and 120 columns by wrapping, never cutting, and --wide for one line per record.
+#include <algorithm>
 #include <cstdlib>
 #include <random>
 #include <sstream>
@@ -147,6 +148,58 @@ TEST(RecordPrinter, TablesFitTheWidthAndLoseNothing) {
     EXPECT_EQ(Lines(wide.str()).size(), records.size() + 1);
     EXPECT_NE(wide.str().find("https://removal.example.org/lookup?ip=192.0.2.25&zone=sbl"),
               std::string::npos);
+  }
+}
+
+TEST(RecordPrinter, TooNarrowForWholeWordsPrintsBlocksWithIdsWhole) {
+  std::mt19937 rng(29);
+  const std::vector<Column> cols = {{"status", "STATUS"},  {"kind", "KIND"}, {"host", "HOST"},
+                                    {"seen", "LAST SEEN"}, {"id", "ID"},     {"why", "WHY", 200}};
+  for (int round = 0; round < 40; ++round) {
+    std::vector<nlohmann::ordered_json> records;
+    size_t rows = 1 + rng() % 6;
+    for (size_t r = 0; r < rows; ++r) {
+      std::string id = "account_compromise-";
+      for (int k = 0; k < 16; ++k) id += "0123456789abcdef"[rng() % 16];
+      std::string why;
+      for (size_t w = rng() % 12; w > 0; --w) why += "because ";
+      records.push_back({{"status", "active"},
+                         {"kind", "account_compromise"},
+                         {"host", "2001:db8::" + std::to_string(rng() % 65536)},
+                         {"seen", "2026-11-17 02:33:11"},
+                         {"id", id},
+                         {"why", why.empty() ? "-" : why}});
+    }
+    for (size_t width : {40u, 60u, 80u, 400u}) {
+      std::ostringstream out;
+      {
+        RecordPrinter p(out, OutputFormat::kTable, cols);
+        p.set_width(width);
+        for (const auto& r : records) p.Add(r);
+      }
+      const std::vector<std::string> lines = Lines(out.str());
+      for (const auto& line : lines) EXPECT_LE(Cps(line), width) << out.str();
+      // Every id is printed whole, on one line, wherever a label and the id fit on one line.
+      for (const auto& r : records) {
+        if (width < 60) break;
+        std::string id = r["id"].get<std::string>();
+        EXPECT_TRUE(
+            std::any_of(lines.begin(), lines.end(),
+                        [&](const std::string& l) { return l.find(id) != std::string::npos; }))
+            << id << "\n"
+            << out.str();
+      }
+      if (width == 400) {
+        EXPECT_EQ(lines.size(), records.size() + 1) << out.str();  // a table, one row each
+      } else {
+        // Blocks: each record's STATUS line starts a block.
+        size_t blocks =
+            static_cast<size_t>(std::count_if(lines.begin(), lines.end(), [](const std::string& l) {
+              return l.rfind("STATUS ", 0) == 0;
+            }));
+        EXPECT_EQ(blocks, records.size()) << out.str();
+      }
+    }
   }
 }
 

@@ -207,6 +207,7 @@ Status EventWriter::Commit() {
 
 Status EventWriter::CommitRows() {
   MXIR_RETURN_IF_ERROR(FlushRows());
+  MXIR_RETURN_IF_ERROR(strings_->Flush());
   if (!in_tx_) return Status::Ok();
   MXIR_RETURN_IF_ERROR(CommitWithRetry(db_));
   in_tx_ = false;

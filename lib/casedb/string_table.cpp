@@ -15,6 +15,7 @@ constexpr int64_t kWholeUpTo = 1 << 16;
 // one pass over the table costs less than a SELECT per new value from then on.
 constexpr int64_t kWholeAfterMisses = 4096;
 constexpr size_t kArenaChunk = 1 << 20;
+constexpr size_t kRowsPerInsert = 64;
 
 uint64_t HashOf(std::string_view v) {
   uint64_t h = XXH3_64bits(v.data(), v.size());
@@ -31,6 +32,11 @@ StringInterner::~StringInterner() = default;
 Status StringInterner::Sync() {
   MXIR_RETURN_IF_ERROR(strings_.Sync(db_));
   return fields_.Sync(db_);
+}
+
+Status StringInterner::Flush() {
+  MXIR_RETURN_IF_ERROR(strings_.Flush(db_));
+  return fields_.Flush(db_);
 }
 
 StringInterner::Table::Slot* StringInterner::Table::Find(uint64_t hash, std::string_view value) {
@@ -101,6 +107,14 @@ Result<int64_t> StringInterner::Table::Lookup(Database& db, std::string_view val
     find_->Reset();
     return id;
   };
+  if (deferred_) {  // the whole table is cached and this writer holds the write lock
+    int64_t id = max_id_ + 1;
+    Add(slot, hash, value, id);  // slot stays valid: the table grows only after filling it
+    const Slot* added = Find(hash, value);
+    pending_.push_back({id, added->data, added->size});
+    if (pending_.size() >= kRowsPerInsert) MXIR_RETURN_IF_ERROR(Flush(db));
+    return id;
+  }
   int64_t id = 0;
   // Not all of the table is cached: the value may be stored already (an earlier run).
   if (!whole_) {
@@ -143,8 +157,50 @@ Status StringInterner::Table::Load(Database& db, int64_t after_id) {
   return Status::Ok();
 }
 
+Status StringInterner::Table::Flush(Database& db) {
+  deferred_ = false;
+  if (pending_.empty()) return Status::Ok();
+  if (!add_many_) {
+    std::string head = std::string("INSERT INTO ") + table_ + " (id, " + column_ + ") VALUES ";
+    MXIR_ASSIGN_OR_RETURN(Statement one, Statement::Prepare(db, head + "(?, ?)"));
+    add_one_.emplace(std::move(one));
+    std::string many = head;
+    for (size_t i = 0; i < kRowsPerInsert; ++i) many += i ? ", (?, ?)" : "(?, ?)";
+    MXIR_ASSIGN_OR_RETURN(Statement m, Statement::Prepare(db, many));
+    add_many_.emplace(std::move(m));
+  }
+  size_t i = 0;
+  while (i < pending_.size()) {
+    size_t n = pending_.size() - i >= kRowsPerInsert ? kRowsPerInsert : 1;
+    Statement& st = n == kRowsPerInsert ? *add_many_ : *add_one_;
+    st.Reset();
+    for (size_t k = 0; k < n; ++k) {
+      const Pending& p = pending_[i + k];
+      st.Bind(static_cast<int>(2 * k + 1), p.id);
+      st.BindTextNoCopy(static_cast<int>(2 * k + 2), std::string_view(p.data, p.size));
+    }
+    Status s = st.Run();
+    st.Reset();
+    if (!s.ok()) {
+      pending_.clear();
+      return s;
+    }
+    i += n;
+  }
+  pending_.clear();
+  return Status::Ok();
+}
+
 Status StringInterner::Table::Sync(Database& db) {
-  if (whole_) return Load(db, max_id_);
+  MXIR_RETURN_IF_ERROR(Flush(db));
+  // Ids are handed out ahead of the INSERT only while this connection holds the write lock (no
+  // other writer can take them meanwhile).
+  const bool locked = sqlite3_txn_state(db.handle(), "main") == SQLITE_TXN_WRITE;
+  if (whole_) {
+    MXIR_RETURN_IF_ERROR(Load(db, max_id_));
+    deferred_ = locked;
+    return Status::Ok();
+  }
   if (!sized_) {
     sized_ = true;
     MXIR_ASSIGN_OR_RETURN(
@@ -157,6 +213,7 @@ Status StringInterner::Table::Sync(Database& db) {
   }
   MXIR_RETURN_IF_ERROR(Load(db, 0));
   whole_ = true;
+  deferred_ = locked;
   return Status::Ok();
 }
 

@@ -36,6 +36,9 @@ class StringInterner {
   // cache is asked no SELECT: a miss goes straight to INSERT. Correct without this call too (an
   // INSERT that finds the value already stored falls back to a SELECT); it only saves queries.
   Status Sync();
+  // After Sync() and until Flush() (the writer's batch), new values get the next ids at once and
+  // are written together, many rows per INSERT, by Flush() — call it before the commit.
+  Status Flush();
 
  private:
   // One table's cache: value -> id in an open-addressing table, one hash per lookup, the bytes in
@@ -45,6 +48,7 @@ class StringInterner {
     Table(const char* table, const char* column) : table_(table), column_(column) {}
     Result<int64_t> Lookup(Database& db, std::string_view value);
     Status Sync(Database& db);
+    Status Flush(Database& db);
 
    private:
     struct Slot {
@@ -70,7 +74,14 @@ class StringInterner {
     bool sized_ = false;  // the table's size was looked at once
     int64_t max_id_ = 0;  // the largest id known
     int64_t misses_ = 0;  // values not in the cache
-    std::optional<Statement> find_, add_;
+    bool deferred_ = false;  // between Sync() (whole, under the write lock) and Flush()
+    struct Pending {
+      int64_t id;
+      const char* data;
+      uint32_t size;
+    };
+    std::vector<Pending> pending_;  // new rows not written yet
+    std::optional<Statement> find_, add_, add_many_, add_one_;
   };
 
   Database& db_;

@@ -441,7 +441,7 @@ TEST(StringInterner, ValueStoredByAnotherWriterGetsItsId) {
               .ok());
     }
     StringInterner x(a->db()), y(b->db());
-    ASSERT_TRUE(x.Sync().ok());
+    ASSERT_TRUE(x.Sync().ok());  // outside a write transaction: ids are not handed out ahead
     auto own = x.Id("only-x");
     ASSERT_TRUE(own.ok());
     auto by_y = y.Id("shared");  // stored by y after x's Sync
@@ -452,11 +452,20 @@ TEST(StringInterner, ValueStoredByAnotherWriterGetsItsId) {
     EXPECT_EQ(*x.Id("only-x"), *own);
     EXPECT_EQ(*y.Id("only-x"), *own);
     if (big) EXPECT_EQ(*x.Id("pre-69999"), *y.Id("pre-69999"));
+    // Under the write lock, new values get their ids at once and are written by Flush().
+    ASSERT_TRUE(BeginImmediate(a->db()).ok());
+    ASSERT_TRUE(x.Sync().ok());
+    auto batch = x.Id("batched");
+    ASSERT_TRUE(batch.ok());
+    EXPECT_EQ(*x.Id("shared"), *by_y);
+    ASSERT_TRUE(x.Flush().ok());
+    ASSERT_TRUE(a->db().Exec("COMMIT").ok());
+    EXPECT_EQ(*y.Id("batched"), *batch);
     auto count = Statement::Prepare(a->db(),
                                     "SELECT count(*) FROM strings WHERE value IN "
-                                    "('shared', 'only-x')");
+                                    "('shared', 'only-x', 'batched')");
     ASSERT_TRUE(count.ok() && *count->Step());
-    EXPECT_EQ(count->ColumnInt(0), 2);
+    EXPECT_EQ(count->ColumnInt(0), 3);
   }
 }
 

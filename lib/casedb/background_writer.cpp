@@ -21,7 +21,8 @@ BackgroundEventWriter::~BackgroundEventWriter() {
 }
 
 void BackgroundEventWriter::Add(Event&& e) {
-  filling_.push_back(std::move(e));
+  filling_.emplace_back();
+  EventWriter::PrepareEvent(std::move(e), &filling_.back());
   if (filling_.size() >= kChunk) Push(false);
 }
 
@@ -60,7 +61,7 @@ void BackgroundEventWriter::Run() {
     lock.unlock();
     to_producer_.notify_all();  // room in the queue
     Status first;
-    for (Event& e : c.events) {
+    for (PreparedEvent& e : c.events) {
       Status s = writer_.Add(std::move(e));
       if (!s.ok() && first.ok()) first = s;
     }

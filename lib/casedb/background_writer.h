@@ -27,6 +27,7 @@ class BackgroundEventWriter {
   BackgroundEventWriter(const BackgroundEventWriter&) = delete;
   BackgroundEventWriter& operator=(const BackgroundEventWriter&) = delete;
 
+  // Prepares the event on the caller's thread (EventWriter::PrepareEvent), then queues it.
   void Add(Event&& e);
   // Waits until every event added is stored and committed; the first error of the writer.
   Status Finish();
@@ -40,7 +41,7 @@ class BackgroundEventWriter {
 
  private:
   struct Chunk {
-    std::vector<Event> events;
+    std::vector<PreparedEvent> events;
     bool commit = false;
     uint64_t seq = 0;
   };
@@ -48,12 +49,12 @@ class BackgroundEventWriter {
   void Run();
 
   EventWriter writer_;
-  std::vector<Event> filling_;
+  std::vector<PreparedEvent> filling_;
   std::mutex mu_;
   std::condition_variable to_writer_, to_producer_;
   std::deque<Chunk> queue_;
-  std::vector<std::vector<Event>> spare_;  // emptied chunks, reused
-  uint64_t pushed_ = 0, done_ = 0;         // sequence numbers of chunks
+  std::vector<std::vector<PreparedEvent>> spare_;  // emptied chunks, reused
+  uint64_t pushed_ = 0, done_ = 0;                 // sequence numbers of chunks
   bool stop_ = false;
   Status error_;  // the writer's first error (under mu_)
   int64_t inserted_ = 0, duplicates_ = 0;

@@ -69,16 +69,43 @@ Status EventWriter::Prepare() {
 Status EventWriter::Add(const Event& e) {
   if (!failed_.ok()) return failed_;
   scratch_ = e;
-  Status s = AddRow(scratch_);
-  if (!s.ok()) Fail(s);
-  return s;
+  return Add(std::move(scratch_));
 }
 
 Status EventWriter::Add(Event&& e) {
   if (!failed_.ok()) return failed_;
-  Status s = AddRow(e);
+  PrepareEvent(std::move(e), &prepared_);
+  Status s = AddRow(prepared_);
   if (!s.ok()) Fail(s);
   return s;
+}
+
+Status EventWriter::Add(PreparedEvent&& p) {
+  if (!failed_.ok()) return failed_;
+  Status s = AddRow(p);
+  if (!s.ok()) Fail(s);
+  return s;
+}
+
+void EventWriter::PrepareEvent(Event&& e, PreparedEvent* p) {
+  p->key = EventKey(e);
+  p->ts = e.ts.micros();
+  p->kind = static_cast<int64_t>(e.kind);
+  p->source = std::move(e.source);
+  p->protocol = std::move(e.protocol);
+  p->user = std::move(e.user);
+  p->session = std::move(e.session);
+  p->file = std::move(e.origin.file);
+  p->client_ip = e.client_ip;
+  p->server_ip = e.server_ip;
+  p->client_port = e.client_port;
+  p->server_port = e.server_port;
+  p->line = e.origin.line;
+  p->packet = e.origin.packet;
+  p->index = e.origin.index;
+  ClearColumnFields(e);
+  p->rest_json.clear();
+  RestJson(e, p->rest_json);
 }
 
 void EventWriter::Fail(const Status& s) {
@@ -94,12 +121,12 @@ void EventWriter::Fail(const Status& s) {
   }
 }
 
-Status EventWriter::AddRow(Event& e) {
+Status EventWriter::AddRow(PreparedEvent& p) {
   MXIR_RETURN_IF_ERROR(Prepare());
   Row& row = rows_[used_rows_];
-  row.key = EventKey(e);
-  row.ts = e.ts.micros();
-  row.kind = static_cast<int64_t>(e.kind);
+  row.key = p.key;
+  row.ts = p.ts;
+  row.kind = p.kind;
   auto id = [&](std::string_view v, int64_t* out) -> Status {
     if (v.empty()) {
       *out = 0;
@@ -108,28 +135,25 @@ Status EventWriter::AddRow(Event& e) {
     MXIR_ASSIGN_OR_RETURN(*out, strings_->Id(v));
     return Status::Ok();
   };
-  MXIR_RETURN_IF_ERROR(id(e.source, &row.source));
-  MXIR_RETURN_IF_ERROR(id(e.protocol, &row.protocol));
-  MXIR_RETURN_IF_ERROR(id(e.session, &row.session));
-  MXIR_RETURN_IF_ERROR(id(e.user, &row.user));
-  MXIR_RETURN_IF_ERROR(id(e.origin.file, &row.file));
+  MXIR_RETURN_IF_ERROR(id(p.source, &row.source));
+  MXIR_RETURN_IF_ERROR(id(p.protocol, &row.protocol));
+  MXIR_RETURN_IF_ERROR(id(p.session, &row.session));
+  MXIR_RETURN_IF_ERROR(id(p.user, &row.user));
+  MXIR_RETURN_IF_ERROR(id(p.file, &row.file));
   auto ip = [](const std::optional<IpAddress>& a, uint8_t* out, size_t* len) {
     *len = 0;
     if (!a) return;
     std::memcpy(out, a->bytes(), a->size());
     *len = a->size();
   };
-  ip(e.client_ip, row.client_ip, &row.client_ip_len);
-  ip(e.server_ip, row.server_ip, &row.server_ip_len);
-  row.client_port = e.client_port;
-  row.server_port = e.server_port;
-  row.line = e.origin.line;
-  row.packet = e.origin.packet;
-  row.index = e.origin.index;
-  ClearColumnFields(e);
-  rest_json_.clear();
-  RestJson(e, rest_json_);
-  MXIR_RETURN_IF_ERROR(rest_->Encode(rest_json_, row.rest));
+  ip(p.client_ip, row.client_ip, &row.client_ip_len);
+  ip(p.server_ip, row.server_ip, &row.server_ip_len);
+  row.client_port = p.client_port;
+  row.server_port = p.server_port;
+  row.line = p.line;
+  row.packet = p.packet;
+  row.index = p.index;
+  MXIR_RETURN_IF_ERROR(rest_->Encode(p.rest_json, row.rest));
   if (++used_rows_ == kRowsPerStatement) MXIR_RETURN_IF_ERROR(FlushRows());
   if (++pending_ >= batch_size_ && !callers_tx_) MXIR_RETURN_IF_ERROR(Commit());
   return Status::Ok();

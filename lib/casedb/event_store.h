@@ -26,6 +26,17 @@ namespace mxir::casedb {
 class StringInterner;  // string_table.h
 class RestEncoder;     // event_codec.h
 
+// An event made ready for EventWriter on the producer's thread (EventWriter::PrepareEvent): its
+// identity key, its columns and the rest as JSON; the writer then only interns and inserts.
+struct PreparedEvent {
+  int64_t key = 0, ts = 0, kind = 0;
+  std::string source, protocol, user;
+  SharedString session, file;
+  std::optional<IpAddress> client_ip, server_ip;
+  int64_t client_port = -1, server_port = -1, line = -1, packet = -1, index = 0;
+  std::string rest_json;  // RestJson() of the event with its columns cleared
+};
+
 class EventWriter {
  public:
   static constexpr size_t kDefaultBatch = 20000;
@@ -40,6 +51,10 @@ class EventWriter {
   // batch that failed is rolled back, the batches committed before it stay.
   Status Add(const Event& e);
   Status Add(Event&& e);  // the same, without a copy of the event
+  // The part of Add that needs no case (the key, the columns, the rest as JSON): a producer
+  // thread may do it while the writer's thread stores earlier events.
+  static void PrepareEvent(Event&& e, PreparedEvent* out);
+  Status Add(PreparedEvent&& p);
   Status Finish();
 
   int64_t inserted() const { return inserted_; }
@@ -59,8 +74,7 @@ class EventWriter {
   Status Prepare();
   Status FlushRows();  // inserts the buffered rows
   Status Commit();
-  // Takes the columns of `e`, then clears them and encodes the rest (e is changed).
-  Status AddRow(Event& e);
+  Status AddRow(PreparedEvent& p);
   Status CommitRows();
   void Fail(const Status& s);
 
@@ -76,7 +90,7 @@ class EventWriter {
   std::vector<Row> rows_;
   size_t used_rows_ = 0;
   Event scratch_;
-  std::string rest_json_;
+  PreparedEvent prepared_;
   int64_t inserted_ = 0, duplicates_ = 0;
 };
 

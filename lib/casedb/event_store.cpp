@@ -176,11 +176,12 @@ Status EventWriter::FlushRows() {
         st.Bind(i, v);
       }
     };
+    // The rows stay unchanged until the statement ran and was reset: no copies.
     auto opt_blob = [&](int i, const void* p, size_t n) {
       if (n == 0) {
         st.BindNull(i);
       } else {
-        st.BindBlob(i, p, n);
+        st.BindBlobNoCopy(i, p, n);
       }
     };
     st.Bind(base + 1, r.key).Bind(base + 2, r.ts).Bind(base + 3, r.kind);
@@ -201,11 +202,12 @@ Status EventWriter::FlushRows() {
   int64_t changed = 0;
   if (used_rows_ == kRowsPerStatement) {
     Statement& st = *insert_many_;
-    st.Reset();
+    // Every parameter is bound again below: no need to clear them first.
     for (size_t i = 0; i < used_rows_; ++i) bind(st, static_cast<int>(i) * kColumns, rows_[i]);
-    MXIR_RETURN_IF_ERROR(st.Run());
-    changed = db_.Changes();
-    st.Reset();
+    Status s = st.Run();
+    if (s.ok()) changed = db_.Changes();
+    st.ResetKeepingBinds();
+    MXIR_RETURN_IF_ERROR(s);
   } else {
     Statement& st = *insert_one_;
     for (size_t i = 0; i < used_rows_; ++i) {

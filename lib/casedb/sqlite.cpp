@@ -121,6 +121,11 @@ Statement& Statement::BindBlob(int index, const void* data, size_t size) {
   return *this;
 }
 
+Statement& Statement::BindBlobNoCopy(int index, const void* data, size_t size) {
+  sqlite3_bind_blob(stmt_, index, data, static_cast<int>(size), SQLITE_STATIC);
+  return *this;
+}
+
 Statement& Statement::BindNull(int index) {
   sqlite3_bind_null(stmt_, index);
   return *this;
@@ -173,6 +178,8 @@ void Statement::Reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
 }
+
+void Statement::ResetKeepingBinds() { sqlite3_reset(stmt_); }
 
 std::string Statement::ColumnText(int col) const {
   const unsigned char* p = sqlite3_column_text(stmt_, col);

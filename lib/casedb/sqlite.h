@@ -63,6 +63,8 @@ class Statement {
   // Binds without copying: the bytes must stay unchanged until the next Reset() or Step() ends.
   Statement& BindTextNoCopy(int index, std::string_view value);
   Statement& BindBlob(int index, const void* data, size_t size);
+  // Binds without copying: the bytes must stay unchanged until the next Reset() or Step() ends.
+  Statement& BindBlobNoCopy(int index, const void* data, size_t size);
   Statement& BindNull(int index);
   Statement& Bind(int index, const std::optional<std::string>& value);
   Statement& Bind(int index, const std::optional<int64_t>& value);
@@ -81,6 +83,9 @@ class Statement {
   Status Run();
   // Resets for re-use with new binds (keeps the compiled statement).
   void Reset();
+  // The same, keeping the bound values (for a caller that binds every parameter again: a
+  // statement of many rows has too many parameters to clear each time).
+  void ResetKeepingBinds();
 
   int64_t ColumnInt(int col) const { return sqlite3_column_int64(stmt_, col); }
   // The bytes of a BLOB (or TEXT) column, valid until the next Step() or Reset().

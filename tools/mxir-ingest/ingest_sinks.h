@@ -48,7 +48,8 @@ class PrinterSink final : public logs::EventSink {
 // until Commit() returns.
 class CaseSink final : public logs::EventSink {
  public:
-  explicit CaseSink(casedb::CaseDb& c) : writer_(c) {}
+  explicit CaseSink(casedb::CaseDb& c) : writer_(c, kBatch) {}
+  static constexpr size_t kBatch = 100000;
   void Emit(Event&& e) override { writer_.Add(std::move(e)); }
   // Stores and commits everything emitted so far (for --follow, and before the case is used
   // for anything else) and reports the first error.

@@ -15,8 +15,8 @@
 // added to Event and to event_json.cpp is stored with no change here), then compacted: each
 // top-level `,"name":` becomes one token naming an interned field name, and string values of
 // fields that repeat (hosts, reply texts, mechanisms) become a token naming an interned string.
-// Decoding (DecodeRest) rebuilds the JSON and reads it with EventReader; RowDecoder
-// (event_row_decoder.h) then sets the columns.
+// Reading (RowDecoder, event_row_decoder.h) sets each member straight into the Event; DecodeRest
+// rebuilds the JSON instead (for a rest kept whole, and as the reference the tests compare to).
 #pragma once
 
 #include <cstdint>

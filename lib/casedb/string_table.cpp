@@ -5,6 +5,8 @@
 
 #include <xxhash.h>
 
+#include "core/json_writer.h"
+
 namespace mxir::casedb {
 
 namespace {
@@ -217,19 +219,56 @@ Status StringInterner::Table::Sync(Database& db) {
   return Status::Ok();
 }
 
+namespace {
+
+bool PlainJsonText(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == '"' || c == '\\') return false;
+  }
+  return IsValidUtf8(s);
+}
+
+}  // namespace
+
+StringCache::Entry* StringCache::Slot(int64_t id) {
+  if (id <= 0) return nullptr;
+  constexpr int64_t kDenseSlack = 1 << 20;
+  if (static_cast<uint64_t>(id) < strings_.size()) return &strings_[id];
+  if (id < static_cast<int64_t>(strings_.size()) + kDenseSlack) {
+    strings_.resize(static_cast<size_t>(id) + 1);
+    return &strings_[id];
+  }
+  return &sparse_[id];
+}
+
 Status StringCache::LoadAll() {
+  {
+    MXIR_ASSIGN_OR_RETURN(Statement st,
+                          Statement::Prepare(db_, "SELECT coalesce(max(id), 0) FROM strings"));
+    MXIR_ASSIGN_OR_RETURN(bool row, st.Step());
+    int64_t max_id = row ? st.ColumnInt(0) : 0;
+    if (max_id > 0 && max_id < (int64_t{1} << 31))
+      strings_.reserve(static_cast<size_t>(max_id) + 1);
+  }
   MXIR_ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db_, "SELECT id, value FROM strings"));
   for (;;) {
     MXIR_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
-    strings_.emplace(st.ColumnInt(0), SharedString(st.ColumnText(1)));
+    Entry* e = Slot(st.ColumnInt(0));
+    if (!e) continue;
+    std::string v = st.ColumnText(1);
+    e->plain_json = PlainJsonText(v);
+    e->value = SharedString(std::move(v));
+    e->loaded = true;
   }
   return Status::Ok();
 }
 
-Result<const SharedString*> StringCache::Get(int64_t id) {
-  auto it = strings_.find(id);
-  if (it != strings_.end()) return &it->second;
+Result<const StringCache::Entry*> StringCache::Miss(int64_t id) {
+  if (id > 0 && static_cast<uint64_t>(id) >= strings_.size()) {
+    auto it = sparse_.find(id);
+    if (it != sparse_.end() && it->second.loaded) return &it->second;
+  }
   if (!find_) {
     MXIR_ASSIGN_OR_RETURN(Statement f,
                           Statement::Prepare(db_, "SELECT value FROM strings WHERE id = ?1"));
@@ -238,10 +277,17 @@ Result<const SharedString*> StringCache::Get(int64_t id) {
   find_->Reset();
   find_->Bind(1, id);
   MXIR_ASSIGN_OR_RETURN(bool row, find_->Step());
-  if (!row) return MakeError(ErrorCode::kCorrupt, "string " + std::to_string(id) + " is missing");
-  auto [pos, added] = strings_.emplace(id, SharedString(find_->ColumnText(0)));
+  Entry* e = row ? Slot(id) : nullptr;
+  if (!e) {
+    find_->Reset();
+    return MakeError(ErrorCode::kCorrupt, "string " + std::to_string(id) + " is missing");
+  }
+  std::string v = find_->ColumnText(0);
+  e->plain_json = PlainJsonText(v);
+  e->value = SharedString(std::move(v));
+  e->loaded = true;
   find_->Reset();
-  return &pos->second;
+  return e;
 }
 
 Result<const std::string*> StringCache::Field(int64_t id) {

@@ -90,15 +90,39 @@ class StringInterner {
 
 class StringCache {
  public:
+  // One value of `strings`; `plain_json` when it can stand as the text of a JSON string as it
+  // is (valid UTF-8, no quote, backslash or control character): a reader of the compact rest
+  // then takes it without unescaping.
+  struct Entry {
+    SharedString value;
+    bool plain_json = false;
+    bool loaded = false;
+  };
+
   explicit StringCache(Database& db) : db_(db) {}
 
   Status LoadAll();
-  Result<const SharedString*> Get(int64_t id);
+  Result<const SharedString*> Get(int64_t id) {
+    MXIR_ASSIGN_OR_RETURN(const Entry* e, GetEntry(id));
+    return &e->value;
+  }
+  Result<const Entry*> GetEntry(int64_t id) {
+    if (id > 0 && static_cast<uint64_t>(id) < strings_.size() && strings_[id].loaded) {
+      return &strings_[id];
+    }
+    return Miss(id);
+  }
   Result<const std::string*> Field(int64_t id);
 
  private:
+  Result<const Entry*> Miss(int64_t id);
+  Entry* Slot(int64_t id);
+
   Database& db_;
-  std::unordered_map<int64_t, SharedString> strings_;
+  // By id (ids are given densely from 1); ids far beyond the loaded ones (a corrupt row) go to
+  // sparse_ so one bad id cannot make the vector huge.
+  std::vector<Entry> strings_;
+  std::unordered_map<int64_t, Entry> sparse_;
   std::unordered_map<int64_t, std::string> fields_;
   std::optional<Statement> find_, find_field_;
 };

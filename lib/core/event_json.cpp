@@ -158,7 +158,7 @@ Status GetInt(element v, std::string_view key, int64_t* out) {
 
 template <typename T>
 Status GetOptInt(element v, std::string_view key, std::optional<T>* out) {
-  int64_t x;
+  int64_t x = 0;
   MXIR_RETURN_IF_ERROR(GetInt(v, key, &x));
   *out = static_cast<T>(x);
   return Status::Ok();
@@ -245,7 +245,7 @@ Status GetIp(element v, std::string_view key, std::optional<IpAddress>* out) {
 }
 
 Status GetPort(element v, std::string_view key, int* out) {
-  int64_t x;
+  int64_t x = 0;
   MXIR_RETURN_IF_ERROR(GetInt(v, key, &x));
   if (x < 0 || x > 65535) return FieldError(key, "a port number (0-65535)");
   *out = static_cast<int>(x);
@@ -413,6 +413,131 @@ Status ParseField(std::string_view key, element v, Event* e, bool* have_ts, bool
 }
 
 }  // namespace
+
+EventMember EventMember::Find(std::string_view name) {
+  struct Row {
+    std::string_view name;
+    Type type;
+    std::string Event::*text = nullptr;
+    std::optional<int64_t> Event::*int64 = nullptr;
+    std::optional<int> Event::*int32 = nullptr;
+    std::optional<bool> Event::*boolean = nullptr;
+    std::vector<std::string> Event::*list = nullptr;
+  };
+  auto text = [](std::string_view n, std::string Event::*m) {
+    Row r{n, Type::kText};
+    r.text = m;
+    return r;
+  };
+  auto int64 = [](std::string_view n, std::optional<int64_t> Event::*m) {
+    Row r{n, Type::kInt};
+    r.int64 = m;
+    return r;
+  };
+  auto int32 = [](std::string_view n, std::optional<int> Event::*m) {
+    Row r{n, Type::kInt};
+    r.int32 = m;
+    return r;
+  };
+  auto boolean = [](std::string_view n, std::optional<bool> Event::*m) {
+    Row r{n, Type::kBool};
+    r.boolean = m;
+    return r;
+  };
+  auto list = [](std::string_view n, std::vector<std::string> Event::*m) {
+    Row r{n, Type::kList};
+    r.list = m;
+    return r;
+  };
+  // The members ParseField reads with GetString, GetOptInt, GetBool and GetStrings (error_code's
+  // GetCodeText takes a string as it is).
+  static const Row kRows[] = {
+      text("source", &Event::source),
+      text("protocol", &Event::protocol),
+      text("state", &Event::state),
+      text("direction", &Event::direction),
+      text("helo", &Event::helo),
+      text("how", &Event::how),
+      text("sni", &Event::sni),
+      text("mechanism", &Event::mechanism),
+      text("user", &Event::user),
+      text("outcome", &Event::outcome),
+      text("secret_fp", &Event::secret_fp),
+      text("mail_from", &Event::mail_from),
+      text("rcpt_to", &Event::rcpt_to),
+      text("header_from", &Event::header_from),
+      text("subject", &Event::subject),
+      text("msg_id", &Event::msg_id),
+      text("user_agent", &Event::user_agent),
+      text("date", &Event::date),
+      text("enhanced", &Event::enhanced),
+      text("text", &Event::text),
+      text("command", &Event::command),
+      text("relay", &Event::relay),
+      text("status", &Event::status),
+      text("actor", &Event::actor),
+      text("operation", &Event::operation),
+      text("client_app", &Event::client_app),
+      text("error_code", &Event::error_code),
+      text("country", &Event::country),
+      text("reason", &Event::reason),
+      text("queue_id", &Event::queue_id),
+      text("reply_to", &Event::reply_to),
+      text("in_reply_to", &Event::in_reply_to),
+      text("x_originating_ip", &Event::x_originating_ip),
+      text("server_name", &Event::server_name),
+      int64("bytes_c2s", &Event::bytes_c2s),
+      int64("bytes_s2c", &Event::bytes_s2c),
+      int64("gaps", &Event::gaps),
+      int64("bytes", &Event::bytes),
+      int64("size", &Event::size),
+      int32("code", &Event::code),
+      boolean("esmtp", &Event::esmtp),
+      boolean("accepted", &Event::accepted),
+      boolean("truncated", &Event::truncated),
+      list("recipients", &Event::recipients),
+      list("to", &Event::to),
+      list("cc", &Event::cc),
+      list("received", &Event::received),
+  };
+  EventMember m;
+  for (const Row& r : kRows) {
+    if (r.name != name) continue;
+    m.type_ = r.type;
+    m.text_ = r.text;
+    m.int64_ = r.int64;
+    m.int32_ = r.int32;
+    m.bool_ = r.boolean;
+    m.list_ = r.list;
+    break;
+  }
+  return m;
+}
+
+Status EventReader::ParseMember(std::string_view name, std::string_view json_value, Event* event) {
+  auto& buf = impl_->buffer;
+  buf.clear();
+  buf.reserve(name.size() * 6 + json_value.size() + 8 + simdjson::SIMDJSON_PADDING);
+  buf.push_back('{');
+  buf.resize(1 + JsonStringBound(name.size()));
+  char* end = WriteJsonString(buf.data() + 1, name);
+  buf.resize(static_cast<size_t>(end - buf.data()));
+  buf.push_back(':');
+  buf.append(json_value);
+  buf.push_back('}');
+  element doc;
+  if (impl_->parser.parse(buf.data(), buf.size(), false).get(doc)) {
+    return MakeError(ErrorCode::kInvalidInput, "not valid JSON");
+  }
+  simdjson::dom::object obj;
+  if (doc.get_object().get(obj)) return MakeError(ErrorCode::kInvalidInput, "not a JSON object");
+  bool have_ts = false, have_kind = false;
+  for (auto [key, value] : obj) {
+    MXIR_RETURN_IF_ERROR(ParseField(key, value, event, &have_ts, &have_kind, &impl_->last_file,
+                                    &impl_->last_sha, &impl_->last_session));
+  }
+  return Status::Ok();
+}
 
 Status EventReader::Parse(std::string_view json, Event* event) {
   *event = Event();

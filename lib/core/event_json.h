@@ -126,6 +126,39 @@ void WriteEventJson(EventJsonBuffer& out, const Event& event);
 void AppendEventJson(std::string& out, const Event& event);
 std::string EventToJson(const Event& event);
 
+// EventMember: one top-level member of Event by its JSON name, for readers of another encoding
+// of the same members (the case's compact rest): find it once by name, then set values straight
+// from text, with no JSON built or parsed. Only members the JSON reader takes without any
+// conversion have a direct setter — text, whole numbers, booleans, lists of text — and the
+// value set must be what that JSON would hold (text without escapes); for any other member or
+// value use EventReader::ParseMember, which reads the value's JSON.
+class EventMember {
+ public:
+  enum class Type : uint8_t { kOther, kText, kInt, kBool, kList };
+
+  static EventMember Find(std::string_view name);
+  Type type() const { return type_; }
+
+  void SetText(Event* e, std::string_view v) const { (e->*text_).assign(v); }
+  void SetInt(Event* e, int64_t v) const {
+    if (int32_) {
+      e->*int32_ = static_cast<int>(v);
+    } else {
+      e->*int64_ = v;
+    }
+  }
+  void SetBool(Event* e, bool v) const { e->*bool_ = v; }
+  std::vector<std::string>& List(Event* e) const { return e->*list_; }
+
+ private:
+  Type type_ = Type::kOther;
+  std::string Event::*text_ = nullptr;
+  std::optional<int64_t> Event::*int64_ = nullptr;
+  std::optional<int> Event::*int32_ = nullptr;
+  std::optional<bool> Event::*bool_ = nullptr;
+  std::vector<std::string> Event::*list_ = nullptr;
+};
+
 class EventReader {
  public:
   EventReader();
@@ -135,6 +168,10 @@ class EventReader {
 
   // Parses one JSON object (one line of JSON Lines) into `event` (reset first).
   Status Parse(std::string_view json, Event* event);
+  // Reads one member, `name` with the JSON text `json_value`, into `event` (not reset first),
+  // exactly as Parse reads it inside an object; "ts" and "kind" are read too (Parse's check
+  // that both are present is the caller's).
+  Status ParseMember(std::string_view name, std::string_view json_value, Event* event);
 
  private:
   struct Impl;

@@ -41,7 +41,7 @@ Status FeedCaseEvents(casedb::CaseDb& c, std::optional<Timestamp> since,
     control->last_id = std::max(control->last_id, control->after_id);
   }
   int64_t n = 0;
-  MXIR_RETURN_IF_ERROR(casedb::ForEachEvent(
+  MXIR_RETURN_IF_ERROR(casedb::ForEachEventReadAhead(
       c, filter,
       [&](const Event& e) {
         engine->Add(e);

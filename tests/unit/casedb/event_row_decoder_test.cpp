@@ -337,5 +337,60 @@ TEST(RowDecoder, RowsThatDoNotDecodeAreSkippedAndCounted) {
   EXPECT_EQ(n, 43);
 }
 
+// Read ahead on a second thread: the same events in the same order, the same skipped count and
+// cursor as the plain read; stopping early stops the reader.
+TEST(RowDecoder, ReadAheadGivesWhatThePlainReadGives) {
+  std::string path = NewCasePath("mxir-decoder-ahead");
+  auto c = CaseDb::Open(path);
+  ASSERT_TRUE(c.ok());
+  Gen gen(5);
+  {
+    EventWriter w(*c, 1000);
+    for (int64_t i = 0; i < 3000; ++i) {
+      Event e = gen.Make(i);
+      e.ts = Timestamp::FromMicros(1600000000000000 +
+                                   ((i * 7919) % 3000) * 1000);  // rows out of time order
+      ASSERT_TRUE(w.Add(e).ok());
+    }
+    ASSERT_TRUE(w.Finish().ok());
+  }
+  ASSERT_TRUE(c->db().Exec("UPDATE events SET rest = x'0131' WHERE id % 97 = 5").ok());
+  for (int64_t after : {int64_t{0}, int64_t{1234}}) {
+    for (bool ranged : {false, true}) {
+      EventFilter f;
+      f.after_id = after;
+      if (ranged) f.until = Timestamp::FromMicros(1600000000000000 + 2500 * 1000);
+      std::vector<std::string> plain, ahead;
+      int64_t skipped_plain = 0, skipped_ahead = 0, last_plain = 0, last_ahead = 0;
+      ASSERT_TRUE(ForEachEvent(
+                      *c, f,
+                      [&](const Event& e) {
+                        plain.push_back(EventToJson(e));
+                        return true;
+                      },
+                      &skipped_plain, &last_plain)
+                      .ok());
+      ASSERT_TRUE(ForEachEventReadAhead(
+                      *c, f,
+                      [&](const Event& e) {
+                        ahead.push_back(EventToJson(e));
+                        return true;
+                      },
+                      &skipped_ahead, &last_ahead)
+                      .ok());
+      EXPECT_GT(plain.size(), 300u);
+      EXPECT_GT(skipped_plain, 0);
+      EXPECT_EQ(ahead, plain);
+      EXPECT_EQ(skipped_ahead, skipped_plain);
+      EXPECT_EQ(last_ahead, last_plain);
+    }
+  }
+  for (size_t stop_after : {size_t{1}, size_t{700}, size_t{2900}}) {
+    size_t n = 0;
+    ASSERT_TRUE(ForEachEventReadAhead(*c, {}, [&](const Event&) { return ++n < stop_after; }).ok());
+    EXPECT_EQ(n, stop_after);
+  }
+}
+
 }  // namespace
 }  // namespace mxir::casedb

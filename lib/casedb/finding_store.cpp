@@ -12,9 +12,13 @@ Result<bool> FindingStore::Upsert(const Finding& f) {
 Result<UpsertResult> FindingStore::UpsertDetailed(const Finding& f) {
   if (f.id.empty()) return MakeError(ErrorCode::kInternal, "a finding needs an id to be stored");
   UpsertResult r;
-  MXIR_ASSIGN_OR_RETURN(
-      Statement exists,
-      Statement::Prepare(c_.db(), "SELECT severity, status FROM findings WHERE id = ?1"));
+  if (!exists_) {
+    MXIR_ASSIGN_OR_RETURN(
+        exists_,
+        Statement::Prepare(c_.db(), "SELECT severity, status FROM findings WHERE id = ?1"));
+  }
+  Statement& exists = *exists_;
+  exists.Reset();
   exists.Bind(1, f.id);
   MXIR_ASSIGN_OR_RETURN(bool found, exists.Step());
   r.added = !found;
@@ -25,22 +29,27 @@ Result<UpsertResult> FindingStore::UpsertDetailed(const Finding& f) {
   }
   // A resolved finding the events support again is active again; a dismissed one stays
   // dismissed (a person decided), its data updated.
-  MXIR_ASSIGN_OR_RETURN(
-      Statement st,
-      Statement::Prepare(
-          c_.db(),
-          "INSERT INTO findings (id, kind, severity, client_ip, user, first_seen, last_seen, "
-          "created, updated, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9) "
-          "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, severity = excluded.severity, "
-          "client_ip = excluded.client_ip, user = excluded.user, "
-          "first_seen = min(first_seen, excluded.first_seen), "
-          "last_seen = max(last_seen, excluded.last_seen), updated = excluded.updated, "
-          "json = excluded.json, "
-          "status_why = CASE WHEN status = 'resolved' "
-          "  THEN 'supported again by a later detect run' ELSE status_why END, "
-          "status_at = CASE WHEN status = 'resolved' THEN excluded.updated ELSE status_at END, "
-          "status_by = CASE WHEN status = 'resolved' THEN ?10 ELSE status_by END, "
-          "status = CASE WHEN status = 'resolved' THEN 'active' ELSE status END"));
+  exists.Reset();
+  if (!upsert_) {
+    MXIR_ASSIGN_OR_RETURN(
+        upsert_,
+        Statement::Prepare(
+            c_.db(),
+            "INSERT INTO findings (id, kind, severity, client_ip, user, first_seen, last_seen, "
+            "created, updated, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9) "
+            "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, severity = excluded.severity, "
+            "client_ip = excluded.client_ip, user = excluded.user, "
+            "first_seen = min(first_seen, excluded.first_seen), "
+            "last_seen = max(last_seen, excluded.last_seen), updated = excluded.updated, "
+            "json = excluded.json, "
+            "status_why = CASE WHEN status = 'resolved' "
+            "  THEN 'supported again by a later detect run' ELSE status_why END, "
+            "status_at = CASE WHEN status = 'resolved' THEN excluded.updated ELSE status_at END, "
+            "status_by = CASE WHEN status = 'resolved' THEN ?10 ELSE status_by END, "
+            "status = CASE WHEN status = 'resolved' THEN 'active' ELSE status END"));
+  }
+  Statement& st = *upsert_;
+  st.Reset();
   st.Bind(1, f.id).Bind(2, f.kind).Bind(3, SeverityName(f.severity));
   st.BindTextOrNull(4, f.client_ip).BindTextOrNull(5, f.user);
   st.Bind(6, f.first_seen.micros())
@@ -151,11 +160,14 @@ Result<bool> FindingStore::SetStatus(const std::string& id, const std::string& s
   if (status != kFindingActive && status != kFindingResolved && status != kFindingDismissed) {
     return MakeError(ErrorCode::kUsage, "unknown finding status '" + status + "'");
   }
-  MXIR_ASSIGN_OR_RETURN(
-      Statement st,
-      Statement::Prepare(c_.db(),
-                         "UPDATE findings SET status = ?2, status_why = ?3, status_at = ?4, "
-                         "status_by = ?5 WHERE id = ?1"));
+  if (!set_status_) {
+    MXIR_ASSIGN_OR_RETURN(set_status_,
+                          Statement::Prepare(c_.db(),
+                                             "UPDATE findings SET status = ?2, status_why = ?3, "
+                                             "status_at = ?4, status_by = ?5 WHERE id = ?1"));
+  }
+  Statement& st = *set_status_;
+  st.Reset();
   st.Bind(1, id).Bind(2, status).Bind(3, why).Bind(4, c_.clock().Now().micros());
   st.Bind(5, CurrentActor());
   MXIR_RETURN_IF_ERROR(st.Run());

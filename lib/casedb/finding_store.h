@@ -64,6 +64,8 @@ class FindingStore {
 
  private:
   CaseDb& c_;
+  // Prepared once per FindingStore, reset for each use (a detect pass stores thousands).
+  std::optional<Statement> exists_, upsert_, set_status_;
 };
 
 }  // namespace mxir::casedb

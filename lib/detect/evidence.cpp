@@ -539,9 +539,15 @@ void EvidenceCollector::Finalize() {
   for (RejectRec& r : ev_.rejects) {
     if (r.user == kNone && r.session != kNone) r.user = ev_.session_recs[r.session].user;
   }
-  // Input usually arrives in time order: checking is much cheaper than sorting again.
+  // Input usually arrives in time order: checking is much cheaper than sorting again. After an
+  // earlier call (detect --follow) the records settled then are sorted and only those added since
+  // may not be: the sorted run is kept, the rest sorted and merged into it — the same order a
+  // stable sort of the whole gives (a merge keeps the first run's records first among equals).
   auto sort = [](auto& v, auto less) {
-    if (!std::is_sorted(v.begin(), v.end(), less)) std::stable_sort(v.begin(), v.end(), less);
+    auto unsorted = std::is_sorted_until(v.begin(), v.end(), less);
+    if (unsorted == v.end()) return;
+    std::stable_sort(unsorted, v.end(), less);
+    std::inplace_merge(v.begin(), unsorted, v.end(), less);
   };
   auto by_ts = [](const auto& a, const auto& b) { return a.ts < b.ts; };
   SettleQueuedMessages();

@@ -440,17 +440,20 @@ void BuildAccountAttacks(const Evidence& ev, const DetectConfig& c, AuthAnalysis
   }
   std::unordered_set<uint32_t> sweepers;
   for (const ClientSweep& s : out->sweeps) sweepers.insert(s.client);
-  std::unordered_set<uint32_t> in_fleet;
-  for (const DistributedAttack& d : out->distributed)
-    in_fleet.insert(d.failures.begin(), d.failures.end());
-  std::unordered_map<uint32_t, std::vector<uint32_t>> by_user;
+  // Per attempt index: 1 when a fleet-wide attack holds it; per account: its failures left.
+  std::vector<uint8_t> in_fleet(ev.attempts.size(), 0);
+  for (const DistributedAttack& d : out->distributed) {
+    for (uint32_t i : d.failures) in_fleet[i] = 1;
+  }
+  std::vector<std::vector<uint32_t>> by_user(ev.users.size());
   for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
     const AuthAttempt& a = ev.attempts[i];
     if (a.outcome != AuthOutcome::kFailure || a.user == kNone || a.client == kNone) continue;
-    if (skip[out->pair[i]] || sweepers.count(a.client) || in_fleet.count(i)) continue;
+    if (skip[out->pair[i]] || in_fleet[i] || sweepers.count(a.client)) continue;
     by_user[a.user].push_back(i);
   }
-  for (auto& [user, idx] : by_user) {
+  for (uint32_t user = 0; user < by_user.size(); ++user) {
+    std::vector<uint32_t>& idx = by_user[user];
     if (static_cast<int64_t>(idx.size()) < c.brute_min_failures) continue;
     std::unordered_map<uint32_t, int64_t> per_client;
     for (uint32_t i : idx) ++per_client[ev.attempts[i].client];
@@ -462,9 +465,11 @@ void BuildAccountAttacks(const Evidence& ev, const DetectConfig& c, AuthAnalysis
     a.has_fingerprints = with_fp * 2 >= static_cast<int64_t>(idx.size());
     if (a.has_fingerprints && a.distinct_secrets < c.brute_min_secrets) continue;
     a.clients.assign(per_client.begin(), per_client.end());
+    std::unordered_map<uint32_t, std::string> text;  // each address written once, not per compare
+    for (const auto& [client, n] : a.clients) text.emplace(client, ev.clients[client].ToString());
     std::sort(a.clients.begin(), a.clients.end(), [&](const auto& x, const auto& y) {
       if (x.second != y.second) return x.second > y.second;
-      return ev.clients[x.first].ToString() < ev.clients[y.first].ToString();
+      return text[x.first] < text[y.first];
     });
     a.failures = std::move(idx);
     a.first = ev.attempts[a.failures.front()].ts;

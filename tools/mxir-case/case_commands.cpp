@@ -8,15 +8,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "case_summary_text.h"
 #include "casedb/action_log.h"
 #include "casedb/asset_store.h"
 #include "casedb/case_db.h"
 #include "casedb/case_export.h"
-#include "casedb/case_meta.h"
-#include "casedb/event_store.h"
-#include "casedb/finding_store.h"
-#include "casedb/schema.h"
-#include "casedb/source_store.h"
+#include "casedb/case_summary.h"
 #include "casedb/timeline.h"
 #include "core/cli.h"
 #include "core/display_time.h"
@@ -52,158 +49,6 @@ void AddAssetOptions(Cli& cli, AssetOptions& a) {
       "a mail account involved (e.g. bob@acme.example); repeatable");
 }
 
-ordered_json CaseSummary(CaseDb& c, Status* status) {
-  ordered_json j;
-  casedb::CaseMeta meta(c);
-  auto all = meta.All();
-  if (!all.ok()) {
-    *status = all.error();
-    return j;
-  }
-  j["case"] = c.path();
-  for (const auto& [k, v] : *all) j[k] = v;
-  auto version = casedb::ReadSchemaVersion(c.db());
-  if (version.ok()) j["schema_version"] = *version;
-  casedb::AssetStore assets(c);
-  auto list = assets.List();
-  if (!list.ok()) {
-    *status = list.error();
-    return j;
-  }
-  ordered_json a = ordered_json::array();
-  for (const auto& asset : *list) {
-    a.push_back({{"kind", casedb::AssetKindName(asset.kind)},
-                 {"value", asset.value},
-                 {"note", asset.note},
-                 {"source", asset.source},
-                 {"added", asset.added.ToString()},
-                 {"added_by", asset.added_by}});
-  }
-  j["assets"] = a;
-  auto events = casedb::CountEvents(c);
-  casedb::FindingStore findings(c);
-  auto fs = findings.List();
-  casedb::ActionLog log(c);
-  auto actions = log.List();
-  if (!events.ok() || !fs.ok() || !actions.ok()) {
-    *status = MakeError(ErrorCode::kCorrupt, "the case could not be read completely");
-    return j;
-  }
-  j["events"] = *events;
-  // Worst first, and the findings themselves (active ones), so the next step is visible.
-  ordered_json by_sev = ordered_json::object();
-  for (Severity sev :
-       {Severity::kCritical, Severity::kHigh, Severity::kMedium, Severity::kLow, Severity::kInfo}) {
-    int n = 0;
-    for (const auto& f : *fs) n += f.severity == sev;
-    if (n) by_sev[SeverityName(sev)] = n;
-  }
-  j["findings"] = {{"total", fs->size()}, {"by_severity", by_sev}};
-  auto stored = findings.ListStored();
-  if (stored.ok()) {
-    std::stable_sort(stored->begin(), stored->end(), [](const auto& a, const auto& b) {
-      return a.finding.severity > b.finding.severity;
-    });
-    ordered_json list = ordered_json::array();
-    for (const auto& sf : *stored) {
-      list.push_back({{"id", sf.finding.id},
-                      {"severity", SeverityName(sf.finding.severity)},
-                      {"kind", sf.finding.kind},
-                      {"host", sf.finding.client_ip},
-                      {"account", sf.finding.user},
-                      {"status", sf.status}});
-    }
-    j["findings"]["list"] = list;
-  }
-  j["actions"] = actions->size();
-  casedb::SourceStore sources(c);
-  auto srcs = sources.List();
-  if (!srcs.ok()) {
-    *status = srcs.error();
-    return j;
-  }
-  ordered_json sj = ordered_json::array();
-  for (const auto& s : *srcs) {
-    ordered_json o{{"path", s.path}};
-    o["size"] = s.size >= 0 ? ordered_json(s.size) : ordered_json();
-    o["sha256"] = s.sha256.empty() ? ordered_json() : ordered_json(s.sha256);
-    o["first_seen"] = s.first_seen ? ordered_json(s.first_seen->ToString()) : ordered_json();
-    o["last_seen"] = s.last_seen ? ordered_json(s.last_seen->ToString()) : ordered_json();
-    o["records"] = s.records;
-    o["events"] = s.events;
-    o["stored"] = s.stored;
-    o["tool"] = s.tool;
-    o["read_at"] = s.read_at.ToString();
-    sj.push_back(std::move(o));
-  }
-  j["sources"] = sj;
-  return j;
-}
-
-void PrintSummaryTable(const ordered_json& j) {
-  std::cout << "Case:     " << TerminalSafe(j.value("title", "")) << "\n"
-            << "File:     " << j.value("case", "") << "\n"
-            << "Created:  " << DisplayTimeText(j.value("created", "")) << " by "
-            << j.value("created_by", "") << "\n"
-            << "Events:   " << j.value("events", 0) << "\n"
-            << "Findings: " << j["findings"].value("total", 0);
-  if (!j["findings"]["by_severity"].empty()) {
-    std::cout << " (";
-    bool first = true;
-    for (const auto& [k, v] : j["findings"]["by_severity"].items()) {
-      std::cout << (first ? "" : ", ") << v.get<int>() << " " << k;
-      first = false;
-    }
-    std::cout << ")";
-  }
-  std::cout << "\n";
-  int active = 0;
-  if (j["findings"].contains("list")) {
-    for (const auto& f : j["findings"]["list"]) {
-      if (f.value("status", "") != "active") continue;
-      std::cout << (active++ ? "" : "") << "  " << f.value("severity", "") << " "
-                << f.value("kind", "")
-                << (f.value("host", "").empty() ? "" : " " + f.value("host", ""))
-                << (f.value("account", "").empty() ? "" : " " + f.value("account", "")) << "\n";
-    }
-  }
-  if (j["findings"].value("total", 0) > active) {
-    std::cout << "  (" << j["findings"].value("total", 0) - active
-              << " resolved or dismissed: mxir case findings --case " << j.value("case", "")
-              << ")\n";
-  }
-  std::cout << "Actions:  " << j.value("actions", 0) << " in the audit trail\n";
-  std::cout << "\nAssets:\n";
-  if (j["assets"].empty()) std::cout << "  (none yet: add them with mxir case add-asset)\n";
-  RecordPrinter printer(
-      std::cout, OutputFormat::kTable,
-      {{"kind", "  KIND"}, {"value", "VALUE"}, {"note", "NOTE"}, {"added", "ADDED"}});
-  printer.set_empty_text("");  // "(none yet: ...)" above says it
-  for (auto a : j["assets"]) {
-    a["kind"] = "  " + a["kind"].get<std::string>();
-    printer.Add(a);
-  }
-  if (!j["assets"].empty()) printer.Finish();
-  std::cout << "\nSources (inputs read; the SHA-256 is of the bytes read):\n";
-  if (j["sources"].empty()) std::cout << "  (none yet: read logs with mxir ingest --case)\n";
-  // One source per block (a path can be long; a table of eight columns does not fit 80 columns).
-  auto text = [](const nlohmann::ordered_json& v) {
-    return v.is_string() ? v.get<std::string>() : v.is_number() ? v.dump() : std::string();
-  };
-  for (const auto& src : j["sources"]) {
-    std::cout << "  " << text(src["path"]) << "\n      " << text(src["tool"]) << ": "
-              << text(src["records"]) << " records, " << text(src["stored"]) << " new events";
-    if (src["first_seen"].is_string()) {
-      std::cout << ", " << DisplayTimeText(text(src["first_seen"])) << " to "
-                << DisplayTimeText(text(src["last_seen"]));
-    }
-    std::cout << "\n      read " << DisplayTimeText(text(src["read_at"]));
-    const std::string sha = text(src["sha256"]);
-    std::cout << (sha.empty() ? ", not hashed (an interrupted read)" : "\n      SHA-256 " + sha)
-              << "\n";
-  }
-}
-
 }  // namespace
 
 int CaseNew(int argc, char** argv) {
@@ -227,15 +72,14 @@ int CaseNew(int argc, char** argv) {
   casedb::NewCase info{title, assets.domains, assets.ips, assets.accounts, kTool};
   auto c = CaseDb::Create(cli.common.case_path, info);
   if (!c.ok()) return cli.Fail(c.error());
-  Status st;
-  ordered_json summary = CaseSummary(*c, &st);
-  if (!st.ok()) return cli.Fail(st);
+  auto summary = casedb::CaseSummary(*c);
+  if (!summary.ok()) return cli.Fail(summary.error());
   if (cli.common.format == OutputFormat::kJson) {
-    std::cout << summary.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+    std::cout << summary->dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
               << "\n";
   } else {
     std::cout << "Created case " << cli.common.case_path << " (key: " << c->key_path() << ")\n\n";
-    PrintSummaryTable(summary);
+    PrintCaseSummary(*summary);
   }
   return 0;
 }
@@ -248,14 +92,13 @@ int CaseShow(int argc, char** argv) {
   if (auto rc = cli.Parse(argc, argv)) return *rc;
   auto c = OpenCase(cli);
   if (!c.ok()) return cli.Fail(c.error());
-  Status st;
-  ordered_json summary = CaseSummary(*c, &st);
-  if (!st.ok()) return cli.Fail(st);
+  auto summary = casedb::CaseSummary(*c);
+  if (!summary.ok()) return cli.Fail(summary.error());
   if (cli.common.format == OutputFormat::kJson) {
-    std::cout << summary.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+    std::cout << summary->dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
               << "\n";
   } else {
-    PrintSummaryTable(summary);
+    PrintCaseSummary(*summary);
   }
   return 0;
 }

@@ -1,5 +1,6 @@
-// account_compromise and login_after_attack: the compromise model (compromise.h) and its
-// detector. Runs after the attack detectors and bulk_outbound, whose findings it reads.
+// account_compromise and login_after_attack: the detector over the compromise model
+// (compromise.h, compromise.cpp). Runs after the attack detectors and bulk_outbound, whose
+// findings it reads.
 #include <algorithm>
 #include <map>
 #include <set>
@@ -13,38 +14,6 @@ namespace {
 
 constexpr double kUs = 1e6;
 
-uint64_t PairKey(uint32_t a, uint32_t b) { return (static_cast<uint64_t>(a) << 32) | b; }
-
-// The network of an address as a number: IPv4 /24, IPv6 /64 (high bit marks IPv6).
-uint64_t NetworkKey(const IpAddress& ip) {
-  if (ip.is_v4()) return ip.v4_host_order() >> 8;
-  uint64_t k = 0;
-  for (int i = 0; i < 8; ++i) k = (k << 8) | ip.bytes()[i];
-  return k | (uint64_t{1} << 63);
-}
-
-// A HELO name that identifies a device: not empty, not an address literal, not a name every
-// machine or tool uses.
-bool DistinctiveHelo(std::string_view h) {
-  if (h.size() < 3 || h.front() == '[' || IpAddress::Parse(h)) return false;
-  std::string l(h);
-  for (char& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  static const std::set<std::string> generic = {"localhost", "localhost.localdomain",
-                                                "user",      "pc",
-                                                "unknown",   "ylmf-pc",
-                                                "windows",   "desktop",
-                                                "laptop",    "mail",
-                                                "smtp",      "client",
-                                                "test",      "home",
-                                                "default",   "host",
-                                                "iphone",    "android"};
-  return !generic.count(l);
-}
-
-uint32_t HeloOf(const Evidence& ev, const AuthAttempt& a) {
-  return a.session == kNone ? kNone : ev.session_recs[a.session].helo;
-}
-
 std::string Joined(const std::vector<std::string>& v) {
   std::string s;
   for (size_t i = 0; i < v.size(); ++i) {
@@ -55,161 +24,6 @@ std::string Joined(const std::vector<std::string>& v) {
 }
 
 }  // namespace
-
-const char* LoginOriginName(LoginOrigin o) {
-  switch (o) {
-    case LoginOrigin::kOwnDevice:
-      return "own_device";
-    case LoginOrigin::kAttacker:
-      return "attacker";
-    case LoginOrigin::kNewClient:
-      return "new_client";
-    default:
-      return "not_judged";
-  }
-}
-
-CompromiseModel CompromiseModel::Build(const Evidence& ev, const AuthAnalysis& auth,
-                                       const DetectConfig& cfg, const Locality& loc) {
-  CompromiseModel m;
-  m.ev_ = &ev;
-  m.auth_ = &auth;
-  m.loc_ = &loc;
-  m.lookback_us_ = static_cast<int64_t>(cfg.compromise_lookback_s * kUs);
-  const auto& attackers = auth.attackers;
-  // Sessions that guessed: several failures, or failures for several accounts.
-  std::unordered_map<uint32_t, std::pair<int64_t, uint32_t>> session_fail;  // count, a user
-  std::unordered_set<uint32_t>& attacker_helos = m.attacker_helos_;
-  // A stale device's failures are explained, also behind an address that attacks too.
-  std::vector<uint8_t> stale_pairs(auth.pair_count, 0);  // per AuthAnalysis::pair id
-  for (const AuthSeries& s : auth.series) {
-    if (s.verdict == AuthVerdict::kStale) stale_pairs[auth.pair[s.failures.front()]] = 1;
-  }
-  m.first_success_.assign(auth.pair_count, kNever);
-  m.first_attack_failure_.assign(auth.pair_count, kNever);
-  for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
-    const AuthAttempt& a = ev.attempts[i];
-    if (a.outcome != AuthOutcome::kFailure) continue;
-    if (a.session != kNone) {
-      auto [it, added] = session_fail.emplace(a.session, std::make_pair(0, a.user));
-      ++it->second.first;
-      if (it->second.second != a.user) it->second.first += 1000;  // several accounts
-    }
-    if (a.user == kNone) continue;
-    auto att = attackers.find(a.client);
-    if (att == attackers.end() || a.ts < att->second || auth.typo[i] || stale_pairs[auth.pair[i]])
-      continue;
-    if (uint32_t h = HeloOf(ev, a); h != kNone) attacker_helos.insert(h);
-    int64_t& first_failure = m.first_attack_failure_[auth.pair[i]];
-    if (first_failure == kNever) first_failure = a.ts;  // time order: the first
-    AccountHistory& h = m.accounts_[a.user];
-    h.user = a.user;
-    if (h.attack_failures == 0 || a.ts < h.attack_start) h.attack_start = a.ts;
-    h.attack_last = std::max(h.attack_last, a.ts);
-    ++h.attack_failures;
-  }
-  for (const auto& [s, v] : session_fail) {
-    if (v.first >= static_cast<int64_t>(cfg.brute_min_attempts_per_session) || v.first >= 1000)
-      m.failed_sessions_.insert(PairKey(0, s));
-  }
-  for (auto& [u, h] : m.accounts_) {
-    if (h.attack_failures < cfg.compromise_min_failures) h.attack_failures = 0;
-    if (h.attacked()) m.attacked_.push_back(u);
-  }
-  std::sort(m.attacked_.begin(), m.attacked_.end());
-  for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
-    const AuthAttempt& a = ev.attempts[i];
-    if (a.outcome == AuthOutcome::kSuccess && a.user != kNone &&
-        m.first_success_[auth.pair[i]] == kNever)
-      m.first_success_[auth.pair[i]] = a.ts;
-  }
-  // Own devices: successes before the account's attack began (all successes when never attacked),
-  // from clients that were not attacking by then.
-  for (const AuthAttempt& a : ev.attempts) {
-    if (a.outcome != AuthOutcome::kSuccess || a.user == kNone || a.client == kNone) continue;
-    AccountHistory& h = m.accounts_[a.user];
-    h.user = a.user;
-    if (h.attacked() && a.ts >= h.attack_start) continue;
-    auto att = attackers.find(a.client);
-    if (att != attackers.end() && att->second <= a.ts) continue;
-    h.own_clients.push_back(a.client);
-    uint32_t helo = HeloOf(ev, a);
-    if (helo != kNone && !attacker_helos.count(helo) && DistinctiveHelo(ev.texts.Get(helo)))
-      h.own_helos.push_back(helo);
-  }
-  for (auto& [u, h] : m.accounts_) {
-    for (auto* v : {&h.own_clients, &h.own_helos}) {
-      std::sort(v->begin(), v->end());
-      v->erase(std::unique(v->begin(), v->end()), v->end());
-    }
-    for (uint32_t c : h.own_clients) {
-      if (c < ev.client_country.size() && ev.client_country[c]) {
-        h.own_countries.push_back(ev.client_country[c]);
-      }
-      if (c < ev.client_asn.size() && ev.client_asn[c]) h.own_asns.push_back(ev.client_asn[c]);
-    }
-    std::sort(h.own_countries.begin(), h.own_countries.end());
-    h.own_countries.erase(std::unique(h.own_countries.begin(), h.own_countries.end()),
-                          h.own_countries.end());
-    std::sort(h.own_asns.begin(), h.own_asns.end());
-    h.own_asns.erase(std::unique(h.own_asns.begin(), h.own_asns.end()), h.own_asns.end());
-  }
-  for (const auto& [c, ts] : attackers) {
-    if (c != kNone && !loc.IsInternal(ev.clients[c])) ++m.attacker_net_[NetworkKey(ev.clients[c])];
-  }
-  return m;
-}
-
-const AccountHistory* CompromiseModel::History(uint32_t user) const {
-  auto it = accounts_.find(user);
-  return it == accounts_.end() ? nullptr : &it->second;
-}
-
-LoginOrigin CompromiseModel::Judge(uint32_t i) const {
-  const Evidence& ev = *ev_;
-  const AuthAttempt& a = ev.attempts[i];
-  if (a.outcome != AuthOutcome::kSuccess || a.user == kNone || a.client == kNone)
-    return LoginOrigin::kNotJudged;
-  const AccountHistory* h = History(a.user);
-  const bool attacked = h && h->attacked() && a.ts >= h->attack_start;
-  auto has = [](const std::vector<uint32_t>& v, uint32_t x) {
-    return std::binary_search(v.begin(), v.end(), x);
-  };
-  // Own devices: before the account's attack (all earlier successes when it was never attacked,
-  // except those from a host already attacking then).
-  const bool own_exact = h && has(h->own_clients, a.client);
-  auto att = auth_->attackers.find(a.client);
-  if (att != auth_->attackers.end() && att->second <= a.ts) {
-    // The attacker's own address. When it is also the account's own device — it logged in as
-    // the account before, and before any guess against the account from there (one NAT address
-    // for the attacker and the users) — only a success in a session that guessed, or under the
-    // guessing sessions' HELO name, is the attacker's.
-    const uint32_t pair = auth_->pair[i];
-    const int64_t fs = first_success_[pair], fa = first_attack_failure_[pair];
-    const bool earlier_own = fs != kNever && fs < a.ts && (fa == kNever || fs < fa);
-    if (!earlier_own) return LoginOrigin::kAttacker;
-    if (a.session != kNone && failed_sessions_.count(PairKey(0, a.session)))
-      return LoginOrigin::kAttacker;
-    // The same address: the device name decides when the session shows one — the attacker's
-    // name, never one of the account's own devices.
-    uint32_t helo = HeloOf(ev, a);
-    if (helo != kNone && attacker_helos_.count(helo) &&
-        !(h && std::binary_search(h->own_helos.begin(), h->own_helos.end(), helo)))
-      return LoginOrigin::kAttacker;
-    return LoginOrigin::kOwnDevice;
-  }
-  if (!attacked || a.ts > h->attack_last + lookback_us_) return LoginOrigin::kNotJudged;
-  if (own_exact) return LoginOrigin::kOwnDevice;
-  const uint64_t net = NetworkKey(ev.clients[a.client]);
-  for (uint32_t c : h->own_clients) {
-    if (NetworkKey(ev.clients[c]) == net) return LoginOrigin::kOwnDevice;
-  }
-  if (!loc_->IsInternal(ev.clients[a.client]) && attacker_net_.count(net))
-    return LoginOrigin::kAttacker;
-  uint32_t helo = HeloOf(ev, a);
-  if (helo != kNone && has(h->own_helos, helo)) return LoginOrigin::kOwnDevice;
-  return LoginOrigin::kNewClient;
-}
 
 namespace {
 

@@ -46,7 +46,7 @@ py() { python3 -c "print($1)"; }
 timed /dev/null "$BIN/mxir-ingest" --case "$WORK/bench.case" --create --stats json "$LOG"
 INGEST_REAL=$REAL
 STORED=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])["stored"])' "$WORK/err")
-LOG_BYTES=$(stat -c %s "$LOG")
+LOG_BYTES=$(stat -L -c %s "$LOG")  # -L: the log may be a symlink to a shared copy
 CASE_BYTES=$(($(stat -c %s "$WORK/bench.case") + $(stat -c %s "$WORK/bench.case-wal" 2>/dev/null || echo 0)))
 
 "$BIN/mxir-ingest" --format jsonl "$LOG" >"$WORK/events.jsonl" 2>/dev/null

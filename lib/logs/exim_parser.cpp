@@ -101,6 +101,7 @@ LineOutcome EximParser::Parse(const LogRecord& rec, EventSink& sink) {
     e.code = 535;
     if (auto user = After(m, "(set_id=")) e.user = std::string(UpTo(*user, ")"));
     e.reason = std::string(Trim(UpTo(UpTo(After(m, ": 535 ").value_or(""), " (set_id="), ":")));
+    JoinConnection(e);
     sink.Emit(std::move(e));
     return LineOutcome::kUnderstood;
   }
@@ -146,11 +147,18 @@ LineOutcome EximParser::Parse(const LogRecord& rec, EventSink& sink) {
     }
     e.text = std::string(Trim(text.substr(0, std::min<size_t>(text.size(), 300))));
     if (!id.empty()) e.queue_id = std::string(id);
+    JoinConnection(e);
     sink.Emit(std::move(e));
     return LineOutcome::kUnderstood;
   }
   if (!exim_shaped && !Contains(m, " H=")) return LineOutcome::kNotMine;
   return LineOutcome::kUnderstood;
+}
+
+void EximParser::JoinConnection(Event& e) const {
+  if (!e.client_ip || e.client_port < 0 || !e.session.empty()) return;
+  auto it = connections_.find(e.client_ip->ToString() + " " + std::to_string(e.client_port));
+  if (it != connections_.end()) e.session = it->second;
 }
 
 LineOutcome EximParser::ParseConnection(const LogRecord& rec, std::string_view m, EventSink& sink) {
@@ -229,8 +237,10 @@ LineOutcome EximParser::ParseTransfer(const LogRecord& rec, std::string_view id,
     e.mail_from = std::string(UpTo(rest, " "));
     if (e.mail_from == "<>") e.mail_from.clear();
     e.client_ip = EximClientIp(rest, &e.client_port);
+    std::string_view authenticator;
     if (auto a = Field(rest, "A=")) {
       std::string_view auth = *a;
+      authenticator = UpTo(auth, ":");
       if (auto user = After(auth, ":")) e.user = std::string(*user);
     }
     if (auto s = Field(rest, "S=")) {
@@ -242,12 +252,33 @@ LineOutcome EximParser::ParseTransfer(const LogRecord& rec, std::string_view id,
     }
     e.session = "exim:" + key;
     e.accepted = true;
+    if (!e.user.empty() && e.client_ip) {
+      // "A=plain_server:alice": the only line Exim writes for a successful SMTP AUTH.
+      Event a = MakeEvent(rec, "exim", EventKind::kAuth);
+      a.client_ip = e.client_ip;
+      a.client_port = e.client_port;
+      a.protocol = e.protocol;
+      a.mechanism = std::string(MechanismFromName(authenticator));
+      a.user = e.user;
+      a.outcome = "success";
+      a.code = 235;
+      a.queue_id = key;
+      JoinConnection(a);
+      if (a.session.empty()) a.session = e.session;
+      sink.Emit(std::move(a));
+    }
     messages_[key].event = std::move(e);
     return LineOutcome::kUnderstood;
   }
   Event d = MakeEvent(rec, "exim", EventKind::kDelivery);
   d.queue_id = key;
+  // "=> bob <bob@example.org> R=...": a local delivery names the address it was routed to, then
+  // in angle brackets the envelope recipient it came from; that one is the message's recipient.
   std::string_view to = UpTo(rest, " ");
+  if (auto next = After(rest, " ")) {
+    std::string_view original = UpTo(*next, " ");
+    if (original.size() > 2 && original.front() == '<' && original.back() == '>') to = original;
+  }
   if (!to.empty() && to.front() == '<') to = to.substr(1, to.size() - 2);
   d.rcpt_to = std::string(to);
   d.status = what == '*' ? "bounced" : what == '!' ? "deferred" : "sent";

@@ -4,7 +4,8 @@
 // "<=" starts a message (sender, client, A= authenticated user, size, id=), "=>", "->", "**"
 // and "==" are deliveries (sent, sent, bounced, deferred), "Completed" emits the `message`
 // event with its recipients; "X authenticator failed for ... (set_id=user)" is an auth failure
-// (mechanism from the authenticator's name); rejects, dropped connections, protocol and
+// (mechanism from the authenticator's name), "A=authenticator:user" on "<=" an auth success
+// (Exim logs no other line for one); rejects, dropped connections, protocol and
 // synchronization errors, sender-verify failures, DROP in ACL, local_scan and SpamAssassin
 // verdicts are `reply` events with the client from the last "H=". At most kMaxOpen messages
 // are kept open.
@@ -33,6 +34,8 @@ class EximParser final : public LogParser {
                             std::string_view rest, EventSink& sink);
   // Connection-level lines (log_selector +smtp_connection): sessions keyed by client ip:port.
   LineOutcome ParseConnection(const LogRecord& rec, std::string_view m, EventSink& sink);
+  // Puts e in the session of its client ip:port when that connection's line was seen.
+  void JoinConnection(Event& e) const;
   std::unordered_map<std::string, Message> messages_;
   std::unordered_map<std::string, SharedString> connections_;
   uint64_t serial_ = 0;

@@ -53,5 +53,61 @@ TEST(EximConnections, ConnectionsAndTheirEndsAreSessions) {
   EXPECT_EQ(r.counters.Get("not_understood.exim"), 0);
 }
 
+// Lines a real Exim 4.96 (Debian 12's, run privately by tests/integration/ingest/exim-lines.sh)
+// wrote: auth failures, the success only the "<=" line's A= shows, a refused relay and a local
+// delivery that names the local part first and the envelope recipient in angle brackets.
+TEST(EximConnections, AuthRejectAndDeliveryJoinTheirConnection) {
+  auto r = IngestLines({
+      "2026-12-07 04:34:35 [15683] SMTP connection from [127.0.0.82]:48469 I=[127.0.0.1]:59255 "
+      "(TCP/IP connection count = 2)",
+      "2026-12-07 04:34:35 [16687] plain_server authenticator failed for (ws82) "
+      "[127.0.0.82]:48469 I=[127.0.0.1]:59255: 535 Incorrect authentication data (set_id=alice)",
+      "2026-12-07 04:34:35 [16687] SMTP connection from (ws82) [127.0.0.82]:48469 "
+      "I=[127.0.0.1]:59255 closed by QUIT",
+      "2026-12-07 04:34:35 [15683] SMTP connection from [127.0.0.83]:57673 I=[127.0.0.1]:59255 "
+      "(TCP/IP connection count = 1)",
+      "2026-12-07 04:34:35 [16700] 1xaQQt-0004LM-2r <= alice@lab.example H=(ws83) "
+      "[127.0.0.83]:57673 I=[127.0.0.1]:59255 P=esmtpa A=plain_server:alice S=255 "
+      "id=m1@lab.example",
+      "2026-12-07 04:34:35 [16700] SMTP connection from (ws83) [127.0.0.83]:57673 "
+      "I=[127.0.0.1]:59255 closed by QUIT",
+      "2026-12-07 04:34:35 [16701] 1xaQQt-0004LM-2r => bob <bob@lab.example> R=local_user "
+      "T=local_file",
+      "2026-12-07 04:34:35 [16701] 1xaQQt-0004LM-2r Completed",
+      "2026-12-07 04:34:36 [15683] SMTP connection from [127.0.0.84]:55249 I=[127.0.0.1]:59255 "
+      "(TCP/IP connection count = 1)",
+      "2026-12-07 04:34:36 [16710] H=(ws84) [127.0.0.84]:55249 I=[127.0.0.1]:59255 "
+      "F=<x@outside.example> rejected RCPT <bob@elsewhere.example>: relay not permitted",
+  });
+  auto starts = r.Of(EventKind::kSessionStart);
+  ASSERT_EQ(starts.size(), 3u);
+  auto auth = r.Of(EventKind::kAuth);
+  ASSERT_EQ(auth.size(), 2u);
+  EXPECT_EQ(Ip(auth[0]), "127.0.0.82");
+  EXPECT_EQ(auth[0].user, "alice");
+  EXPECT_EQ(auth[0].outcome, "failure");
+  EXPECT_EQ(auth[0].session, starts[0].session);
+  EXPECT_EQ(Ip(auth[1]), "127.0.0.83");
+  EXPECT_EQ(auth[1].user, "alice");
+  EXPECT_EQ(auth[1].outcome, "success");
+  EXPECT_EQ(auth[1].mechanism, "PLAIN");
+  EXPECT_EQ(auth[1].session, starts[1].session);
+  auto deliveries = r.Of(EventKind::kDelivery);
+  ASSERT_EQ(deliveries.size(), 1u);
+  EXPECT_EQ(deliveries[0].rcpt_to, "bob@lab.example");
+  EXPECT_EQ(deliveries[0].status, "sent");
+  auto messages = r.Of(EventKind::kMessage);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].recipients, std::vector<std::string>{"bob@lab.example"});
+  EXPECT_EQ(messages[0].user, "alice");
+  auto replies = r.Of(EventKind::kReply);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(Ip(replies[0]), "127.0.0.84");
+  EXPECT_EQ(replies[0].command, "RCPT");
+  EXPECT_EQ(replies[0].rcpt_to, "bob@elsewhere.example");
+  EXPECT_EQ(replies[0].session, starts[2].session);
+  EXPECT_EQ(r.counters.Get("not_understood.exim"), 0);
+}
+
 }  // namespace
 }  // namespace mxir::logs

@@ -14,8 +14,8 @@
 #include "collect/resume.h"
 #include "core/cli.h"
 #include "hooks/hook_factory.h"
-#include "ingest_sinks.h"
 #include "logs/ingester.h"
+#include "sinks/event_sinks.h"
 
 namespace {
 
@@ -71,7 +71,7 @@ int mxir_collect_main(int argc, char** argv) {
       "page-size", mxir::po::value(&page_size)->value_name("N"),
       "records per page (1-5000; default 1000)");
   cli.AddPositional("provider", 1);
-  mxir::tools::GeoOptions geo_options;
+  mxir::sinks::GeoOptions geo_options;
   geo_options.AddTo(cli);
   cli.AddCase(/*allow_create=*/true);
   cli.AddFormat({"jsonl", "json", "table", "csv"}, "jsonl");
@@ -86,7 +86,7 @@ int mxir_collect_main(int argc, char** argv) {
   if (hooks_path.empty()) {
     return cli.UsageError("--hooks FILE is required (the provider's credentials)");
   }
-  mxir::tools::GeoStage geo;
+  mxir::sinks::GeoStage geo;
   if (auto s = geo.Open(geo_options); !s.ok()) return cli.Fail(s);
   auto hooks = mxir::hooks::LoadHooksFile(hooks_path);
   if (!hooks.ok()) return cli.Fail(hooks.error());
@@ -138,7 +138,7 @@ int mxir_collect_main(int argc, char** argv) {
               << " (the newest record in the case)\n";
   }
 
-  mxir::tools::OutputSinks sinks;
+  mxir::sinks::OutputSinks sinks;
   mxir::logs::EventSink* out = geo.Wrap(sinks.Open(print, format, to_case ? &*db : nullptr));
   auto& jsonl = sinks.jsonl;
   auto& printer = sinks.printer;

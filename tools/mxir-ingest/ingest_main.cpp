@@ -15,10 +15,10 @@
 #include "core/cli.h"
 #include "core/interrupt.h"
 #include "core/progress.h"
-#include "ingest_sinks.h"
 #include "logs/follower.h"
 #include "logs/hosted_common.h"
 #include "logs/ingester.h"
+#include "sinks/event_sinks.h"
 
 namespace {
 
@@ -84,7 +84,7 @@ int mxir_ingest_main(int argc, char** argv) {
       "max-line", mxir::po::value(&max_line)->value_name("BYTES"),
       "cut longer lines (counted as lines_cut; default 65536)");
   cli.AddPositional("file", -1);
-  mxir::tools::GeoOptions geo_options;
+  mxir::sinks::GeoOptions geo_options;
   geo_options.AddTo(cli);
   cli.AddCase(/*allow_create=*/true);
   cli.AddFormat({"jsonl", "json", "table", "csv"}, "jsonl");
@@ -99,7 +99,7 @@ int mxir_ingest_main(int argc, char** argv) {
   }
   if (files.empty()) return cli.UsageError("no log file given (use '-' for standard input)");
   if (cli.Has("follow-for") && !follow) return cli.UsageError("--follow-for needs --follow");
-  mxir::tools::GeoStage geo;
+  mxir::sinks::GeoStage geo;
   if (auto s = geo.Open(geo_options); !s.ok()) return cli.Fail(s);
 
   // Printing: an explicit --format always; by default a table on a terminal, JSON Lines on a
@@ -134,7 +134,7 @@ int mxir_ingest_main(int argc, char** argv) {
     }
   }
 
-  mxir::tools::OutputSinks sinks;
+  mxir::sinks::OutputSinks sinks;
   mxir::logs::EventSink* out = geo.Wrap(sinks.Open(print, format, to_case ? &*db : nullptr));
   auto& jsonl = sinks.jsonl;
   auto& printer = sinks.printer;

@@ -1,4 +1,4 @@
-#include "ingest_sinks.h"
+#include "sinks/event_sinks.h"
 
 #include <iostream>
 
@@ -6,7 +6,7 @@
 
 #include "core/event_json.h"
 
-namespace mxir::tools {
+namespace mxir::sinks {
 
 void JsonlSink::Emit(Event&& e) {
   WriteEventJson(buf_, e);
@@ -90,4 +90,4 @@ void GeoStage::AddCounters(Counters& c) const {
   c.Set("geoip.asns_added", enricher->asns_added());
 }
 
-}  // namespace mxir::tools
+}  // namespace mxir::sinks

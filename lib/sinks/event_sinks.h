@@ -1,5 +1,6 @@
-// Where `mxir ingest` sends events: printed (jsonl, json, table, csv) and/or stored in the case.
-// Output concerns of the tool only; the parsing lives in lib/logs.
+// Where the events read by `mxir ingest` and `mxir collect` go: printed (jsonl, json, table,
+// csv) and/or stored in the case, optionally enriched with country and network (.mmdb files)
+// on the way. The parsing lives in lib/logs and lib/collect; this is only where events go.
 #pragma once
 
 #include <cstdio>
@@ -16,7 +17,7 @@
 #include "geoip/geoip_database.h"
 #include "logs/log_parser.h"
 
-namespace mxir::tools {
+namespace mxir::sinks {
 
 // JSON Lines straight to a FILE* through a large buffer (the fast path of the benchmark).
 class JsonlSink final : public logs::EventSink {
@@ -122,4 +123,4 @@ struct GeoStage {
   void AddCounters(Counters& c) const;
 };
 
-}  // namespace mxir::tools
+}  // namespace mxir::sinks

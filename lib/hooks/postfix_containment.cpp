@@ -83,6 +83,14 @@ std::vector<std::string> RestrictionTokens(std::string_view value) {
   return out;
 }
 
+std::string SmtpdService::Setting(const std::map<std::string, std::string>& main_cf,
+                                  const std::string& name) const {
+  auto o = overrides.find(name);
+  if (o != overrides.end()) return o->second;
+  auto m = main_cf.find(name);
+  return m == main_cf.end() ? std::string() : m->second;
+}
+
 std::vector<SmtpdService> ParseSmtpdServices(std::string_view postconf_m,
                                              std::string_view postconf_p) {
   std::vector<SmtpdService> out;
@@ -148,12 +156,7 @@ Result<std::string> CheckSaslAccessOrder(const std::map<std::string, std::string
   if (services.empty()) services.push_back({"main.cf", {}});
   std::vector<std::string> checked, problems;
   for (const auto& svc : services) {
-    auto value = [&](const std::string& name) -> std::string {
-      auto o = svc.overrides.find(name);
-      if (o != svc.overrides.end()) return o->second;
-      auto m = main_cf.find(name);
-      return m == main_cf.end() ? std::string() : m->second;
-    };
+    auto value = [&](const std::string& name) { return svc.Setting(main_cf, name); };
     // A listener without SASL AUTH cannot be used by a login: nothing to check there.
     std::string auth = value("smtpd_sasl_auth_enable");
     for (char& c : auth) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

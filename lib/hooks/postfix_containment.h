@@ -102,6 +102,9 @@ std::vector<std::string> RestrictionTokens(std::string_view value);
 struct SmtpdService {
   std::string name;
   std::map<std::string, std::string> overrides;
+  // The parameter as this service sees it: its own -o override, else main.cf's, else "".
+  std::string Setting(const std::map<std::string, std::string>& main_cf,
+                      const std::string& name) const;
 };
 // The smtpd services of `postconf -M` with their overrides from `postconf -P -x`.
 std::vector<SmtpdService> ParseSmtpdServices(std::string_view postconf_m,

@@ -66,12 +66,7 @@ std::vector<ProbeEndpoint> ProbeEndpoints(const std::map<std::string, std::strin
     return out;
   }
   for (const auto& svc : services) {
-    auto value = [&](const std::string& name) -> std::string {
-      auto o = svc.overrides.find(name);
-      if (o != svc.overrides.end()) return o->second;
-      auto m = main_cf.find(name);
-      return m == main_cf.end() ? std::string() : m->second;
-    };
+    auto value = [&](const std::string& name) { return svc.Setting(main_cf, name); };
     if (Lower(value("smtpd_sasl_auth_enable")) != "yes") continue;
     ProbeEndpoint e;
     e.service = svc.name;

@@ -53,8 +53,12 @@ TEST(CaseDb, CreateMakesPrivateFilesAndRecordsIt) {
   // Write something so the WAL file exists, then check its mode too.
   ActionLog log(*c);
   ASSERT_TRUE(log.Record("test", "x", "poke", "ok").ok());
-  if (FileExists(path + "-wal")) EXPECT_EQ(ModeOf(path + "-wal"), 0600u);
-  if (FileExists(path + "-shm")) EXPECT_EQ(ModeOf(path + "-shm"), 0600u);
+  if (FileExists(path + "-wal")) {
+    EXPECT_EQ(ModeOf(path + "-wal"), 0600u);
+  }
+  if (FileExists(path + "-shm")) {
+    EXPECT_EQ(ModeOf(path + "-shm"), 0600u);
+  }
 
   CaseMeta meta(*c);
   EXPECT_EQ(*meta.Get("title"), "Acme outbreak");
@@ -122,7 +126,9 @@ TEST(CaseDb, BadFilesGiveClearErrorsNeverCrash) {
   };
   for (const auto& f : files) {
     std::string path = dir + "/" + f.name;
-    if (f.name != std::string("other.db")) ASSERT_TRUE(WritePrivateFile(path, f.bytes, true).ok());
+    if (f.name != std::string("other.db")) {
+      ASSERT_TRUE(WritePrivateFile(path, f.bytes, true).ok());
+    }
     auto c = CaseDb::Open(path);
     if (c.ok()) {
       // Damage that only shows when reading must surface as an error, not a crash.

@@ -451,7 +451,9 @@ TEST(StringInterner, ValueStoredByAnotherWriterGetsItsId) {
     EXPECT_EQ(*by_x, *by_y);
     EXPECT_EQ(*x.Id("only-x"), *own);
     EXPECT_EQ(*y.Id("only-x"), *own);
-    if (big) EXPECT_EQ(*x.Id("pre-69999"), *y.Id("pre-69999"));
+    if (big) {
+      EXPECT_EQ(*x.Id("pre-69999"), *y.Id("pre-69999"));
+    }
     // Under the write lock, new values get their ids at once and are written by Flush().
     ASSERT_TRUE(BeginImmediate(a->db()).ok());
     ASSERT_TRUE(x.Sync().ok());

@@ -74,7 +74,9 @@ TEST_F(CaseIoTest, FollowStoresOnlyFindingsThatChanged) {
   ASSERT_TRUE(stored.ok());
   for (const Finding& f : *stored) {
     for (const Finding& now : r2.findings) {
-      if (now.id == f.id) EXPECT_EQ(FindingToJson(f).dump(), FindingToJson(now).dump());
+      if (now.id == f.id) {
+        EXPECT_EQ(FindingToJson(f).dump(), FindingToJson(now).dump());
+      }
     }
   }
   // Someone resolves a finding meanwhile: the next store makes it active again.

@@ -52,7 +52,8 @@ std::string RenderUal(const std::vector<Login>& logins) {
   int n = 0;
   for (const auto& l : logins) {
     const char* code = l.result == Result::kOk ? "0" : l.result == Result::kBad ? "50126" : "50076";
-    out += R"({"CreationTime":")" + Iso(l.t, false) + R"(","Id":"ual-)" + std::to_string(++n) +
+    ++n;
+    out += R"({"CreationTime":")" + Iso(l.t, false) + R"(","Id":"ual-)" + std::to_string(n) +
            R"(","Operation":")" + (l.result == Result::kOk ? "UserLoggedIn" : "UserLoginFailed") +
            R"(","RecordType":15,"Workload":"AzureActiveDirectory","UserId":")" + l.user +
            R"(","ClientIP":")" + l.ip + R"(:5)" + std::to_string(n % 1000) +

@@ -161,7 +161,9 @@ TEST(FollowPasses, LocalityGrowingBetweenPassesEqualsOneRunWithIt) {
     // machine" instead of an outside attacker), plus an address that never appears.
     Locality grown = DefaultLocality();
     for (const Truth& t : s.truths) {
-      if (!t.host.empty()) ASSERT_TRUE(grown.AddInternal(t.host).ok());
+      if (!t.host.empty()) {
+        ASSERT_TRUE(grown.AddInternal(t.host).ok());
+      }
       for (const auto& h : t.hosts) ASSERT_TRUE(grown.AddInternal(h).ok());
     }
     ASSERT_TRUE(grown.AddInternal("198.51.100.77").ok());

@@ -27,7 +27,9 @@ TEST_P(OtherParsersTest, OneLine) {
   const Event& e = r.events[0];
   EXPECT_EQ(e.source, c.source);
   EXPECT_EQ(e.kind, c.kind);
-  if (c.kind == EventKind::kAuth) EXPECT_EQ(e.outcome, c.outcome);
+  if (c.kind == EventKind::kAuth) {
+    EXPECT_EQ(e.outcome, c.outcome);
+  }
   EXPECT_EQ(Ip(e), c.ip);
   EXPECT_EQ(e.user, c.user);
 }

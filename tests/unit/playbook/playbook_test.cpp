@@ -429,7 +429,9 @@ TEST_F(RunnerFixture, InterruptedChangeThatVerifyCannotConfirmAsksThePerson) {
   auto steps_2 = store.ListSteps(rep->run_id);
   ASSERT_TRUE(steps_2.ok());
   for (const auto& s : *steps_2)
-    if (s.step_id == "change") EXPECT_EQ(s.state, "unknown");
+    if (s.step_id == "change") {
+      EXPECT_EQ(s.state, "unknown");
+    }
   o.answers["change"] = "retry";
   auto r3 = ResumeRun(*db, "", o, nobody, tools);
   ASSERT_TRUE(r3.ok());
@@ -482,7 +484,9 @@ TEST_F(RunnerFixture, TypedConfirmationMustMatchExactly) {
   auto steps_3 = store.ListSteps(rep->run_id);
   ASSERT_TRUE(steps_3.ok());
   for (const auto& s : *steps_3)
-    if (s.step_id == "ok") EXPECT_EQ(s.approval_text, "reset bob@example.test");
+    if (s.step_id == "ok") {
+      EXPECT_EQ(s.approval_text, "reset bob@example.test");
+    }
 }
 
 TEST_F(RunnerFixture, DecliningAGateStopsTheRun) {

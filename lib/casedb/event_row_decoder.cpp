@@ -197,7 +197,7 @@ Status RowDecoder::Decode(Statement& st, Event* e) {
   if (kind < 0 || kind >= EventKindCount()) {
     return MakeError(ErrorCode::kCorrupt, "unknown kind");
   }
-  *e = Event();
+  ResetEvent(*e);  // keeps the capacity of the strings and lists a reused Event had
   MXIR_RETURN_IF_ERROR(DecodeRestInto(st.ColumnBlob(15), static_cast<EventKind>(kind), e));
   e->ts = Timestamp::FromMicros(st.ColumnInt(1));
   e->kind = static_cast<EventKind>(kind);

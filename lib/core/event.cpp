@@ -62,4 +62,66 @@ int RecordRepeats::Next(uint64_t hash) {
   return static_cast<int>(before);
 }
 
+void ResetEvent(Event& e) {
+  e.ts = Timestamp();
+  e.origin = EventOrigin();
+  e.session = SharedString();
+  e.client_port = -1;
+  e.server_port = -1;
+  e.kind = EventKind::kReply;
+  e.source.clear();
+  e.protocol.clear();
+  e.state.clear();
+  e.direction.clear();
+  e.helo.clear();
+  e.how.clear();
+  e.sni.clear();
+  e.mechanism.clear();
+  e.user.clear();
+  e.outcome.clear();
+  e.secret_fp.clear();
+  e.mail_from.clear();
+  e.rcpt_to.clear();
+  e.header_from.clear();
+  e.subject.clear();
+  e.msg_id.clear();
+  e.user_agent.clear();
+  e.date.clear();
+  e.enhanced.clear();
+  e.text.clear();
+  e.command.clear();
+  e.relay.clear();
+  e.status.clear();
+  e.actor.clear();
+  e.operation.clear();
+  e.client_app.clear();
+  e.error_code.clear();
+  e.country.clear();
+  e.reason.clear();
+  e.queue_id.clear();
+  e.reply_to.clear();
+  e.in_reply_to.clear();
+  e.x_originating_ip.clear();
+  e.server_name.clear();
+  e.recipients.clear();
+  e.to.clear();
+  e.cc.clear();
+  e.received.clear();
+  e.parameters.clear();
+  e.client_ip.reset();
+  e.server_ip.reset();
+  e.duration_s.reset();
+  e.bytes_c2s.reset();
+  e.bytes_s2c.reset();
+  e.gaps.reset();
+  e.bytes.reset();
+  e.esmtp.reset();
+  e.code.reset();
+  e.accepted.reset();
+  e.size.reset();
+  e.truncated.reset();
+  e.continued.reset();
+  e.asn.reset();
+}
+
 }  // namespace mxir

@@ -222,6 +222,25 @@ TEST(RowDecoder, RandomEventsComeBackEqualInEveryField) {
   }
 }
 
+// The decoder resets one reused Event per row (ResetEvent): a reset event, whatever it held,
+// equals a new one in every field, those the JSON leaves out included.
+TEST(RowDecoder, ResetEventGivesANewEvent) {
+  Gen gen(7);
+  const std::string fresh = EventToJson(Event());
+  for (int64_t i = 0; i < 200; ++i) {
+    Event e = gen.Make(i);
+    e.continued = true;
+    e.origin.sha256 = SharedString("ab");
+    e.origin.repeat = 3;
+    ResetEvent(e);
+    ASSERT_EQ(EventToJson(e), fresh) << "event " << i;
+    ExpectSameColumns(e, Event());
+    EXPECT_TRUE(e.origin.sha256.empty());
+    EXPECT_EQ(e.origin.record, 0u);
+    EXPECT_EQ(e.origin.repeat, 0);
+  }
+}
+
 // Reads every row both ways: member by member (RowDecoder) and by rebuilding the JSON
 // (DecodeRest, then EventReader) — the way the case was read before.
 struct BothWays {

@@ -70,10 +70,10 @@ class StringInterner {
     std::vector<std::unique_ptr<char[]>> arena_;
     size_t arena_left_ = 0;
     char* arena_next_ = nullptr;
-    bool whole_ = false;  // holds every row with id <= max_id_ (as of the last Sync)
-    bool sized_ = false;  // the table's size was looked at once
-    int64_t max_id_ = 0;  // the largest id known
-    int64_t misses_ = 0;  // values not in the cache
+    bool whole_ = false;     // holds every row with id <= max_id_ (as of the last Sync)
+    bool sized_ = false;     // the table's size was looked at once
+    int64_t max_id_ = 0;     // the largest id known
+    int64_t misses_ = 0;     // values not in the cache
     bool deferred_ = false;  // between Sync() (whole, under the write lock) and Flush()
     struct Pending {
       int64_t id;

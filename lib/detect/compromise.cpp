@@ -1,11 +1,12 @@
 // The compromise model (compromise.h): each account's login history and how each successful
 // login is judged (its origin: the account's usual devices and networks, or not).
 #include "detect/compromise.h"
-#include "detect/locality.h"
 
 #include <algorithm>
 #include <map>
 #include <set>
+
+#include "detect/locality.h"
 
 namespace mxir::detect {
 

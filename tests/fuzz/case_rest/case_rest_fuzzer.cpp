@@ -47,7 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   mxir::Event a;
   bool member_ok = decoder.DecodeRestInto(blob, kind, &a).ok();
   mxir::Event b;
-  bool json_ok = mxir::casedb::DecodeRest(blob, kind, cache, json).ok() && reader.Parse(json, &b).ok();
+  bool json_ok =
+      mxir::casedb::DecodeRest(blob, kind, cache, json).ok() && reader.Parse(json, &b).ok();
   if (member_ok && !json_ok) std::abort();  // the member path took what JSON refuses
   if (member_ok) {
     a.ts = b.ts;

@@ -63,8 +63,8 @@ class RestEncoder {
   int64_t max_id_ = 0;
 };
 
-// Rebuilds the JSON of the rest into `json`: a whole object to parse (its ts is a placeholder;
-// the columns give the real one).
+// Rebuilds the JSON of the rest into `json`: a whole object to parse (its ts is always
+// 1970-01-01T00:00:00Z; the row's ts column gives the event's time).
 Status DecodeRest(std::string_view blob, EventKind kind, StringCache& cache, std::string& json);
 
 }  // namespace mxir::casedb

@@ -514,6 +514,21 @@ EventMember EventMember::Find(std::string_view name) {
   return m;
 }
 
+Status EventReader::ParseBuffered(Event* event, bool* have_ts, bool* have_kind) {
+  auto& buf = impl_->buffer;
+  element doc;
+  if (impl_->parser.parse(buf.data(), buf.size(), false).get(doc)) {
+    return MakeError(ErrorCode::kInvalidInput, "not valid JSON");
+  }
+  simdjson::dom::object obj;
+  if (doc.get_object().get(obj)) return MakeError(ErrorCode::kInvalidInput, "not a JSON object");
+  for (auto [key, value] : obj) {
+    MXIR_RETURN_IF_ERROR(ParseField(key, value, event, have_ts, have_kind, &impl_->last_file,
+                                    &impl_->last_sha, &impl_->last_session));
+  }
+  return Status::Ok();
+}
+
 Status EventReader::ParseMember(std::string_view name, std::string_view json_value, Event* event) {
   auto& buf = impl_->buffer;
   buf.clear();
@@ -525,17 +540,8 @@ Status EventReader::ParseMember(std::string_view name, std::string_view json_val
   buf.push_back(':');
   buf.append(json_value);
   buf.push_back('}');
-  element doc;
-  if (impl_->parser.parse(buf.data(), buf.size(), false).get(doc)) {
-    return MakeError(ErrorCode::kInvalidInput, "not valid JSON");
-  }
-  simdjson::dom::object obj;
-  if (doc.get_object().get(obj)) return MakeError(ErrorCode::kInvalidInput, "not a JSON object");
   bool have_ts = false, have_kind = false;
-  for (auto [key, value] : obj) {
-    MXIR_RETURN_IF_ERROR(ParseField(key, value, event, &have_ts, &have_kind, &impl_->last_file,
-                                    &impl_->last_sha, &impl_->last_session));
-  }
+  MXIR_RETURN_IF_ERROR(ParseBuffered(event, &have_ts, &have_kind));
   return Status::Ok();
 }
 
@@ -544,17 +550,8 @@ Status EventReader::Parse(std::string_view json, Event* event) {
   auto& buf = impl_->buffer;
   buf.reserve(json.size() + simdjson::SIMDJSON_PADDING);
   buf.assign(json);
-  element doc;
-  if (impl_->parser.parse(buf.data(), buf.size(), false).get(doc)) {
-    return MakeError(ErrorCode::kInvalidInput, "not valid JSON");
-  }
-  simdjson::dom::object obj;
-  if (doc.get_object().get(obj)) return MakeError(ErrorCode::kInvalidInput, "not a JSON object");
   bool have_ts = false, have_kind = false;
-  for (auto [key, value] : obj) {
-    MXIR_RETURN_IF_ERROR(ParseField(key, value, event, &have_ts, &have_kind, &impl_->last_file,
-                                    &impl_->last_sha, &impl_->last_session));
-  }
+  MXIR_RETURN_IF_ERROR(ParseBuffered(event, &have_ts, &have_kind));
   if (!have_ts) return MakeError(ErrorCode::kInvalidInput, "missing field 'ts'");
   if (!have_kind) return MakeError(ErrorCode::kInvalidInput, "missing field 'kind'");
   return Status::Ok();

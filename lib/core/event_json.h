@@ -174,6 +174,9 @@ class EventReader {
   Status ParseMember(std::string_view name, std::string_view json_value, Event* event);
 
  private:
+  // Parses the object in impl_->buffer into `event`, field by field.
+  Status ParseBuffered(Event* event, bool* have_ts, bool* have_kind);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

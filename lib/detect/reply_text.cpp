@@ -4,18 +4,13 @@
 #include <array>
 #include <cctype>
 
+#include "core/ascii.h"
 #include "core/ip_address.h"
 #include "detect/locality.h"
 
 namespace mxir::detect {
 
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  LowerAsciiInPlace(&out);
-  return out;
-}
 
 struct KnownList {
   const char* needle;  // lower-case text to look for
@@ -100,7 +95,7 @@ std::string FirstIpInText(std::string_view text) {
 }
 
 std::optional<BlocklistCitation> FindBlocklistCitation(std::string_view text) {
-  std::string lower = Lower(text);
+  std::string lower = AsciiLower(text);
   BlocklistCitation c;
   if (std::string zone = ZoneAfter(lower, "blocked using "); !zone.empty()) {
     c.list = zone;
@@ -126,7 +121,7 @@ std::optional<BlocklistCitation> FindBlocklistCitation(std::string_view text) {
 }
 
 bool IsThrottleReply(int code, std::string_view enhanced, std::string_view text) {
-  std::string lower = Lower(text);
+  std::string lower = AsciiLower(text);
   static constexpr std::array<const char*, 18> kWords{
       {"too many", "rate limit", "ratelimit", "rate-limit", "temporarily restricted",
        "temporarily deferred", "throttl", "exceeded", "unusual rate", "unexpected volume",

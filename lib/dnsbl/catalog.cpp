@@ -7,18 +7,13 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include "core/ascii.h"
 #include "core/file_util.h"
 #include "core/ip_address.h"
 
 namespace mxir::dnsbl {
 
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 Result<CodeRule> ParseRule(const nlohmann::json& j, const std::string& where) {
   if (!j.is_array() || j.size() != 3 || !j[0].is_string() || !j[1].is_string() ||
@@ -114,8 +109,8 @@ Result<DnsblZone> ParseZone(const nlohmann::json& e, size_t index) {
     z.state = ZoneState::kDefunct;
   else
     return MakeError(ErrorCode::kInvalidInput, where + ": unknown state '" + state + "'");
-  z.test_listed = Lower(Str(e, "test_listed"));
-  z.test_unlisted = Lower(Str(e, "test_unlisted"));
+  z.test_listed = AsciiLower(Str(e, "test_listed"));
+  z.test_unlisted = AsciiLower(Str(e, "test_unlisted"));
   z.server = Str(e, "server");
   return z;
 }
@@ -168,7 +163,7 @@ Result<uint32_t> ParseLoopbackCode(std::string_view text) {
 }
 
 Result<std::string> NormaliseZoneName(std::string_view zone) {
-  std::string z = Lower(zone);
+  std::string z = AsciiLower(zone);
   if (!z.empty() && z.back() == '.') z.pop_back();
   auto bad = [&](const std::string& why) {
     return MakeError(ErrorCode::kInvalidInput, "zone '" + std::string(zone) +
@@ -240,10 +235,10 @@ Result<DnsblCatalog> DnsblCatalog::LoadDefault() {
 }
 
 const DnsblZone* DnsblCatalog::Find(std::string_view id_or_zone) const {
-  std::string key = Lower(id_or_zone);
+  std::string key = AsciiLower(id_or_zone);
   if (!key.empty() && key.back() == '.') key.pop_back();
   for (const auto& z : zones_) {
-    if (Lower(z.id) == key || z.zone == key) return &z;
+    if (AsciiLower(z.id) == key || z.zone == key) return &z;
   }
   return nullptr;
 }

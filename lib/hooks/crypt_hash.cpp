@@ -7,20 +7,13 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "core/ascii.h"
 #include "core/secret_fingerprint.h"
 
 namespace mxir::hooks {
-namespace {
-
-std::string Upper(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
-}  // namespace
 
 Result<CryptScheme> ParseCryptScheme(const std::string& name) {
-  std::string n = Upper(name);
+  std::string n = AsciiUpper(name);
   if (n == "SHA512-CRYPT") return CryptScheme::kSha512Crypt;
   if (n == "BLF-CRYPT") return CryptScheme::kBlfCrypt;
   return MakeError(ErrorCode::kUsage,
@@ -63,7 +56,7 @@ Result<bool> CheckPassword(const std::string& password, const std::string& store
     if (close == std::string::npos) {
       return MakeError(ErrorCode::kInvalidInput, "password field has '{' without '}'");
     }
-    std::string scheme = Upper(hash.substr(1, close - 1));
+    std::string scheme = AsciiUpper(hash.substr(1, close - 1));
     static const char* kCrypt[] = {"CRYPT",     "SHA512-CRYPT", "SHA256-CRYPT",
                                    "BLF-CRYPT", "MD5-CRYPT",    "DES-CRYPT"};
     if (std::find(std::begin(kCrypt), std::end(kCrypt), scheme) == std::end(kCrypt)) {

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/ascii.h"
 #include "core/file_util.h"
 #include "hooks/scrub.h"
 #include "hooks/step_text.h"
@@ -17,14 +18,14 @@ std::string EditAccessMap(const std::string& text, const std::string& account, b
   bool present = false;
   *changed = false;
   size_t pos = 0;
-  const std::string key = Lower(account);
+  const std::string key = AsciiLower(account);
   while (pos < text.size()) {
     size_t eol = text.find('\n', pos);
     size_t end = eol == std::string::npos ? text.size() : eol + 1;
     std::string line = text.substr(pos, end - pos);
     pos = end;
     size_t ws = line.find_first_of(" \t\r\n");
-    std::string first = Lower(line.substr(0, ws));
+    std::string first = AsciiLower(line.substr(0, ws));
     if (!line.empty() && line[0] != '#' && first == key) {
       present = true;
       if (!blocked) {
@@ -202,7 +203,7 @@ Result<std::string> CheckSaslAccessOrder(const std::map<std::string, std::string
 
 bool QueuedFromAccount(std::string_view sender, std::string_view account,
                        const std::vector<std::string>& local_domains) {
-  std::string s = Lower(std::string(sender)), a = Lower(std::string(account));
+  std::string s = AsciiLower(std::string(sender)), a = AsciiLower(std::string(account));
   if (s == a) return true;
   if (a.find('@') != std::string::npos) return false;
   // A bare login ("info") sends as info@<one of the server's own domains>.
@@ -210,7 +211,7 @@ bool QueuedFromAccount(std::string_view sender, std::string_view account,
   if (at == std::string::npos || s.substr(0, at) != a) return false;
   std::string domain = s.substr(at + 1);
   for (const auto& d : local_domains) {
-    if (Lower(d) == domain) return true;
+    if (AsciiLower(d) == domain) return true;
   }
   return false;
 }
@@ -331,7 +332,7 @@ Status PostfixContainment::SetBlocked(const std::string& account, bool blocked,
     return r.error();
   }
   std::string answer = OneLine(r->output);
-  bool rejects = r->exit_status == 0 && Lower(answer).rfind("reject", 0) == 0;
+  bool rejects = r->exit_status == 0 && AsciiLower(answer).rfind("reject", 0) == 0;
   bool absent = r->exit_status == 1 && answer.empty();
   bool ok = blocked ? rejects : absent;
   steps.push_back(
@@ -354,7 +355,7 @@ Result<std::vector<std::string>> PostfixContainment::QueueIds(
   std::vector<std::string> ids, others;
   std::istringstream in(out);
   std::string line;
-  const std::string want = Lower(account);
+  const std::string want = AsciiLower(account);
   while (std::getline(in, line)) {
     auto j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) continue;  // postqueue prints one object per line
@@ -397,7 +398,7 @@ Result<std::vector<std::string>> PostfixContainment::QueueIds(
     while (std::getline(lines, l)) {
       if (!l.empty() && l.back() == '\r') l.pop_back();
       constexpr std::string_view kAttr = "named_attribute: sasl_username=";
-      if (l.rfind(kAttr, 0) == 0 && Lower(l.substr(kAttr.size())) == want) {
+      if (l.rfind(kAttr, 0) == 0 && AsciiLower(l.substr(kAttr.size())) == want) {
         ids.push_back(id);
         break;
       }

@@ -6,6 +6,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 
+#include "core/ascii.h"
 #include "core/file_util.h"
 #include "hooks/postfix_containment.h"
 #include "hooks/step_text.h"
@@ -23,7 +24,7 @@ std::string RejectCore(const std::string& reject_text) {
       t[1] == '.') {
     t = t.substr(sp + 1);
   }
-  return Lower(t);
+  return AsciiLower(t);
 }
 
 std::string HostPort(const std::string& host, uint16_t port) {
@@ -67,7 +68,7 @@ std::vector<ProbeEndpoint> ProbeEndpoints(const std::map<std::string, std::strin
   }
   for (const auto& svc : services) {
     auto value = [&](const std::string& name) { return svc.Setting(main_cf, name); };
-    if (Lower(value("smtpd_sasl_auth_enable")) != "yes") continue;
+    if (AsciiLower(value("smtpd_sasl_auth_enable")) != "yes") continue;
     ProbeEndpoint e;
     e.service = svc.name;
     e.cert_file = value("smtpd_tls_cert_file");
@@ -75,11 +76,11 @@ std::vector<ProbeEndpoint> ProbeEndpoints(const std::map<std::string, std::strin
       auto chain = RestrictionTokens(value("smtpd_tls_chain_files"));
       if (!chain.empty()) e.cert_file = chain.front();
     }
-    std::string level = Lower(value("smtpd_tls_security_level"));
+    std::string level = AsciiLower(value("smtpd_tls_security_level"));
     if (level.empty()) {
-      level = Lower(value("smtpd_enforce_tls")) == "yes" ? "encrypt"
-              : Lower(value("smtpd_use_tls")) == "yes"   ? "may"
-                                                         : "none";
+      level = AsciiLower(value("smtpd_enforce_tls")) == "yes" ? "encrypt"
+              : AsciiLower(value("smtpd_use_tls")) == "yes"   ? "may"
+                                                              : "none";
     }
     e.tls = (level == "may" || level == "encrypt") && !e.cert_file.empty();
     size_t slash = svc.name.rfind('/');
@@ -206,7 +207,7 @@ ContainmentCheck PostfixContainment::VerifyContained(const std::string& account,
     }
     std::string reply = OneLine(r->reply_text);
     using R = SubmissionProbeOutcome::Result;
-    if (r->result == R::kRefused && Lower(reply).find(core) != std::string::npos) {
+    if (r->result == R::kRefused && AsciiLower(reply).find(core) != std::string::npos) {
       refused.push_back(where + ": " + r->stage + " answered " + reply);
       steps.push_back({"verify_refused", true,
                        where + ": a submission as " + account + " (XCLIENT LOGIN) was refused: " +

@@ -1,13 +1,6 @@
 #include "hooks/step_text.h"
 
-#include <cctype>
-
 namespace mxir::hooks {
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string OneLine(const std::string& text) {
   std::string out;

@@ -1,5 +1,6 @@
 #include "logs/dovecot_parser.h"
 
+#include "core/ascii.h"
 #include "logs/text_scan.h"
 
 namespace mxir::logs {
@@ -33,14 +34,6 @@ bool IsFailureReason(std::string_view reason) {
          StartsWith(reason, "unknown user") || StartsWith(reason, "invalid credentials") ||
          StartsWith(reason, "pam_authenticate() failed") ||
          StartsWith(reason, "Permission denied") || StartsWith(reason, "User not known");
-}
-
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return out;
 }
 
 }  // namespace
@@ -107,7 +100,7 @@ LineOutcome DovecotParser::ParseLogin(const LogRecord& rec, std::string_view ser
     if (auto v = ParseInt(*lport)) e.server_port = static_cast<int>(*v);
   }
   if (auto user = Field(fields, "user=")) e.user = std::string(*user);
-  if (auto method = Field(fields, "method=")) e.mechanism = Upper(*method);
+  if (auto method = Field(fields, "method=")) e.mechanism = AsciiUpper(*method);
   if (auto session = Field(fields, "session=")) {
     e.session = "dovecot:" + std::string(*session);
   }
@@ -214,7 +207,7 @@ LineOutcome DovecotParser::ParseAuth(const LogRecord& rec, std::string_view tag_
     reason = msg.substr(colon + 2);
     std::string_view rest = args;
     for (int i = 0; i < 2 && !rest.empty(); ++i) rest = After(rest, ",").value_or("");
-    if (auto mech = After(rest, "sasl:")) e.mechanism = Upper(UpTo(*mech, ","));
+    if (auto mech = After(rest, "sasl:")) e.mechanism = AsciiUpper(UpTo(*mech, ","));
   } else {
     return LineOutcome::kUnderstood;  // auth process notes without an attempt
   }

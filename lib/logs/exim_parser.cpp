@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/ascii.h"
 #include "logs/mta_common.h"
 #include "logs/text_scan.h"
 
@@ -20,14 +21,6 @@ constexpr std::string_view kReplyMarks[] = {"rejected",
                                             "no IP address found for host",
                                             "SA: Action:",
                                             "Connection from"};
-
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -128,7 +121,7 @@ LineOutcome EximParser::Parse(const LogRecord& rec, EventSink& sink) {
       if (cmd == "after") cmd = UpTo(r->substr(6), ":");
       if (!cmd.empty() && cmd[0] >= 'A' && cmd[0] <= 'Z') e.command = std::string(cmd);
     } else if (auto q = After(m, "protocol error in \"")) {
-      e.command = Upper(UpTo(UpTo(*q, "\""), " "));
+      e.command = AsciiUpper(UpTo(UpTo(*q, "\""), " "));
     } else if (Contains(m, "sender verify fail")) {
       e.command = "MAIL";
     }

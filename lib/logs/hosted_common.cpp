@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/ascii.h"
 #include "logs/text_scan.h"
 
 namespace mxir::logs {
@@ -486,17 +487,7 @@ const char* ProtocolForClientApp(std::string_view app) {
 
 // --- registry and detection -------------------------------------------------------------------
 
-namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 DocumentShape ShapeOfDocument(std::string_view text) {
   size_t first = text.find_first_not_of(" \t\r\n");
@@ -508,7 +499,7 @@ std::string DetectDocumentFormat(std::string_view head) {
   if (head.size() >= 3 && head.substr(0, 3) == "\xEF\xBB\xBF") head.remove_prefix(3);
   const DocumentShape shape = ShapeOfDocument(head);
   if (shape == DocumentShape::kEmpty) return "";
-  std::string low = Lower(head.substr(head.find_first_not_of(" \t\r\n")));
+  std::string low = AsciiLower(head.substr(head.find_first_not_of(" \t\r\n")));
   auto has = [&](std::string_view s) { return low.find(s) != std::string::npos; };
   if (shape == DocumentShape::kJson) {
     if (has("admin#reports#activit") ||

@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "core/address_list.h"
+#include "core/ascii.h"
 #include "logs/text_scan.h"
 
 namespace mxir::logs {
@@ -25,14 +26,6 @@ bool SplitQueueId(std::string_view msg, std::string_view* id, std::string_view* 
   *id = msg.substr(0, i);
   *rest = msg.substr(i + 2);
   return true;
-}
-
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return out;
 }
 
 // "... from host[ip]" (or "[ip]:port" for postscreen) after `marker`.
@@ -436,7 +429,7 @@ LineOutcome PostfixParser::ParseSmtpd(const LogRecord& rec, std::string_view msg
       Event e = Base(rec, EventKind::kAuth, &s);
       e.client_ip = ip;
       if (port >= 0) e.client_port = port;
-      if (Consume(&rest, "SASL ")) e.mechanism = Upper(UpTo(rest, " "));
+      if (Consume(&rest, "SASL ")) e.mechanism = AsciiUpper(UpTo(rest, " "));
       std::string_view reason = Trim(After(rest, "authentication failed:").value_or(""));
       if (auto user = Field(reason, "sasl_username=")) {
         e.user = std::string(*user);
@@ -647,7 +640,7 @@ LineOutcome PostfixParser::ParseQueueLine(const LogRecord& rec, std::string_view
         s.user = m.user;
         ++s.auth_successes;
         Event a = Base(rec, EventKind::kAuth, &s);
-        if (auto method = Field(msg, "sasl_method=")) a.mechanism = Upper(*method);
+        if (auto method = Field(msg, "sasl_method=")) a.mechanism = AsciiUpper(*method);
         a.user = m.user;
         a.outcome = "success";
         a.code = 235;

@@ -1,19 +1,13 @@
 #include "smtp/auth_decoder.h"
 
 #include <algorithm>
-#include <cctype>
 
+#include "core/ascii.h"
 #include "smtp/protocol_lines.h"
 #include "smtp/text_codecs.h"
 
 namespace mxir::smtp {
 namespace {
-
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Keeps only printable user names of sane length (a user name is not a secret, but a client
 // that types its password into the user field must not leak more than a bounded string).
@@ -29,7 +23,7 @@ std::string CleanUser(std::string_view s) {
 }  // namespace
 
 void AuthDecoder::Start(std::string_view mechanism, std::string_view initial_response) {
-  mechanism_ = Upper(mechanism.substr(0, 64));
+  mechanism_ = AsciiUpper(mechanism.substr(0, 64));
   if (!initial_response.empty()) {
     if (initial_response == "=") initial_response = {};  // RFC 4954: an empty initial response
     HandleResponse(initial_response);
@@ -39,7 +33,7 @@ void AuthDecoder::Start(std::string_view mechanism, std::string_view initial_res
 void AuthDecoder::OnChallenge(std::string_view text) {
   saw_challenge_ = true;
   auto decoded = Base64Decode(text);
-  last_challenge_ = decoded ? Upper(decoded->substr(0, 64)) : std::string();
+  last_challenge_ = decoded ? AsciiUpper(decoded->substr(0, 64)) : std::string();
 }
 
 void AuthDecoder::OnResponse(std::string_view line) {

@@ -1,0 +1,16 @@
+// Ascii: case mapping of ASCII letters only, for protocol words (SMTP verbs, AUTH mechanisms),
+// header and field names, DNS names and addresses. Every other byte is left as it is: never
+// locale-dependent, never a UTF-8 case fold, so the same input maps the same way on every machine.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace mxir {
+
+std::string AsciiLower(std::string_view s);
+std::string AsciiUpper(std::string_view s);
+void AsciiLowerInPlace(std::string* s);
+void AsciiUpperInPlace(std::string* s);
+
+}  // namespace mxir

@@ -14,6 +14,9 @@
 // last line about the queue id. postscreen's CONNECT / PASS / DISCONNECT lines are sessions of
 // their own. State is bounded: at most kMaxOpen sessions and messages are
 // kept; the oldest are dropped (counted by the caller through dropped()).
+//
+// Files: postfix_parser.cpp (dispatch, smtpd sessions and rejects), postfix_queue.cpp (queue
+// ids into messages), postfix_postscreen.cpp (postscreen).
 #pragma once
 
 #include <cstdint>

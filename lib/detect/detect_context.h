@@ -33,6 +33,8 @@ struct DetectContext {
   std::vector<uint8_t> local_domain = {};
   // Signs of a takeover from detectors that run before DetectAccountCompromise (compromise.h).
   std::vector<CompromiseSign> compromise_signs = {};
+  // remote_blocklisting findings folded into the runaway summary (runaway_guard.h).
+  size_t listed_folded = 0;
 
   bool Inside(uint32_t client) const {
     return client != kNone && loc.IsInternal(ev.clients[client]);

@@ -54,6 +54,10 @@ DetectResult DetectEngine::Analyze(EvidenceCollector& collector) {
   c.Set("auth_attempts", static_cast<int64_t>(ev.attempts.size()));
   c.Set("messages", static_cast<int64_t>(ev.messages.size()));
   c.Set("findings", static_cast<int64_t>(result.findings.size()));
+  result.listed_folded = ctx.listed_folded;
+  if (ctx.listed_folded > 0) {
+    c.Set("guard.remote_blocklisting_folded", static_cast<int64_t>(ctx.listed_folded));
+  }
   for (const Finding& f : result.findings) {
     if (f.kind != "remote_blocklisting") continue;
     std::string ip = f.evidence.value("listed_ip", std::string());

@@ -29,6 +29,9 @@ struct DetectResult {
   std::vector<Finding> findings;      // worst first, then oldest first
   std::vector<ListedAddress> listed;  // from remote_blocklisting, for the case's assets
   std::vector<SourceOffset> offsets;  // sources that agree only hours apart (a wrong --tz)
+  // remote_blocklisting findings folded into one summary (runaway_guard.h): the input claims
+  // more than kMaxListedFindings blocklisted addresses of ours (0: it does not).
+  size_t listed_folded = 0;
 };
 
 class DetectEngine {

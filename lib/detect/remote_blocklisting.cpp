@@ -9,6 +9,7 @@
 #include <set>
 
 #include "detect/detect_context.h"
+#include "detect/runaway_guard.h"
 
 namespace mxir::detect {
 
@@ -27,9 +28,51 @@ void DetectRemoteBlocklisting(DetectContext& ctx) {
     g.replies.push_back(&r);
     if (!r.remote.empty()) g.remotes.insert(r.remote);
   }
+  // The groups that make a finding. When the input claims more than kMaxListedFindings of our
+  // addresses (runaway_guard.h), only the most rejected become findings, and the rest one summary,
+  // without building a finding for each of them (tens of thousands on such an input): the same
+  // findings SummarizeRunaway would leave, in the order it ranks them (most rejections, then
+  // first seen, then id).
+  struct Candidate {
+    const std::pair<std::string, std::string>* key;
+    const Group* group;
+    std::string id;
+  };
+  std::vector<Candidate> shown;
   for (const auto& [key, g] : groups) {
-    const auto& [list, ip] = key;
     if (static_cast<int64_t>(g.replies.size()) < ctx.cfg.blocklist_min_replies) continue;
+    shown.push_back({&key, &g, {}});
+  }
+  if (shown.size() > kMaxListedFindings) {
+    for (Candidate& c : shown)
+      c.id = StableId("remote_blocklisting", {c.key->first, c.key->second});
+    auto before = [](const Candidate& a, const Candidate& b) {
+      if (a.group->replies.size() != b.group->replies.size()) {
+        return a.group->replies.size() > b.group->replies.size();
+      }
+      if (a.group->replies.front()->ts != b.group->replies.front()->ts) {
+        return a.group->replies.front()->ts < b.group->replies.front()->ts;
+      }
+      return a.id < b.id;
+    };
+    std::nth_element(shown.begin(), shown.begin() + kMaxListedFindings, shown.end(), before);
+    int64_t folded_rejections = 0;
+    int64_t first = 0, last = 0;
+    for (size_t k = kMaxListedFindings; k < shown.size(); ++k) {
+      const Group& g = *shown[k].group;
+      folded_rejections += static_cast<int64_t>(g.replies.size());
+      if (k == kMaxListedFindings || g.replies.front()->ts < first) first = g.replies.front()->ts;
+      if (k == kMaxListedFindings || g.replies.back()->ts > last) last = g.replies.back()->ts;
+    }
+    ctx.listed_folded = shown.size() - kMaxListedFindings;
+    ctx.findings.push_back(RunawaySummary(shown.size(), ctx.listed_folded, folded_rejections,
+                                          Timestamp::FromMicros(first),
+                                          Timestamp::FromMicros(last)));
+    shown.resize(kMaxListedFindings);
+  }
+  for (const Candidate& c : shown) {
+    const auto& [list, ip] = *c.key;
+    const Group& g = *c.group;
     Finding f = NewFinding("remote_blocklisting", Severity::kHigh, "blocklisted", {list, ip},
                            g.replies.front()->ts, g.replies.back()->ts);
     f.client_ip = ip;

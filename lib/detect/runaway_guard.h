@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string_view>
 
 #include "core/counters.h"
 #include "detect/detect_engine.h"
@@ -17,8 +18,16 @@ namespace mxir::detect {
 
 inline constexpr size_t kMaxListedFindings = 200;
 inline constexpr size_t kMaxAutoAssets = 200;
+inline constexpr std::string_view kRunawaySummaryId = "remote_blocklisting:summary";
 
-// Returns how many findings were folded into the summary (0: nothing looked wrong).
+// Returns how many findings were folded into the summary (0: nothing looked wrong). Findings the
+// engine folded already (DetectResult::listed_folded) are not folded again.
 size_t SummarizeRunaway(DetectResult* result, Counters* counters);
+
+// The summary finding for `listed` claimed addresses of which `folded` (with `folded_rejections`
+// rejections between `first` and `last`) are not shown. DetectRemoteBlocklisting builds it
+// without making a finding of every folded address; SummarizeRunaway from findings.
+Finding RunawaySummary(size_t listed, size_t folded, int64_t folded_rejections, Timestamp first,
+                       Timestamp last);
 
 }  // namespace mxir::detect

@@ -240,7 +240,10 @@ Result<DetectResult> RunOnce(const Cli& cli, const Options& o, const DetectConfi
     auto local = TimeZone::FromName("local");
     cli.Warn(SourceOffsetWarning(off, local.ok() ? local->OffsetAt(DefaultClock().Now()) : 0));
   }
-  if (size_t folded = SummarizeRunaway(&result, &engine.counters()); folded > 0) {
+  // The engine folds a runaway input's listed addresses already (DetectResult::listed_folded);
+  // SummarizeRunaway only catches what it did not.
+  size_t folded = result.listed_folded + SummarizeRunaway(&result, &engine.counters());
+  if (folded > 0) {
     cli.Warn("the input claims " + std::to_string(folded + kMaxListedFindings) +
              " different blocklisted addresses of yours; " + std::to_string(folded) +
              " are summed up in one finding (is this your server's log? is --internal too "

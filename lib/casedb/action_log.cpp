@@ -1,5 +1,6 @@
 #include "casedb/action_log.h"
 
+#include "core/json_text.h"
 #include "core/process_info.h"
 
 namespace mxir::casedb {
@@ -18,7 +19,7 @@ Status ActionLog::Record(const std::string& tool, const std::string& target,
       .Bind(4, target)
       .Bind(5, action)
       .Bind(6, outcome)
-      .Bind(7, details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      .Bind(7, CompactJson(details));
   return st.Run();
 }
 
@@ -64,8 +65,7 @@ Result<std::vector<Action>> ActionLog::List(std::optional<Timestamp> since,
     a.target = st.ColumnText(4);
     a.action = st.ColumnText(5);
     a.outcome = st.ColumnText(6);
-    a.details = nlohmann::ordered_json::parse(st.ColumnText(7), nullptr, false);
-    if (a.details.is_discarded()) a.details = nlohmann::ordered_json::object();
+    a.details = ParseJsonOr(st.ColumnText(7), nlohmann::ordered_json::object());
     out.push_back(std::move(a));
   }
   return out;

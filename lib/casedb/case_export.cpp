@@ -6,6 +6,7 @@
 
 #include "casedb/event_store.h"
 #include "casedb/schema.h"
+#include "core/json_text.h"
 #include "core/json_writer.h"
 
 namespace mxir::casedb {
@@ -63,7 +64,7 @@ Status ExportTable(CaseDb& c, const std::string& table, std::string& buf, std::o
             parsed = nlohmann::ordered_json::parse(text, nullptr, false);
           }
           if (parsed.is_object() || parsed.is_array()) {
-            w.Raw(parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+            w.Raw(CompactJson(parsed));
           } else {
             w.String(text);
           }

@@ -1,17 +1,10 @@
 #include "casedb/dnsbl_store.h"
 
+#include "core/json_text.h"
+
 namespace mxir::casedb {
 
 namespace {
-
-std::string Dump(const nlohmann::ordered_json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-nlohmann::ordered_json ParseOr(const std::string& text, nlohmann::ordered_json fallback) {
-  auto j = nlohmann::ordered_json::parse(text, nullptr, false);
-  return j.is_discarded() ? fallback : j;
-}
 
 constexpr const char* kDelistingColumns =
     "target, zone, list, state, first_listed, listed_since, last_listed, delisted_at, fixed_at, "
@@ -50,9 +43,9 @@ Status DnsblStore::AddCheck(const DnsblCheckRow& row) {
       .Bind(3, row.zone)
       .Bind(4, row.list)
       .Bind(5, row.status)
-      .Bind(6, Dump(row.codes))
+      .Bind(6, CompactJson(row.codes))
       .Bind(7, row.meaning)
-      .Bind(8, Dump(row.txt));
+      .Bind(8, CompactJson(row.txt));
   return st.Run();
 }
 
@@ -75,9 +68,9 @@ Result<std::vector<DnsblCheckRow>> DnsblStore::ListChecks(std::optional<Timestam
     r.zone = st.ColumnText(3);
     r.list = st.ColumnText(4);
     r.status = st.ColumnText(5);
-    r.codes = ParseOr(st.ColumnText(6), nlohmann::ordered_json::array());
+    r.codes = ParseJsonOr(st.ColumnText(6), nlohmann::ordered_json::array());
     r.meaning = st.ColumnText(7);
-    r.txt = ParseOr(st.ColumnText(8), nlohmann::ordered_json::array());
+    r.txt = ParseJsonOr(st.ColumnText(8), nlohmann::ordered_json::array());
     out.push_back(std::move(r));
   }
   return out;
@@ -145,7 +138,7 @@ Status DnsblStore::AddDelistingEvent(const DelistingEventRow& row) {
       .Bind(4, row.event)
       .Bind(5, row.from_state)
       .Bind(6, row.to_state)
-      .Bind(7, Dump(row.details));
+      .Bind(7, CompactJson(row.details));
   return st.Run();
 }
 
@@ -169,7 +162,7 @@ Result<std::vector<DelistingEventRow>> DnsblStore::ListDelistingEvents(
     r.event = st.ColumnText(4);
     r.from_state = st.ColumnText(5);
     r.to_state = st.ColumnText(6);
-    r.details = ParseOr(st.ColumnText(7), nlohmann::ordered_json::object());
+    r.details = ParseJsonOr(st.ColumnText(7), nlohmann::ordered_json::object());
     out.push_back(std::move(r));
   }
   return out;

@@ -1,5 +1,6 @@
 #include "casedb/finding_store.h"
 
+#include "core/json_text.h"
 #include "core/process_info.h"
 
 namespace mxir::casedb {
@@ -55,7 +56,7 @@ Result<UpsertResult> FindingStore::UpsertDetailed(const Finding& f) {
   st.Bind(6, f.first_seen.micros())
       .Bind(7, f.last_seen.micros())
       .Bind(8, c_.clock().Now().micros())
-      .Bind(9, FindingToJson(f).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+      .Bind(9, CompactJson(FindingToJson(f)))
       .Bind(10, CurrentActor());
   MXIR_RETURN_IF_ERROR(st.Run());
   r.reactivated = old_status == kFindingResolved;

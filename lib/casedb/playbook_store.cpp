@@ -1,19 +1,12 @@
 #include "casedb/playbook_store.h"
 
+#include "core/json_text.h"
+
 namespace mxir::casedb {
 
 namespace {
 
 using nlohmann::ordered_json;
-
-std::string Dump(const ordered_json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-ordered_json Parse(const std::string& s, ordered_json fallback) {
-  auto j = ordered_json::parse(s, nullptr, false);
-  return j.is_discarded() ? fallback : j;
-}
 
 constexpr const char* kRunColumns =
     "run_id, runbook_id, runbook_version, runbook_sha256, runbook_text, inputs, status, outcome, "
@@ -26,7 +19,7 @@ PlaybookRun ReadRun(const Statement& st) {
   r.runbook_version = st.ColumnInt(2);
   r.runbook_sha256 = st.ColumnText(3);
   r.runbook_text = st.ColumnText(4);
-  r.inputs = Parse(st.ColumnText(5), ordered_json::object());
+  r.inputs = ParseJsonOr(st.ColumnText(5), ordered_json::object());
   r.status = st.ColumnText(6);
   r.outcome = st.ColumnText(7);
   r.current_step = st.ColumnText(8);
@@ -37,7 +30,7 @@ PlaybookRun ReadRun(const Statement& st) {
   r.started_by = st.ColumnText(13);
   r.host = st.ColumnText(14);
   r.pid = st.ColumnInt(15);
-  r.notes = Parse(st.ColumnText(16), ordered_json::array());
+  r.notes = ParseJsonOr(st.ColumnText(16), ordered_json::array());
   return r;
 }
 
@@ -104,7 +97,7 @@ Status PlaybookStore::PutRun(const PlaybookRun& r) {
       .Bind(3, r.runbook_version)
       .Bind(4, r.runbook_sha256)
       .Bind(5, r.runbook_text)
-      .Bind(6, Dump(r.inputs))
+      .Bind(6, CompactJson(r.inputs))
       .Bind(7, r.status)
       .Bind(8, r.outcome)
       .Bind(9, r.current_step)
@@ -112,7 +105,7 @@ Status PlaybookStore::PutRun(const PlaybookRun& r) {
       .Bind(11, r.started_at.micros())
       .Bind(12, r.updated_at.micros());
   st.Bind(13, r.ended_at);
-  st.Bind(14, r.started_by).Bind(15, r.host).Bind(16, r.pid).Bind(17, Dump(r.notes));
+  st.Bind(14, r.started_by).Bind(15, r.host).Bind(16, r.pid).Bind(17, CompactJson(r.notes));
   MXIR_RETURN_IF_ERROR(st.Run());
   return tx.Commit();
 }
@@ -162,18 +155,19 @@ Status PlaybookStore::PutStep(const PlaybookStepRecord& s) {
       .Bind(7, s.reason);
   st.Bind(8, s.started_at);
   st.Bind(9, s.ended_at);
-  st.Bind(10, s.command.is_null() ? std::string() : Dump(s.command)).Bind(11, s.idempotency_key);
+  st.Bind(10, s.command.is_null() ? std::string() : CompactJson(s.command))
+      .Bind(11, s.idempotency_key);
   st.Bind(12, s.exit_code);
   st.Bind(13, s.summary).Bind(14, s.stdout_sha256);
   if (s.answer.is_null())
     st.BindNull(15);
   else
-    st.Bind(15, Dump(s.answer));
+    st.Bind(15, CompactJson(s.answer));
   st.Bind(16, s.answered_by)
-      .Bind(17, Dump(s.outputs))
+      .Bind(17, CompactJson(s.outputs))
       .Bind(18, s.approved_by)
       .Bind(19, s.approval_text)
-      .Bind(20, Dump(s.unlocks));
+      .Bind(20, CompactJson(s.unlocks));
   st.Bind(21, s.next_due_at);
   st.Bind(22, s.attempts);
   MXIR_RETURN_IF_ERROR(st.Run());
@@ -204,17 +198,19 @@ Result<std::vector<PlaybookStepRecord>> PlaybookStore::ListSteps(const std::stri
     s.reason = st.ColumnText(6);
     s.started_at = st.ColumnTime(7);
     s.ended_at = st.ColumnTime(8);
-    s.command = st.ColumnText(9).empty() ? ordered_json(nullptr) : Parse(st.ColumnText(9), nullptr);
+    s.command =
+        st.ColumnText(9).empty() ? ordered_json(nullptr) : ParseJsonOr(st.ColumnText(9), nullptr);
     s.idempotency_key = st.ColumnText(10);
     if (!st.ColumnIsNull(11)) s.exit_code = st.ColumnInt(11);
     s.summary = st.ColumnText(12);
     s.stdout_sha256 = st.ColumnText(13);
-    s.answer = st.ColumnIsNull(14) ? ordered_json(nullptr) : Parse(st.ColumnText(14), nullptr);
+    s.answer =
+        st.ColumnIsNull(14) ? ordered_json(nullptr) : ParseJsonOr(st.ColumnText(14), nullptr);
     s.answered_by = st.ColumnText(15);
-    s.outputs = Parse(st.ColumnText(16), ordered_json::object());
+    s.outputs = ParseJsonOr(st.ColumnText(16), ordered_json::object());
     s.approved_by = st.ColumnText(17);
     s.approval_text = st.ColumnText(18);
-    s.unlocks = Parse(st.ColumnText(19), ordered_json::array());
+    s.unlocks = ParseJsonOr(st.ColumnText(19), ordered_json::array());
     s.next_due_at = st.ColumnTime(20);
     s.attempts = st.ColumnInt(21);
     out.push_back(std::move(s));

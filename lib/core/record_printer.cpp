@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/display_time.h"
+#include "core/json_text.h"
 
 namespace mxir {
 
@@ -74,7 +75,7 @@ std::string CellText(const nlohmann::ordered_json& v) {
     }
     return s;
   }
-  return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return CompactJson(v);
 }
 
 namespace {
@@ -203,11 +204,10 @@ void RecordPrinter::Add(const nlohmann::ordered_json& record) {
   ++count_;
   switch (format_) {
     case OutputFormat::kJsonl:
-      out_ << record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      out_ << CompactJson(record) << "\n";
       break;
     case OutputFormat::kJson:
-      out_ << (count_ > 1 ? ",\n" : "\n")
-           << record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      out_ << (count_ > 1 ? ",\n" : "\n") << CompactJson(record);
       break;
     case OutputFormat::kCsv:
       for (size_t i = 0; i < columns_.size(); ++i) {

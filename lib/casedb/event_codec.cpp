@@ -247,9 +247,9 @@ Status DecodeRest(std::string_view blob, EventKind kind, StringCache& cache, std
       ++pos;
       uint64_t id = 0;
       if (!GetVarint(blob, &pos, &id)) return MakeError(ErrorCode::kCorrupt, "bad string token");
-      MXIR_ASSIGN_OR_RETURN(const SharedString* s, cache.Get(static_cast<int64_t>(id)));
+      MXIR_ASSIGN_OR_RETURN(std::string_view s, cache.Text(static_cast<int64_t>(id)));
       json.push_back('"');
-      json.append(s->str());
+      json.append(s);
       json.push_back('"');
     } else {
       if (b == '"') in_str = true;

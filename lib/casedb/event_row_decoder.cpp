@@ -130,13 +130,13 @@ Status RowDecoder::SetRaw(const Field& f, std::string_view raw, Event* e) {
 Status RowDecoder::SetInterned(const Field& f, int64_t string_id, Event* e) {
   MXIR_ASSIGN_OR_RETURN(const StringCache::Entry* s, cache_.GetEntry(string_id));
   if (f.member.type() == EventMember::Type::kText && s->plain_json) {
-    f.member.SetText(e, s->value.str());
+    f.member.SetText(e, s->text());
     return Status::Ok();
   }
   // The interned text is a JSON string's text as written (escapes kept): read it as JSON.
   json_.clear();
   json_.push_back('"');
-  json_.append(s->value.str());
+  json_.append(s->text());
   json_.push_back('"');
   return reader_.ParseMember(f.name, json_, e);
 }
@@ -197,20 +197,32 @@ Status RowDecoder::Decode(Statement& st, Event* e) {
   if (kind < 0 || kind >= EventKindCount()) {
     return MakeError(ErrorCode::kCorrupt, "unknown kind");
   }
+  // The session and file of the row before are kept aside: when this row has the same (the
+  // file nearly always, the session often), it is moved back instead of copied — no reference
+  // count touched.
+  SharedString session = std::move(e->session), file = std::move(e->origin.file);
   ResetEvent(*e);  // keeps the capacity of the strings and lists a reused Event had
   MXIR_RETURN_IF_ERROR(DecodeRestInto(st.ColumnBlob(15), static_cast<EventKind>(kind), e));
   e->ts = Timestamp::FromMicros(st.ColumnInt(1));
   e->kind = static_cast<EventKind>(kind);
+  // A string column holds an id of `strings` (ids start at 1) or NULL, which reads as 0: one
+  // call per column instead of asking for its type first.
   auto str = [&](int col, std::string* out) -> Status {
-    if (st.ColumnIsNull(col)) return Status::Ok();
-    MXIR_ASSIGN_OR_RETURN(const SharedString* s, cache_.Get(st.ColumnInt(col)));
-    out->assign(s->str());
+    const int64_t id = st.ColumnInt(col);
+    if (id == 0) return Status::Ok();
+    MXIR_ASSIGN_OR_RETURN(std::string_view s, cache_.Text(id));
+    out->assign(s);
     return Status::Ok();
   };
-  auto shared = [&](int col, SharedString* out) -> Status {
-    if (st.ColumnIsNull(col)) return Status::Ok();
-    MXIR_ASSIGN_OR_RETURN(const SharedString* s, cache_.Get(st.ColumnInt(col)));
-    *out = *s;
+  auto shared = [&](int col, SharedString& before, SharedString* out) -> Status {
+    const int64_t id = st.ColumnInt(col);
+    if (id == 0) return Status::Ok();
+    MXIR_ASSIGN_OR_RETURN(const SharedString* s, cache_.Get(id));
+    if (before.SameAs(*s)) {
+      *out = std::move(before);
+    } else {
+      *out = *s;
+    }
     return Status::Ok();
   };
   auto ip = [&](int col, std::optional<IpAddress>* out) {
@@ -224,13 +236,13 @@ Status RowDecoder::Decode(Statement& st, Event* e) {
   };
   MXIR_RETURN_IF_ERROR(str(3, &e->source));
   MXIR_RETURN_IF_ERROR(str(4, &e->protocol));
-  MXIR_RETURN_IF_ERROR(shared(5, &e->session));
+  MXIR_RETURN_IF_ERROR(shared(5, session, &e->session));
   ip(6, &e->client_ip);
   num(7, &e->client_port);
   ip(8, &e->server_ip);
   num(9, &e->server_port);
   MXIR_RETURN_IF_ERROR(str(10, &e->user));
-  MXIR_RETURN_IF_ERROR(shared(11, &e->origin.file));
+  MXIR_RETURN_IF_ERROR(shared(11, file, &e->origin.file));
   num(12, &e->origin.line);
   num(13, &e->origin.packet);
   num(14, &e->origin.index);

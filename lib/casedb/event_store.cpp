@@ -302,7 +302,8 @@ Status ForEachEventReadAhead(CaseDb& c, const EventFilter& filter,
     std::vector<int64_t> ids;
     size_t n = 0;
   };
-  constexpr size_t kRows = 256, kBatches = 8;
+  // Small enough that the ring (a few hundred Events of about 1.7 KB) stays in a core's cache.
+  constexpr size_t kRows = 64, kBatches = 6;
   std::vector<Batch> batches(kBatches);
   std::deque<Batch*> free_batches, full_batches;
   for (Batch& b : batches) {

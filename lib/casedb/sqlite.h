@@ -97,6 +97,13 @@ class Statement {
   }
   double ColumnDouble(int col) const { return sqlite3_column_double(stmt_, col); }
   std::string ColumnText(int col) const;
+  // The text without a copy: valid until the next Step, Reset or column call on this column.
+  std::string_view ColumnTextView(int col) const {
+    const unsigned char* p = sqlite3_column_text(stmt_, col);
+    if (!p) return {};
+    return std::string_view(reinterpret_cast<const char*>(p),
+                            static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+  }
   bool ColumnIsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   // A time stored as microseconds since the epoch; nullopt for NULL.
   std::optional<Timestamp> ColumnTime(int col) const {

@@ -241,6 +241,25 @@ StringCache::Entry* StringCache::Slot(int64_t id) {
   return &sparse_[id];
 }
 
+Status StringCache::Fill(Entry* e, std::string_view value) {
+  if (value.size() > UINT32_MAX) return MakeError(ErrorCode::kCorrupt, "a string is too long");
+  if (value.size() > arena_left_) {
+    const size_t n = std::max(kArenaChunk, value.size());
+    arena_.push_back(std::make_unique<char[]>(n));
+    arena_next_ = arena_.back().get();
+    arena_left_ = n;
+  }
+  if (!value.empty()) std::memcpy(arena_next_, value.data(), value.size());
+  e->data = arena_next_;
+  e->size = static_cast<uint32_t>(value.size());
+  arena_next_ += value.size();
+  arena_left_ -= value.size();
+  e->plain_json = PlainJsonText(value);
+  e->shared = SharedString();
+  e->loaded = true;
+  return Status::Ok();
+}
+
 Status StringCache::LoadAll() {
   {
     MXIR_ASSIGN_OR_RETURN(Statement st,
@@ -256,15 +275,12 @@ Status StringCache::LoadAll() {
     if (!row) break;
     Entry* e = Slot(st.ColumnInt(0));
     if (!e) continue;
-    std::string v = st.ColumnText(1);
-    e->plain_json = PlainJsonText(v);
-    e->value = SharedString(std::move(v));
-    e->loaded = true;
+    MXIR_RETURN_IF_ERROR(Fill(e, st.ColumnTextView(1)));
   }
   return Status::Ok();
 }
 
-Result<const StringCache::Entry*> StringCache::Miss(int64_t id) {
+Result<StringCache::Entry*> StringCache::Miss(int64_t id) {
   if (id > 0 && static_cast<uint64_t>(id) >= strings_.size()) {
     auto it = sparse_.find(id);
     if (it != sparse_.end() && it->second.loaded) return &it->second;
@@ -282,11 +298,9 @@ Result<const StringCache::Entry*> StringCache::Miss(int64_t id) {
     find_->Reset();
     return MakeError(ErrorCode::kCorrupt, "string " + std::to_string(id) + " is missing");
   }
-  std::string v = find_->ColumnText(0);
-  e->plain_json = PlainJsonText(v);
-  e->value = SharedString(std::move(v));
-  e->loaded = true;
+  Status s = Fill(e, find_->ColumnTextView(0));
   find_->Reset();
+  MXIR_RETURN_IF_ERROR(s);
   return e;
 }
 

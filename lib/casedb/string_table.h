@@ -90,33 +90,49 @@ class StringInterner {
 
 class StringCache {
  public:
-  // One value of `strings`; `plain_json` when it can stand as the text of a JSON string as it
-  // is (valid UTF-8, no quote, backslash or control character): a reader of the compact rest
-  // then takes it without unescaping.
+  // One value of `strings`: its text (in the cache's arena, valid as long as the cache) and
+  // `plain_json` when it can stand as the text of a JSON string as it is (valid UTF-8, no quote,
+  // backslash or control character): a reader of the compact rest then takes it without
+  // unescaping. A SharedString of it is made only when one is asked for (Get): most values are
+  // copied into an Event's std::string members and need none.
   struct Entry {
-    SharedString value;
+    const char* data = nullptr;
+    uint32_t size = 0;
     bool plain_json = false;
     bool loaded = false;
+    SharedString shared;  // made by Get() on first use
+    std::string_view text() const { return {data, size}; }
   };
 
   explicit StringCache(Database& db) : db_(db) {}
 
   Status LoadAll();
+  // The value as a SharedString, one per id: every event given the same id shares it.
   Result<const SharedString*> Get(int64_t id) {
-    MXIR_ASSIGN_OR_RETURN(const Entry* e, GetEntry(id));
-    return &e->value;
+    MXIR_ASSIGN_OR_RETURN(Entry * e, Find(id));
+    if (e->shared.empty() && e->size > 0) e->shared = SharedString(e->text());
+    return &e->shared;
+  }
+  Result<std::string_view> Text(int64_t id) {
+    MXIR_ASSIGN_OR_RETURN(Entry * e, Find(id));
+    return e->text();
   }
   Result<const Entry*> GetEntry(int64_t id) {
+    MXIR_ASSIGN_OR_RETURN(Entry * e, Find(id));
+    return e;
+  }
+  Result<const std::string*> Field(int64_t id);
+
+ private:
+  Result<Entry*> Find(int64_t id) {
     if (id > 0 && static_cast<uint64_t>(id) < strings_.size() && strings_[id].loaded) {
       return &strings_[id];
     }
     return Miss(id);
   }
-  Result<const std::string*> Field(int64_t id);
-
- private:
-  Result<const Entry*> Miss(int64_t id);
+  Result<Entry*> Miss(int64_t id);
   Entry* Slot(int64_t id);
+  Status Fill(Entry* e, std::string_view value);  // copies the value into the arena
 
   Database& db_;
   // By id (ids are given densely from 1); ids far beyond the loaded ones (a corrupt row) go to
@@ -124,6 +140,10 @@ class StringCache {
   std::vector<Entry> strings_;
   std::unordered_map<int64_t, Entry> sparse_;
   std::unordered_map<int64_t, std::string> fields_;
+  // The values' bytes, in chunks that never move (an Entry points into them).
+  std::vector<std::unique_ptr<char[]>> arena_;
+  char* arena_next_ = nullptr;
+  size_t arena_left_ = 0;
   std::optional<Statement> find_, find_field_;
 };
 

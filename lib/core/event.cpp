@@ -62,6 +62,17 @@ int RecordRepeats::Next(uint64_t hash) {
   return static_cast<int>(before);
 }
 
+namespace {
+
+// Clears without writing to a string or list that is empty already: a reused Event has most
+// members empty, and clear() would still write each one's terminator (a store per member).
+template <typename T>
+void Clear(T& v) {
+  if (!v.empty()) v.clear();
+}
+
+}  // namespace
+
 void ResetEvent(Event& e) {
   e.ts = Timestamp();
   e.origin = EventOrigin();
@@ -69,45 +80,45 @@ void ResetEvent(Event& e) {
   e.client_port = -1;
   e.server_port = -1;
   e.kind = EventKind::kReply;
-  e.source.clear();
-  e.protocol.clear();
-  e.state.clear();
-  e.direction.clear();
-  e.helo.clear();
-  e.how.clear();
-  e.sni.clear();
-  e.mechanism.clear();
-  e.user.clear();
-  e.outcome.clear();
-  e.secret_fp.clear();
-  e.mail_from.clear();
-  e.rcpt_to.clear();
-  e.header_from.clear();
-  e.subject.clear();
-  e.msg_id.clear();
-  e.user_agent.clear();
-  e.date.clear();
-  e.enhanced.clear();
-  e.text.clear();
-  e.command.clear();
-  e.relay.clear();
-  e.status.clear();
-  e.actor.clear();
-  e.operation.clear();
-  e.client_app.clear();
-  e.error_code.clear();
-  e.country.clear();
-  e.reason.clear();
-  e.queue_id.clear();
-  e.reply_to.clear();
-  e.in_reply_to.clear();
-  e.x_originating_ip.clear();
-  e.server_name.clear();
-  e.recipients.clear();
-  e.to.clear();
-  e.cc.clear();
-  e.received.clear();
-  e.parameters.clear();
+  Clear(e.source);
+  Clear(e.protocol);
+  Clear(e.state);
+  Clear(e.direction);
+  Clear(e.helo);
+  Clear(e.how);
+  Clear(e.sni);
+  Clear(e.mechanism);
+  Clear(e.user);
+  Clear(e.outcome);
+  Clear(e.secret_fp);
+  Clear(e.mail_from);
+  Clear(e.rcpt_to);
+  Clear(e.header_from);
+  Clear(e.subject);
+  Clear(e.msg_id);
+  Clear(e.user_agent);
+  Clear(e.date);
+  Clear(e.enhanced);
+  Clear(e.text);
+  Clear(e.command);
+  Clear(e.relay);
+  Clear(e.status);
+  Clear(e.actor);
+  Clear(e.operation);
+  Clear(e.client_app);
+  Clear(e.error_code);
+  Clear(e.country);
+  Clear(e.reason);
+  Clear(e.queue_id);
+  Clear(e.reply_to);
+  Clear(e.in_reply_to);
+  Clear(e.x_originating_ip);
+  Clear(e.server_name);
+  Clear(e.recipients);
+  Clear(e.to);
+  Clear(e.cc);
+  Clear(e.received);
+  Clear(e.parameters);
   e.client_ip.reset();
   e.server_ip.reset();
   e.duration_s.reset();

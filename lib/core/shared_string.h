@@ -28,6 +28,8 @@ class SharedString {
   operator std::string_view() const { return str(); }    // NOLINT
 
   bool empty() const { return p_ == nullptr; }
+  // The same shared object (not only equal text): moving one over the other changes nothing.
+  bool SameAs(const SharedString& o) const { return p_ == o.p_; }
   size_t size() const { return str().size(); }
   const char* data() const { return str().data(); }
   const char* c_str() const { return str().c_str(); }

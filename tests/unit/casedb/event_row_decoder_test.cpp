@@ -4,6 +4,7 @@
 // fail or succeed on both paths alike (never a crash).
 #include "casedb/event_row_decoder.h"
 
+#include <map>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@
 #include "casedb/event_codec.h"
 #include "casedb/event_store.h"
 #include "casedb/sqlite.h"
+#include "casedb/string_table.h"
 #include "core/event_json.h"
 
 namespace mxir::casedb {
@@ -408,6 +410,113 @@ TEST(RowDecoder, ReadAheadGivesWhatThePlainReadGives) {
     size_t n = 0;
     ASSERT_TRUE(ForEachEventReadAhead(*c, {}, [&](const Event&) { return ++n < stop_after; }).ok());
     EXPECT_EQ(n, stop_after);
+  }
+}
+
+// The reader's string cache keeps the values' bytes in an arena and makes a SharedString of a
+// value only when one is asked for, once per id: the same text whether loaded whole or looked up
+// one by one, the empty string as an empty SharedString, a missing id an error.
+TEST(StringCacheTest, OneSharedStringPerIdAndTheSameTextBothWays) {
+  std::string path = NewCasePath("mxir-string-cache");
+  auto c = CaseDb::Open(path);
+  ASSERT_TRUE(c.ok());
+  const std::string long_value(3 << 20, 'x');  // larger than an arena chunk
+  std::vector<std::string> values = {"a",       "",         "postfix:mx1:97311:1767225600.1",
+                                     "\"q\"\\", long_value, "\xc3\xa9t\xc3\xa9"};
+  for (int i = 0; i < 3000; ++i) values.push_back("v" + std::to_string(i));
+  std::vector<int64_t> ids;
+  {
+    StringInterner in(c->db());
+    for (const std::string& v : values) {
+      auto id = in.Id(v);
+      ASSERT_TRUE(id.ok());
+      ids.push_back(*id);
+    }
+    ASSERT_TRUE(in.Flush().ok());
+  }
+  for (bool whole : {true, false}) {
+    SCOPED_TRACE(whole ? "loaded whole" : "looked up one by one");
+    StringCache cache(c->db());
+    if (whole) ASSERT_TRUE(cache.LoadAll().ok());
+    for (size_t i = 0; i < values.size(); ++i) {
+      auto text = cache.Text(ids[i]);
+      ASSERT_TRUE(text.ok());
+      EXPECT_EQ(*text, values[i]);
+      auto entry = cache.GetEntry(ids[i]);
+      ASSERT_TRUE(entry.ok());
+      EXPECT_EQ((*entry)->plain_json, values[i].find_first_of("\"\\") == std::string::npos);
+    }
+    for (size_t i = 0; i < values.size(); ++i) {
+      auto a = cache.Get(ids[i]);
+      ASSERT_TRUE(a.ok());
+      SharedString copy = **a;  // held by an event, while the cache hands out more
+      EXPECT_EQ(copy.str(), values[i]);
+      EXPECT_EQ(copy.empty(), values[i].empty());
+      auto b = cache.Get(ids[i]);
+      ASSERT_TRUE(b.ok());
+      EXPECT_TRUE((*b)->SameAs(copy)) << "id " << ids[i];
+      // Text() still gives the bytes after the SharedString was made.
+      EXPECT_EQ(*cache.Text(ids[i]), values[i]);
+    }
+    EXPECT_FALSE(cache.Text(ids.back() + 1).ok());
+    EXPECT_FALSE(cache.Get(0).ok());
+    EXPECT_FALSE(cache.Get(int64_t{1} << 40).ok());
+  }
+}
+
+// One Event reused for every row: a row with the same session or file as the row before gets
+// the very same SharedString back (moved, not copied); a different one, or none, is never
+// left over from the row before.
+TEST(RowDecoder, ReusedEventKeepsOrDropsTheSessionAndFileOfTheRowBefore) {
+  std::string path = NewCasePath("mxir-decoder-shared");
+  auto c = CaseDb::Open(path);
+  ASSERT_TRUE(c.ok());
+  std::mt19937 rng(11);
+  const char* const kSessions[] = {"", "s1", "s2", "s3"};
+  const char* const kFiles[] = {"", "a.log", "b.log"};
+  std::vector<std::pair<std::string, std::string>> in;
+  {
+    EventWriter w(*c, 300);
+    for (int i = 0; i < 900; ++i) {
+      Event e;
+      e.ts = Timestamp::FromMicros(1600000000000000 + i);
+      e.kind = EventKind::kAuth;
+      e.source = "dovecot";
+      e.outcome = "failure";
+      // Runs of the same values, with changes and gaps between them.
+      const int r = static_cast<int>(rng() % 10);
+      const std::string session = r < 7 && i > 0 ? in.back().first : kSessions[rng() % 4];
+      const std::string file = r < 8 && i > 0 ? in.back().second : kFiles[rng() % 3];
+      e.session = SharedString(session);
+      e.origin.file = SharedString(file);
+      e.origin.line = i + 1;
+      in.emplace_back(session, file);
+      ASSERT_TRUE(w.Add(e).ok());
+    }
+    ASSERT_TRUE(w.Finish().ok());
+  }
+  for (bool ahead : {false, true}) {
+    SCOPED_TRACE(ahead ? "read ahead" : "plain read");
+    std::vector<SharedString> sessions, files;
+    auto fn = [&](const Event& e) {
+      sessions.push_back(e.session);
+      files.push_back(e.origin.file);
+      return true;
+    };
+    ASSERT_TRUE((ahead ? ForEachEventReadAhead(*c, {}, fn) : ForEachEvent(*c, {}, fn)).ok());
+    ASSERT_EQ(sessions.size(), in.size());
+    std::map<std::string, SharedString> first;
+    for (size_t i = 0; i < in.size(); ++i) {
+      EXPECT_EQ(sessions[i].str(), in[i].first) << "row " << i;
+      EXPECT_EQ(files[i].str(), in[i].second) << "row " << i;
+      EXPECT_EQ(sessions[i].empty(), in[i].first.empty());
+      // Every row with the same text shares one string (one per id of the strings table).
+      for (const SharedString* s : {&sessions[i], &files[i]}) {
+        if (s->empty()) continue;
+        auto [it, added] = first.emplace(s->str(), *s);
+        EXPECT_TRUE(added || it->second.SameAs(*s)) << "row " << i << " " << s->str();
+      }
+    }
   }
 }
 

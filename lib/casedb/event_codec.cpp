@@ -64,6 +64,14 @@ int64_t EventKey(const Event& e) {
   return static_cast<int64_t>(XXH3_64bits(json.data(), json.size()) ^ 0x9e3779b97f4a7c15ull);
 }
 
+int64_t EventLocality(const Event& e) {
+  if (e.origin.record != 0) return e.origin.locality;
+  constexpr int64_t kDay = int64_t{86400} * 1000000;
+  int64_t in_day = e.ts.micros() % kDay;
+  if (in_day < 0) in_day += kDay;
+  return 1 + in_day / 1000000;
+}
+
 void ClearColumnFields(Event& e) {
   e.ts = Timestamp();
   e.source.clear();

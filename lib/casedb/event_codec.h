@@ -32,6 +32,13 @@ namespace mxir::casedb {
 // The event's 64-bit identity, as stored in events.key.
 int64_t EventKey(const Event& e);
 
+// The event's place in the identity index (events.loc; schema 8): with EventKey() it makes the
+// identity (loc, key). From the same content as the key, so the same record always gets the same
+// value: for a log line RecordLocality() of its bytes (origin.locality), for a packet or an event
+// known by its content 1 + the seconds of the day of its ts (part of that content). Consecutive
+// records have close values, so a batch inserts into a few pages of the index, not all of them.
+int64_t EventLocality(const Event& e);
+
 // Clears the fields that live in columns (what EncodeRest leaves out).
 void ClearColumnFields(Event& e);
 

@@ -19,9 +19,8 @@ namespace {
 
 constexpr const char* kInsertHead =
     "INSERT OR IGNORE INTO events (key, ts, kind, source, protocol, session, client_ip, "
-    "client_port, server_ip, server_port, user, file, line, packet, idx, rest) VALUES ";
-constexpr const char* kRowPlaceholders = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-constexpr int kColumns = 16;
+    "client_port, server_ip, server_port, user, file, line, packet, idx, rest";
+constexpr int kColumns = 16;  // then loc, when the table has it
 
 }  // namespace
 
@@ -49,14 +48,18 @@ Status EventWriter::Prepare() {
       MXIR_RETURN_IF_ERROR(db_.Exec("PRAGMA cache_size = -262144"));
       MXIR_RETURN_IF_ERROR(db_.Exec("PRAGMA wal_autocheckpoint = 16384"));
     }
-    std::string one = std::string(kInsertHead) + kRowPlaceholders;
-    MXIR_ASSIGN_OR_RETURN(Statement st1, Statement::Prepare(db_, one));
+    has_loc_ = Statement::Prepare(db_, "SELECT loc FROM events LIMIT 0").ok();
+    std::string head = std::string(kInsertHead) + (has_loc_ ? ", loc) VALUES " : ") VALUES ");
+    std::string row = "(?";
+    for (int i = 1; i < kColumns + (has_loc_ ? 1 : 0); ++i) row += ",?";
+    row += ")";
+    MXIR_ASSIGN_OR_RETURN(Statement st1, Statement::Prepare(db_, head + row));
     insert_one_.emplace(std::move(st1));
     // Many rows per statement: SQLite's per-statement cost is paid once per 64 events.
-    std::string many = kInsertHead;
+    std::string many = head;
     for (size_t i = 0; i < kRowsPerStatement; ++i) {
       many += i ? ", " : "";
-      many += kRowPlaceholders;
+      many += row;
     }
     MXIR_ASSIGN_OR_RETURN(Statement stn, Statement::Prepare(db_, many));
     insert_many_.emplace(std::move(stn));
@@ -94,6 +97,7 @@ Status EventWriter::Add(PreparedEvent&& p) {
 
 void EventWriter::PrepareEvent(Event&& e, PreparedEvent* p) {
   p->key = EventKey(e);
+  p->loc = EventLocality(e);
   p->ts = e.ts.micros();
   p->kind = static_cast<int64_t>(e.kind);
   p->source = std::move(e.source);
@@ -130,6 +134,7 @@ Status EventWriter::AddRow(PreparedEvent& p) {
   MXIR_RETURN_IF_ERROR(Prepare());
   Row& row = rows_[used_rows_];
   row.key = p.key;
+  row.loc = p.loc;
   row.ts = p.ts;
   row.kind = p.kind;
   auto id = [&](std::string_view v, int64_t* out) -> Status {
@@ -166,7 +171,9 @@ Status EventWriter::AddRow(PreparedEvent& p) {
 
 Status EventWriter::FlushRows() {
   if (used_rows_ == 0) return Status::Ok();
-  auto bind = [](Statement& st, int base, const Row& r) {
+  const bool has_loc = has_loc_;
+  const int columns = kColumns + (has_loc ? 1 : 0);
+  auto bind = [has_loc](Statement& st, int base, const Row& r) {
     auto opt_id = [&](int i, int64_t v) {
       if (v == 0) {
         st.BindNull(i);
@@ -203,12 +210,13 @@ Status EventWriter::FlushRows() {
     opt_num(base + 14, r.packet);
     st.Bind(base + 15, r.index);
     opt_blob(base + 16, r.rest.data(), r.rest.size());
+    if (has_loc) st.Bind(base + 17, r.loc);
   };
   int64_t changed = 0;
   if (used_rows_ == kRowsPerStatement) {
     Statement& st = *insert_many_;
     // Every parameter is bound again below: no need to clear them first.
-    for (size_t i = 0; i < used_rows_; ++i) bind(st, static_cast<int>(i) * kColumns, rows_[i]);
+    for (size_t i = 0; i < used_rows_; ++i) bind(st, static_cast<int>(i) * columns, rows_[i]);
     Status s = st.Run();
     if (s.ok()) changed = db_.Changes();
     st.ResetKeepingBinds();

@@ -2,8 +2,8 @@
 //
 // EventWriter inserts in batched transactions (one commit per `batch_size` events, and at
 // Finish()), so a writer killed mid-way leaves every earlier batch committed and the case
-// readable. Each event's identity is EventKey() (from its content: a log grown, rotated,
-// compressed, read from stdin or followed adds nothing twice). Rows are columns — times as
+// readable. Each event's identity is (EventLocality(), EventKey()) (from its content: a log grown,
+// rotated, compressed, read from stdin or followed adds nothing twice). Rows are columns — times as
 // integers, kinds as small integers, addresses as bytes, sources, protocols, sessions, accounts
 // and file names as ids into the interned `strings` table — plus the rest of the event in the
 // compact form of event_codec.h. ForEachEvent streams events back in time order (or, from a
@@ -29,7 +29,7 @@ class RestEncoder;     // event_codec.h
 // An event made ready for EventWriter on the producer's thread (EventWriter::PrepareEvent): its
 // identity key, its columns and the rest as JSON; the writer then only interns and inserts.
 struct PreparedEvent {
-  int64_t key = 0, ts = 0, kind = 0;
+  int64_t key = 0, loc = 0, ts = 0, kind = 0;
   std::string source, protocol, user;
   SharedString session, file;
   std::optional<IpAddress> client_ip, server_ip;
@@ -63,7 +63,8 @@ class EventWriter {
  private:
   // One row waiting for the next multi-row INSERT.
   struct Row {
-    int64_t key = 0, ts = 0, kind = 0, source = 0, protocol = 0, session = 0, user = 0, file = 0;
+    int64_t key = 0, loc = 0, ts = 0, kind = 0, source = 0, protocol = 0, session = 0, user = 0,
+            file = 0;
     int64_t client_port = -1, server_port = -1, line = -1, packet = -1, index = 0;
     uint8_t client_ip[17], server_ip[17];
     size_t client_ip_len = 0, server_ip_len = 0;
@@ -84,6 +85,9 @@ class EventWriter {
   bool callers_tx_ = false;
   size_t pending_ = 0;  // rows in the open transaction
   bool in_tx_ = false;
+  // The events table has the `loc` column (schema 8); the schema 5 -> 6 migration writes into
+  // the table of schema 6, without it.
+  bool has_loc_ = true;
   std::optional<Statement> insert_many_, insert_one_;
   std::unique_ptr<StringInterner> strings_;
   std::unique_ptr<RestEncoder> rest_;

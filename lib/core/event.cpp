@@ -28,6 +28,24 @@ uint64_t RecordHash(std::string_view bytes) {
   return h == 0 ? 1 : h;
 }
 
+int RecordLocality(std::string_view bytes) {
+  auto digit = [&](size_t i) { return bytes[i] >= '0' && bytes[i] <= '9'; };
+  auto two = [&](size_t i) { return (bytes[i] - '0') * 10 + (bytes[i + 1] - '0'); };
+  const size_t n = bytes.size() < 64 ? bytes.size() : 64;
+  for (size_t i = 0; i + 5 <= n; ++i) {
+    if (i > 0 && digit(i - 1)) continue;
+    if (!digit(i) || !digit(i + 1) || bytes[i + 2] != ':' || !digit(i + 3) || !digit(i + 4)) {
+      continue;
+    }
+    int seconds = two(i) * 3600 + two(i + 3) * 60;
+    if (i + 8 <= bytes.size() && bytes[i + 5] == ':' && digit(i + 6) && digit(i + 7)) {
+      seconds += two(i + 6);
+    }
+    return 1 + seconds;
+  }
+  return 0;
+}
+
 namespace {
 constexpr size_t kRepeatSlots = size_t{1} << 18;  // per generation; filled to half
 }  // namespace

@@ -25,6 +25,7 @@ class Ingester::Stream::OriginSink final : public EventSink {
     if (!hashed_) {  // the line's identity, only for lines that make events
       hashed_ = true;
       record_ = RecordHash(text_);
+      locality_ = RecordLocality(text_);
       repeat_ = repeats_.Next(record_);
     }
     if (!has_ts_ && e.ts == Timestamp()) {
@@ -43,6 +44,7 @@ class Ingester::Stream::OriginSink final : public EventSink {
       e.origin.index = index_++;
       e.origin.record = record_;
       e.origin.repeat = repeat_;
+      e.origin.locality = locality_;
     }
     // else: a parser emitting at the end of the input named the line the event comes from (and
     // its index there), so the event is the same on every read of the file; without that line's
@@ -70,6 +72,7 @@ class Ingester::Stream::OriginSink final : public EventSink {
     hashed_ = true;
     record_ = 0;
     repeat_ = 0;
+    locality_ = 0;
   }
 
  private:
@@ -83,6 +86,7 @@ class Ingester::Stream::OriginSink final : public EventSink {
   bool at_end_ = false, hashed_ = false;
   uint64_t record_ = 0;
   int repeat_ = 0;
+  int locality_ = 0;
   RecordRepeats repeats_;  // over this input
 };
 

@@ -155,6 +155,13 @@ n2=$(stored old.case old.log)
 [[ $n2 == 0 ]] || fail "old case: reading its log again stored $n2"
 same "old case" old.case old-ref.case
 
+# 7. The same log read with another year and zone: year-less stamps get another ts, but the
+#    identity (and the identity index's order, schema 8) comes from the line's bytes: nothing new.
+"$BIN/mxir-ingest" --year 2025 --tz Europe/Berlin --stats json --case grown.case grown.log \
+  >/dev/null 2>err || fail "ingest with another year and zone"
+n=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])["stored"])' err)
+[[ $n == 0 ]] || fail "another year and zone: $n events stored again"
+
 # Every read left a `sources` record with the input's SHA-256.
 "$BIN/mxir-case" show --case rot.case --format json | python3 -c '
 import json, sys

@@ -176,8 +176,8 @@ TEST(CaseDb, RefusesCaseFromNewerMxir) {
   EXPECT_NE(c.error().message.find("newer mxir"), std::string::npos);
 }
 
-// The events table keeps the two indexes a query uses (identity key, time); the client and
-// account indexes of schema 6 cost each insert and served no query (schema step 7 drops them).
+// The events table keeps the two indexes a query uses (identity (loc, key), time); the client
+// and account indexes of schema 6 cost each insert and served no query (schema step 7 drops them).
 TEST(CaseDb, EventsKeepOnlyTheIndexesQueriesUse) {
   std::string path = TempDir() + "/idx.case";
   auto indexes = [](CaseDb& c) {
@@ -192,10 +192,12 @@ TEST(CaseDb, EventsKeepOnlyTheIndexesQueriesUse) {
   {
     auto c = CaseDb::Create(path, Info());
     ASSERT_TRUE(c.ok());
-    EXPECT_EQ(indexes(*c), (std::vector<std::string>{"events_by_key", "events_by_ts"}));
-    // A case of schema 6 (both indexes present) migrates to the current schema.
+    EXPECT_EQ(indexes(*c), (std::vector<std::string>{"events_by_loc_key", "events_by_ts"}));
+    // A case of schema 6 (both indexes present, key alone) migrates to the current schema.
     ASSERT_TRUE(c->db()
-                    .Exec("CREATE INDEX events_by_client ON events (client_ip) WHERE client_ip "
+                    .Exec("DROP INDEX events_by_loc_key; ALTER TABLE events DROP COLUMN loc; "
+                          "CREATE UNIQUE INDEX events_by_key ON events (key); "
+                          "CREATE INDEX events_by_client ON events (client_ip) WHERE client_ip "
                           "IS NOT NULL; CREATE INDEX events_by_user ON events (user) WHERE user "
                           "IS NOT NULL; PRAGMA user_version = 6")
                     .ok());
@@ -203,7 +205,7 @@ TEST(CaseDb, EventsKeepOnlyTheIndexesQueriesUse) {
   auto c = CaseDb::Open(path);
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(*ReadSchemaVersion(c->db()), CurrentSchemaVersion());
-  EXPECT_EQ(indexes(*c), (std::vector<std::string>{"events_by_key", "events_by_ts"}));
+  EXPECT_EQ(indexes(*c), (std::vector<std::string>{"events_by_loc_key", "events_by_ts"}));
 }
 
 TEST(CaseDb, MigratesOlderSchemaKeepingEveryRow) {

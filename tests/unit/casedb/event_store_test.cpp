@@ -1,6 +1,7 @@
 #include "casedb/event_store.h"
 
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include "../common/temp_dir.h"
 #include "casedb/background_writer.h"
 #include "casedb/case_db.h"
+#include "casedb/schema.h"
 #include "casedb/string_table.h"
 #include "core/event_json.h"
 
@@ -568,6 +570,147 @@ TEST(BackgroundEventWriter, StoresEverythingAndReportsTheFirstError) {
     EXPECT_FALSE(w.Finish().ok());  // refuses the rest
   }
   EXPECT_GE(*CountEvents(*c), 6100);
+}
+
+}  // namespace
+}  // namespace mxir::casedb
+
+namespace mxir::casedb {
+namespace {
+
+// RecordLocality: the line's own time of day, from its bytes only (never the year or the zone a
+// reader infers), or 0 without a stamp.
+TEST(RecordLocality, TimeOfDayFromTheRecordsOwnStamp) {
+  EXPECT_EQ(RecordLocality("Jan  1 00:00:00 mx1 postfix/smtpd[97311]: connect"), 1);
+  EXPECT_EQ(RecordLocality("Dec 31 23:59:59 mx1 x"), 1 + 86399);
+  EXPECT_EQ(RecordLocality("2026-12-07T06:39:04.123+01:00 host dovecot: x"),
+            1 + 6 * 3600 + 39 * 60 + 4);
+  EXPECT_EQ(RecordLocality("<34>1 2026-12-07T06:39:04Z host x"), 1 + 6 * 3600 + 39 * 60 + 4);
+  // Apache's "2000:13:55:36": the digits after the year, not "00:13".
+  EXPECT_EQ(RecordLocality("1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET /\""),
+            1 + 13 * 3600 + 55 * 60 + 36);
+  EXPECT_EQ(RecordLocality("12:30 no seconds"), 1 + 12 * 3600 + 30 * 60);
+  EXPECT_EQ(RecordLocality("1767232134.18409 an epoch stamp, no clock"), 0);
+  EXPECT_EQ(RecordLocality(""), 0);
+  EXPECT_EQ(RecordLocality(std::string(70, 'x') + " 10:00:00 too far in"), 0);
+}
+
+// Seeded events of the three kinds of identity: log lines (record, repeat, index; locality from
+// the line), packets, and events known by their content alone.
+std::vector<Event> MixedEvents(uint32_t seed, int n) {
+  std::vector<Event> out;
+  uint32_t x = seed;
+  auto next = [&x] {
+    x = x * 1664525u + 1013904223u;
+    return x >> 8;
+  };
+  for (int i = 0; i < n; ++i) {
+    Event e;
+    int64_t second = 1700000000 + i * 7 + static_cast<int64_t>(next() % 5);
+    e.ts = Timestamp::FromSeconds(second);
+    e.kind = EventKind::kAuth;
+    e.user = "u" + std::to_string(next() % 50);
+    e.client_ip = IpAddress::V4(0xC0000200 + next() % 200);
+    switch (next() % 3) {
+      case 0: {
+        char line[96];
+        std::snprintf(line, sizeof line, "Nov %2d %02d:%02d:%02d mx postfix/smtpd[%u]: event %d",
+                      1 + static_cast<int>(second / 86400 % 28),
+                      static_cast<int>(second / 3600 % 24), static_cast<int>(second / 60 % 60),
+                      static_cast<int>(second % 60), next() % 99999, i);
+        e.source = "postfix";
+        e.origin.file = "mail.log";
+        e.origin.line = i + 1;
+        e.origin.record = RecordHash(line);
+        e.origin.locality = RecordLocality(line);
+        break;
+      }
+      case 1:
+        e.source = "pcap";
+        e.client_port = 40000 + static_cast<int>(next() % 20000);
+        e.server_ip = IpAddress::V4(0xC0000201);
+        e.server_port = 587;
+        e.origin.file = "a.pcap";
+        e.origin.packet = i + 1;
+        break;
+      default:
+        e.source = "entra-signin";
+        e.outcome = "failure";
+        e.error_code = std::to_string(next());
+        break;
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+// Schema 8 keys identity on (loc, key). A case of schema 7 (key alone, no loc) opens, migrates
+// (its rows keep loc NULL, guarded by the trigger), and reading the same inputs again adds
+// nothing; new events are added exactly once.
+TEST(EventStore, CaseOfSchema7MigratesAndReReadAddsNothing) {
+  for (uint32_t seed : {1u, 2u, 3u}) {
+    std::string path = NewCasePath();
+    std::vector<Event> all = MixedEvents(seed, 3000);
+    const size_t old_n = 1800;
+    {
+      auto c = CaseDb::Open(path);
+      ASSERT_TRUE(c.ok());
+      EventWriter w(*c, 500);
+      for (size_t i = 0; i < old_n; ++i) ASSERT_TRUE(w.Add(all[i]).ok());
+      ASSERT_TRUE(w.Finish().ok());
+      ASSERT_EQ(w.inserted(), static_cast<int64_t>(old_n));
+      // Back to the schema mxir wrote before step 8: the same rows, keyed by key alone.
+      ASSERT_TRUE(c->db()
+                      .Exec("DROP INDEX events_by_loc_key; ALTER TABLE events DROP COLUMN loc; "
+                            "CREATE UNIQUE INDEX events_by_key ON events (key); "
+                            "PRAGMA user_version = 7")
+                      .ok());
+    }
+    auto c = CaseDb::Open(path);
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(*ReadSchemaVersion(c->db()), CurrentSchemaVersion());
+    {
+      auto st = Statement::Prepare(c->db(), "SELECT count(*) FROM events WHERE loc IS NULL");
+      ASSERT_TRUE(st.ok() && *st->Step());
+      EXPECT_EQ(st->ColumnInt(0), static_cast<int64_t>(old_n));
+    }
+    {
+      EventWriter w(*c, 700);  // everything again: only the new ones are stored
+      for (const Event& e : all) ASSERT_TRUE(w.Add(e).ok());
+      ASSERT_TRUE(w.Finish().ok());
+      EXPECT_EQ(w.inserted(), static_cast<int64_t>(all.size() - old_n)) << "seed " << seed;
+      EXPECT_EQ(w.duplicates(), static_cast<int64_t>(old_n));
+    }
+    {
+      EventWriter w(*c);  // and once more: nothing
+      for (const Event& e : all) ASSERT_TRUE(w.Add(e).ok());
+      ASSERT_TRUE(w.Finish().ok());
+      EXPECT_EQ(w.inserted(), 0);
+    }
+    EXPECT_EQ(*CountEvents(*c), static_cast<int64_t>(all.size()));
+  }
+}
+
+// Identity does not depend on the ts a reader inferred for a year-less line (another "now", --year
+// or --tz): the same bytes give the same (loc, key).
+TEST(EventStore, SameLineWithAnotherInferredTimeAddsNothing) {
+  std::string path = NewCasePath();
+  auto c = CaseDb::Open(path);
+  ASSERT_TRUE(c.ok());
+  std::vector<Event> events = MixedEvents(9, 600);
+  EventWriter w(*c);
+  int64_t lines = 0;
+  for (const Event& e : events) ASSERT_TRUE(w.Add(e).ok());
+  for (Event e : events) {
+    if (e.origin.record == 0) continue;
+    ++lines;
+    e.ts = Timestamp::FromMicros(e.ts.micros() - int64_t{365} * 86400 * 1000000 + 3600000000);
+    ASSERT_TRUE(w.Add(e).ok());
+  }
+  ASSERT_TRUE(w.Finish().ok());
+  EXPECT_GT(lines, 100);
+  EXPECT_EQ(w.inserted(), static_cast<int64_t>(events.size()));
+  EXPECT_EQ(w.duplicates(), lines);
 }
 
 }  // namespace

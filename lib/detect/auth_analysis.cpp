@@ -13,18 +13,25 @@ constexpr double kUs = 1e6;
 constexpr double kStaleTopSecretShare = 0.8;
 
 // Distinct secrets per fingerprint scheme (schemes do not compare); the largest count.
+// (Called for every series of the input: no node-based containers, one reused buffer.)
 int64_t DistinctSecrets(const Evidence& ev, const std::vector<uint32_t>& idx, int64_t* with_fp) {
-  std::map<std::string_view, std::unordered_set<uint32_t>> by_scheme;
-  int64_t n = 0;
+  thread_local std::vector<uint32_t> secrets;
+  secrets.clear();
   for (uint32_t i : idx) {
-    uint32_t s = ev.attempts[i].secret;
-    if (s == kNone) continue;
-    ++n;
-    by_scheme[ev.SecretScheme(s)].insert(s);
+    if (uint32_t s = ev.attempts[i].secret; s != kNone) secrets.push_back(s);
   }
-  if (with_fp) *with_fp = n;
+  if (with_fp) *with_fp = static_cast<int64_t>(secrets.size());
+  std::sort(secrets.begin(), secrets.end());
+  secrets.erase(std::unique(secrets.begin(), secrets.end()), secrets.end());
+  std::vector<std::pair<std::string_view, size_t>> by_scheme;  // few schemes: a short list
   size_t best = 0;
-  for (const auto& [scheme, set] : by_scheme) best = std::max(best, set.size());
+  for (uint32_t s : secrets) {
+    std::string_view scheme = ev.SecretScheme(s);
+    auto it = std::find_if(by_scheme.begin(), by_scheme.end(),
+                           [&](const auto& p) { return p.first == scheme; });
+    if (it == by_scheme.end()) it = by_scheme.insert(by_scheme.end(), {scheme, 0});
+    best = std::max(best, ++it->second);
+  }
   return static_cast<int64_t>(best);
 }
 
@@ -216,20 +223,31 @@ void BuildSeries(const Evidence& ev, const DetectConfig& c, AuthAnalysis* out) {
     if (uint32_t s = index[out->pair[i]]; s != kNone) ++out->series[s].successes;
   }
   std::vector<int64_t> ts;
+  // The series' failures per session: session ids sorted, so each session is a run (no hash map
+  // per series: there are as many series as (client, account) pairs that failed).
+  std::vector<uint32_t> session_ids;
+  size_t distinct_sessions = 0;
+  auto failures_in = [&](uint32_t session) {
+    auto [b, e] = std::equal_range(session_ids.begin(), session_ids.end(), session);
+    return static_cast<int64_t>(e - b);
+  };
   for (AuthSeries& s : out->series) {
     if (s.failures.empty()) continue;
     ts.clear();
-    std::unordered_map<uint32_t, int64_t> sessions;
-    int64_t with_session = 0;
+    session_ids.clear();
     for (uint32_t i : s.failures) {
       ts.push_back(ev.attempts[i].ts);
-      if (ev.attempts[i].session != kNone) {
-        ++with_session;
-        ++sessions[ev.attempts[i].session];
-      }
+      if (ev.attempts[i].session != kNone) session_ids.push_back(ev.attempts[i].session);
     }
-    for (const auto& [id, n] : sessions) {
-      if (static_cast<double>(n) >= c.brute_min_attempts_per_session) ++s.guessing_sessions;
+    const auto with_session = static_cast<int64_t>(session_ids.size());
+    std::sort(session_ids.begin(), session_ids.end());
+    distinct_sessions = 0;
+    for (size_t b = 0; b < session_ids.size();) {
+      size_t e = b + 1;
+      while (e < session_ids.size() && session_ids[e] == session_ids[b]) ++e;
+      ++distinct_sessions;
+      if (static_cast<double>(e - b) >= c.brute_min_attempts_per_session) ++s.guessing_sessions;
+      b = e;
     }
     s.first = ts.front();
     s.last = ts.back();
@@ -237,17 +255,25 @@ void BuildSeries(const Evidence& ev, const DetectConfig& c, AuthAnalysis* out) {
     s.distinct_secrets = DistinctSecrets(ev, s.failures, &with_fp);
     s.has_fingerprints = with_fp * 2 >= static_cast<int64_t>(s.failures.size());
     if (s.has_fingerprints) {
-      std::unordered_map<uint32_t, int64_t> per_secret;
-      int64_t top = 0;
+      thread_local std::vector<uint32_t> secrets;
+      secrets.clear();
       for (uint32_t i : s.failures) {
-        if (ev.attempts[i].secret != kNone)
-          top = std::max(top, ++per_secret[ev.attempts[i].secret]);
+        if (ev.attempts[i].secret != kNone) secrets.push_back(ev.attempts[i].secret);
+      }
+      std::sort(secrets.begin(), secrets.end());
+      int64_t top = 0;
+      for (size_t b = 0; b < secrets.size();) {
+        size_t e = b + 1;
+        while (e < secrets.size() && secrets[e] == secrets[b]) ++e;
+        top = std::max(top, static_cast<int64_t>(e - b));
+        b = e;
       }
       s.top_secret_share = static_cast<double>(top) / static_cast<double>(s.failures.size());
     }
     Cadence(ts, &s.cadence_cv, &s.median_interval_s);
-    s.attempts_per_session =
-        sessions.empty() ? 1 : static_cast<double>(with_session) / sessions.size();
+    s.attempts_per_session = distinct_sessions == 0 ? 1
+                                                    : static_cast<double>(with_session) /
+                                                          static_cast<double>(distinct_sessions);
     s.max_parallel = MaxParallel(ev, s.failures);
     s.max_in_window = MaxInWindow(ts, c.brute_window_s);
     Classify(s, c);
@@ -267,7 +293,7 @@ void BuildSeries(const Evidence& ev, const DetectConfig& c, AuthAnalysis* out) {
         for (uint32_t i : s.failures) {
           uint32_t session = ev.attempts[i].session;
           if (session != kNone &&
-              static_cast<double>(sessions[session]) >= c.brute_min_attempts_per_session) {
+              static_cast<double>(failures_in(session)) >= c.brute_min_attempts_per_session) {
             s.attack_start = ev.attempts[i].ts;
             break;
           }
@@ -286,16 +312,33 @@ void BuildSweeps(const Evidence& ev, const DetectConfig& c, AuthAnalysis* out) {
   for (const AuthSeries& s : out->series) {
     if (s.verdict == AuthVerdict::kStale) stale[out->pair[s.failures.front()]] = 1;
   }
-  std::unordered_map<uint32_t, std::vector<uint32_t>> by_client;
-  for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
+  // The failures per client (the last slot for kNone), in time order: counted, then placed (one
+  // array for all clients instead of a vector each).
+  const size_t slots = ev.clients.size() + 1;
+  auto slot = [&](uint32_t client) { return client == kNone ? slots - 1 : client; };
+  auto counted = [&](uint32_t i) {
     const AuthAttempt& a = ev.attempts[i];
-    if (a.outcome != AuthOutcome::kFailure || a.user == kNone || out->typo[i]) continue;
-    if (stale[out->pair[i]]) continue;
-    by_client[a.client].push_back(i);
+    return a.outcome == AuthOutcome::kFailure && a.user != kNone && !out->typo[i] &&
+           !stale[out->pair[i]];
+  };
+  std::vector<uint32_t> begin(slots + 1, 0);
+  for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
+    if (counted(i)) ++begin[slot(ev.attempts[i].client) + 1];
+  }
+  for (size_t k = 1; k <= slots; ++k) begin[k] += begin[k - 1];
+  std::vector<uint32_t> placed(begin[slots]);
+  {
+    std::vector<uint32_t> next(begin.begin(), begin.end() - 1);
+    for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
+      if (counted(i)) placed[next[slot(ev.attempts[i].client)]++] = i;
+    }
   }
   const int64_t w = static_cast<int64_t>(c.spray_window_s * kUs);
-  for (auto& [client, idx] : by_client) {
-    if (static_cast<int64_t>(idx.size()) < c.spray_min_users) continue;
+  std::vector<uint32_t> idx;
+  for (size_t k = 0; k < slots; ++k) {
+    if (static_cast<int64_t>(begin[k + 1] - begin[k]) < c.spray_min_users) continue;
+    const uint32_t client = k == slots - 1 ? kNone : static_cast<uint32_t>(k);
+    idx.assign(placed.begin() + begin[k], placed.begin() + begin[k + 1]);
     std::unordered_map<uint32_t, int64_t> users;
     size_t b = 0, best_b = 0, best_e = 0, best_users = 0;
     for (size_t e = 0; e < idx.size(); ++e) {
@@ -346,7 +389,7 @@ void BuildDistributed(const Evidence& ev, const DetectConfig& c, AuthAnalysis* o
   for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
     const AuthAttempt& a = ev.attempts[i];
     if (a.outcome != AuthOutcome::kFailure || a.user == kNone || out->typo[i]) continue;
-    if (out->attackers.count(a.client) || out->stale_clients.count(a.client)) continue;
+    if (out->AttackerOrStale(a.client)) continue;
     cand.push_back(i);
   }
   // One secret tried against many accounts (any clients, any time).
@@ -438,8 +481,10 @@ void BuildAccountAttacks(const Evidence& ev, const DetectConfig& c, AuthAnalysis
   for (const AuthSeries& s : out->series) {
     if (s.verdict != AuthVerdict::kNone) skip[out->pair[s.failures.front()]] |= 2;
   }
-  std::unordered_set<uint32_t> sweepers;
-  for (const ClientSweep& s : out->sweeps) sweepers.insert(s.client);
+  std::vector<uint8_t> sweepers(ev.clients.size(), 0);  // per Evidence::clients
+  for (const ClientSweep& s : out->sweeps) {
+    if (s.client != kNone) sweepers[s.client] = 1;
+  }
   // Per attempt index: 1 when a fleet-wide attack holds it; per account: its failures left.
   std::vector<uint8_t> in_fleet(ev.attempts.size(), 0);
   for (const DistributedAttack& d : out->distributed) {
@@ -449,7 +494,7 @@ void BuildAccountAttacks(const Evidence& ev, const DetectConfig& c, AuthAnalysis
   for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
     const AuthAttempt& a = ev.attempts[i];
     if (a.outcome != AuthOutcome::kFailure || a.user == kNone || a.client == kNone) continue;
-    if (skip[out->pair[i]] || in_fleet[i] || sweepers.count(a.client)) continue;
+    if (skip[out->pair[i]] || in_fleet[i] || sweepers[a.client]) continue;
     by_user[a.user].push_back(i);
   }
   for (uint32_t user = 0; user < by_user.size(); ++user) {
@@ -518,6 +563,10 @@ AuthAnalysis AuthAnalysis::Build(const Evidence& ev, const DetectConfig& cfg) {
       a.stale_clients.emplace(s.client, s.first);
     }
   }
+  a.attacker_or_stale.assign(ev.clients.size() + 1, 0);
+  for (const auto* m : {&a.attackers, &a.stale_clients}) {
+    for (const auto& [c, ts] : *m) a.attacker_or_stale[c == kNone ? ev.clients.size() : c] = 1;
+  }
   BuildDistributed(ev, cfg, &a);
   for (const auto& d : a.distributed) {
     for (uint32_t c : d.clients) mark(c, d.first);
@@ -526,6 +575,8 @@ AuthAnalysis AuthAnalysis::Build(const Evidence& ev, const DetectConfig& cfg) {
   for (const auto& d : a.account_attacks) {
     for (uint32_t i : d.failures) mark(ev.attempts[i].client, ev.attempts[i].ts);
   }
+  a.attacker_since.assign(ev.clients.size() + 1, kNotAttacker);
+  for (const auto& [c, ts] : a.attackers) a.attacker_since[c == kNone ? ev.clients.size() : c] = ts;
   return a;
 }
 

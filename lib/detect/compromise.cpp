@@ -14,8 +14,6 @@ namespace {
 
 constexpr double kUs = 1e6;
 
-uint64_t PairKey(uint32_t a, uint32_t b) { return (static_cast<uint64_t>(a) << 32) | b; }
-
 // The network of an address as a number: IPv4 /24, IPv6 /64 (high bit marks IPv6).
 uint64_t NetworkKey(const IpAddress& ip) {
   if (ip.is_v4()) return ip.v4_host_order() >> 8;
@@ -70,7 +68,8 @@ CompromiseModel CompromiseModel::Build(const Evidence& ev, const AuthAnalysis& a
   m.lookback_us_ = static_cast<int64_t>(cfg.compromise_lookback_s * kUs);
   const auto& attackers = auth.attackers;
   // Sessions that guessed: several failures, or failures for several accounts.
-  std::unordered_map<uint32_t, std::pair<int64_t, uint32_t>> session_fail;  // count, a user
+  // Per Evidence::session_recs index: failures (0: none), and the account of the first one.
+  std::vector<std::pair<int64_t, uint32_t>> session_fail(ev.session_recs.size(), {0, kNone});
   std::unordered_set<uint32_t>& attacker_helos = m.attacker_helos_;
   // A stale device's failures are explained, also behind an address that attacks too.
   std::vector<uint8_t> stale_pairs(auth.pair_count, 0);  // per AuthAnalysis::pair id
@@ -83,14 +82,13 @@ CompromiseModel CompromiseModel::Build(const Evidence& ev, const AuthAnalysis& a
     const AuthAttempt& a = ev.attempts[i];
     if (a.outcome != AuthOutcome::kFailure) continue;
     if (a.session != kNone) {
-      auto [it, added] = session_fail.emplace(a.session, std::make_pair(0, a.user));
-      ++it->second.first;
-      if (it->second.second != a.user) it->second.first += 1000;  // several accounts
+      auto& [count, user] = session_fail[a.session];
+      if (count == 0) user = a.user;
+      ++count;
+      if (user != a.user) count += 1000;  // several accounts
     }
     if (a.user == kNone) continue;
-    auto att = attackers.find(a.client);
-    if (att == attackers.end() || a.ts < att->second || auth.typo[i] || stale_pairs[auth.pair[i]])
-      continue;
+    if (a.ts < auth.AttackerSince(a.client) || auth.typo[i] || stale_pairs[auth.pair[i]]) continue;
     if (uint32_t h = HeloOf(ev, a); h != kNone) attacker_helos.insert(h);
     int64_t& first_failure = m.first_attack_failure_[auth.pair[i]];
     if (first_failure == kNever) first_failure = a.ts;  // time order: the first
@@ -100,9 +98,11 @@ CompromiseModel CompromiseModel::Build(const Evidence& ev, const AuthAnalysis& a
     h.attack_last = std::max(h.attack_last, a.ts);
     ++h.attack_failures;
   }
-  for (const auto& [s, v] : session_fail) {
-    if (v.first >= static_cast<int64_t>(cfg.brute_min_attempts_per_session) || v.first >= 1000)
-      m.failed_sessions_.insert(PairKey(0, s));
+  m.failed_sessions_.assign(session_fail.size(), 0);
+  for (size_t s = 0; s < session_fail.size(); ++s) {
+    const int64_t n = session_fail[s].first;
+    if (n > 0 && (n >= static_cast<int64_t>(cfg.brute_min_attempts_per_session) || n >= 1000))
+      m.failed_sessions_[s] = 1;
   }
   for (auto& [u, h] : m.accounts_) {
     if (h.attack_failures < cfg.compromise_min_failures) h.attack_failures = 0;
@@ -122,8 +122,7 @@ CompromiseModel CompromiseModel::Build(const Evidence& ev, const AuthAnalysis& a
     AccountHistory& h = m.accounts_[a.user];
     h.user = a.user;
     if (h.attacked() && a.ts >= h.attack_start) continue;
-    auto att = attackers.find(a.client);
-    if (att != attackers.end() && att->second <= a.ts) continue;
+    if (auth.AttackerSince(a.client) <= a.ts) continue;
     h.own_clients.push_back(a.client);
     uint32_t helo = HeloOf(ev, a);
     if (helo != kNone && !attacker_helos.count(helo) && DistinctiveHelo(ev.texts.Get(helo)))
@@ -170,8 +169,7 @@ LoginOrigin CompromiseModel::Judge(uint32_t i) const {
   // Own devices: before the account's attack (all earlier successes when it was never attacked,
   // except those from a host already attacking then).
   const bool own_exact = h && has(h->own_clients, a.client);
-  auto att = auth_->attackers.find(a.client);
-  if (att != auth_->attackers.end() && att->second <= a.ts) {
+  if (auth_->AttackerSince(a.client) <= a.ts) {
     // The attacker's own address. When it is also the account's own device — it logged in as
     // the account before, and before any guess against the account from there (one NAT address
     // for the attacker and the users) — only a success in a session that guessed, or under the
@@ -180,8 +178,7 @@ LoginOrigin CompromiseModel::Judge(uint32_t i) const {
     const int64_t fs = first_success_[pair], fa = first_attack_failure_[pair];
     const bool earlier_own = fs != kNever && fs < a.ts && (fa == kNever || fs < fa);
     if (!earlier_own) return LoginOrigin::kAttacker;
-    if (a.session != kNone && failed_sessions_.count(PairKey(0, a.session)))
-      return LoginOrigin::kAttacker;
+    if (a.session != kNone && failed_sessions_[a.session]) return LoginOrigin::kAttacker;
     // The same address: the device name decides when the session shows one — the attacker's
     // name, never one of the account's own devices.
     uint32_t helo = HeloOf(ev, a);

@@ -103,7 +103,7 @@ class CompromiseModel {
   int64_t lookback_us_ = 0;
   std::unordered_map<uint32_t, AccountHistory> accounts_;
   std::vector<uint32_t> attacked_;
-  std::unordered_set<uint64_t> failed_sessions_;         // (client, session) with a failure
+  std::vector<uint8_t> failed_sessions_;  // per Evidence::session_recs: a session that guessed
   std::unordered_map<uint64_t, uint32_t> attacker_net_;  // network key -> attacker count
   std::unordered_set<uint32_t> attacker_helos_;          // HELO names of attack sessions
   // Per AuthAnalysis::pair id (client, account): the time of the pair's first success and of

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <iterator>
 
 #include "casedb/action_log.h"
@@ -60,6 +61,106 @@ void JsonInt(std::string& out, std::string_view name, int64_t v) {
   out += name;
   out += "\":";
   out += std::to_string(v);
+}
+
+// The writer queue's encoding: per record a kind byte, then fixed-width integers and
+// length-prefixed strings (native byte order: the buffer never leaves the process).
+constexpr char kPolicy = 'P', kOther = 'O';
+
+void PutInt(std::string& q, int64_t v) { q.append(reinterpret_cast<const char*>(&v), sizeof v); }
+void PutStr(std::string& q, std::string_view s) {
+  uint32_t n = static_cast<uint32_t>(s.size());
+  q.append(reinterpret_cast<const char*>(&n), sizeof n);
+  q.append(s);
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string_view q) : q_(q) {}
+  bool done() const { return pos_ >= q_.size(); }
+  char Kind() { return q_[pos_++]; }
+  int64_t Int() {
+    int64_t v;
+    std::memcpy(&v, q_.data() + pos_, sizeof v);
+    pos_ += sizeof v;
+    return v;
+  }
+  std::string Str() {
+    uint32_t n;
+    std::memcpy(&n, q_.data() + pos_, sizeof n);
+    pos_ += sizeof n;
+    std::string s(q_.substr(pos_, n));
+    pos_ += n;
+    return s;
+  }
+
+ private:
+  std::string_view q_;
+  size_t pos_ = 0;
+};
+
+void EncodePolicy(std::string& q, const PolicyRequest& r, const Decision& d) {
+  q += kPolicy;
+  PutInt(q, d.ts_us);
+  PutStr(q, d.action);
+  PutStr(q, d.rule);
+  PutStr(q, d.account);
+  PutInt(q, d.counts.account_messages);
+  PutInt(q, d.counts.account_recipients);
+  PutInt(q, d.counts.account_domains);
+  PutInt(q, d.counts.client_recipients);
+  PutInt(q, static_cast<int64_t>(r.attributes.size()));
+  for (const auto& [name, value] : r.attributes) {
+    PutStr(q, name);
+    PutStr(q, value);
+  }
+}
+
+void EncodeOther(std::string& q, const AuditRecord& rec) {
+  q += kOther;
+  PutInt(q, rec.ts_us);
+  PutStr(q, rec.target);
+  PutStr(q, rec.action);
+  PutStr(q, rec.outcome);
+  PutStr(q, rec.details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+// The next record of `in` as an action row (details made by MaterializeText).
+// A record without a time (ts 0) gets `now`.
+casedb::ActionLog::Row Decode(Reader& in, const Timestamp& now) {
+  casedb::ActionLog::Row a;
+  a.tool = "relay";
+  AuditRecord rec;
+  if (in.Kind() == kPolicy) {
+    AuditRecord::Policy p;
+    p.decision.ts_us = in.Int();
+    p.decision.action = in.Str();
+    p.decision.rule = in.Str();
+    p.decision.account = in.Str();
+    p.decision.counts.account_messages = in.Int();
+    p.decision.counts.account_recipients = in.Int();
+    p.decision.counts.account_domains = in.Int();
+    p.decision.counts.client_recipients = in.Int();
+    int64_t n = in.Int();
+    p.request.attributes.reserve(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+      std::string name = in.Str();
+      p.request.attributes.emplace_back(std::move(name), in.Str());
+    }
+    rec.policy.emplace(std::move(p));
+    rec.MaterializeText(&a.details_json);
+  } else {
+    rec.ts_us = in.Int();
+    rec.target = in.Str();
+    rec.action = in.Str();
+    rec.outcome = in.Str();
+    a.details_json = in.Str();
+  }
+  a.ts = rec.ts_us ? Timestamp::FromMicros(rec.ts_us) : now;
+  a.target = std::move(rec.target);
+  a.action = std::move(rec.action);
+  a.outcome = std::move(rec.outcome);
+  return a;
 }
 
 }  // namespace
@@ -148,14 +249,27 @@ void CaseAuditWriter::Stop() {
 }
 
 bool CaseAuditWriter::Record(AuditRecord record) {
+  if (record.policy) return RecordPolicy(record.policy->request, record.policy->decision);
   bool wake;
   {
     std::lock_guard lock(mu_);
-    if (broken_ || stop_ || queue_.size() >= max_queue_) return false;
-    queue_.push_back(std::move(record));
+    if (broken_ || stop_ || queued_ + retry_ >= max_queue_) return false;
+    EncodeOther(queue_, record);
+    wake = ++queued_ == kWakeAt;
+  }
+  if (wake) cv_.notify_one();
+  return true;
+}
+
+bool CaseAuditWriter::RecordPolicy(const PolicyRequest& request, const Decision& decision) {
+  bool wake;
+  {
+    std::lock_guard lock(mu_);
+    if (broken_ || stop_ || queued_ + retry_ >= max_queue_) return false;
+    EncodePolicy(queue_, request, decision);
     // The writer wakes by itself every flush_ms; waking it for each record would cost the
     // request path a system call per decision.
-    wake = queue_.size() == kWakeAt;
+    wake = ++queued_ == kWakeAt;
   }
   if (wake) cv_.notify_one();
   return true;
@@ -185,52 +299,39 @@ void CaseAuditWriter::Run() {
   if (!opened.ok()) return;
   casedb::CaseDb& db = *opened;
   casedb::ActionLog log(db);
-  std::vector<AuditRecord> batch;
-  std::vector<casedb::ActionLog::Row> actions;
+  std::string batch;  // swapped with queue_: both keep their capacity
+  size_t batch_n = 0;
+  std::vector<casedb::ActionLog::Row> actions;  // a failed round's rows stay here, first
   for (;;) {
     {
       std::unique_lock lock(mu_);
       cv_.wait_for(lock, std::chrono::milliseconds(flush_ms_),
-                   [&] { return stop_ || queue_.size() >= kWakeAt; });
-      if (queue_.empty() && stop_) return;
+                   [&] { return stop_ || queued_ >= kWakeAt; });
+      if (queued_ == 0 && actions.empty() && stop_) return;
+      batch.clear();
       batch.swap(queue_);
+      batch_n = queued_;
+      queued_ = 0;
+      retry_ += batch_n;  // counted against the queue's bound until written
     }
-    if (batch.empty()) continue;
-    actions.clear();
-    actions.reserve(batch.size());
-    for (auto& r : batch) {
-      casedb::ActionLog::Row a;
-      r.MaterializeText(&a.details_json);
-      a.ts = r.ts_us ? Timestamp::FromMicros(r.ts_us) : db.clock().Now();
-      a.tool = "relay";
-      a.target = std::move(r.target);
-      a.action = std::move(r.action);
-      a.outcome = std::move(r.outcome);
-      actions.push_back(std::move(a));
-    }
-    bool ok = true;
+    if (actions.empty() && batch_n == 0) continue;
+    actions.reserve(actions.size() + batch_n);
+    Timestamp now = db.clock().Now();
+    for (Reader in(batch); !in.done();) actions.push_back(Decode(in, now));
+    bool ok;
     {
       casedb::Transaction tx(db.db());
       ok = tx.Begin().ok() && log.RecordMany(actions).ok() && tx.Commit().ok();
     }
     std::unique_lock lock(mu_);
     if (ok) {
-      written_ += batch.size();
-      batch.clear();
+      written_ += actions.size();
+      retry_ = 0;
+      actions.clear();
     } else {
-      failed_ += batch.size();
-      // Put the batch back (in front of what came meanwhile); the next round retries it (busy
-      // case file).
-      for (size_t i = 0; i < batch.size(); ++i) {
-        batch[i].ts_us = actions[i].ts.micros();
-        batch[i].target = std::move(actions[i].target);
-        batch[i].action = std::move(actions[i].action);
-        batch[i].outcome = std::move(actions[i].outcome);
-        batch[i].details = nlohmann::ordered_json::parse(actions[i].details_json);
-      }
-      std::move(queue_.begin(), queue_.end(), std::back_inserter(batch));
-      queue_.swap(batch);
-      batch.clear();
+      // Kept (in order, before what came meanwhile); the next round retries them (busy case
+      // file).
+      failed_ += actions.size();
       if (stop_) return;
       lock.unlock();
       std::this_thread::sleep_for(std::chrono::milliseconds(200));

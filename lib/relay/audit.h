@@ -3,9 +3,11 @@
 // answer's verb), details = instance, queue id, client, login, sender, recipient, counts, rule.
 // CaseAuditWriter writes from its own thread in batched transactions (every `flush_ms`, or sooner
 // when many records wait), so the request path never waits on the case file and never builds
-// JSON: a policy record carries the request and the decision as they are, and the writer makes
-// the details from them. Its queue is bounded, and a full queue refuses (the request is then not
-// answered: fail closed) rather than drop records. What a crash can lose: records still queued
+// JSON: a policy record's request and decision are appended as they are to one flat byte buffer
+// (RecordPolicy: no allocation per record once the buffer has grown, and nothing allocated in the
+// request thread is freed in the writer's), and the writer makes the details from them. Its
+// queue is bounded, and a full queue refuses (the request is then not answered: fail closed)
+// rather than drop records. What a crash can lose: records still queued
 // (at most the last flush interval's decisions); a clean stop (SIGTERM) writes them all.
 #pragma once
 
@@ -48,6 +50,12 @@ class AuditSink {
   virtual ~AuditSink() = default;
   // False when the record cannot be taken (queue full, writer failed).
   virtual bool Record(AuditRecord record) = 0;
+  // One policy decision; the default copies them into an AuditRecord for Record().
+  virtual bool RecordPolicy(const PolicyRequest& request, const Decision& decision) {
+    AuditRecord rec;
+    rec.policy.emplace(AuditRecord::Policy{request, decision});
+    return Record(std::move(rec));
+  }
 };
 
 class CaseAuditWriter final : public AuditSink {
@@ -58,6 +66,7 @@ class CaseAuditWriter final : public AuditSink {
                                                         int flush_ms = 50);
   ~CaseAuditWriter() override;
   bool Record(AuditRecord record) override;
+  bool RecordPolicy(const PolicyRequest& request, const Decision& decision) override;
   // Writes everything queued, then stops the thread.
   void Stop();
   uint64_t written() const;
@@ -72,7 +81,10 @@ class CaseAuditWriter final : public AuditSink {
   int flush_ms_ = 50;
   mutable std::mutex mu_;
   std::condition_variable cv_, opened_cv_;
-  std::vector<AuditRecord> queue_;
+  // Records waiting, in order, encoded (see audit.cpp); queued_ counts them, and retry_ the rows
+  // of a failed transaction that the next round writes first.
+  std::string queue_;
+  size_t queued_ = 0, retry_ = 0;
   bool stop_ = false, opened_ = false, broken_ = false;
   std::string open_error_;
   uint64_t written_ = 0, failed_ = 0;

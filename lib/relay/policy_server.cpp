@@ -78,7 +78,7 @@ class Connection : public std::enable_shared_from_this<Connection<Socket>> {
     out_.clear();
     bool commit = false;
     for (auto& r : requests_) {
-      if (!server_.Handle(std::move(r), out_, &commit)) {
+      if (!server_.Handle(r, out_, &commit)) {
         Close();  // fail closed: no answer to this request, nor to any after it
         return;
       }
@@ -253,7 +253,7 @@ std::string PolicyServer::bound_address() const {
   return "unix:" + impl_->unix_path;
 }
 
-bool PolicyServer::Handle(PolicyRequest&& r, std::string& reply, bool* commit) {
+bool PolicyServer::Handle(const PolicyRequest& r, std::string& reply, bool* commit) {
   ++stats_.requests;
   auto d = guard_.Decide(r);
   if (!d.ok()) {
@@ -264,9 +264,7 @@ bool PolicyServer::Handle(PolicyRequest&& r, std::string& reply, bool* commit) {
   std::string answer = FormatPolicyReply(d->action);
   if (d->commit) *commit = true;
   if (audit_ && d->rule != "not_a_policy_request" && d->rule != "stage_not_guarded") {
-    AuditRecord rec;
-    rec.policy.emplace(AuditRecord::Policy{std::move(r), std::move(*d)});
-    if (!audit_->Record(std::move(rec))) {
+    if (!audit_->RecordPolicy(r, *d)) {
       ++stats_.errors;
       Log("the audit trail refused a record (queue full or case unwritable): not answered");
       return false;

@@ -56,7 +56,7 @@ class PolicyServer {
   // Internal (used by the connection classes).
   // Decides one request (appends the answer to `reply`); false: do not answer and close.
   // `*commit` is set when the answer must wait for the counters to be written (WhenPersisted).
-  bool Handle(PolicyRequest&& r, std::string& reply, bool* commit);
+  bool Handle(const PolicyRequest& r, std::string& reply, bool* commit);
   // Calls `then(true)` once the guard's pending commits are written (one transaction for all
   // the callers of this turn of the event loop), or `then(false)` when writing failed.
   void WhenPersisted(std::function<void(bool)> then);

@@ -1,22 +1,22 @@
+// mxir reset ACCOUNT: a new password through a provider hook, sessions ended, the change
+// verified, leftovers listed; the passwords shown once or written to a private file.
 #include "reset_commands.h"
 
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <unistd.h>
 
-#include "casedb/case_db.h"
-#include "core/cli.h"
-#include "core/clock.h"
 #include "core/file_util.h"
-#include "core/record_printer.h"
 #include "core/secret_fingerprint.h"
-#include "hooks/hook_factory.h"
+#include "hooks/password_file.h"
 #include "hooks/password_generator.h"
-#include "hooks/reset_runner.h"
+#include "reset_common.h"
 
 namespace mxir::tools {
+
 namespace {
 
 using hooks::AccountOutcome;
@@ -24,70 +24,6 @@ using hooks::AccountOutcome;
 constexpr const char* kProviders =
     "ldap, dovecot, m365, google, cpanel, exec, webhook (passwords); postfix, cpanel, exec, "
     "webhook (containment)";
-
-// Asks on the terminal; refuses (false) without one.
-Result<bool> Confirm(const std::string& question) {
-  if (!::isatty(STDIN_FILENO) || !::isatty(STDERR_FILENO)) {
-    return MakeError(ErrorCode::kUsage,
-                     "no terminal to confirm on: add --yes to act without asking (or --dry-run to "
-                     "see the plan)");
-  }
-  std::cerr << question << " [y/N] " << std::flush;
-  std::string answer;
-  if (!std::getline(std::cin, answer)) return false;
-  return answer == "y" || answer == "Y" || answer == "yes";
-}
-
-void PrintSteps(const AccountOutcome& o) {
-  for (const auto& s : o.steps) {
-    std::cerr << "  " << (s.ok ? "ok    " : "FAILED") << " " << s.step << ": " << s.detail << "\n";
-  }
-  if (!o.verification.empty()) std::cerr << "  verify: " << o.verification << "\n";
-  for (const auto& l : o.leftovers) {
-    std::cerr << "  review " << l.kind << ": " << l.description << "\n";
-  }
-}
-
-void PrintOutcomes(const std::vector<AccountOutcome>& outcomes, OutputFormat format) {
-  RecordPrinter printer(std::cout, format,
-                        {{"account", "ACCOUNT"},
-                         {"provider", "PROVIDER"},
-                         {"action", "ACTION"},
-                         {"outcome", "OUTCOME"},
-                         {"verified", "VERIFIED"},
-                         {"leftovers", "TO REVIEW"},
-                         {"error", "ERROR", 80}});
-  for (const auto& o : outcomes) {
-    nlohmann::ordered_json r = {{"account", o.account},
-                                {"provider", o.provider},
-                                {"action", o.action},
-                                {"outcome", o.outcome}};
-    r["verified"] = o.verification.empty() ? "-" : (o.verified ? "yes" : "no");
-    r["leftovers"] = o.leftovers.size();
-    r["error"] = o.error;
-    if (format != OutputFormat::kTable && format != OutputFormat::kCsv) {
-      r["details"] = hooks::OutcomeDetails(o);
-    }
-    printer.Add(r);
-  }
-  printer.Finish();
-}
-
-int ExitFor(const Cli& cli, const std::vector<AccountOutcome>& outcomes) {
-  for (const auto& o : outcomes) {
-    if (o.outcome == "unverified") {
-      // Applied, but not shown to work: not an error of mxir, and not "done" either.
-      cli.Warn(o.account + ": " + o.error);
-      return kExitFound;
-    }
-    if (!o.error.empty()) {
-      return cli.Fail(
-          MakeError(o.exit_status == 2 ? ErrorCode::kInvalidInput : ErrorCode::kUnavailable,
-                    o.account + ": " + o.error));
-    }
-  }
-  return kExitOk;
-}
 
 }  // namespace
 
@@ -159,17 +95,10 @@ int ResetCommand(int argc, char** argv) {
   if (from_findings == !account.empty()) {
     return cli.UsageError("give one ACCOUNT, or --from-findings with --case");
   }
-  auto ini = hooks::LoadHooksFile(hooks_path);
-  if (!ini.ok()) return cli.Fail(ini.error());
-  auto hook = hooks::MakeProviderHook(*ini, provider, DefaultClock());
-  if (!hook.ok()) return cli.Fail(hook.error());
-
-  std::optional<casedb::CaseDb> case_db;
-  if (!cli.common.case_path.empty()) {
-    auto c = casedb::CaseDb::Open(cli.common.case_path, cli.common.create, "reset");
-    if (!c.ok()) return cli.Fail(c.error());
-    case_db.emplace(std::move(c).value());
-  }
+  ProviderAndCase opened;
+  if (auto rc = OpenProviderAndCase(cli, hooks_path, provider, &opened)) return *rc;
+  hooks::LoadedHook& hook = *opened.hook;
+  std::optional<casedb::CaseDb>& case_db = opened.case_db;
   std::vector<std::string> accounts;
   if (from_findings) {
     if (!case_db) return cli.UsageError("--from-findings needs --case FILE");
@@ -200,6 +129,7 @@ int ResetCommand(int argc, char** argv) {
   }
 
   bool to_terminal = password_file.empty();
+  std::optional<hooks::PasswordFile> out_file;
   if (!dry_run) {
     if (to_terminal && !::isatty(STDOUT_FILENO)) {
       return cli.UsageError("no terminal to show the new password on: give --password-file OUT");
@@ -218,12 +148,12 @@ int ResetCommand(int argc, char** argv) {
         return kExitUsage;
       }
     }
-    // Create the (empty, 0600) password file before any password changes, so a password that
-    // was set can always be written down.
+    // Created (empty, 0600) before any password changes, so a password that was set can
+    // always be written down.
     if (!to_terminal) {
-      Status created = WritePrivateFile(password_file, "");
-      if (!created.ok())
-        return cli.Fail(created.error().WithContext("--password-file (nothing was reset)"));
+      auto created = hooks::PasswordFile::Create(password_file);
+      if (!created.ok()) return cli.Fail(created.error());
+      out_file.emplace(std::move(*created));
     }
   }
 
@@ -233,7 +163,6 @@ int ResetCommand(int argc, char** argv) {
   options.dry_run = dry_run;
   options.force_change = !no_force;
   std::vector<AccountOutcome> outcomes;
-  std::string file_text;  // only passwords that were set
   for (const auto& acct : accounts) {
     std::string password;
     if (!dry_run) {
@@ -251,9 +180,8 @@ int ResetCommand(int argc, char** argv) {
         std::cout << "New password for " << acct << ": " << password
                   << "\n(shown once; mxir does not store it)" << std::endl;
       } else {
-        file_text += from_findings ? acct + "\t" + password + "\n" : password + "\n";
-        // Written after each account, so a later failure never loses a password already set.
-        Status w = ReplaceFileAtomically(password_file, file_text, 0600);
+        // Appended and synced as soon as it is set: a later failure never loses it.
+        Status w = out_file->Append(acct, password, /*with_account=*/from_findings);
         if (!w.ok()) {
           write_failed = true;
           std::cerr << "mxir reset: error: the password of " << acct
@@ -267,113 +195,28 @@ int ResetCommand(int argc, char** argv) {
         early.steps.push_back(
             {"written_down", true,
              to_terminal ? "shown on the terminal" : "written to " + password_file});
-        Status r = hooks::RecordOutcome(*case_db, early);
-        if (!r.ok()) cli.Warn("could not record the action in the case: " + r.error().message);
+        RecordInCase(cli, case_db, early);
       }
       return Status::Ok();
     };
-    AccountOutcome o = hooks::ResetAccount(hook->hook(), acct, password, options);
+    AccountOutcome o = hooks::ResetAccount(hook.hook(), acct, password, options);
     options.on_password_set = nullptr;
     PrintSteps(o);
     SecureWipe(password);
     if (write_failed) {
-      SecureWipe(file_text);
+      out_file->Finish();
       if (case_db) (void)hooks::RecordOutcome(*case_db, o);
       return kExitInternal;
     }
-    if (case_db) {
-      Status r = hooks::RecordOutcome(*case_db, o);
-      if (!r.ok()) cli.Warn("could not record the action in the case: " + r.error().message);
-    }
+    RecordInCase(cli, case_db, o);
     outcomes.push_back(std::move(o));
   }
-  bool any_written = !file_text.empty();
-  SecureWipe(file_text);
-  if (!to_terminal && !dry_run) {
-    if (any_written) {
-      std::cerr << "new password(s) written to " << password_file << " (mode 0600)\n";
-    } else {
-      ::unlink(password_file.c_str());  // no password was set: leave no empty file behind
-    }
+  // No password was set: Finish() leaves no empty file behind.
+  if (out_file && out_file->Finish()) {
+    std::cerr << "new password(s) written to " << password_file << " (mode 0600)\n";
   }
   if (!to_terminal || cli.Has("format")) PrintOutcomes(outcomes, cli.common.format);
   return ExitFor(cli, outcomes);
-}
-
-int ContainCommand(int argc, char** argv) {
-  std::string cmd = argv[0];
-  hooks::ContainmentAction action = cmd == "contain"   ? hooks::ContainmentAction::kSuspend
-                                    : cmd == "release" ? hooks::ContainmentAction::kRelease
-                                                       : hooks::ContainmentAction::kPurge;
-  Cli cli(
-      "reset " + cmd, "contain an account's outbound mail, then release or purge it",
-      "ACCOUNT --provider NAME --hooks FILE [--dry-run] [--yes] [--case FILE]",
-      "contain: stop the account sending now (postfix: refuse its SMTP AUTH logins through the\n"
-      "check_sasl_access map, postmap, postfix reload, and hold the mail it has queued; cpanel:\n"
-      "Email::suspend_outgoing; exec/webhook: action suspend_outbound). A new password does not\n"
-      "end SMTP sessions that already authenticated; containment does.\n"
-      "With postfix, contain is only reported done after it was tried: on every listener with\n"
-      "SASL AUTH, mxir acts as the login through Postfix's XCLIENT (allowed only to the hosts in\n"
-      "smtpd_authorized_xclient_hosts, e.g. 127.0.0.1) and sends MAIL FROM and RCPT TO, never\n"
-      "DATA: each must be refused with the block's text. Where Postfix does not allow that, the\n"
-      "outcome is 'unverified' (exit 1) with the swaks command that checks it by hand;\n"
-      "--dry-run says beforehand which listeners mxir will be able to try.\n"
-      "release: lift the block and release the held mail (cpanel: unsuspend_outgoing).\n"
-      "purge: delete the held mail and lift the block (postfix only).\n");
-  std::string account, provider, hooks_path;
-  bool dry_run = false, yes = false;
-  cli.options().add_options()("account", po::value(&account), "the account (SASL login name)")(
-      "provider", po::value(&provider)->value_name("NAME"), "postfix, cpanel, exec or webhook")(
-      "hooks", po::value(&hooks_path)->value_name("FILE"), "the hooks file (INI, private)")(
-      "dry-run", po::bool_switch(&dry_run), "check the settings, change nothing")(
-      "yes", po::bool_switch(&yes), "do not ask for confirmation");
-  cli.AddPositional("account", 1);
-  cli.AddCase(true);
-  cli.AddFormat({"table", "json", "jsonl", "csv"}, "table");
-  cli.AddEpilog(
-      "\nExamples:\n"
-      "  mxir reset contain bob@example.test --provider postfix --hooks hooks.ini --case acme.case "
-      "--yes\n"
-      "  mxir reset release bob@example.test --provider postfix --hooks hooks.ini --case acme.case "
-      "--yes\n"
-      "\nExit status: 0 done (postfix contain: and verified, a submission as the login was\n"
-      "refused on every listener with SASL AUTH); 1 postfix contain: the block is in place but\n"
-      "could not be verified here (the output says why and how to check it by hand); 2 bad usage\n"
-      "or input; 3 the provider or a Postfix command failed, or Postfix still accepted a\n"
-      "submission as the login.\n");
-  if (auto rc = cli.Parse(argc, argv)) return *rc;
-  if (account.empty()) return cli.UsageError("give the ACCOUNT");
-  if (provider.empty() || hooks_path.empty())
-    return cli.UsageError("--provider NAME and --hooks FILE are required");
-  auto ini = hooks::LoadHooksFile(hooks_path);
-  if (!ini.ok()) return cli.Fail(ini.error());
-  auto hook = hooks::MakeProviderHook(*ini, provider, DefaultClock());
-  if (!hook.ok()) return cli.Fail(hook.error());
-  std::optional<casedb::CaseDb> case_db;
-  if (!cli.common.case_path.empty()) {
-    auto c = casedb::CaseDb::Open(cli.common.case_path, cli.common.create, "reset");
-    if (!c.ok()) return cli.Fail(c.error());
-    case_db.emplace(std::move(c).value());
-  }
-  if (!dry_run && !yes) {
-    auto ok = Confirm(cmd + " " + account + " via " + provider + "?");
-    if (!ok.ok()) return cli.Fail(ok.error());
-    if (!*ok) {
-      std::cerr << "nothing done\n";
-      return kExitUsage;
-    }
-  }
-  std::cerr << cmd << " " << account << " via " << provider << (dry_run ? " (dry run)" : "")
-            << ":\n";
-  AccountOutcome o = hooks::ContainAccount(hook->hook(), account, action, dry_run);
-  PrintSteps(o);
-  if (case_db) {
-    Status r = hooks::RecordOutcome(*case_db, o);
-    if (!r.ok()) cli.Warn("could not record the action in the case: " + r.error().message);
-  }
-  std::vector<AccountOutcome> all{o};
-  PrintOutcomes(all, cli.common.format);
-  return ExitFor(cli, all);
 }
 
 }  // namespace mxir::tools

@@ -95,6 +95,18 @@ std::string TcpPortsFilter(const std::set<uint16_t>& ports) {
   return f.empty() ? kAnyTcpFilter : f;
 }
 
+LiveFilter ChooseLiveFilter(const std::string& filter, bool any_port,
+                            const std::set<uint16_t>& smtp_ports) {
+  if (!filter.empty()) return {filter, "packets matching '" + filter + "'"};
+  if (any_port || smtp_ports.empty()) {
+    return {kAnyTcpFilter, "every TCP connection (SMTP recognised by its content on any port)"};
+  }
+  std::string ports;
+  for (uint16_t p : smtp_ports) ports += (ports.empty() ? "" : ", ") + std::to_string(p);
+  return {TcpPortsFilter(smtp_ports),
+          "TCP ports " + ports + " only (SMTP on another port: --smtp-port PORT or --any-port)"};
+}
+
 Result<std::unique_ptr<PacketSource>> OpenLive(const LiveOptions& o) {
   char errbuf[PCAP_ERRBUF_SIZE] = {0};
   pcap_t* h = pcap_create(o.interface.c_str(), errbuf);

@@ -25,6 +25,16 @@ std::string TcpPortsFilter(const std::set<uint16_t>& ports);
 // Every TCP connection: SMTP is then recognised by its content on any port (--any-port).
 inline constexpr char kAnyTcpFilter[] = "tcp";
 
+// What a live capture takes from the interface: the user's own BPF `filter` when given (non
+// empty), else every TCP connection with `any_port`, else the `smtp_ports`; with the sentence that
+// says so before the wait begins (what is not taken cannot be found).
+struct LiveFilter {
+  std::string bpf;
+  std::string description;
+};
+LiveFilter ChooseLiveFilter(const std::string& filter, bool any_port,
+                            const std::set<uint16_t>& smtp_ports);
+
 struct LiveOptions {
   std::string interface;
   std::string filter = TcpPortsFilter({25, 465, 587, 2525});

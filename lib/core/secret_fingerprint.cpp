@@ -130,6 +130,25 @@ std::string SecretFingerprinter::DefaultUserKeyPath() {
   return dir + "/fp.key";
 }
 
+Result<SecretFingerprinter> SecretFingerprinter::ForThisUser(std::string* warning) {
+  warning->clear();
+  auto kept = LoadOrCreate(DefaultUserKeyPath());
+  if (kept.ok()) return kept;
+  std::array<uint8_t, kKeyBytes> key{};
+  if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1) {
+    return MakeError(ErrorCode::kInternal,
+                     "cannot make a fingerprint key: the system's random "
+                     "generator failed (" +
+                         kept.error().message + ")");
+  }
+  SecretFingerprinter temporary(key);
+  SecureWipe(key.data(), key.size());
+  *warning = "cannot keep a fingerprint key (" + kept.error().message +
+             "): using a temporary key for this run, so its secret fingerprints match no other "
+             "run; give --fp-key FILE or --case FILE to keep them comparable";
+  return temporary;
+}
+
 std::string SecretFingerprinter::Fingerprint(std::string_view secret) const {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;

@@ -35,6 +35,11 @@ class SecretFingerprinter {
   // The per-user key used without --case: $XDG_DATA_HOME/mxir/fp.key or ~/.local/share/mxir/fp.key
   // (the home from the password database when HOME is unset; "" when there is none).
   static std::string DefaultUserKeyPath();
+  // The key a tool uses without --case or --fp-key: the per-user key (DefaultUserKeyPath, made
+  // when missing). When it cannot be kept (no writable home: a service or cron user), a random key
+  // for this run only, and `*warning` says so and what to do: its fingerprints then match those of
+  // no other run, but still compare within this one. Fails only when no random key can be made.
+  static Result<SecretFingerprinter> ForThisUser(std::string* warning);
 
   // 16 lowercase hex digits.
   std::string Fingerprint(std::string_view secret) const;

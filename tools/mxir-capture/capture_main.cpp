@@ -1,17 +1,14 @@
 // mxir capture — SMTP sessions from pcap/pcapng files or a live interface, as Events, a Zeek
 // smtp.log, a per-host summary, or into the case.
-#include <array>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,10 +16,9 @@
 #include "capture/live_source.h"
 #include "capture/packet_source.h"
 #include "capture/prefetch_source.h"
+#include "capture_case.h"
 #include "capture_sinks.h"
-#include "casedb/action_log.h"
 #include "casedb/case_db.h"
-#include "casedb/source_store.h"
 #include "core/cli.h"
 #include "core/clock.h"
 #include "core/process_info.h"
@@ -152,27 +148,11 @@ int mxir_capture_main(int argc, char** argv) {
     if (!opened.ok()) return cli.Fail(opened.error());
     db.emplace(std::move(*opened));
   }
-  std::string user_key = mxir::SecretFingerprinter::DefaultUserKeyPath();
-  if (fp_key.empty() && !db) {
-    // LoadOrCreate does not make the key's directory (~/.local/share/mxir) on a fresh account.
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(user_key).parent_path(), ec);
-  }
+  std::string key_warning;
   auto fingerprinter = !fp_key.empty() ? mxir::SecretFingerprinter::FromKeyFile(fp_key)
                        : db            ? db->Fingerprinter()
-                                       : mxir::SecretFingerprinter::LoadOrCreate(user_key);
-  if (!fingerprinter.ok() && fp_key.empty() && !db) {
-    // No writable home (a service or cron user): fingerprints with a key for this run only, said
-    // so, rather than no capture at all.
-    std::array<uint8_t, mxir::SecretFingerprinter::kKeyBytes> key{};
-    if (RAND_bytes(key.data(), static_cast<int>(key.size())) == 1) {
-      cli.Warn("cannot keep a fingerprint key (" + fingerprinter.error().message +
-               "): using a temporary key for this run, so its secret fingerprints match no other "
-               "run; give --fp-key FILE or --case FILE to keep them comparable");
-      fingerprinter = mxir::SecretFingerprinter(key);
-      mxir::SecureWipe(key.data(), key.size());
-    }
-  }
+                                       : mxir::SecretFingerprinter::ForThisUser(&key_warning);
+  if (!key_warning.empty()) cli.Warn(key_warning);
   if (!fingerprinter.ok()) return cli.Fail(fingerprinter.error());
 
   for (int p : extra_ports) {
@@ -200,27 +180,15 @@ int mxir_capture_main(int argc, char** argv) {
     mxir::capture::LiveOptions lo;
     lo.interface = iface;
     // What the interface gives us decides what can be found: say it before the wait begins.
-    std::string what;
-    if (cli.Has("filter")) {
-      lo.filter = filter;
-      what = "packets matching '" + filter + "'";
-    } else if (cli.Has("any-port")) {
-      lo.filter = mxir::capture::kAnyTcpFilter;
-      what = "every TCP connection (SMTP recognised by its content on any port)";
-    } else {
-      lo.filter = mxir::capture::TcpPortsFilter(flow_options.smtp_ports);
-      std::string ports;
-      for (uint16_t p : flow_options.smtp_ports) {
-        ports += (ports.empty() ? "" : ", ") + std::to_string(p);
-      }
-      what = "TCP ports " + ports + " only (SMTP on another port: --smtp-port PORT or --any-port)";
-    }
+    const mxir::capture::LiveFilter taken = mxir::capture::ChooseLiveFilter(
+        cli.Has("filter") ? filter : "", cli.Has("any-port"), flow_options.smtp_ports);
+    lo.filter = taken.bpf;
     lo.duration_us = static_cast<int64_t>(duration * 1e6);
     lo.stop = &g_stop;
     auto opened = mxir::capture::OpenLive(lo);
     if (!opened.ok()) return cli.Fail(opened.error());
     source = std::move(*opened);
-    std::cerr << "mxir capture: capturing on " << iface << ": " << what << "\n";
+    std::cerr << "mxir capture: capturing on " << iface << ": " << taken.description << "\n";
     flow_options.inputs.push_back({"iface:" + iface, ""});
   } else {
     auto opened = mxir::capture::OpenPcapFiles(files, filter);
@@ -273,50 +241,18 @@ int mxir_capture_main(int argc, char** argv) {
   if (store) {
     counters.Add("case.inserted", store->inserted());
     counters.Add("case.duplicates", store->duplicates());
-    nlohmann::ordered_json details;
-    details["inputs"] = nlohmann::ordered_json::array();
-    for (const auto& in : flow_options.inputs) {
-      details["inputs"].push_back(
-          {{"name", in.name}, {"sha256", hashes ? hashes->Of(in.name) : in.sha256}});
-    }
-    details["packets"] = counters.Get("packets");
-    details["smtp_sessions"] = factory.sessions();
-    details["events_inserted"] = store->inserted();
-    details["events_duplicate"] = store->duplicates();
-    // One `sources` record per input: size, SHA-256 (computed on the second thread; waited
-    // for only now, after every event was stored), the events' first and last time.
-    if (hashes) (void)hashes->Wait();
-    mxir::casedb::SourceStore sources(*db);
-    mxir::Timestamp now = mxir::DefaultClock().Now();
-    for (const auto& in : flow_options.inputs) {
-      mxir::casedb::SourceRecord r;
-      r.path = in.name;
-      struct stat st;
-      if (!live && stat(in.name.c_str(), &st) == 0) r.size = static_cast<int64_t>(st.st_size);
-      r.sha256 = hashes ? hashes->Of(in.name) : in.sha256;
-      for (const auto& span : sink.spans()) {
-        if (span.file != in.name) continue;
-        r.first_seen = span.first;
-        r.last_seen = span.last;
-        r.events = span.events;
-      }
-      if (flow_options.inputs.size() == 1) {
-        r.records = counters.Get("packets");
-        r.stored = store->inserted();
-      }
-      r.tool = live ? "capture (live)" : "capture";
-      r.read_at = now;
-      if (auto s = sources.Add(r); !s.ok() && finish.ok()) finish = s;
-    }
-    // Every file, not the first only: the timeline says what was read.
-    std::string target = "iface:" + iface;
-    if (!live) {
-      target.clear();
-      for (const auto& f : files) target += (target.empty() ? "" : ", ") + f;
-    }
-    auto s = mxir::casedb::ActionLog(*db).Record(
-        "capture", target, "store events", run.ok() && finish.ok() ? "ok" : "failed", details);
-    if (!s.ok() && finish.ok()) finish = s;
+    mxir::tools::CaptureRun facts;
+    facts.live = live;
+    facts.iface = iface;
+    facts.files = files;
+    facts.inputs = &flow_options.inputs;
+    facts.hashes = hashes ? &*hashes : nullptr;
+    facts.sink = &sink;
+    facts.store = &*store;
+    facts.packets = static_cast<int64_t>(counters.Get("packets"));
+    facts.smtp_sessions = static_cast<int64_t>(factory.sessions());
+    facts.ok = run.ok() && finish.ok();
+    if (auto s = mxir::tools::RecordCaptureInCase(*db, facts); !s.ok() && finish.ok()) finish = s;
   }
   for (const auto& w : warnings) cli.Warn(w);
   if (cli.common.stats_json) {

@@ -1,6 +1,7 @@
 // InputHashes: the SHA-256 of each input file (event provenance), computed on a second thread
 // while the capture runs, so hashing a gigabyte does not add to the run time on a multi-core
-// machine. Events that are ready before the hashes wait in CaptureSink (bounded).
+// machine. Nothing waits for it: events carry origin.sha256 only once it is known, and the case's
+// `sources` record gets it after the run (RecordCaptureInCase).
 #pragma once
 
 #include <atomic>

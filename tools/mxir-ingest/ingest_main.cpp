@@ -124,8 +124,9 @@ int mxir_ingest_main(int argc, char** argv) {
   } else {
     // Without a case, the per-user key (as mxir capture uses): Dovecot's logged password hashes
     // are keyed with it, so they still compare within the run and are never printed as logged.
-    auto fp =
-        mxir::SecretFingerprinter::LoadOrCreate(mxir::SecretFingerprinter::DefaultUserKeyPath());
+    std::string key_warning;
+    auto fp = mxir::SecretFingerprinter::ForThisUser(&key_warning);
+    if (!key_warning.empty()) cli.Warn(key_warning);
     if (fp.ok()) {
       fingerprinter.emplace(std::move(*fp));
     } else {

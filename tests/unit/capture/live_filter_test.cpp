@@ -63,5 +63,23 @@ TEST(LiveFilter, NoPortsMeansEveryTcpConnection) {
   EXPECT_EQ(TcpPortsFilter({587, 25}), "tcp port 25 or tcp port 587");
 }
 
+TEST(LiveFilter, ChosenFromTheOptionsAndSaid) {
+  const std::set<uint16_t> ports = {25, 465, 587, 2525, 8025};
+  const LiveFilter own = ChooseLiveFilter("host 192.0.2.7", /*any_port=*/false, ports);
+  EXPECT_EQ(own.bpf, "host 192.0.2.7");
+  EXPECT_NE(own.description.find("host 192.0.2.7"), std::string::npos);
+  const LiveFilter any = ChooseLiveFilter("", /*any_port=*/true, ports);
+  EXPECT_EQ(any.bpf, kAnyTcpFilter);
+  EXPECT_NE(any.description.find("every TCP connection"), std::string::npos);
+  const LiveFilter smtp = ChooseLiveFilter("", /*any_port=*/false, ports);
+  EXPECT_EQ(smtp.bpf, TcpPortsFilter(ports));
+  EXPECT_TRUE(Passes(smtp.bpf, 8025, /*to_server=*/true, /*v6=*/false));
+  EXPECT_FALSE(Passes(smtp.bpf, 993, /*to_server=*/true, /*v6=*/false));
+  // The sentence names every port taken and how to take another.
+  for (const char* p : {"25", "465", "587", "2525", "8025", "--smtp-port", "--any-port"}) {
+    EXPECT_NE(smtp.description.find(p), std::string::npos) << p;
+  }
+}
+
 }  // namespace
 }  // namespace mxir::capture

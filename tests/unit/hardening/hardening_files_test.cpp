@@ -156,6 +156,45 @@ TEST(HardeningFiles, NoHomeMeansNoKeyInTmp) {
   EXPECT_EQ(path.rfind("/tmp/", 0), std::string::npos) << path;
 }
 
+// Without --case or --fp-key, capture and ingest use the per-user key (0600, the same on the next
+// run); where none can be kept, a key for this run only, said so, never none at all.
+TEST(HardeningFiles, UserKeyIsKeptOrATemporaryOneIsSaid) {
+  const char* xdg = std::getenv("XDG_DATA_HOME");
+  std::string saved_xdg = xdg ? xdg : "";
+  std::string dir = testing::MakeTempDir("mxir-userkey");
+  ::setenv("XDG_DATA_HOME", dir.c_str(), 1);
+  std::string warning = "stale";
+  auto first = SecretFingerprinter::ForThisUser(&warning);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(warning, "");
+  struct stat st {};
+  ASSERT_EQ(::stat((dir + "/mxir/fp.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto again = SecretFingerprinter::ForThisUser(&warning);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(first->Fingerprint("Winter2026!"), again->Fingerprint("Winter2026!"));
+
+  // A data directory that cannot hold the key (a file where the directory should be).
+  std::string blocked = dir + "/not-a-dir";
+  std::ofstream(blocked) << "x";
+  ::setenv("XDG_DATA_HOME", blocked.c_str(), 1);
+  auto temporary = SecretFingerprinter::ForThisUser(&warning);
+  auto temporary2 = SecretFingerprinter::ForThisUser(&warning);
+  if (saved_xdg.empty()) {
+    ::unsetenv("XDG_DATA_HOME");
+  } else {
+    ::setenv("XDG_DATA_HOME", saved_xdg.c_str(), 1);
+  }
+  ASSERT_TRUE(temporary.ok()) << temporary.error().message;
+  ASSERT_TRUE(temporary2.ok());
+  EXPECT_NE(warning.find("temporary key for this run"), std::string::npos) << warning;
+  EXPECT_NE(warning.find("--fp-key"), std::string::npos) << warning;
+  // Compares within the run, matches no other run (and not the kept key).
+  EXPECT_EQ(temporary->Fingerprint("a"), temporary->Fingerprint("a"));
+  EXPECT_NE(temporary->Fingerprint("a"), temporary2->Fingerprint("a"));
+  EXPECT_NE(temporary->Fingerprint("a"), first->Fingerprint("a"));
+}
+
 // L8: a hook's command sees none of mxir's other secrets; core dumps are off.
 TEST(HardeningFiles, ChildEnvironmentIsMinimal) {
   ::setenv("LDAP_BIND_PW", "TopSecretBind99", 1);

@@ -66,11 +66,15 @@ Result<std::string> NormaliseAsset(AssetKind kind, const std::string& value) {
 Result<bool> AssetStore::Add(AssetKind kind, const std::string& raw, const std::string& note,
                              const std::string& source) {
   MXIR_ASSIGN_OR_RETURN(std::string value, NormaliseAsset(kind, raw));
-  MXIR_ASSIGN_OR_RETURN(
-      Statement st, Statement::Prepare(
-                        c_.db(),
-                        "INSERT OR IGNORE INTO assets (kind, value, note, source, added, added_by) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+  if (!insert_) {
+    MXIR_ASSIGN_OR_RETURN(
+        insert_, Statement::Prepare(
+                     c_.db(),
+                     "INSERT OR IGNORE INTO assets (kind, value, note, source, added, added_by) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+  }
+  Statement& st = *insert_;
+  st.Reset();
   st.Bind(1, AssetKindName(kind))
       .Bind(2, value)
       .Bind(3, note)

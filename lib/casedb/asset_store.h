@@ -35,6 +35,7 @@ class AssetStore {
 
  private:
   CaseDb& c_;
+  std::optional<Statement> insert_;  // Add(), prepared once per store (detect adds hundreds)
 };
 
 }  // namespace mxir::casedb

@@ -103,7 +103,7 @@ void DetectAccountCompromise(DetectContext& ctx) {
   const Evidence& ev = ctx.ev;
   const DetectConfig& cfg = ctx.cfg;
   const int64_t lookback = static_cast<int64_t>(cfg.compromise_lookback_s * kUs);
-  CompromiseModel model = CompromiseModel::Build(ev, ctx.auth, cfg, ctx.loc);
+  CompromiseModel model = CompromiseModel::Build(ev, ctx.auth, cfg, ctx.loc, &ctx);
 
   // Judge every success, in time order, per account.
   struct PerAccount {

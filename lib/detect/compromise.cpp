@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "detect/detect_context.h"
 #include "detect/locality.h"
 
 namespace mxir::detect {
@@ -60,11 +61,13 @@ const char* LoginOriginName(LoginOrigin o) {
 }
 
 CompromiseModel CompromiseModel::Build(const Evidence& ev, const AuthAnalysis& auth,
-                                       const DetectConfig& cfg, const Locality& loc) {
+                                       const DetectConfig& cfg, const Locality& loc,
+                                       const DetectContext* ctx) {
   CompromiseModel m;
   m.ev_ = &ev;
   m.auth_ = &auth;
   m.loc_ = &loc;
+  m.ctx_ = ctx;
   m.lookback_us_ = static_cast<int64_t>(cfg.compromise_lookback_s * kUs);
   const auto& attackers = auth.attackers;
   // Sessions that guessed: several failures, or failures for several accounts.
@@ -146,9 +149,13 @@ CompromiseModel CompromiseModel::Build(const Evidence& ev, const AuthAnalysis& a
     h.own_asns.erase(std::unique(h.own_asns.begin(), h.own_asns.end()), h.own_asns.end());
   }
   for (const auto& [c, ts] : attackers) {
-    if (c != kNone && !loc.IsInternal(ev.clients[c])) ++m.attacker_net_[NetworkKey(ev.clients[c])];
+    if (c != kNone && !m.Inside(c)) ++m.attacker_net_[NetworkKey(ev.clients[c])];
   }
   return m;
+}
+
+bool CompromiseModel::Inside(uint32_t client) const {
+  return ctx_ ? ctx_->Inside(client) : loc_->IsInternal(ev_->clients[client]);
 }
 
 const AccountHistory* CompromiseModel::History(uint32_t user) const {
@@ -193,8 +200,7 @@ LoginOrigin CompromiseModel::Judge(uint32_t i) const {
   for (uint32_t c : h->own_clients) {
     if (NetworkKey(ev.clients[c]) == net) return LoginOrigin::kOwnDevice;
   }
-  if (!loc_->IsInternal(ev.clients[a.client]) && attacker_net_.count(net))
-    return LoginOrigin::kAttacker;
+  if (!Inside(a.client) && attacker_net_.count(net)) return LoginOrigin::kAttacker;
   uint32_t helo = HeloOf(ev, a);
   if (helo != kNone && has(h->own_helos, helo)) return LoginOrigin::kOwnDevice;
   return LoginOrigin::kNewClient;

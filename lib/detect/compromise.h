@@ -86,8 +86,10 @@ struct AccountHistory {
 
 class CompromiseModel {
  public:
+  // `ctx` (optional): inside/outside answers from its cache instead of asking `loc` again.
   static CompromiseModel Build(const Evidence& ev, const AuthAnalysis& auth,
-                               const DetectConfig& cfg, const class Locality& loc);
+                               const DetectConfig& cfg, const class Locality& loc,
+                               const DetectContext* ctx = nullptr);
 
   // The verdict for a successful login (an index into Evidence::attempts).
   LoginOrigin Judge(uint32_t attempt) const;
@@ -100,6 +102,8 @@ class CompromiseModel {
   const Evidence* ev_ = nullptr;
   const AuthAnalysis* auth_ = nullptr;
   const Locality* loc_ = nullptr;
+  const DetectContext* ctx_ = nullptr;
+  bool Inside(uint32_t client) const;
   int64_t lookback_us_ = 0;
   std::unordered_map<uint32_t, AccountHistory> accounts_;
   std::vector<uint32_t> attacked_;

@@ -35,13 +35,15 @@ struct DetectContext {
   std::vector<CompromiseSign> compromise_signs = {};
   // remote_blocklisting findings folded into the runaway summary (runaway_guard.h).
   size_t listed_folded = 0;
-  // Per Evidence::clients index: 0 not asked yet, 1 outside, 2 inside (Inside()).
+  // Per Evidence::clients index: 0 not asked yet, 1 outside, 2 inside (Inside()). The engine
+  // keeps it from one --follow pass to the next while the locality stays the same (client
+  // indexes never change once given), so a pass asks only about clients it has not met.
   mutable std::vector<uint8_t> inside_cache = {};
 
   bool Inside(uint32_t client) const {
     if (client == kNone) return false;
-    // Each client's answer once per run (detectors ask again and again for the same hosts).
-    if (inside_cache.size() != ev.clients.size()) inside_cache.assign(ev.clients.size(), 0);
+    // Each client's answer once (detectors ask again and again for the same hosts).
+    if (inside_cache.size() < ev.clients.size()) inside_cache.resize(ev.clients.size(), 0);
     uint8_t& v = inside_cache[client];
     if (v == 0) v = loc.IsInternal(ev.clients[client]) ? 2 : 1;
     return v == 2;

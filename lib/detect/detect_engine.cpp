@@ -26,6 +26,7 @@ DetectResult DetectEngine::Analyze(EvidenceCollector& collector) {
   AuthAnalysis auth = AuthAnalysis::Build(ev, config_);
   DetectResult result;
   DetectContext ctx{ev, auth, config_, locality_, result.findings};
+  ctx.inside_cache = std::move(inside_);
   ctx.local_domain.resize(ev.domains.size());
   for (uint32_t d = 0; d < ev.domains.size(); ++d) {
     ctx.local_domain[d] = locality_.IsLocalDomain(ev.domains.Get(d));
@@ -54,6 +55,7 @@ DetectResult DetectEngine::Analyze(EvidenceCollector& collector) {
   c.Set("auth_attempts", static_cast<int64_t>(ev.attempts.size()));
   c.Set("messages", static_cast<int64_t>(ev.messages.size()));
   c.Set("findings", static_cast<int64_t>(result.findings.size()));
+  inside_ = std::move(ctx.inside_cache);
   result.listed_folded = ctx.listed_folded;
   if (ctx.listed_folded > 0) {
     c.Set("guard.remote_blocklisting_folded", static_cast<int64_t>(ctx.listed_folded));

@@ -46,7 +46,10 @@ class DetectEngine {
   // Pass() again; the result is the one Finish() would give on all events read).
   [[nodiscard]] DetectResult Pass() { return Analyze(collector_); }
   // The locality may grow between passes (assets added to the case).
-  void SetLocality(Locality locality) { locality_ = std::move(locality); }
+  void SetLocality(Locality locality) {
+    locality_ = std::move(locality);
+    inside_.clear();
+  }
 
   Counters& counters() { return collector_.counters(); }
 
@@ -56,6 +59,9 @@ class DetectEngine {
   DetectConfig config_;
   Locality locality_;
   EvidenceCollector collector_;
+  // Per Evidence::clients index, each client's inside/outside answer under locality_ (see
+  // DetectContext::inside_cache), kept between passes.
+  std::vector<uint8_t> inside_;
 };
 
 // Orders findings worst first, then by first_seen, then by id.

@@ -80,12 +80,10 @@ INSTANTIATE_TEST_SUITE_P(Generated, Scenarios, ::testing::Range<uint64_t>(1, 241
 // detect --follow feeds the engine in passes (the events stored since the last pass) and asks
 // for findings after each: the last pass must give what one run over all events gives, whatever
 // the events were cut into.
+// Every finding whole (its JSON: counts, evidence, explanation, window), one a line.
 std::string FindingsText(const DetectResult& r) {
   std::string out;
-  for (const auto& f : r.findings) {
-    out += f.id + " " + f.kind + " " + SeverityName(f.severity) + " host=" + f.client_ip +
-           " user=" + f.user + " users=" + std::to_string(f.users.size()) + "\n";
-  }
+  for (const auto& f : r.findings) out += FindingToJson(f).dump() + "\n";
   return out;
 }
 
@@ -178,6 +176,60 @@ TEST(FollowPasses, LocalityGrowingBetweenPassesEqualsOneRunWithIt) {
     const size_t when = 1 + rng() % 2;
     EXPECT_EQ(FollowFindings(s.events, cuts, when, &grown), whole)
         << "seed " << seed << ", locality grown before pass " << when + 1;
+  }
+}
+
+// New events between passes touch one group only (one client's, or one account's events arrive
+// after everything else was judged), then many groups at once; and the locality changes between
+// every pass, answers about a client judged before included. Each pass must equal one run over
+// the events so far with that locality.
+TEST(FollowPasses, OneGroupThenManyGroupsWithLocalityChangingEveryPass) {
+  for (uint64_t seed = 1; seed <= 30; ++seed) {
+    Scenario s = ScenarioGenerator(seed).Make();
+    std::mt19937_64 rng(seed * 131);
+    // Hold back the events of one client (a truth's host when there is one).
+    std::string held;
+    for (const Truth& t : s.truths) {
+      if (!t.host.empty()) {
+        held = t.host;
+        break;
+      }
+    }
+    if (held.empty()) continue;
+    std::vector<Event> rest, group;
+    for (const Event& e : s.events) {
+      (e.client_ip && e.client_ip->ToString() == held ? group : rest).push_back(e);
+    }
+    std::vector<Event> order = rest;
+    order.insert(order.end(), group.begin(), group.end());
+    Locality inside = DefaultLocality();
+    ASSERT_TRUE(inside.AddInternal(held).ok());
+    const Locality plain = DefaultLocality();
+    // Pass 1: most of the other groups; pass 2: the held client's group alone (inside now);
+    // pass 3: nothing new, the locality back; pass 4: the rest of the other groups' events.
+    const size_t first = rest.size() * 3 / 4 + rng() % (rest.size() / 4 + 1);
+    std::vector<Event> pass1(rest.begin(), rest.begin() + static_cast<ptrdiff_t>(first));
+    std::vector<Event> pass4(rest.begin() + static_cast<ptrdiff_t>(first), rest.end());
+    DetectEngine engine(DetectConfig{}, plain);
+    auto one_run = [&](const std::vector<const std::vector<Event>*>& parts, const Locality& loc) {
+      DetectEngine one(DetectConfig{}, loc);
+      for (const auto* p : parts) {
+        for (const Event& e : *p) one.Add(e);
+      }
+      return FindingsText(one.Finish());
+    };
+    for (const Event& e : pass1) engine.Add(e);
+    EXPECT_EQ(FindingsText(engine.Pass()), one_run({&pass1}, plain)) << "seed " << seed;
+    engine.SetLocality(inside);
+    for (const Event& e : group) engine.Add(e);
+    EXPECT_EQ(FindingsText(engine.Pass()), one_run({&pass1, &group}, inside))
+        << "seed " << seed << ": one group's events, " << held << " inside";
+    engine.SetLocality(plain);
+    EXPECT_EQ(FindingsText(engine.Pass()), one_run({&pass1, &group}, plain))
+        << "seed " << seed << ": nothing new, locality back";
+    for (const Event& e : pass4) engine.Add(e);
+    EXPECT_EQ(FindingsText(engine.Pass()), one_run({&pass1, &group, &pass4}, plain))
+        << "seed " << seed << ": many groups' events";
   }
 }
 

@@ -6,7 +6,7 @@ namespace mxir::casedb {
 
 BackgroundEventWriter::BackgroundEventWriter(CaseDb& c, size_t batch_size)
     : writer_(c, batch_size) {
-  filling_.reserve(kChunk);
+  filling_.resize(kChunk);
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -21,9 +21,8 @@ BackgroundEventWriter::~BackgroundEventWriter() {
 }
 
 void BackgroundEventWriter::Add(Event&& e) {
-  filling_.emplace_back();
-  EventWriter::PrepareEvent(std::move(e), &filling_.back());
-  if (filling_.size() >= kChunk) Push(false);
+  EventWriter::PrepareEvent(std::move(e), &filling_[filled_]);
+  if (++filled_ >= kChunk) Push(false);
 }
 
 void BackgroundEventWriter::Push(bool commit) {
@@ -31,6 +30,8 @@ void BackgroundEventWriter::Push(bool commit) {
   to_producer_.wait(lock, [&] { return queue_.size() < kMaxChunks; });
   Chunk c;
   c.events.swap(filling_);
+  c.n = filled_;
+  filled_ = 0;
   c.commit = commit;
   c.seq = ++pushed_;
   queue_.push_back(std::move(c));
@@ -38,7 +39,7 @@ void BackgroundEventWriter::Push(bool commit) {
     filling_.swap(spare_.back());
     spare_.pop_back();
   }
-  filling_.reserve(kChunk);
+  filling_.resize(kChunk);
   lock.unlock();
   to_writer_.notify_one();
 }
@@ -61,15 +62,14 @@ void BackgroundEventWriter::Run() {
     lock.unlock();
     to_producer_.notify_all();  // room in the queue
     Status first;
-    for (PreparedEvent& e : c.events) {
-      Status s = writer_.Add(std::move(e));
+    for (size_t i = 0; i < c.n; ++i) {
+      Status s = writer_.Add(std::move(c.events[i]));
       if (!s.ok() && first.ok()) first = s;
     }
     if (c.commit) {
       Status s = writer_.Finish();
       if (!s.ok() && first.ok()) first = s;
     }
-    c.events.clear();
     lock.lock();
     if (!first.ok() && error_.ok()) error_ = first;
     if (c.commit) {

@@ -40,8 +40,11 @@ class BackgroundEventWriter {
   static constexpr size_t kMaxChunks = 16;
 
  private:
+  // A chunk's PreparedEvents are reused round after round (their strings and vectors keep their
+  // capacity: no allocation per event, and none freed on the other thread).
   struct Chunk {
     std::vector<PreparedEvent> events;
+    size_t n = 0;  // events[0, n) are to be stored
     bool commit = false;
     uint64_t seq = 0;
   };
@@ -49,7 +52,8 @@ class BackgroundEventWriter {
   void Run();
 
   EventWriter writer_;
-  std::vector<PreparedEvent> filling_;
+  std::vector<PreparedEvent> filling_;  // kChunk events, the first filled_ of them prepared
+  size_t filled_ = 0;
   std::mutex mu_;
   std::condition_variable to_writer_, to_producer_;
   std::deque<Chunk> queue_;

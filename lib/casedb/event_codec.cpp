@@ -161,41 +161,82 @@ size_t ValueEnd(std::string_view s, size_t pos) {
 
 }  // namespace
 
-Status RestEncoder::Encode(std::string_view json, std::string& out) {
-  out.clear();
-  if (json.empty()) return Status::Ok();
-  if (json.front() != ',') {  // a layout this encoder does not know: kept whole
-    out.assign(json);
-    return Status::Ok();
+void SplitRest::Split() {
+  members.clear();
+  if (json.empty()) {
+    layout = Layout::kEmpty;
+    return;
   }
+  if (json.front() != ',' || json.size() > UINT32_MAX) {  // a layout the encoder does not know
+    layout = Layout::kWhole;
+    return;
+  }
+  std::string_view j = json;
   size_t pos = 0;
-  while (pos < json.size()) {
+  while (pos < j.size()) {
     // ,"name":value
-    size_t name_end = json.find('"', pos + 2);
-    if (json[pos] != ',' || pos + 1 >= json.size() || json[pos + 1] != '"' ||
-        name_end == std::string_view::npos || name_end + 1 >= json.size() ||
-        json[name_end + 1] != ':') {
-      out.assign("{\"ts\":\"1970-01-01T00:00:00Z\"");  // never expected; kept whole
+    size_t name_end = j.find('"', pos + 2);
+    if (j[pos] != ',' || pos + 1 >= j.size() || j[pos + 1] != '"' ||
+        name_end == std::string_view::npos || name_end + 1 >= j.size() || j[name_end + 1] != ':') {
+      layout = Layout::kMalformed;  // never expected
+      members.clear();
+      return;
+    }
+    RestMember& m = members.emplace_back();
+    m.name_pos = static_cast<uint32_t>(pos + 2);
+    m.name_len = static_cast<uint32_t>(name_end - pos - 2);
+    m.name_hash = StringInterner::Hash(j.substr(m.name_pos, m.name_len));
+    size_t v = name_end + 2;
+    size_t end = ValueEnd(j, v);
+    m.value_pos = static_cast<uint32_t>(v);
+    m.value_len = static_cast<uint32_t>(end - v);
+    std::string_view value = j.substr(v, end - v);
+    m.text_hash = 0;
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"' && value.size() <= 258) {
+      m.text_hash = StringInterner::Hash(value.substr(1, value.size() - 2));
+    }
+    pos = end;
+  }
+  layout = Layout::kMembers;
+}
+
+Status RestEncoder::Encode(std::string_view json, std::string& out) {
+  scratch_.json.assign(json);
+  scratch_.Split();
+  return Encode(scratch_, out);
+}
+
+Status RestEncoder::Encode(const SplitRest& rest, std::string& out) {
+  out.clear();
+  std::string_view json = rest.json;
+  switch (rest.layout) {
+    case SplitRest::Layout::kEmpty:
+      return Status::Ok();
+    case SplitRest::Layout::kWhole:
+      out.assign(json);
+      return Status::Ok();
+    case SplitRest::Layout::kMalformed:  // kept whole
+      out.assign("{\"ts\":\"1970-01-01T00:00:00Z\"");
       out.append(json);
       out.push_back('}');
       return Status::Ok();
-    }
-    std::string_view name = json.substr(pos + 2, name_end - pos - 2);
-    MXIR_ASSIGN_OR_RETURN(int64_t field, strings_->FieldId(name));
+    case SplitRest::Layout::kMembers:
+      break;
+  }
+  for (const RestMember& m : rest.members) {
+    MXIR_ASSIGN_OR_RETURN(
+        int64_t field, strings_->FieldIdHashed(json.substr(m.name_pos, m.name_len), m.name_hash));
     if (field < 0x7f) {
       out.push_back(static_cast<char>(kFieldToken + field));
     } else {
       out.push_back(static_cast<char>(kFieldTokenLong));
       PutVarint(out, static_cast<uint64_t>(field));
     }
-    size_t v = name_end + 2;
-    size_t end = ValueEnd(json, v);
-    std::string_view value = json.substr(v, end - v);
-    if (value.size() >= 2 && value.front() == '"' && value.back() == '"' && value.size() <= 258 &&
-        Intern(field)) {
+    std::string_view value = json.substr(m.value_pos, m.value_len);
+    if (m.text_hash != 0 && Intern(field)) {
       std::string_view inner = value.substr(1, value.size() - 2);
-      MXIR_ASSIGN_OR_RETURN(int64_t id, strings_->Id(inner));
-      Stats& st = stats_[field];
+      MXIR_ASSIGN_OR_RETURN(int64_t id, strings_->IdHashed(inner, m.text_hash));
+      Stats& st = StatsOf(field);
       ++st.seen;
       if (id > max_id_) {
         ++st.fresh;
@@ -206,15 +247,18 @@ Status RestEncoder::Encode(std::string_view json, std::string& out) {
     } else {
       out.append(value);
     }
-    pos = end;
   }
   return Status::Ok();
 }
 
 // A field's strings are interned while most of its values repeat (judged after 512 values).
-bool RestEncoder::Intern(int64_t field) {
-  const Stats& st = stats_[field];
-  return st.seen < 512 || st.fresh * 2 < st.seen;
+RestEncoder::Stats& RestEncoder::StatsOf(int64_t field) {
+  constexpr int64_t kDense = 4096;
+  if (field >= 0 && field < kDense) {
+    if (static_cast<size_t>(field) >= stats_.size()) stats_.resize(static_cast<size_t>(field) + 1);
+    return stats_[static_cast<size_t>(field)];
+  }
+  return sparse_stats_[field];
 }
 
 // Rebuilds the JSON of the rest (event_codec.h) into `json`: a whole object to parse.

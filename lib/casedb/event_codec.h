@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "core/event.h"
 #include "core/status.h"
@@ -52,22 +53,50 @@ class StringCache;
 
 // Writes the compact form of the rest: field names and repeating string values as tokens naming
 // interned entries of the string tables.
+// RestJson()'s output split into its top-level members, with the hashes the string tables
+// need (StringInterner::Hash) — all of it work that needs no case, so a producer thread does it
+// (EventWriter::PrepareEvent) and the thread that stores only looks the ids up.
+struct RestMember {
+  uint32_t name_pos = 0, name_len = 0;    // the field name, in `json`
+  uint32_t value_pos = 0, value_len = 0;  // the value as written (a string with its quotes)
+  uint64_t name_hash = 0;
+  uint64_t text_hash = 0;  // a string value that may be interned: the hash of its text, else 0
+};
+struct SplitRest {
+  enum class Layout : uint8_t { kEmpty, kMembers, kWhole, kMalformed };
+  std::string json;
+  std::vector<RestMember> members;  // kMembers
+  Layout layout = Layout::kEmpty;
+  // Fills members and layout from json.
+  void Split();
+};
+
+// Writes the compact form of the rest: field names and repeating string values as tokens naming
+// interned entries of the string tables.
 class RestEncoder {
  public:
   explicit RestEncoder(StringInterner* strings) : strings_(strings) {}
 
   // `json` is RestJson()'s output; appends the stored form to `out` (empty: store NULL).
   Status Encode(std::string_view json, std::string& out);
+  // The same from a split rest (`rest.json` as `json` above).
+  Status Encode(const SplitRest& rest, std::string& out);
 
  private:
   struct Stats {
     int64_t seen = 0, fresh = 0;
   };
-  bool Intern(int64_t field);
+  Stats& StatsOf(int64_t field);
+  bool Intern(int64_t field) {
+    const Stats& st = StatsOf(field);
+    return st.seen < 512 || st.fresh * 2 < st.seen;
+  }
 
   StringInterner* strings_;
-  std::unordered_map<int64_t, Stats> stats_;
+  std::vector<Stats> stats_;                         // by field id (ids are small and dense)
+  std::unordered_map<int64_t, Stats> sparse_stats_;  // a field id too large for stats_
   int64_t max_id_ = 0;
+  SplitRest scratch_;
 };
 
 // Rebuilds the JSON of the rest into `json`: a whole object to parse (its ts is always

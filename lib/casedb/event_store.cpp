@@ -112,9 +112,18 @@ void EventWriter::PrepareEvent(Event&& e, PreparedEvent* p) {
   p->line = e.origin.line;
   p->packet = e.origin.packet;
   p->index = e.origin.index;
+  auto hash = [](std::string_view v) -> uint64_t {
+    return v.empty() ? 0 : StringInterner::Hash(v);
+  };
+  p->source_hash = hash(p->source);
+  p->protocol_hash = hash(p->protocol);
+  p->user_hash = hash(p->user);
+  p->session_hash = hash(std::string_view(p->session));
+  p->file_hash = hash(std::string_view(p->file));
   ClearColumnFields(e);
-  p->rest_json.clear();
-  RestJson(e, p->rest_json);
+  p->rest.json.clear();
+  RestJson(e, p->rest.json);
+  p->rest.Split();
 }
 
 void EventWriter::Fail(const Status& s) {
@@ -137,19 +146,19 @@ Status EventWriter::AddRow(PreparedEvent& p) {
   row.loc = p.loc;
   row.ts = p.ts;
   row.kind = p.kind;
-  auto id = [&](std::string_view v, int64_t* out) -> Status {
+  auto id = [&](std::string_view v, uint64_t hash, int64_t* out) -> Status {
     if (v.empty()) {
       *out = 0;
       return Status::Ok();
     }
-    MXIR_ASSIGN_OR_RETURN(*out, strings_->Id(v));
+    MXIR_ASSIGN_OR_RETURN(*out, strings_->IdHashed(v, hash));
     return Status::Ok();
   };
-  MXIR_RETURN_IF_ERROR(id(p.source, &row.source));
-  MXIR_RETURN_IF_ERROR(id(p.protocol, &row.protocol));
-  MXIR_RETURN_IF_ERROR(id(p.session, &row.session));
-  MXIR_RETURN_IF_ERROR(id(p.user, &row.user));
-  MXIR_RETURN_IF_ERROR(id(p.file, &row.file));
+  MXIR_RETURN_IF_ERROR(id(p.source, p.source_hash, &row.source));
+  MXIR_RETURN_IF_ERROR(id(p.protocol, p.protocol_hash, &row.protocol));
+  MXIR_RETURN_IF_ERROR(id(std::string_view(p.session), p.session_hash, &row.session));
+  MXIR_RETURN_IF_ERROR(id(p.user, p.user_hash, &row.user));
+  MXIR_RETURN_IF_ERROR(id(std::string_view(p.file), p.file_hash, &row.file));
   auto ip = [](const std::optional<IpAddress>& a, uint8_t* out, size_t* len) {
     *len = 0;
     if (!a) return;
@@ -163,7 +172,7 @@ Status EventWriter::AddRow(PreparedEvent& p) {
   row.line = p.line;
   row.packet = p.packet;
   row.index = p.index;
-  MXIR_RETURN_IF_ERROR(rest_->Encode(p.rest_json, row.rest));
+  MXIR_RETURN_IF_ERROR(rest_->Encode(p.rest, row.rest));
   if (++used_rows_ == kRowsPerStatement) MXIR_RETURN_IF_ERROR(FlushRows());
   if (++pending_ >= batch_size_ && !callers_tx_) MXIR_RETURN_IF_ERROR(Commit());
   return Status::Ok();

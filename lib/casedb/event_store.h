@@ -19,22 +19,26 @@
 #include <vector>
 
 #include "casedb/case_db.h"
+#include "casedb/event_codec.h"
 #include "core/event.h"
 
 namespace mxir::casedb {
 
 class StringInterner;  // string_table.h
-class RestEncoder;     // event_codec.h
 
 // An event made ready for EventWriter on the producer's thread (EventWriter::PrepareEvent): its
-// identity key, its columns and the rest as JSON; the writer then only interns and inserts.
+// identity key, its columns, the rest as JSON split into members, and the hashes of every string
+// to intern; the writer's thread then only looks ids up and inserts. A PreparedEvent may be
+// reused: PrepareEvent sets every member (and keeps the buffers' capacity).
 struct PreparedEvent {
   int64_t key = 0, loc = 0, ts = 0, kind = 0;
   std::string source, protocol, user;
   SharedString session, file;
+  // StringInterner::Hash of source, protocol, session, user and file (0 when empty).
+  uint64_t source_hash = 0, protocol_hash = 0, session_hash = 0, user_hash = 0, file_hash = 0;
   std::optional<IpAddress> client_ip, server_ip;
   int64_t client_port = -1, server_port = -1, line = -1, packet = -1, index = 0;
-  std::string rest_json;  // RestJson() of the event with its columns cleared
+  SplitRest rest;  // RestJson() of the event with its columns cleared, split
 };
 
 class EventWriter {

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
+// Inlined: most values hashed here are a few bytes long, where a call into the library costs
+// as much as the hash.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "core/json_writer.h"
@@ -25,6 +28,8 @@ uint64_t HashOf(std::string_view v) {
 }
 
 }  // namespace
+
+uint64_t StringInterner::Hash(std::string_view value) { return HashOf(value); }
 
 StringInterner::StringInterner(Database& db)
     : db_(db), strings_("strings", "value"), fields_("event_fields", "name") {}
@@ -95,8 +100,7 @@ Status StringInterner::Table::PrepareStatements(Database& db) {
   return Status::Ok();
 }
 
-Result<int64_t> StringInterner::Table::Lookup(Database& db, std::string_view value) {
-  uint64_t hash = HashOf(value);
+Result<int64_t> StringInterner::Table::Lookup(Database& db, std::string_view value, uint64_t hash) {
   Slot* slot = Find(hash, value);
   if (slot->id != 0) return slot->id;
   MXIR_RETURN_IF_ERROR(PrepareStatements(db));

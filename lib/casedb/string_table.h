@@ -27,8 +27,18 @@ class StringInterner {
   StringInterner(const StringInterner&) = delete;
   StringInterner& operator=(const StringInterner&) = delete;
 
-  Result<int64_t> Id(std::string_view value) { return strings_.Lookup(db_, value); }
-  Result<int64_t> FieldId(std::string_view name) { return fields_.Lookup(db_, name); }
+  // The hash the tables use (never 0): a producer thread may compute it ahead (IdHashed).
+  static uint64_t Hash(std::string_view value);
+
+  Result<int64_t> Id(std::string_view value) { return strings_.Lookup(db_, value, Hash(value)); }
+  Result<int64_t> FieldId(std::string_view name) { return fields_.Lookup(db_, name, Hash(name)); }
+  // The same, with `hash` == Hash(value) computed before (on another thread).
+  Result<int64_t> IdHashed(std::string_view value, uint64_t hash) {
+    return strings_.Lookup(db_, value, hash);
+  }
+  Result<int64_t> FieldIdHashed(std::string_view name, uint64_t hash) {
+    return fields_.Lookup(db_, name, hash);
+  }
 
   // For a writer, right after it took the write lock (BEGIN IMMEDIATE): adds what other writers
   // stored since the last call to the cache (rows with a larger id), and loads a table whole once
@@ -46,7 +56,7 @@ class StringInterner {
   class Table {
    public:
     Table(const char* table, const char* column) : table_(table), column_(column) {}
-    Result<int64_t> Lookup(Database& db, std::string_view value);
+    Result<int64_t> Lookup(Database& db, std::string_view value, uint64_t hash);
     Status Sync(Database& db);
     Status Flush(Database& db);
 

@@ -6,10 +6,12 @@
 
 #include <map>
 #include <random>
+#include <set>
 
 #include <gtest/gtest.h>
 
 #include "../common/temp_dir.h"
+#include "casedb/background_writer.h"
 #include "casedb/case_db.h"
 #include "casedb/event_codec.h"
 #include "casedb/event_store.h"
@@ -222,6 +224,54 @@ TEST(RowDecoder, RandomEventsComeBackEqualInEveryField) {
       }
     }
   }
+}
+
+// BackgroundEventWriter prepares events on the caller's thread into PreparedEvents that it
+// reuses chunk after chunk (the rest split into members, the strings' hashes computed there):
+// an event with few fields prepared where one with many was before keeps nothing of it, and every
+// event comes back as the plain EventWriter stores it.
+TEST(RowDecoder, BackgroundWriterReusingPreparedEventsStoresTheSameEvents) {
+  std::string path = NewCasePath("mxir-decoder-background");
+  auto c = CaseDb::Open(path);
+  ASSERT_TRUE(c.ok());
+  Gen gen(11);
+  std::vector<Event> in;
+  // More events than the writer's queue holds: every PreparedEvent is reused several times.
+  const size_t n = BackgroundEventWriter::kChunk * (BackgroundEventWriter::kMaxChunks + 4);
+  for (size_t i = 0; i < n; ++i) {
+    Event e = gen.Make(static_cast<int64_t>(i));
+    if (i % 3 == 1) {  // a sparse event between rich ones
+      Event sparse;
+      sparse.ts = e.ts;
+      sparse.kind = e.kind;
+      sparse.origin = e.origin;
+      e = sparse;
+    }
+    in.push_back(e);
+  }
+  {
+    BackgroundEventWriter w(*c, 3000);
+    for (const Event& e : in) w.Add(Event(e));
+    ASSERT_TRUE(w.Finish().ok());
+    ASSERT_EQ(w.inserted(), static_cast<int64_t>(in.size()));
+  }
+  std::vector<Event> out;
+  int64_t skipped = 0;
+  ASSERT_TRUE(ForEachEvent(
+                  *c, {},
+                  [&](const Event& e) {
+                    out.push_back(e);
+                    return true;
+                  },
+                  &skipped)
+                  .ok());
+  EXPECT_EQ(skipped, 0);
+  ASSERT_EQ(out.size(), in.size());
+  // Time order: compare as sorted sets of JSON documents.
+  std::multiset<std::string> want, got;
+  for (const Event& e : in) want.insert(EventToJson(e));
+  for (const Event& e : out) got.insert(EventToJson(e));
+  EXPECT_TRUE(want == got);
 }
 
 // The decoder resets one reused Event per row (ResetEvent): a reset event, whatever it held,

@@ -114,6 +114,7 @@ namespace {
 constexpr uint8_t kInternedString = 0x01;  // then a varint string id
 constexpr uint8_t kFieldToken = 0x80;      // 0x80 + id for ids < 127
 constexpr uint8_t kFieldTokenLong = 0xff;  // then a varint id
+constexpr size_t kMetOnceSlots = size_t{1} << 16;
 
 void PutVarint(std::string& out, uint64_t v) {
   while (v >= 0x80) {
@@ -235,7 +236,18 @@ Status RestEncoder::Encode(const SplitRest& rest, std::string& out) {
     std::string_view value = json.substr(m.value_pos, m.value_len);
     if (m.text_hash != 0 && Intern(field)) {
       std::string_view inner = value.substr(1, value.size() - 2);
-      MXIR_ASSIGN_OR_RETURN(int64_t id, strings_->IdHashed(inner, m.text_hash));
+      int64_t id = strings_->CachedId(inner, m.text_hash);
+      if (id == 0) {
+        // Interned on its second sight (met_once_), kept inline on its first.
+        if (met_once_.empty()) met_once_.resize(kMetOnceSlots);
+        uint64_t& slot = met_once_[m.text_hash & (kMetOnceSlots - 1)];
+        if (slot != m.text_hash) {
+          slot = m.text_hash;
+          out.append(value);
+          continue;
+        }
+        MXIR_ASSIGN_OR_RETURN(id, strings_->IdHashed(inner, m.text_hash));
+      }
       Stats& st = StatsOf(field);
       ++st.seen;
       if (id > max_id_) {

@@ -14,7 +14,8 @@
 // and ports, user and origin; every other field is written by the Event JSON writer (so a field
 // added to Event and to event_json.cpp is stored with no change here), then compacted: each
 // top-level `,"name":` becomes one token naming an interned field name, and string values of
-// fields that repeat (hosts, reply texts, mechanisms) become a token naming an interned string.
+// fields that repeat (hosts, reply texts, mechanisms) become a token naming an interned string
+// from the second time the writer meets the value (met once, it stays inline).
 // Reading (RowDecoder, event_row_decoder.h) sets each member straight into the Event; DecodeRest
 // rebuilds the JSON instead (for a rest kept whole, and as the reference the tests compare to).
 #pragma once
@@ -96,6 +97,11 @@ class RestEncoder {
   std::vector<Stats> stats_;                         // by field id (ids are small and dense)
   std::unordered_map<int64_t, Stats> sparse_stats_;  // a field id too large for stats_
   int64_t max_id_ = 0;
+  // The hashes of string values met once and kept inline (a slot per hash's low bits; a newer
+  // value takes the slot): a value is interned the second time it is met, so the many values
+  // that never repeat (a reply text with a queue id, say) cost no row of `strings` and no entry
+  // of its index.
+  std::vector<uint64_t> met_once_;
   SplitRest scratch_;
 };
 

@@ -39,6 +39,8 @@ class StringInterner {
   Result<int64_t> FieldIdHashed(std::string_view name, uint64_t hash) {
     return fields_.Lookup(db_, name, hash);
   }
+  // The id of a value this writer's cache holds, else 0 (asks the case nothing, adds nothing).
+  int64_t CachedId(std::string_view value, uint64_t hash) { return strings_.Cached(value, hash); }
 
   // For a writer, right after it took the write lock (BEGIN IMMEDIATE): adds what other writers
   // stored since the last call to the cache (rows with a larger id), and loads a table whole once
@@ -57,6 +59,7 @@ class StringInterner {
    public:
     Table(const char* table, const char* column) : table_(table), column_(column) {}
     Result<int64_t> Lookup(Database& db, std::string_view value, uint64_t hash);
+    int64_t Cached(std::string_view value, uint64_t hash) { return Find(hash, value)->id; }
     Status Sync(Database& db);
     Status Flush(Database& db);
 

@@ -429,6 +429,44 @@ TEST(EventStore, CursorReadsOnlyWhatWasAdded) {
 // The writer's string cache: a value another writer stored after this one's last Sync gets the
 // id already stored (never a second row, never a wrong id), whether this cache holds the whole
 // table or not.
+// A string of the rest is interned the second time it is met: a reply text that never repeats
+// stays inline in its row (no row of `strings`), one that repeats is stored once; every event
+// reads back with its own text, also in a later writer that meets an interned value again.
+TEST(StringInterner, RestValuesAreInternedOnTheirSecondSight) {
+  std::string path = NewCasePath();
+  auto c = CaseDb::Open(path);
+  ASSERT_TRUE(c.ok());
+  auto make = [](int64_t i) {
+    Event e = MakeEvent(i, "texts", "texts");
+    e.kind = EventKind::kReply;
+    e.text = i % 2 ? "250 2.0.0 Ok: queued as Q" + std::to_string(i) : "221 2.0.0 Bye";
+    e.helo = "mx" + std::to_string(i % 5) + ".example.org";
+    return e;
+  };
+  auto count = [&](const std::string& where) {
+    auto st = Statement::Prepare(c->db(), "SELECT count(*) FROM strings WHERE " + where);
+    EXPECT_TRUE(st.ok() && *st->Step());
+    return st->ColumnInt(0);
+  };
+  for (int round = 0; round < 2; ++round) {
+    EventWriter w(*c, 300);
+    for (int64_t i = round * 1000 + 1; i <= round * 1000 + 1000; ++i) {
+      ASSERT_TRUE(w.Add(make(i)).ok());
+    }
+    ASSERT_TRUE(w.Finish().ok());
+    EXPECT_EQ(count("value LIKE '250 2.0.0 Ok: queued as %'"), 0);
+    EXPECT_EQ(count("value = '221 2.0.0 Bye'"), 1);
+    EXPECT_EQ(count("value LIKE 'mx_.example.org'"), 5);
+  }
+  int64_t seen = 0;
+  ASSERT_TRUE(ForEachEvent(*c, {}, [&](const Event& e) {
+                EXPECT_EQ(EventToJson(e), EventToJson(make(e.origin.line)));
+                ++seen;
+                return true;
+              }).ok());
+  EXPECT_EQ(seen, 2000);
+}
+
 TEST(StringInterner, ValueStoredByAnotherWriterGetsItsId) {
   for (bool big : {false, true}) {
     std::string path = NewCasePath();

@@ -7,13 +7,16 @@
 # service sees the login exactly as after AUTH (the shim is in both runs). "Without" = the same
 # instance with the three check_policy_service lookups removed (postconf + postfix reload).
 # Messages/s = messages / (first connection .. the queue empty: every message delivered to the
-# sink). Runs alternate without/with, E2E_ROUNDS times (default 3); the medians are compared.
+# sink). E2E_ROUNDS rounds (default 8) of one run each, in the order without,with / with,without /
+# without,with ... (so neither side always runs first, after the other's reload); the medians are
+# compared, and each round's with/without (two runs seconds apart, under the same load from
+# whatever else runs on the machine) is printed with the median and range of those ratios.
 # Target: with >= 90 % of without.
 # Usage: bench/relay/e2e.sh BUILD_DIR [MESSAGES]   (root: a private Postfix is started)
 set -u -o pipefail
 BUILD=${1:?usage: bench/relay/e2e.sh BUILD_DIR [MESSAGES]}
 N=${2:-${E2E_MESSAGES:-2000}}
-ROUNDS=${E2E_ROUNDS:-3}
+ROUNDS=${E2E_ROUNDS:-8}
 # 20 sessions at once: Postfix's default concurrency per destination, i.e. what a company MTA
 # opens to its relayhost.
 SESSIONS=${E2E_SESSIONS:-20}
@@ -120,25 +123,41 @@ run() {
   python3 -c "import sys; print('%.0f' % ($N / ($t1 - $t0)))"
 }
 without=() with=()
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((r = 0; r < ROUNDS; r++)); do
-  policy off
-  without+=("$(run)")
-  policy on
-  with+=("$(run)")
+  if ((r % 2 == 0)); then
+    policy off
+    without+=("$(run)")
+    policy on
+    with+=("$(run)")
+  else
+    policy on
+    with+=("$(run)")
+    policy off
+    without+=("$(run)")
+  fi
 done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 decisions=$(sqlite3 "$W/bench.case" "SELECT count(*) FROM actions WHERE action LIKE 'policy %'")
-python3 - "$N" "${without[*]}" "${with[*]}" "$decisions" "$SESSIONS" <<'PY'
+python3 - "$N" "${without[*]}" "${with[*]}" "$decisions" "$SESSIONS" "$load_before" "$load_after" <<'PY'
 import statistics, sys
 n, wo, wi, dec, ses = sys.argv[1], sys.argv[2].split(), sys.argv[3].split(), sys.argv[4], sys.argv[5]
-print("  %s messages per run (%s sessions, 1 recipient, 2 KB), runs alternating; messages/s:"
-      % (n, ses))
+print("  %s messages per run (%s sessions, 1 recipient, 2 KB), %d rounds, each a run without and "
+      "one with, the order alternating; messages/s:" % (n, ses, len(wo)))
 print("  %-40s %s" % ("Postfix alone (policy lookups removed)", " ".join(wo)))
 print("  %-40s %s" % ("Postfix + mxir relay policy", " ".join(wi)))
 try:
-    a = statistics.median(float(x) for x in wo)
-    b = statistics.median(float(x) for x in wi)
-    print("  with / without (medians %.0f / %.0f): %.0f %% (target >= 90 %%); "
-          "%s policy decisions in the case" % (b, a, 100 * b / a, dec))
+    a = [float(x) for x in wo]
+    b = [float(x) for x in wi]
+    ma, mb = statistics.median(a), statistics.median(b)
+    print("  without: median %.0f, range %.0f-%.0f; with: median %.0f, range %.0f-%.0f"
+          % (ma, min(a), max(a), mb, min(b), max(b)))
+    pairs = [100 * y / x for x, y in zip(a, b)]
+    print("  with / without per round: %s %%" % " ".join("%.0f" % p for p in pairs))
+    print("  with / without (medians %.0f / %.0f): %.0f %% (target >= 90 %%); per round: median "
+          "%.0f %%, range %.0f-%.0f %%; %s policy decisions in the case"
+          % (mb, ma, 100 * mb / ma, statistics.median(pairs), min(pairs), max(pairs), dec))
 except ValueError:
     print("  a run failed: no ratio")
+print("  load average (1, 5, 15 min) before: %s, after: %s" % (sys.argv[6], sys.argv[7]))
 PY

@@ -191,6 +191,18 @@ Status Guard::Flush() {
   return Status::Ok();
 }
 
+std::vector<CounterRow> Guard::TakeUnsaved(int64_t* prune_before) {
+  *prune_before = 0;
+  std::vector<CounterRow> rows;
+  rows.swap(unsaved_);
+  commits_since_prune_ += static_cast<int64_t>(rows.size() / 2);
+  if (commits_since_prune_ >= 4096) {
+    commits_since_prune_ = 0;
+    *prune_before = clock_.Now().micros() - cfg_.window_seconds * 1000000;
+  }
+  return rows;
+}
+
 Result<Decision> Guard::Decide(const PolicyRequest& r) {
   int64_t now = clock_.Now().micros();
   auto d = DecideAt(r, now);

@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <iterator>
 #include <memory>
 #include <set>
 #include <string>
@@ -75,7 +76,19 @@ class Guard {
   // Writes the unsaved commits in one transaction. On error they stay queued (a later Flush
   // retries); the answers that waited for them must then not be sent.
   Status Flush();
+  // For a caller that writes the commits itself (the policy server's counter writer thread):
+  // takes the unsaved commits, and sets `*prune_before` to the time before which stored rows are
+  // out of every window when it is time to prune them (else 0). The caller must write them (or
+  // not send the answers that waited for them), exactly as with Flush().
+  std::vector<CounterRow> TakeUnsaved(int64_t* prune_before);
+  // Puts taken rows back before the unsaved ones (a caller that could not write them).
+  void Requeue(std::vector<CounterRow> rows) {
+    rows.insert(rows.end(), std::make_move_iterator(unsaved_.begin()),
+                std::make_move_iterator(unsaved_.end()));
+    unsaved_.swap(rows);
+  }
 
+  CounterStore* store() const { return store_; }
   size_t active_instances() const { return instances_.size(); }
   // Committed + pending counts of a key ("a:alice@x", "c:192.0.2.1", "n:login").
   struct Counts {

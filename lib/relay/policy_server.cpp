@@ -1,6 +1,10 @@
 #include "relay/policy_server.h"
 
+#include <algorithm>
 #include <array>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -139,6 +143,73 @@ struct PolicyServer::Impl {
   std::unique_ptr<asio::ip::tcp::acceptor> tcp;
   std::unique_ptr<asio::local::stream_protocol::acceptor> unix_;
   std::string unix_path;
+
+  // The counter writer thread (the only user of the counter store while it runs).
+  using Callbacks = std::vector<std::function<void(bool)>>;
+  std::thread writer;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stop = false;
+  std::vector<CounterRow> rows;  // to write (a failed transaction's rows first)
+  int64_t prune_before = 0;
+  Callbacks callbacks;  // answers waiting for `rows`
+
+  void StartWriter(asio::io_context& io, CounterStore* store,
+                   std::shared_ptr<PolicyServer::Shared> shared) {
+    writer = std::thread(
+        [this, &io, store, shared = std::move(shared)] { WriterLoop(io, store, shared); });
+  }
+  void StopWriter() {
+    if (!writer.joinable()) return;
+    {
+      std::lock_guard lock(mu);
+      stop = true;
+    }
+    cv.notify_one();
+    writer.join();
+  }
+  void WriterLoop(asio::io_context& io, CounterStore* store,
+                  const std::shared_ptr<PolicyServer::Shared>& shared) {
+    std::vector<CounterRow> batch;
+    for (;;) {
+      std::unique_lock lock(mu);
+      // Rows without a waiting answer (a failed transaction's) are retried with the next commit
+      // or at the end, never in a loop.
+      cv.wait(lock, [&] { return stop || !callbacks.empty(); });
+      if (callbacks.empty() && rows.empty()) return;  // stopping, nothing left
+      batch.swap(rows);
+      rows.clear();
+      Callbacks waiting = std::move(callbacks);
+      callbacks.clear();
+      int64_t prune = std::exchange(prune_before, 0);
+      bool stopping = stop;
+      lock.unlock();
+      Status st = batch.empty() ? Status::Ok() : store->Append(batch);
+      bool written = st.ok();
+      if (written && prune != 0) st = store->PruneBefore(prune);
+      lock.lock();
+      if (!written) {
+        // Kept for the next transaction (a busy or full disk may recover); bounded so a store
+        // that stays broken cannot take all memory.
+        batch.insert(batch.end(), std::make_move_iterator(rows.begin()),
+                     std::make_move_iterator(rows.end()));
+        rows.swap(batch);
+        if (rows.size() > 200000) rows.erase(rows.begin(), rows.begin() + 100000);
+      }
+      batch.clear();
+      lock.unlock();
+      std::string error = st.ok() ? "" : st.error().message;
+      asio::post(io, [shared, waiting = std::move(waiting), error] {
+        if (!error.empty() && shared->server) {
+          ++shared->server->mutable_stats().errors;
+          shared->server->Log("counters not written (" + error +
+                              "): the answers that needed them are not sent");
+        }
+        for (auto& f : waiting) f(error.empty());
+      });
+      if (stopping && !written) return;  // one last try only
+    }
+  }
 };
 
 PolicyServer::PolicyServer(asio::io_context& io, Guard& guard, AuditSink* audit,
@@ -151,6 +222,7 @@ PolicyServer::PolicyServer(asio::io_context& io, Guard& guard, AuditSink* audit,
       shared_(std::make_shared<Shared>()) {
   shared_->server = this;
   guard_.SetGroupCommit(true);
+  if (guard_.store()) impl_->StartWriter(io_, guard_.store(), shared_);
 }
 
 PolicyServer::~PolicyServer() {
@@ -166,6 +238,7 @@ void PolicyServer::Close() {
     if (!impl_->unix_path.empty()) ::unlink(impl_->unix_path.c_str());
     impl_->unix_path.clear();
   }
+  impl_->StopWriter();
 }
 
 namespace {
@@ -283,6 +356,28 @@ void PolicyServer::WhenPersisted(std::function<void(bool)> then) {
     PolicyServer* self = shared->server;
     if (!self) return;
     self->flush_posted_ = false;
+    Impl& impl = *self->impl_;
+    if (impl.writer.joinable()) {
+      int64_t prune = 0;
+      auto rows = self->guard_.TakeUnsaved(&prune);
+      {
+        std::lock_guard lock(impl.mu);
+        if (!impl.stop) {
+          impl.rows.insert(impl.rows.end(), std::make_move_iterator(rows.begin()),
+                           std::make_move_iterator(rows.end()));
+          impl.prune_before = std::max(impl.prune_before, prune);
+          for (auto& f : self->waiting_) impl.callbacks.push_back(std::move(f));
+          self->waiting_.clear();
+          rows.clear();
+        }
+      }
+      if (self->waiting_.empty()) {
+        impl.cv.notify_one();
+        return;
+      }
+      // The writer has stopped (Close): written here, as without it.
+      self->guard_.Requeue(std::move(rows));
+    }
     Status st = self->guard_.Flush();
     if (!st.ok()) {
       ++self->stats_.errors;

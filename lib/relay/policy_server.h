@@ -5,10 +5,12 @@
 // answer — Postfix then applies its default_action (451 4.3.5, fail closed) — and the service goes
 // on. Connections beyond the cap are closed at once; idle connections close after the timeout.
 // Group commit: the guard keeps END-OF-MESSAGE commits in memory; after the requests that are
-// ready in one turn of the event loop have been decided, one transaction writes all their commits
-// and only then are their answers sent (a failed write closes those connections unanswered). So
-// the counters cost one disk write per turn, not one per message, and an answer is never sent for
-// a count that is not on disk.
+// ready in one turn of the event loop have been decided, their commits go to the counter writer
+// thread, which writes everything queued in one transaction, and only then are their answers sent
+// (a failed write closes those connections unanswered). So an answer is never sent for a count
+// that is not in the counters file, and the event loop never waits for the disk: while a
+// transaction (or SQLite's checkpoint with its fdatasync) is being written, RCPT and DATA
+// requests are answered and the commits that arrive meanwhile join the next transaction.
 #pragma once
 
 #include <cstdint>
@@ -49,6 +51,8 @@ class PolicyServer {
   Status Listen();
   // "inet:127.0.0.1:PORT" with the port really bound, or "unix:/PATH".
   std::string bound_address() const;
+  // Stops listening, and stops the counter writer thread after it has written what was queued
+  // (later commits are written in the event loop's thread).
   void Close();
   const PolicyServerStats& stats() const { return stats_; }
   void set_log(std::function<void(const std::string&)> log) { log_ = std::move(log); }
@@ -57,8 +61,8 @@ class PolicyServer {
   // Decides one request (appends the answer to `reply`); false: do not answer and close.
   // `*commit` is set when the answer must wait for the counters to be written (WhenPersisted).
   bool Handle(const PolicyRequest& r, std::string& reply, bool* commit);
-  // Calls `then(true)` once the guard's pending commits are written (one transaction for all
-  // the callers of this turn of the event loop), or `then(false)` when writing failed.
+  // Calls `then(true)` (in the event loop) once the guard's pending commits are written, or
+  // `then(false)` when writing failed.
   void WhenPersisted(std::function<void(bool)> then);
   void Log(const std::string& m) {
     if (log_) log_(m);

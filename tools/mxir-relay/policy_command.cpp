@@ -136,6 +136,7 @@ int RelayPolicyCommand(int argc, char** argv) {
   wait_hup();
   ::signal(SIGPIPE, SIG_IGN);
   io.run();
+  server.Close();  // the counter writer thread has written its queue and stopped
   // Commits decided in the last turn of the loop (their answers were not sent: counting them errs
   // on the safe side).
   if (auto st = guard.Flush(); !st.ok()) {

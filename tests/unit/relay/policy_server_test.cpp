@@ -3,6 +3,7 @@
 // decision reaches the audit sink.
 #include "relay/policy_server.h"
 
+#include <condition_variable>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -330,6 +331,92 @@ TEST_F(ServerFixture, EndOfMessageAnsweredOnlyAfterItsCountsAreStored) {
   t.join();
   std::lock_guard lock(store.mu);
   EXPECT_GE(store.all.size(), 10u);  // the retried rows of "broken" and those of "after"
+}
+
+}  // namespace
+}  // namespace mxir::relay
+
+namespace mxir::relay {
+namespace {
+
+// A store whose transactions wait until the test opens the gate: a slow disk (or SQLite's
+// checkpoint with its fdatasync) made deterministic.
+class GatedStore final : public CounterStore {
+ public:
+  Status Append(const std::vector<CounterRow>& rows) override {
+    std::unique_lock lock(mu);
+    ++entered;
+    cv.notify_all();
+    cv.wait(lock, [&] { return open; });
+    all.insert(all.end(), rows.begin(), rows.end());
+    return Status::Ok();
+  }
+  Result<std::vector<CounterRow>> LoadSince(int64_t) override { return all; }
+  Status PruneBefore(int64_t) override { return Status::Ok(); }
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<CounterRow> all;
+  int entered = 0;
+  bool open = false;
+};
+
+// The counters are written in their own thread: while an END-OF-MESSAGE's transaction is being
+// written, other connections' requests are answered; that END-OF-MESSAGE's answer comes only
+// after its rows are in the store.
+TEST_F(ServerFixture, RequestsAreAnsweredWhileCountersAreBeingWritten) {
+  GatedStore store;
+  Guard g(testing::TestConfig(), &store, clock);
+  boost::asio::io_context io2;
+  PolicyServerOptions o;
+  o.listen = "inet:127.0.0.1:0";
+  PolicyServer s2(io2, g, nullptr, o);
+  ASSERT_TRUE(s2.Listen().ok());
+  auto addr = s2.bound_address();
+  port = std::stoi(addr.substr(addr.rfind(':') + 1));
+  std::thread t([&] { io2.run(); });
+  auto base = [](const std::string& inst) {
+    return "request=smtpd_access_policy\nclient_address=192.0.2.10\n"
+           "sasl_username=relay\nsender=bob@company.example\ninstance=" +
+           inst + "\n";
+  };
+  int a = Connect(), b = Connect();
+  SendAll(a, base("m1") + "protocol_state=RCPT\nrecipient=x@ext.example\n\n" + base("m1") +
+                 "protocol_state=DATA\nrecipient_count=1\n\n");
+  bool eof = false;
+  EXPECT_EQ(Read(a, 2, &eof), "action=DUNNO\n\naction=DUNNO\n\n");
+  SendAll(a, base("m1") + "protocol_state=END-OF-MESSAGE\nrecipient_count=1\n\n");
+  {
+    std::unique_lock lock(store.mu);
+    ASSERT_TRUE(store.cv.wait_for(lock, std::chrono::seconds(5), [&] { return store.entered; }));
+  }
+  // The transaction is blocked: another session's RCPT and DATA are answered meanwhile, and
+  // its END-OF-MESSAGE waits (its commit joins the next transaction).
+  SendAll(b, base("m2") + "protocol_state=RCPT\nrecipient=y@ext.example\n\n" + base("m2") +
+                 "protocol_state=DATA\nrecipient_count=1\n\n");
+  EXPECT_EQ(Read(b, 2, &eof), "action=DUNNO\n\naction=DUNNO\n\n");
+  SendAll(b, base("m2") + "protocol_state=END-OF-MESSAGE\nrecipient_count=1\n\n");
+  EXPECT_EQ(Read(a, 1, &eof, 200), "");
+  EXPECT_EQ(Read(b, 1, &eof, 50), "");
+  {
+    std::lock_guard lock(store.mu);
+    EXPECT_TRUE(store.all.empty());
+    store.open = true;
+  }
+  store.cv.notify_all();
+  EXPECT_EQ(Read(a, 1, &eof), "action=DUNNO\n\n");
+  EXPECT_EQ(Read(b, 1, &eof), "action=DUNNO\n\n");
+  {
+    std::lock_guard lock(store.mu);
+    EXPECT_EQ(store.all.size(), 4u);  // account + client row of each message
+    EXPECT_EQ(store.entered, 2);      // m1's transaction, then m2's
+  }
+  ::close(a);
+  ::close(b);
+  boost::asio::post(io2, [&] {
+    s2.Close();
+    io2.stop();
+  });
+  t.join();
 }
 
 }  // namespace

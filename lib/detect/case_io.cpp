@@ -1,7 +1,10 @@
 #include "detect/case_io.h"
 
 #include <algorithm>
+#include <iterator>
 #include <set>
+#include <string_view>
+#include <unordered_set>
 
 #include "casedb/action_log.h"
 #include "casedb/asset_store.h"
@@ -64,10 +67,24 @@ Status FeedCaseEvents(casedb::CaseDb& c, std::optional<Timestamp> since,
   return Status::Ok();
 }
 
+namespace {
+
+// Every field equal: the finding would be stored as it is.
+bool SameFinding(const Finding& a, const Finding& b) {
+  return a.id == b.id && a.kind == b.kind && a.severity == b.severity &&
+         a.client_ip == b.client_ip && a.user == b.user && a.users == b.users &&
+         a.first_seen.micros() == b.first_seen.micros() &&
+         a.last_seen.micros() == b.last_seen.micros() && a.explanation == b.explanation &&
+         a.next_steps == b.next_steps && a.playbook == b.playbook && a.counts == b.counts &&
+         a.evidence == b.evidence;
+}
+
+}  // namespace
+
 Result<StoreSummary> StoreResult(casedb::CaseDb& c, const DetectResult& result,
                                  const JudgeStored& judge, StoredFindings* cache) {
   StoreSummary s;
-  std::unordered_map<std::string, std::string> stored_now_out;  // the cache, once committed
+  std::vector<const Finding*> written;  // for the cache, once committed
   casedb::Transaction tx(c.db());
   MXIR_RETURN_IF_ERROR(tx.Begin());
   auto body = [&]() -> Status {
@@ -76,19 +93,16 @@ Result<StoreSummary> StoreResult(casedb::CaseDb& c, const DetectResult& result,
     // With a cache: the status of every stored finding now (someone may have resolved or removed
     // one since this process stored it), and the findings' JSON as stored last time.
     std::unordered_map<std::string, std::string> status;
-    std::unordered_map<std::string, std::string> stored_now;
-    if (cache && !cache->json.empty()) {
+    if (cache && !cache->last.empty()) {
       MXIR_ASSIGN_OR_RETURN(status, findings.Statuses());
     }
     for (const Finding& f : result.findings) {
       if (cache) {
-        std::string json =
-            FindingToJson(f).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        auto was = cache->json.find(f.id);
+        auto was = cache->last.find(f.id);
         auto st = status.find(f.id);
-        const bool same = was != cache->json.end() && was->second == json && st != status.end() &&
-                          st->second != casedb::kFindingResolved;
-        stored_now.emplace(f.id, std::move(json));
+        const bool same = was != cache->last.end() && SameFinding(was->second, f) &&
+                          st != status.end() && st->second != casedb::kFindingResolved;
+        if (!same) written.push_back(&f);
         if (same) {
           ++s.unchanged;
           supported.insert(f.id);
@@ -104,7 +118,6 @@ Result<StoreSummary> StoreResult(casedb::CaseDb& c, const DetectResult& result,
         s.changed.push_back({f.id, r.old_severity, SeverityName(f.severity)});
       }
     }
-    stored_now_out = std::move(stored_now);
     if (judge.judge) {
       std::string why = "a detect run on " + c.clock().Now().ToString() +
                         " no longer finds it in the case's events";
@@ -142,7 +155,16 @@ Result<StoreSummary> StoreResult(casedb::CaseDb& c, const DetectResult& result,
   };
   MXIR_RETURN_IF_ERROR(body());  // the Transaction rolls back when not committed
   MXIR_RETURN_IF_ERROR(tx.Commit());
-  if (cache) cache->json = std::move(stored_now_out);
+  if (cache) {
+    // The cache holds this result's findings: the ones written are copied in, those the result
+    // no longer has are dropped.
+    std::unordered_set<std::string_view> now;
+    for (const Finding& f : result.findings) now.insert(f.id);
+    for (auto it = cache->last.begin(); it != cache->last.end();) {
+      it = now.count(it->first) ? std::next(it) : cache->last.erase(it);
+    }
+    for (const Finding* f : written) cache->last.insert_or_assign(f->id, *f);
+  }
   return s;
 }
 

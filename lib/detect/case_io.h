@@ -64,11 +64,12 @@ struct JudgeStored {
   std::string settings;  // the settings used, for the "why" of a resolved finding
 };
 
-// What one process stored last (detect --follow): finding id -> its JSON as stored. With it,
+// What one process stored last (detect --follow): finding id -> the finding as stored. With it,
 // StoreResult rewrites only findings that changed since (or that are not stored active or
-// dismissed any more: resolved or removed by someone else meanwhile), so a pass costs what changed.
+// dismissed any more: resolved or removed by someone else meanwhile), so a pass costs what changed
+// (findings are compared field by field, and only the changed ones copied into the cache).
 struct StoredFindings {
-  std::unordered_map<std::string, std::string> json;
+  std::unordered_map<std::string, Finding> last;
 };
 
 // Upserts the findings, marks the stored findings the run no longer supports as resolved (with

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <iterator>
+#include <type_traits>
 
 #include "detect/auth_merge.h"
 #include "detect/locality.h"
@@ -543,11 +545,29 @@ void EvidenceCollector::Finalize() {
   // earlier call (detect --follow) the records settled then are sorted and only those added since
   // may not be: the sorted run is kept, the rest sorted and merged into it — the same order a
   // stable sort of the whole gives (a merge keeps the first run's records first among equals).
+  // The merge copies only the added records aside (few in a --follow pass) and fills from the
+  // back, moving each settled record once; std::inplace_merge would take a buffer as large as
+  // the whole.
   auto sort = [](auto& v, auto less) {
     auto unsorted = std::is_sorted_until(v.begin(), v.end(), less);
     if (unsorted == v.end()) return;
     std::stable_sort(unsorted, v.end(), less);
-    std::inplace_merge(v.begin(), unsorted, v.end(), less);
+    using T = typename std::decay_t<decltype(v)>::value_type;
+    const size_t settled = static_cast<size_t>(unsorted - v.begin());
+    if (v.size() - settled > settled) {
+      std::inplace_merge(v.begin(), unsorted, v.end(), less);
+      return;
+    }
+    std::vector<T> added(std::make_move_iterator(unsorted), std::make_move_iterator(v.end()));
+    size_t i = settled, j = added.size(), w = v.size();
+    while (j > 0) {
+      // Equal records: the settled one first (stable), so an added one goes behind it.
+      if (i > 0 && less(added[j - 1], v[i - 1])) {
+        v[--w] = std::move(v[--i]);
+      } else {
+        v[--w] = std::move(added[--j]);
+      }
+    }
   };
   auto by_ts = [](const auto& a, const auto& b) { return a.ts < b.ts; };
   SettleQueuedMessages();
@@ -567,13 +587,33 @@ void EvidenceCollector::Finalize() {
     return a.operation < b.operation;
   });
   // Ties in time are broken by source and content so the merge is order-independent.
-  sort(ev_.attempts, [](const auto& a, const auto& b) {
+  auto attempt_less = [](const AuthAttempt& a, const AuthAttempt& b) {
     if (a.ts != b.ts) return a.ts < b.ts;
     if (a.sources != b.sources) return a.sources < b.sources;
     if (a.client != b.client) return a.client < b.client;
     return a.user < b.user;
-  });
+  };
+  // The merge of an earlier call changed the sources (and names) of merged attempts, which may
+  // leave attempts of the same second out of this order. Each such run of equal times is put in
+  // order again on its own (a stable insertion sort: the runs are short) — the order a stable
+  // sort from the first of them to the end gives, without sorting everything after it.
+  const size_t settled = std::min(attempts_settled_, ev_.attempts.size());
+  for (size_t b = 0; b < settled;) {
+    size_t e = b + 1;
+    while (e < settled && ev_.attempts[e].ts == ev_.attempts[b].ts) ++e;
+    for (size_t k = b + 1; k < e; ++k) {
+      if (!attempt_less(ev_.attempts[k], ev_.attempts[k - 1])) continue;
+      AuthAttempt x = ev_.attempts[k];
+      size_t m = k;
+      for (; m > b && attempt_less(x, ev_.attempts[m - 1]); --m)
+        ev_.attempts[m] = ev_.attempts[m - 1];
+      ev_.attempts[m] = x;
+    }
+    b = e;
+  }
+  sort(ev_.attempts, attempt_less);
   auth_folded_ += MergeAuthAttempts(&ev_.attempts, ev_.users, merge_window_s_);
+  attempts_settled_ = ev_.attempts.size();
   if (auth_folded_) counters_.Set("auth_merged_across_sources", auth_folded_);
   messages_folded_ += MergeMessages(&ev_.messages, ev_.recipients, merge_window_s_);
   if (messages_folded_) counters_.Set("messages_merged_across_sources", messages_folded_);

@@ -232,6 +232,7 @@ class EvidenceCollector {
   int64_t auth_folded_ = 0, messages_folded_ = 0;  // merged across sources, over every Finalize
   int64_t queued_superseded_ = 0;  // queued messages replaced by a later read of the same message
   size_t queue_settled_ = 0;       // messages already checked by SettleQueuedMessages
+  size_t attempts_settled_ = 0;    // attempts sorted and merged by an earlier Finalize
   void SettleQueuedMessages();
   // A continued record joins the latest queued record of its host and queue id seen first
   // before it (the continued record is then dropped: drop[i]).

@@ -55,7 +55,7 @@ TEST_F(CaseIoTest, FollowStoresOnlyFindingsThatChanged) {
   auto s = StoreResult(*c, r, {}, &cache);
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_EQ(s->added, 2);
-  EXPECT_EQ(cache.json.size(), 2u);
+  EXPECT_EQ(cache.last.size(), 2u);
   // The same findings again: nothing written.
   s = StoreResult(*c, r, {}, &cache);
   ASSERT_TRUE(s.ok());
@@ -89,6 +89,21 @@ TEST_F(CaseIoTest, FollowStoresOnlyFindingsThatChanged) {
   EXPECT_EQ(s->unchanged, 1);
   ASSERT_EQ(s->reactivated.size(), 1u);
   EXPECT_EQ(s->reactivated[0], r2.findings[0].id);
+  // A result without one of them: the cache keeps only the other, as stored.
+  DetectResult r3;
+  r3.findings = {r2.findings[1]};
+  s = StoreResult(*c, r3, {}, &cache);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->unchanged, 1);
+  ASSERT_EQ(cache.last.size(), 1u);
+  EXPECT_EQ(FindingToJson(cache.last.at(r2.findings[1].id)).dump(),
+            FindingToJson(r2.findings[1]).dump());
+  // The kept one changes: written, and the cache follows.
+  r3.findings[0].counts["failures"] = 999;
+  s = StoreResult(*c, r3, {}, &cache);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->updated, 1);
+  EXPECT_EQ(cache.last.at(r3.findings[0].id).counts["failures"], 999);
 }
 
 TEST_F(CaseIoTest, StoreTwiceDoesNotDuplicateAndAddsListedAssets) {

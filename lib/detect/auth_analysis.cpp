@@ -397,12 +397,14 @@ void BuildDistributed(const Evidence& ev, const DetectConfig& c, AuthAnalysis* o
   for (uint32_t i : cand) {
     if (ev.attempts[i].secret != kNone) by_secret[ev.attempts[i].secret].push_back(i);
   }
-  std::unordered_set<uint32_t> used;
+  std::vector<uint8_t> used(ev.attempts.size(), 0);  // per attempt: in a one-secret spray
   std::vector<uint32_t> secrets;
   for (auto& [secret, idx] : by_secret) secrets.push_back(secret);
   std::sort(secrets.begin(), secrets.end());
   for (uint32_t secret : secrets) {
     const auto& idx = by_secret[secret];
+    // Fewer failures than the accounts needed: not enough accounts (most secrets are tried once).
+    if (static_cast<int64_t>(idx.size()) < c.spray_min_users_per_secret) continue;
     std::unordered_set<uint32_t> users, clients;
     for (uint32_t i : idx) users.insert(ev.attempts[i].user);
     if (static_cast<int64_t>(users.size()) < c.spray_min_users_per_secret) continue;
@@ -411,7 +413,7 @@ void BuildDistributed(const Evidence& ev, const DetectConfig& c, AuthAnalysis* o
     d.secret = secret;
     d.failures = idx;
     for (uint32_t i : idx) {
-      used.insert(i);
+      used[i] = 1;
       if (clients.insert(ev.attempts[i].client).second) d.clients.push_back(ev.attempts[i].client);
     }
     d.users.assign(users.begin(), users.end());
@@ -423,24 +425,29 @@ void BuildDistributed(const Evidence& ev, const DetectConfig& c, AuthAnalysis* o
   }
   std::vector<uint32_t> rest;
   for (uint32_t i : cand) {
-    if (!used.count(i)) rest.push_back(i);
+    if (!used[i]) rest.push_back(i);
   }
   const int64_t w = static_cast<int64_t>(c.spray_window_s * kUs);
-  std::unordered_map<uint32_t, int64_t> users, clients;
+  // Failures per account and per client (the last slot for kNone) in the window, and how many
+  // of each are in it: plain arrays, as the window slides over every candidate failure.
+  std::vector<uint32_t> in_window_user(ev.users.size(), 0),
+      in_window_client(ev.clients.size() + 1, 0);
+  auto client_slot = [&](uint32_t client) { return client == kNone ? ev.clients.size() : client; };
+  size_t users = 0, clients = 0;
   size_t b = 0, best_b = 0, best_e = 0, best_users = 0;
   bool found = false;
   for (size_t e = 0; e < rest.size(); ++e) {
-    ++users[ev.attempts[rest[e]].user];
-    ++clients[ev.attempts[rest[e]].client];
-    while (ev.attempts[rest[e]].ts - ev.attempts[rest[b]].ts > w) {
+    const AuthAttempt& now = ev.attempts[rest[e]];
+    users += in_window_user[now.user]++ == 0;
+    clients += in_window_client[client_slot(now.client)]++ == 0;
+    while (now.ts - ev.attempts[rest[b]].ts > w) {
       const AuthAttempt& old = ev.attempts[rest[b]];
-      if (--users[old.user] == 0) users.erase(old.user);
-      if (--clients[old.client] == 0) clients.erase(old.client);
+      users -= --in_window_user[old.user] == 0;
+      clients -= --in_window_client[client_slot(old.client)] == 0;
       ++b;
     }
-    if (static_cast<int64_t>(clients.size()) >= c.distributed_min_clients &&
-        users.size() > best_users) {
-      best_users = users.size();
+    if (static_cast<int64_t>(clients) >= c.distributed_min_clients && users > best_users) {
+      best_users = users;
       best_b = b;
       best_e = e;
       found = true;
@@ -490,16 +497,29 @@ void BuildAccountAttacks(const Evidence& ev, const DetectConfig& c, AuthAnalysis
   for (const DistributedAttack& d : out->distributed) {
     for (uint32_t i : d.failures) in_fleet[i] = 1;
   }
-  std::vector<std::vector<uint32_t>> by_user(ev.users.size());
-  for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
+  // The failures left per account, in time order: counted, then placed (one array for all
+  // accounts instead of a vector each).
+  auto counted = [&](uint32_t i) {
     const AuthAttempt& a = ev.attempts[i];
-    if (a.outcome != AuthOutcome::kFailure || a.user == kNone || a.client == kNone) continue;
-    if (skip[out->pair[i]] || in_fleet[i] || sweepers[a.client]) continue;
-    by_user[a.user].push_back(i);
+    return a.outcome == AuthOutcome::kFailure && a.user != kNone && a.client != kNone &&
+           !skip[out->pair[i]] && !in_fleet[i] && !sweepers[a.client];
+  };
+  std::vector<uint32_t> begin(ev.users.size() + 1, 0);
+  for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
+    if (counted(i)) ++begin[ev.attempts[i].user + 1];
   }
-  for (uint32_t user = 0; user < by_user.size(); ++user) {
-    std::vector<uint32_t>& idx = by_user[user];
-    if (static_cast<int64_t>(idx.size()) < c.brute_min_failures) continue;
+  for (size_t u = 1; u < begin.size(); ++u) begin[u] += begin[u - 1];
+  std::vector<uint32_t> placed(begin.back());
+  {
+    std::vector<uint32_t> next(begin.begin(), begin.end() - 1);
+    for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
+      if (counted(i)) placed[next[ev.attempts[i].user]++] = i;
+    }
+  }
+  std::vector<uint32_t> idx;
+  for (uint32_t user = 0; user < ev.users.size(); ++user) {
+    if (static_cast<int64_t>(begin[user + 1] - begin[user]) < c.brute_min_failures) continue;
+    idx.assign(placed.begin() + begin[user], placed.begin() + begin[user + 1]);
     std::unordered_map<uint32_t, int64_t> per_client;
     for (uint32_t i : idx) ++per_client[ev.attempts[i].client];
     if (static_cast<int64_t>(per_client.size()) < c.brute_distributed_min_clients) continue;

@@ -79,6 +79,14 @@ bool SameFinding(const Finding& a, const Finding& b) {
          a.evidence == b.evidence;
 }
 
+// Every stored finding's status (kept out of StoreResult's body: inlined there, GCC 12 warns
+// wrongly about freeing the error message of the Result).
+[[gnu::noinline]] Status LoadStatuses(casedb::FindingStore& findings,
+                                      std::unordered_map<std::string, std::string>* status) {
+  MXIR_ASSIGN_OR_RETURN(*status, findings.Statuses());
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<StoreSummary> StoreResult(casedb::CaseDb& c, const DetectResult& result,
@@ -93,9 +101,7 @@ Result<StoreSummary> StoreResult(casedb::CaseDb& c, const DetectResult& result,
     // With a cache: the status of every stored finding now (someone may have resolved or removed
     // one since this process stored it), and the findings' JSON as stored last time.
     std::unordered_map<std::string, std::string> status;
-    if (cache && !cache->last.empty()) {
-      MXIR_ASSIGN_OR_RETURN(status, findings.Statuses());
-    }
+    if (cache && !cache->last.empty()) MXIR_RETURN_IF_ERROR(LoadStatuses(findings, &status));
     for (const Finding& f : result.findings) {
       if (cache) {
         auto was = cache->last.find(f.id);

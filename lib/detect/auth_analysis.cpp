@@ -35,30 +35,38 @@ int64_t DistinctSecrets(const Evidence& ev, const std::vector<uint32_t>& idx, in
   return static_cast<int64_t>(best);
 }
 
-// The most sessions open at once, from the sessions' own start/end where known.
+// The most sessions open at once, from the sessions' own start/end where known. (Called for
+// every series of the input: the (session, time) pairs sorted in a reused buffer, so each
+// session is a run, instead of a hash map per series.)
 int64_t MaxParallel(const Evidence& ev, const std::vector<uint32_t>& idx) {
-  std::unordered_map<uint32_t, std::pair<int64_t, int64_t>> spans;
+  if (idx.size() <= 1) return 1;                              // one attempt: one session at most
+  thread_local std::vector<std::pair<uint32_t, int64_t>> at;  // (session, ts)
+  thread_local std::vector<std::pair<int64_t, int>> edges;
+  at.clear();
+  edges.clear();
   for (uint32_t i : idx) {
     const AuthAttempt& a = ev.attempts[i];
-    if (a.session == kNone) continue;
-    auto [it, added] = spans.emplace(a.session, std::make_pair(a.ts, a.ts));
-    it->second.first = std::min(it->second.first, a.ts);
-    it->second.second = std::max(it->second.second, a.ts);
+    if (a.session != kNone) at.emplace_back(a.session, a.ts);
   }
-  std::vector<std::pair<int64_t, int>> edges;
-  for (auto& [s, span] : spans) {
-    const SessionRec& r = ev.session_recs[s];
-    int64_t b = span.first, e = span.second;
+  std::sort(at.begin(), at.end());
+  size_t sessions = 0;
+  for (size_t b = 0; b < at.size();) {
+    size_t e = b + 1;
+    while (e < at.size() && at[e].first == at[b].first) ++e;
+    int64_t first = at[b].second, last = at[e - 1].second;  // a run is in time order
+    const SessionRec& r = ev.session_recs[at[b].first];
     if (r.start <= r.end) {
-      b = std::min(b, r.start);
-      e = std::max(e, r.end);
+      first = std::min(first, r.start);
+      last = std::max(last, r.end);
     }
-    edges.emplace_back(b, +1);
-    edges.emplace_back(e, -1);
+    edges.emplace_back(first, +1);
+    edges.emplace_back(last, -1);
+    ++sessions;
+    b = e;
   }
   // At equal times, close before open: back-to-back sessions are not parallel.
   std::sort(edges.begin(), edges.end());
-  int64_t cur = 0, best = spans.empty() ? 1 : 0;
+  int64_t cur = 0, best = sessions == 0 ? 1 : 0;
   for (const auto& [t, d] : edges) {
     cur += d;
     best = std::max(best, cur);

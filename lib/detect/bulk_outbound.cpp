@@ -102,8 +102,11 @@ void Judge(DetectContext& ctx, const Group& g) {
   }
   int64_t top_subject = 0;
   uint32_t top_subject_id = kNone;
+  // Ties go to the smaller text, never to an id or the map's order: the same events give the same
+  // finding in whatever order they arrived (a rotated log read after the current one).
   for (const auto& [s, n] : subject_rcpts) {
-    if (n > top_subject) {
+    if (n > top_subject || (n == top_subject && top_subject_id != kNone &&
+                            ev.texts.Get(s) < ev.texts.Get(top_subject_id))) {
       top_subject = n;
       top_subject_id = s;
     }
@@ -126,10 +129,12 @@ void Judge(DetectContext& ctx, const Group& g) {
   }
   // The host: the one that sent most of the window's messages (an attacker often logs in from
   // a different host than the one that guessed the password).
+  // Ties: the smaller address (ids follow the order events arrived in).
   uint32_t top_client = g.client;
   int64_t top_count = 0;
   for (const auto& [cl, n] : client_msgs) {
-    if (n > top_count || (n == top_count && cl < top_client)) {
+    if (n > top_count ||
+        (n == top_count && (top_client == kNone || ev.clients[cl] < ev.clients[top_client]))) {
       top_client = cl;
       top_count = n;
     }

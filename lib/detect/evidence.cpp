@@ -586,12 +586,46 @@ void EvidenceCollector::Finalize() {
     if (a.user != b.user) return a.user < b.user;
     return a.operation < b.operation;
   });
-  // Ties in time are broken by source and content so the merge is order-independent.
-  auto attempt_less = [](const AuthAttempt& a, const AuthAttempt& b) {
+  // Ties in time are broken by content (the sources' names, the client's address, the account,
+  // the outcome, the secret's fingerprint), never by the ids the interners gave in the order
+  // events arrived: the same events give the same order, merge and findings whatever order they
+  // came in (a rotated log read after the current one, a second server's log stored later).
+  std::vector<uint32_t> source_rank(ev_.sources.size());
+  {
+    std::vector<uint32_t> by_name(ev_.sources.size());
+    for (uint32_t i = 0; i < by_name.size(); ++i) by_name[i] = i;
+    std::sort(by_name.begin(), by_name.end(),
+              [&](uint32_t a, uint32_t b) { return ev_.sources.Get(a) < ev_.sources.Get(b); });
+    for (uint32_t r = 0; r < by_name.size(); ++r) source_rank[by_name[r]] = r;
+  }
+  auto by_name_mask = [&source_rank](uint32_t mask) {
+    uint64_t m = 0;
+    for (uint32_t i = 0; mask != 0; ++i, mask >>= 1) {
+      if ((mask & 1) && i < source_rank.size()) m |= uint64_t{1} << source_rank[i];
+    }
+    return m;
+  };
+  // kNone (no such member) sorts first.
+  auto text_less = [](const Interner& in, uint32_t a, uint32_t b) {
+    if (a == kNone || b == kNone) return a == kNone && b != kNone;
+    return in.Get(a) < in.Get(b);
+  };
+  auto attempt_less = [&](const AuthAttempt& a, const AuthAttempt& b) {
     if (a.ts != b.ts) return a.ts < b.ts;
-    if (a.sources != b.sources) return a.sources < b.sources;
-    if (a.client != b.client) return a.client < b.client;
-    return a.user < b.user;
+    if (a.sources != b.sources) {
+      const uint64_t ma = by_name_mask(a.sources), mb = by_name_mask(b.sources);
+      if (ma != mb) return ma < mb;
+    }
+    if (a.client != b.client) {
+      if (a.client == kNone || b.client == kNone) return a.client == kNone && b.client != kNone;
+      if (ev_.clients[a.client] != ev_.clients[b.client]) {
+        return ev_.clients[a.client] < ev_.clients[b.client];
+      }
+    }
+    if (a.user != b.user) return text_less(ev_.users, a.user, b.user);
+    if (a.outcome != b.outcome) return a.outcome < b.outcome;
+    if (a.secret != b.secret) return text_less(ev_.secrets, a.secret, b.secret);
+    return false;
   };
   // The merge of an earlier call changed the sources (and names) of merged attempts, which may
   // leave attempts of the same second out of this order. Each such run of equal times is put in

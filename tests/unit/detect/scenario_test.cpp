@@ -233,6 +233,82 @@ TEST(FollowPasses, OneGroupThenManyGroupsWithLocalityChangingEveryPass) {
   }
 }
 
+// Events do not arrive in time order: a rotated log (mail.log.1) read after the current one, a
+// second server's log, a capture stored later (the Postfix and Dovecot lines of one login may
+// then arrive far apart). A follow pass whose new events lie anywhere in the
+// time already judged — and one run over events in any order — gives what one run over the
+// events in time order gives.
+TEST(FollowPasses, EventsArrivingOutOfTimeOrder) {
+  for (uint64_t seed = 1; seed <= 240; ++seed) {
+    Scenario s = ScenarioGenerator(seed).Make();
+    // Logs give whole seconds (half the seeds): many records share one, and which comes first
+    // among them must follow from their content, not from which arrived first.
+    if (seed % 2 == 0) {
+      for (Event& e : s.events) e.ts = Timestamp::FromSeconds(e.ts.micros() / 1000000);
+    }
+    const std::string whole = FindingsText(Detect(s.events));
+    std::mt19937_64 rng(seed * 977);
+    // A random part of the events (a quarter to a half, from anywhere in time) held back for a
+    // later pass, the rest in time order first.
+    std::vector<Event> early, late;
+    const uint64_t share = 4 + rng() % 5;  // of 16
+    for (const Event& e : s.events) (rng() % 16 < share ? late : early).push_back(e);
+    std::vector<Event> order = early;
+    order.insert(order.end(), late.begin(), late.end());
+    EXPECT_EQ(FindingsText(Detect(order)), whole) << "seed " << seed << ": one run, late part last";
+    const size_t mid = early.size() + (late.empty() ? 0 : rng() % (late.size() + 1));
+    EXPECT_EQ(FollowFindings(order, {early.size(), mid, order.size()}), whole)
+        << "seed " << seed << ": passes, the late part after the rest";
+  }
+}
+
+// One login logged twice (Postfix's SASL failure and Dovecot's auth failure of the same second),
+// several logins a second from many hosts: a distributed guessing of one account and a spray.
+// Which records share a second and which get merged must not depend on which log was read first
+// or in which order a second's records came.
+TEST(FollowPasses, SameSecondLoginsOfTwoLogsInAnyOrder) {
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    std::mt19937_64 rng(seed * 4099);
+    std::vector<Event> dovecot, postfix;
+    for (int i = 0; i < 1200; ++i) {
+      const double t = 3600 + i / 4;  // four logins a second
+      const std::string ip =
+          "198.51." + std::to_string(rng() % 4) + "." + std::to_string(1 + rng() % 60);
+      const std::string user =
+          rng() % 2 ? "victim@acme.example" : "u" + std::to_string(rng() % 40) + "@acme.example";
+      const std::string fp = "fp" + std::to_string(rng() % 900);
+      dovecot.push_back(Auth(t, "dovecot", "d" + std::to_string(i), ip, user, "failure", fp));
+      postfix.push_back(Auth(t, "postfix", "p" + std::to_string(i), ip, user, "failure"));
+    }
+    auto by_time = [](std::vector<Event> v) {
+      std::stable_sort(v.begin(), v.end(),
+                       [](const Event& a, const Event& b) { return a.ts < b.ts; });
+      return v;
+    };
+    std::vector<Event> both = dovecot;
+    both.insert(both.end(), postfix.begin(), postfix.end());
+    const std::string whole = FindingsText(Detect(by_time(both)));
+    ASSERT_NE(whole, "");
+    // The other log first; each second's records shuffled; one log read after the other.
+    std::vector<Event> other = postfix;
+    other.insert(other.end(), dovecot.begin(), dovecot.end());
+    std::vector<Event> shuffled = by_time(other);
+    for (size_t b = 0; b < shuffled.size();) {
+      size_t e = b;
+      while (e < shuffled.size() && shuffled[e].ts == shuffled[b].ts) ++e;
+      std::shuffle(shuffled.begin() + static_cast<ptrdiff_t>(b),
+                   shuffled.begin() + static_cast<ptrdiff_t>(e), rng);
+      b = e;
+    }
+    EXPECT_EQ(FindingsText(Detect(shuffled)), whole)
+        << "seed " << seed << ": a second's records shuffled";
+    EXPECT_EQ(FindingsText(Detect(other)), whole)
+        << "seed " << seed << ": Postfix's log read first";
+    EXPECT_EQ(FollowFindings(other, {postfix.size(), other.size()}), whole)
+        << "seed " << seed << ": Postfix's log in one pass, Dovecot's in the next";
+  }
+}
+
 // --- the named cases of issue 11
 // ------------------------------------------------------------------
 

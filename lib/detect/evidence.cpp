@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "detect/auth_merge.h"
+#include "detect/evidence_order.h"
 #include "detect/locality.h"
 #include "detect/message_merge.h"
 #include "detect/reply_text.h"
@@ -541,92 +542,16 @@ void EvidenceCollector::Finalize() {
   for (RejectRec& r : ev_.rejects) {
     if (r.user == kNone && r.session != kNone) r.user = ev_.session_recs[r.session].user;
   }
-  // Input usually arrives in time order: checking is much cheaper than sorting again. After an
-  // earlier call (detect --follow) the records settled then are sorted and only those added since
-  // may not be: the sorted run is kept, the rest sorted and merged into it — the same order a
-  // stable sort of the whole gives (a merge keeps the first run's records first among equals).
-  // The merge copies only the added records aside (few in a --follow pass) and fills from the
-  // back, moving each settled record once; std::inplace_merge would take a buffer as large as
-  // the whole.
-  auto sort = [](auto& v, auto less) {
-    auto unsorted = std::is_sorted_until(v.begin(), v.end(), less);
-    if (unsorted == v.end()) return;
-    std::stable_sort(unsorted, v.end(), less);
-    using T = typename std::decay_t<decltype(v)>::value_type;
-    const size_t settled = static_cast<size_t>(unsorted - v.begin());
-    if (v.size() - settled > settled) {
-      std::inplace_merge(v.begin(), unsorted, v.end(), less);
-      return;
-    }
-    std::vector<T> added(std::make_move_iterator(unsorted), std::make_move_iterator(v.end()));
-    size_t i = settled, j = added.size(), w = v.size();
-    while (j > 0) {
-      // Equal records: the settled one first (stable), so an added one goes behind it.
-      if (i > 0 && less(added[j - 1], v[i - 1])) {
-        v[--w] = std::move(v[--i]);
-      } else {
-        v[--w] = std::move(added[--j]);
-      }
-    }
-  };
   auto by_ts = [](const auto& a, const auto& b) { return a.ts < b.ts; };
   SettleQueuedMessages();
-  sort(ev_.messages, by_ts);
-  sort(ev_.rejects, by_ts);
-  sort(ev_.replies, by_ts);
-  sort(ev_.relay_rcpts, by_ts);
-  sort(ev_.hosted_logins, [](const HostedLoginRec& a, const HostedLoginRec& b) {
-    if (a.ts != b.ts) return a.ts < b.ts;
-    if (a.user != b.user) return a.user < b.user;
-    if (a.client != b.client) return a.client < b.client;
-    return a.result < b.result;
-  });
-  sort(ev_.mailbox_changes, [](const MailboxChangeRec& a, const MailboxChangeRec& b) {
-    if (a.ts != b.ts) return a.ts < b.ts;
-    if (a.user != b.user) return a.user < b.user;
-    return a.operation < b.operation;
-  });
-  // Ties in time are broken by content (the sources' names, the client's address, the account,
-  // the outcome, the secret's fingerprint), never by the ids the interners gave in the order
-  // events arrived: the same events give the same order, merge and findings whatever order they
-  // came in (a rotated log read after the current one, a second server's log stored later).
-  std::vector<uint32_t> source_rank(ev_.sources.size());
-  {
-    std::vector<uint32_t> by_name(ev_.sources.size());
-    for (uint32_t i = 0; i < by_name.size(); ++i) by_name[i] = i;
-    std::sort(by_name.begin(), by_name.end(),
-              [&](uint32_t a, uint32_t b) { return ev_.sources.Get(a) < ev_.sources.Get(b); });
-    for (uint32_t r = 0; r < by_name.size(); ++r) source_rank[by_name[r]] = r;
-  }
-  auto by_name_mask = [&source_rank](uint32_t mask) {
-    uint64_t m = 0;
-    for (uint32_t i = 0; mask != 0; ++i, mask >>= 1) {
-      if ((mask & 1) && i < source_rank.size()) m |= uint64_t{1} << source_rank[i];
-    }
-    return m;
-  };
-  // kNone (no such member) sorts first.
-  auto text_less = [](const Interner& in, uint32_t a, uint32_t b) {
-    if (a == kNone || b == kNone) return a == kNone && b != kNone;
-    return in.Get(a) < in.Get(b);
-  };
-  auto attempt_less = [&](const AuthAttempt& a, const AuthAttempt& b) {
-    if (a.ts != b.ts) return a.ts < b.ts;
-    if (a.sources != b.sources) {
-      const uint64_t ma = by_name_mask(a.sources), mb = by_name_mask(b.sources);
-      if (ma != mb) return ma < mb;
-    }
-    if (a.client != b.client) {
-      if (a.client == kNone || b.client == kNone) return a.client == kNone && b.client != kNone;
-      if (ev_.clients[a.client] != ev_.clients[b.client]) {
-        return ev_.clients[a.client] < ev_.clients[b.client];
-      }
-    }
-    if (a.user != b.user) return text_less(ev_.users, a.user, b.user);
-    if (a.outcome != b.outcome) return a.outcome < b.outcome;
-    if (a.secret != b.secret) return text_less(ev_.secrets, a.secret, b.secret);
-    return false;
-  };
+  SortAfterSettled(ev_.messages, by_ts);
+  SortAfterSettled(ev_.rejects, by_ts);
+  SortAfterSettled(ev_.replies, by_ts);
+  SortAfterSettled(ev_.relay_rcpts, by_ts);
+  // Ties by content, never by arrival (evidence_order.h).
+  const EvidenceOrder by_content(ev_);
+  SortAfterSettled(ev_.hosted_logins, by_content);
+  SortAfterSettled(ev_.mailbox_changes, by_content);
   // The merge of an earlier call changed the sources (and names) of merged attempts, which may
   // leave attempts of the same second out of this order. Each such run of equal times is put in
   // order again on its own (a stable insertion sort: the runs are short) — the order a stable
@@ -636,16 +561,16 @@ void EvidenceCollector::Finalize() {
     size_t e = b + 1;
     while (e < settled && ev_.attempts[e].ts == ev_.attempts[b].ts) ++e;
     for (size_t k = b + 1; k < e; ++k) {
-      if (!attempt_less(ev_.attempts[k], ev_.attempts[k - 1])) continue;
+      if (!by_content(ev_.attempts[k], ev_.attempts[k - 1])) continue;
       AuthAttempt x = ev_.attempts[k];
       size_t m = k;
-      for (; m > b && attempt_less(x, ev_.attempts[m - 1]); --m)
+      for (; m > b && by_content(x, ev_.attempts[m - 1]); --m)
         ev_.attempts[m] = ev_.attempts[m - 1];
       ev_.attempts[m] = x;
     }
     b = e;
   }
-  sort(ev_.attempts, attempt_less);
+  SortAfterSettled(ev_.attempts, by_content);
   auth_folded_ += MergeAuthAttempts(&ev_.attempts, ev_.users, merge_window_s_);
   attempts_settled_ = ev_.attempts.size();
   if (auth_folded_) counters_.Set("auth_merged_across_sources", auth_folded_);

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "logs/hosted_common.h"
+#include "logs/csv_reader.h"
 #include "logs/log_parser.h"
 #include "logs/text_scan.h"
 

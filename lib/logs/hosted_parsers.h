@@ -15,8 +15,12 @@
 
 #include <memory>
 
+#include "logs/csv_reader.h"
 #include "logs/hosted_common.h"
+#include "logs/hosted_fields.h"
+#include "logs/hosted_json.h"
 #include "logs/log_parser.h"
+#include "logs/text_decode.h"
 
 namespace mxir::logs {
 

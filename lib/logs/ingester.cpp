@@ -9,6 +9,7 @@
 #include "core/file_util.h"
 #include "logs/container_line.h"
 #include "logs/hosted_common.h"
+#include "logs/text_decode.h"
 #include "logs/journal_line.h"
 #include "logs/line_source.h"
 #include "logs/text_scan.h"

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/event_json.h"
 #include "logs/hosted_common.h"
+#include "logs/text_decode.h"
 #include "logs/ingester.h"
 
 namespace {

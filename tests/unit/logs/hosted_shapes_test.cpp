@@ -7,6 +7,8 @@
 
 #include "core/clock.h"
 #include "logs/hosted_common.h"
+#include "logs/hosted_fields.h"
+#include "logs/text_decode.h"
 #include "logs/ingester.h"
 #include "test_util.h"
 

@@ -33,25 +33,50 @@ class FakeAudit final : public AuditSink {
   bool accept = true;
 };
 
+// A policy server on a free loopback port, run by its own thread; stopped (Close, then the
+// thread joined) when it goes out of scope. `store` keeps the counters (nullptr: none),
+// `audit` gets every decision (nullptr: none).
+class RunningServer {
+ public:
+  RunningServer(const Clock& clock, CounterStore* store, AuditSink* audit)
+      : guard_(testing::TestConfig(), store, clock) {
+    PolicyServerOptions o;
+    o.listen = "inet:127.0.0.1:0";
+    server_ = std::make_unique<PolicyServer>(io_, guard_, audit, o);
+    Status listening = server_->Listen();
+    EXPECT_TRUE(listening.ok()) << listening.error().message;
+    if (!listening.ok()) return;
+    std::string addr = server_->bound_address();
+    port_ = std::stoi(addr.substr(addr.rfind(':') + 1));
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~RunningServer() {
+    if (!thread_.joinable()) return;
+    boost::asio::post(io_, [this] {
+      server_->Close();
+      io_.stop();
+    });
+    thread_.join();
+  }
+  int port() const { return port_; }
+  PolicyServer& server() { return *server_; }
+
+ private:
+  boost::asio::io_context io_;
+  Guard guard_;
+  std::unique_ptr<PolicyServer> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
 class ServerFixture : public ::testing::Test {
  protected:
   void SetUp() override {
-    guard = std::make_unique<Guard>(testing::TestConfig(), nullptr, clock);
-    PolicyServerOptions o;
-    o.listen = "inet:127.0.0.1:0";
-    server = std::make_unique<PolicyServer>(io, *guard, &audit, o);
-    ASSERT_TRUE(server->Listen().ok());
-    auto addr = server->bound_address();
-    port = std::stoi(addr.substr(addr.rfind(':') + 1));
-    thread = std::thread([this] { io.run(); });
+    running = std::make_unique<RunningServer>(clock, nullptr, &audit);
+    port = running->port();
+    ASSERT_NE(port, 0);
   }
-  void TearDown() override {
-    boost::asio::post(io, [this] {
-      server->Close();
-      io.stop();
-    });
-    thread.join();
-  }
+  void TearDown() override { running.reset(); }
   int Connect() {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in sa{};
@@ -99,13 +124,19 @@ class ServerFixture : public ::testing::Test {
            sender + "\nrecipient=x@ext.example\ninstance=" + inst + "\n\n";
   }
 
+  // A request as Postfix sends it for session `inst` at `state` ("RCPT", "DATA", ...), with
+  // `extra` lines ("recipient=...\n") before the empty line that ends it.
+  static std::string Request(const std::string& inst, const std::string& state,
+                             const std::string& extra) {
+    return "request=smtpd_access_policy\nclient_address=192.0.2.10\n"
+           "sasl_username=relay\nsender=bob@company.example\ninstance=" +
+           inst + "\nprotocol_state=" + state + "\n" + extra + "\n";
+  }
+
   ManualClock clock{Timestamp::FromSeconds(1796000000)};
-  boost::asio::io_context io;
-  std::unique_ptr<Guard> guard;
   FakeAudit audit;
-  std::unique_ptr<PolicyServer> server;
-  std::thread thread;
-  int port = 0;
+  std::unique_ptr<RunningServer> running;  // the server of every test; counters kept by none
+  int port = 0;                            // where Connect() connects
 };
 
 TEST_F(ServerFixture, ManyRequestsOnOneConnectionInOneWrite) {
@@ -161,7 +192,7 @@ TEST_F(ServerFixture, MalformedClosesOnlyThatConnectionWithoutAnswer) {
   EXPECT_EQ(Read(again, 1, &eof), "action=DUNNO\n\n");
   ::close(good);
   ::close(again);
-  EXPECT_GE(server->stats().malformed, 5u);
+  EXPECT_GE(running->server().stats().malformed, 5u);
 }
 
 TEST_F(ServerFixture, AuditRefusalMeansNoAnswer) {
@@ -196,7 +227,7 @@ TEST_F(ServerFixture, ManyConnectionsAtOnce) {
   for (auto& t : ts) t.join();
   for (int fd : fds) ::close(fd);
   EXPECT_EQ(ok.load(), kConns * kEach);
-  EXPECT_EQ(server->stats().requests, static_cast<uint64_t>(kConns * kEach));
+  EXPECT_EQ(running->server().stats().requests, static_cast<uint64_t>(kConns * kEach));
 }
 
 }  // namespace
@@ -280,23 +311,13 @@ class LockedStore final : public CounterStore {
 // never sent (Postfix then answers 451) and the service goes on.
 TEST_F(ServerFixture, EndOfMessageAnsweredOnlyAfterItsCountsAreStored) {
   LockedStore store;
-  Guard g(testing::TestConfig(), &store, clock);
-  boost::asio::io_context io2;
-  PolicyServerOptions o;
-  o.listen = "inet:127.0.0.1:0";
-  PolicyServer s2(io2, g, nullptr, o);
-  ASSERT_TRUE(s2.Listen().ok());
-  auto addr = s2.bound_address();
-  port = std::stoi(addr.substr(addr.rfind(':') + 1));
-  std::thread t([&] { io2.run(); });
+  RunningServer s2(clock, &store, nullptr);
+  port = s2.port();
+  ASSERT_NE(port, 0);
   auto message = [](const std::string& inst) {
-    std::string base =
-        "request=smtpd_access_policy\nclient_address=192.0.2.10\n"
-        "sasl_username=relay\nsender=bob@company.example\ninstance=" +
-        inst + "\n";
-    return base + "protocol_state=RCPT\nrecipient=x@ext.example\n\n" + base +
-           "protocol_state=DATA\nrecipient_count=1\n\n" + base +
-           "protocol_state=END-OF-MESSAGE\nrecipient_count=1\n\n";
+    return Request(inst, "RCPT", "recipient=x@ext.example\n") +
+           Request(inst, "DATA", "recipient_count=1\n") +
+           Request(inst, "END-OF-MESSAGE", "recipient_count=1\n");
   };
   // Several connections send whole messages at once: every answer arrives, and each EOM's rows
   // were stored before its answer (checked when the answer is read).
@@ -324,11 +345,6 @@ TEST_F(ServerFixture, EndOfMessageAnsweredOnlyAfterItsCountsAreStored) {
   SendAll(fds[1], message("after"));
   EXPECT_EQ(Read(fds[1], 3, &eof), "action=DUNNO\n\naction=DUNNO\n\naction=DUNNO\n\n");
   for (int fd : fds) ::close(fd);
-  boost::asio::post(io2, [&] {
-    s2.Close();
-    io2.stop();
-  });
-  t.join();
   std::lock_guard lock(store.mu);
   EXPECT_GE(store.all.size(), 10u);  // the retried rows of "broken" and those of "after"
 }
@@ -365,36 +381,37 @@ class GatedStore final : public CounterStore {
 // after its rows are in the store.
 TEST_F(ServerFixture, RequestsAreAnsweredWhileCountersAreBeingWritten) {
   GatedStore store;
-  Guard g(testing::TestConfig(), &store, clock);
-  boost::asio::io_context io2;
-  PolicyServerOptions o;
-  o.listen = "inet:127.0.0.1:0";
-  PolicyServer s2(io2, g, nullptr, o);
-  ASSERT_TRUE(s2.Listen().ok());
-  auto addr = s2.bound_address();
-  port = std::stoi(addr.substr(addr.rfind(':') + 1));
-  std::thread t([&] { io2.run(); });
-  auto base = [](const std::string& inst) {
-    return "request=smtpd_access_policy\nclient_address=192.0.2.10\n"
-           "sasl_username=relay\nsender=bob@company.example\ninstance=" +
-           inst + "\n";
-  };
+  RunningServer s2(clock, &store, nullptr);
+  // Destroyed before s2: an early failed assertion never leaves the writer blocked at the gate
+  // while s2 stops.
+  struct OpenGateAtEnd {
+    GatedStore& store;
+    ~OpenGateAtEnd() {
+      {
+        std::lock_guard lock(store.mu);
+        store.open = true;
+      }
+      store.cv.notify_all();
+    }
+  } open_gate_at_end{store};
+  port = s2.port();
+  ASSERT_NE(port, 0);
   int a = Connect(), b = Connect();
-  SendAll(a, base("m1") + "protocol_state=RCPT\nrecipient=x@ext.example\n\n" + base("m1") +
-                 "protocol_state=DATA\nrecipient_count=1\n\n");
+  SendAll(a, Request("m1", "RCPT", "recipient=x@ext.example\n") +
+                 Request("m1", "DATA", "recipient_count=1\n"));
   bool eof = false;
   EXPECT_EQ(Read(a, 2, &eof), "action=DUNNO\n\naction=DUNNO\n\n");
-  SendAll(a, base("m1") + "protocol_state=END-OF-MESSAGE\nrecipient_count=1\n\n");
+  SendAll(a, Request("m1", "END-OF-MESSAGE", "recipient_count=1\n"));
   {
     std::unique_lock lock(store.mu);
     ASSERT_TRUE(store.cv.wait_for(lock, std::chrono::seconds(5), [&] { return store.entered; }));
   }
   // The transaction is blocked: another session's RCPT and DATA are answered meanwhile, and
   // its END-OF-MESSAGE waits (its commit joins the next transaction).
-  SendAll(b, base("m2") + "protocol_state=RCPT\nrecipient=y@ext.example\n\n" + base("m2") +
-                 "protocol_state=DATA\nrecipient_count=1\n\n");
+  SendAll(b, Request("m2", "RCPT", "recipient=y@ext.example\n") +
+                 Request("m2", "DATA", "recipient_count=1\n"));
   EXPECT_EQ(Read(b, 2, &eof), "action=DUNNO\n\naction=DUNNO\n\n");
-  SendAll(b, base("m2") + "protocol_state=END-OF-MESSAGE\nrecipient_count=1\n\n");
+  SendAll(b, Request("m2", "END-OF-MESSAGE", "recipient_count=1\n"));
   EXPECT_EQ(Read(a, 1, &eof, 200), "");
   EXPECT_EQ(Read(b, 1, &eof, 50), "");
   {
@@ -412,11 +429,6 @@ TEST_F(ServerFixture, RequestsAreAnsweredWhileCountersAreBeingWritten) {
   }
   ::close(a);
   ::close(b);
-  boost::asio::post(io2, [&] {
-    s2.Close();
-    io2.stop();
-  });
-  t.join();
 }
 
 }  // namespace

@@ -192,6 +192,14 @@ Status RowDecoder::DecodeRestInto(std::string_view blob, EventKind kind, Event* 
   return Status::Ok();
 }
 
+const SharedString& RowDecoder::Session(std::string_view text) {
+  constexpr size_t kSlots = 512;
+  if (sessions_.empty()) sessions_.resize(kSlots);
+  SharedString& slot = sessions_[StringInterner::Hash(text) & (kSlots - 1)];
+  if (slot.str() != text) slot = SharedString(text);
+  return slot;
+}
+
 Status RowDecoder::Decode(Statement& st, Event* e) {
   int64_t kind = st.ColumnInt(2);
   if (kind < 0 || kind >= EventKindCount()) {
@@ -236,7 +244,20 @@ Status RowDecoder::Decode(Statement& st, Event* e) {
   };
   MXIR_RETURN_IF_ERROR(str(3, &e->source));
   MXIR_RETURN_IF_ERROR(str(4, &e->protocol));
-  MXIR_RETURN_IF_ERROR(shared(5, session, &e->session));
+  // The session: inline as a BLOB (rows stored since schema 9), or an id of `strings`.
+  if (st.ColumnType(5) == SQLITE_BLOB) {
+    std::string_view text = st.ColumnBlob(5);
+    if (!text.empty()) {
+      const SharedString& s = Session(text);
+      if (session.SameAs(s)) {
+        e->session = std::move(session);
+      } else {
+        e->session = s;
+      }
+    }
+  } else {
+    MXIR_RETURN_IF_ERROR(shared(5, session, &e->session));
+  }
   ip(6, &e->client_ip);
   num(7, &e->client_port);
   ip(8, &e->server_ip);

@@ -44,8 +44,14 @@ class RowDecoder {
   Status SetRaw(const Field& f, std::string_view raw, Event* e);
   Status SetInterned(const Field& f, int64_t string_id, Event* e);
 
+  // A session stored inline (schema 9) as one SharedString for the rows that have it: the last
+  // few hundred distinct sessions by a hash of their text (a session's events are close together
+  // in the table), so a session's rows share one string as an interned one's did.
+  const SharedString& Session(std::string_view text);
+
   StringCache cache_;
   EventReader reader_;
+  std::vector<SharedString> sessions_;
   std::vector<Field> fields_;  // by field id
   std::string json_;
   std::vector<std::string_view> items_;

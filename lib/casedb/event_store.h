@@ -4,9 +4,10 @@
 // Finish()), so a writer killed mid-way leaves every earlier batch committed and the case
 // readable. Each event's identity is (EventLocality(), EventKey()) (from its content: a log grown,
 // rotated, compressed, read from stdin or followed adds nothing twice). Rows are columns — times as
-// integers, kinds as small integers, addresses as bytes, sources, protocols, sessions, accounts
-// and file names as ids into the interned `strings` table — plus the rest of the event in the
-// compact form of event_codec.h. ForEachEvent streams events back in time order (or, from a
+// integers, kinds as small integers, addresses as bytes, sources, protocols, accounts and file
+// names as ids into the interned `strings` table, the session id inline as a BLOB (schema 9:
+// rows stored before hold an id of `strings`) — plus the rest of the event in the compact form
+// of event_codec.h. ForEachEvent streams events back in time order (or, from a
 // row-id cursor, the events added since) without parsing whole JSON documents.
 #pragma once
 
@@ -34,8 +35,9 @@ struct PreparedEvent {
   int64_t key = 0, loc = 0, ts = 0, kind = 0;
   std::string source, protocol, user;
   SharedString session, file;
-  // StringInterner::Hash of source, protocol, session, user and file (0 when empty).
-  uint64_t source_hash = 0, protocol_hash = 0, session_hash = 0, user_hash = 0, file_hash = 0;
+  // StringInterner::Hash of source, protocol, user and file (0 when empty). The session is
+  // stored inline, not interned: it has no hash.
+  uint64_t source_hash = 0, protocol_hash = 0, user_hash = 0, file_hash = 0;
   std::optional<IpAddress> client_ip, server_ip;
   int64_t client_port = -1, server_port = -1, line = -1, packet = -1, index = 0;
   SplitRest rest;  // RestJson() of the event with its columns cleared, split
@@ -67,8 +69,8 @@ class EventWriter {
  private:
   // One row waiting for the next multi-row INSERT.
   struct Row {
-    int64_t key = 0, loc = 0, ts = 0, kind = 0, source = 0, protocol = 0, session = 0, user = 0,
-            file = 0;
+    int64_t key = 0, loc = 0, ts = 0, kind = 0, source = 0, protocol = 0, user = 0, file = 0;
+    SharedString session;  // stored inline (a BLOB), empty: NULL
     int64_t client_port = -1, server_port = -1, line = -1, packet = -1, index = 0;
     uint8_t client_ip[17], server_ip[17];
     size_t client_ip_len = 0, server_ip_len = 0;

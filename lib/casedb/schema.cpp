@@ -248,6 +248,17 @@ const std::vector<const char*>& Steps() {
       DROP INDEX IF EXISTS events_by_key;
       CREATE UNIQUE INDEX events_by_loc_key ON events (loc, key);
       )sql",
+      // 8 -> 9: events.session holds the session id inline, as a BLOB (BLOB, so the column's
+      // INTEGER affinity never turns a session "12345" into a number). Rows stored before this
+      // step keep an id of `strings` (an INTEGER); the reader (event_row_decoder.cpp) tells them
+      // apart by the value's type. About one new session id per four events (Postfix queue ids,
+      // Dovecot session ids) made every fourth event a random insert into the UNIQUE index on
+      // strings.value — the largest single cost of storing. No table changes (SQLite columns
+      // are dynamically typed); the version keeps an older mxir, which would read a BLOB as an
+      // id, from opening a case that has such rows.
+      R"sql(
+      SELECT 1;
+      )sql",
   };
   return steps;
 }

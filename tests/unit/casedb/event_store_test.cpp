@@ -1,7 +1,9 @@
 #include "casedb/event_store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -726,6 +728,96 @@ TEST(EventStore, CaseOfSchema7MigratesAndReReadAddsNothing) {
       EXPECT_EQ(w.inserted(), 0);
     }
     EXPECT_EQ(*CountEvents(*c), static_cast<int64_t>(all.size()));
+  }
+}
+
+// Schema 9 stores the session inline (a BLOB) instead of an id of `strings`. A case of schema 8
+// (sessions interned) opens and migrates; its rows read back with their sessions, reading the
+// same inputs again adds nothing, new rows keep sessions that look like numbers as text, and
+// both kinds of row read back equal to what was added.
+TEST(EventStore, CaseOfSchema8WithInternedSessionsMigratesAndReReadAddsNothing) {
+  for (uint32_t seed : {4u, 5u}) {
+    std::string path = NewCasePath();
+    std::vector<Event> all = MixedEvents(seed, 2000);
+    uint32_t x = seed * 7919u;
+    for (size_t i = 0; i < all.size(); ++i) {
+      x = x * 1664525u + 1013904223u;
+      switch ((x >> 8) % 5) {
+        case 0:
+          break;  // no session
+        case 1:
+          all[i].session = SharedString(std::to_string(x >> 12));  // digits only
+          break;
+        case 2:
+          all[i].session = SharedString("00" + std::to_string(i / 3));  // a leading zero
+          break;
+        case 3:
+          all[i].session = SharedString("dovecot:" + std::to_string(i / 5));
+          break;
+        default:
+          all[i].session = SharedString("4B3C1" + std::to_string(i % 97) + "F");
+      }
+    }
+    const size_t old_n = 1200;
+    {
+      auto c = CaseDb::Open(path);
+      ASSERT_TRUE(c.ok());
+      EventWriter w(*c, 400);
+      for (size_t i = 0; i < old_n; ++i) ASSERT_TRUE(w.Add(all[i]).ok());
+      ASSERT_TRUE(w.Finish().ok());
+      // Back to what mxir wrote at schema 8: each session an id of `strings`.
+      ASSERT_TRUE(c->db()
+                      .Exec("INSERT OR IGNORE INTO strings (value) SELECT DISTINCT CAST(session "
+                            "AS TEXT) FROM events WHERE session IS NOT NULL; "
+                            "UPDATE events SET session = (SELECT id FROM strings WHERE value = "
+                            "CAST(events.session AS TEXT)) WHERE session IS NOT NULL; "
+                            "PRAGMA user_version = 8")
+                      .ok());
+      auto st = Statement::Prepare(c->db(),
+                                   "SELECT count(*) FROM events WHERE session IS NOT "
+                                   "NULL AND typeof(session) != 'integer'");
+      ASSERT_TRUE(st.ok() && *st->Step());
+      ASSERT_EQ(st->ColumnInt(0), 0);
+    }
+    auto c = CaseDb::Open(path);
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(*ReadSchemaVersion(c->db()), CurrentSchemaVersion());
+    {
+      EventWriter w(*c, 300);  // everything again: only the new ones are stored
+      for (const Event& e : all) ASSERT_TRUE(w.Add(e).ok());
+      ASSERT_TRUE(w.Finish().ok());
+      EXPECT_EQ(w.inserted(), static_cast<int64_t>(all.size() - old_n)) << "seed " << seed;
+      EXPECT_EQ(w.duplicates(), static_cast<int64_t>(old_n));
+    }
+    {
+      EventWriter w(*c);  // and once more: nothing
+      for (const Event& e : all) ASSERT_TRUE(w.Add(e).ok());
+      ASSERT_TRUE(w.Finish().ok());
+      EXPECT_EQ(w.inserted(), 0);
+    }
+    {
+      // The new rows' sessions are BLOBs, the old rows' stay ids.
+      auto st = Statement::Prepare(
+          c->db(),
+          "SELECT typeof(session), count(*) FROM events WHERE session IS NOT NULL "
+          "GROUP BY 1 ORDER BY 1");
+      ASSERT_TRUE(st.ok());
+      std::map<std::string, int64_t> types;
+      while (*st->Step()) types[st->ColumnText(0)] = st->ColumnInt(1);
+      EXPECT_EQ(types.size(), 2u);
+      EXPECT_GT(types["blob"], 0);
+      EXPECT_GT(types["integer"], 0);
+    }
+    // Every event reads back as it was added, by id order (= the order added).
+    std::vector<std::string> want, got;
+    for (const Event& e : all) want.push_back(EventToJson(e));
+    std::sort(want.begin(), want.end());
+    ASSERT_TRUE(ForEachEvent(*c, {}, [&](const Event& e) {
+                  got.push_back(EventToJson(e));
+                  return true;
+                }).ok());
+    std::sort(got.begin(), got.end());
+    EXPECT_EQ(got, want) << "seed " << seed;
   }
 }
 

@@ -112,19 +112,27 @@ void DetectAccountCompromise(DetectContext& ctx) {
     std::vector<uint32_t> seq_client;
     int64_t own_after = 0;  // own-device logins after the attack began
   };
-  std::map<uint32_t, PerAccount> per;  // by account index: deterministic order
+  // By account index (deterministic order): sorted once filled.
+  std::vector<std::pair<uint32_t, PerAccount>> per;
+  std::vector<uint32_t> per_at(ev.users.size(), kNone);  // per Evidence::users: index in `per`
   for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
     const AuthAttempt& a = ev.attempts[i];
     if (a.outcome != AuthOutcome::kSuccess || a.user == kNone) continue;
     LoginOrigin o = model.Judge(i);
     if (o == LoginOrigin::kNotJudged) continue;
-    PerAccount& p = per[a.user];
+    uint32_t& at = per_at[a.user];
+    if (at == kNone) {
+      at = static_cast<uint32_t>(per.size());
+      per.emplace_back(a.user, PerAccount{});
+    }
+    PerAccount& p = per[at].second;
     if (o == LoginOrigin::kAttacker) p.attacker.push_back(i);
     if (o == LoginOrigin::kNewClient) p.fresh.push_back(i);
     if (o == LoginOrigin::kOwnDevice) ++p.own_after;
     p.seq.push_back(o);
     p.seq_client.push_back(a.client);
   }
+  std::sort(per.begin(), per.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
   // Messages per account (time order), for From-mismatch signs.
   std::unordered_map<uint32_t, std::vector<uint32_t>> mail_of;
   for (uint32_t i = 0; i < ev.messages.size(); ++i) {

@@ -145,6 +145,22 @@ void Classify(AuthSeries& s, const DetectConfig& c) {
 // Dense ids for the (client, account) pairs of the attempts: one open-addressing table, made
 // once and dropped after (a node-based map of millions of pairs costs an allocation each).
 void NumberPairs(const Evidence& ev, AuthAnalysis* out) {
+  // Given by EvidenceCollector::Finalize (kept between --follow passes): copied when every
+  // attempt has its pair's id.
+  {
+    out->pair.resize(ev.attempts.size());
+    bool all = true;
+    for (uint32_t i = 0; i < ev.attempts.size() && all; ++i) {
+      const AuthAttempt& a = ev.attempts[i];
+      all = a.pair < ev.pair_keys.size() &&
+            ev.pair_keys[a.pair] == ((static_cast<uint64_t>(a.client) << 32) | a.user);
+      out->pair[i] = a.pair;
+    }
+    if (all) {
+      out->pair_count = static_cast<uint32_t>(ev.pair_keys.size());
+      return;
+    }
+  }
   struct Slot {
     uint64_t key = 0;
     uint32_t id = kNone;  // kNone: empty
@@ -524,12 +540,28 @@ void BuildAccountAttacks(const Evidence& ev, const DetectConfig& c, AuthAnalysis
       if (counted(i)) placed[next[ev.attempts[i].user]++] = i;
     }
   }
-  std::vector<uint32_t> idx;
+  std::vector<uint32_t> idx, client_ids;
+  struct ClientCount {
+    int64_t n;
+    std::string text;
+    uint32_t client;
+  };
+  std::vector<ClientCount> per_client;
   for (uint32_t user = 0; user < ev.users.size(); ++user) {
     if (static_cast<int64_t>(begin[user + 1] - begin[user]) < c.brute_min_failures) continue;
     idx.assign(placed.begin() + begin[user], placed.begin() + begin[user + 1]);
-    std::unordered_map<uint32_t, int64_t> per_client;
-    for (uint32_t i : idx) ++per_client[ev.attempts[i].client];
+    // The failures per client: the client ids sorted, each client a run (no hash map per
+    // account).
+    client_ids.clear();
+    for (uint32_t i : idx) client_ids.push_back(ev.attempts[i].client);
+    std::sort(client_ids.begin(), client_ids.end());
+    per_client.clear();
+    for (size_t b = 0; b < client_ids.size();) {
+      size_t e = b + 1;
+      while (e < client_ids.size() && client_ids[e] == client_ids[b]) ++e;
+      per_client.push_back({static_cast<int64_t>(e - b), std::string(), client_ids[b]});
+      b = e;
+    }
     if (static_cast<int64_t>(per_client.size()) < c.brute_distributed_min_clients) continue;
     AccountAttack a;
     a.user = user;
@@ -537,13 +569,14 @@ void BuildAccountAttacks(const Evidence& ev, const DetectConfig& c, AuthAnalysis
     a.distinct_secrets = DistinctSecrets(ev, idx, &with_fp);
     a.has_fingerprints = with_fp * 2 >= static_cast<int64_t>(idx.size());
     if (a.has_fingerprints && a.distinct_secrets < c.brute_min_secrets) continue;
-    a.clients.assign(per_client.begin(), per_client.end());
-    std::unordered_map<uint32_t, std::string> text;  // each address written once, not per compare
-    for (const auto& [client, n] : a.clients) text.emplace(client, ev.clients[client].ToString());
-    std::sort(a.clients.begin(), a.clients.end(), [&](const auto& x, const auto& y) {
-      if (x.second != y.second) return x.second > y.second;
-      return text[x.first] < text[y.first];
+    // Most failures first, then by address text (each address written once, not per compare).
+    for (ClientCount& x : per_client) ev.clients[x.client].AppendTo(x.text);
+    std::sort(per_client.begin(), per_client.end(), [](const ClientCount& x, const ClientCount& y) {
+      if (x.n != y.n) return x.n > y.n;
+      return x.text < y.text;
     });
+    a.clients.reserve(per_client.size());
+    for (const ClientCount& x : per_client) a.clients.emplace_back(x.client, x.n);
     a.failures = std::move(idx);
     a.first = ev.attempts[a.failures.front()].ts;
     a.last = ev.attempts[a.failures.back()].ts;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <utility>
 
 #include "detect/detect_context.h"
 
@@ -69,6 +70,15 @@ void Emit(DetectContext& ctx, uint32_t client, uint32_t user, const std::vector<
   ctx.findings.push_back(std::move(f));
 }
 
+// The network of an address as numbers (IPv6 or not, IPv4 /24 or IPv6 /64): one per NetworkOf()
+// text.
+std::pair<bool, uint64_t> NetworkKey(const IpAddress& ip) {
+  if (ip.is_v4()) return {false, ip.v4_host_order() >> 8};
+  uint64_t k = 0;
+  for (int i = 0; i < 8; ++i) k = (k << 8) | ip.bytes()[i];
+  return {true, k};
+}
+
 // "203.0.113.0/24" or "2001:db8:1:2::/64": the network a client address is in.
 std::string NetworkOf(const IpAddress& ip) {
   if (ip.is_v4()) {
@@ -84,13 +94,42 @@ void EmitDistributed(DetectContext& ctx, const AccountAttack& a) {
   const Evidence& ev = ctx.ev;
   const std::string user = ev.UserText(a.user);
   bool inside = false;
-  std::map<std::string, std::pair<int64_t, int64_t>> networks;  // clients, failures
+  // The clients' networks: (network key, failures, a client in it) sorted by key, each network
+  // a run; then one entry per network, its text written once.
+  struct Keyed {
+    std::pair<bool, uint64_t> key;
+    int64_t failures;
+    uint32_t client;
+    bool operator<(const Keyed& o) const { return key < o.key; }
+  };
+  thread_local std::vector<Keyed> keyed;
+  keyed.clear();
   for (const auto& [c, n] : a.clients) {
     inside |= ctx.Inside(c);
-    auto& net = networks[NetworkOf(ev.clients[c])];
-    ++net.first;
-    net.second += n;
+    keyed.push_back({NetworkKey(ev.clients[c]), n, c});
   }
+  std::sort(keyed.begin(), keyed.end());
+  struct Net {
+    std::string text;
+    int64_t clients = 0, failures = 0;
+  };
+  std::vector<Net> networks;
+  for (size_t b = 0; b < keyed.size();) {
+    Net net;
+    size_t e = b;
+    for (; e < keyed.size() && keyed[e].key == keyed[b].key; ++e) {
+      ++net.clients;
+      net.failures += keyed[e].failures;
+    }
+    net.text = NetworkOf(ev.clients[keyed[b].client]);
+    networks.push_back(std::move(net));
+    b = e;
+  }
+  // Most failures first, then by the network's text (as the text-ordered list, stably sorted).
+  std::sort(networks.begin(), networks.end(), [](const Net& x, const Net& y) {
+    if (x.failures != y.failures) return x.failures > y.failures;
+    return x.text < y.text;
+  });
   Finding f = NewFinding("brute_force", inside ? Severity::kCritical : Severity::kHigh, "triage",
                          {"distributed", user}, a.first, a.last);
   f.user = user;
@@ -110,15 +149,11 @@ void EmitDistributed(DetectContext& ctx, const AccountAttack& a) {
     hosts.push_back(ev.ClientText(a.clients[i].first));
   }
   f.evidence["top_clients"] = std::move(top);
-  std::vector<std::pair<std::string, std::pair<int64_t, int64_t>>> nets(networks.begin(),
-                                                                        networks.end());
-  std::stable_sort(nets.begin(), nets.end(),
-                   [](const auto& x, const auto& y) { return x.second.second > y.second.second; });
   nlohmann::ordered_json top_nets = nlohmann::ordered_json::array();
-  for (size_t i = 0; i < nets.size() && i < kTop; ++i) {
-    top_nets.push_back({{"network", nets[i].first},
-                        {"clients", nets[i].second.first},
-                        {"failures", nets[i].second.second}});
+  for (size_t i = 0; i < networks.size() && i < kTop; ++i) {
+    top_nets.push_back({{"network", networks[i].text},
+                        {"clients", networks[i].clients},
+                        {"failures", networks[i].failures}});
   }
   f.evidence["top_networks"] = std::move(top_nets);
   std::vector<uint32_t> sample(a.failures.begin(), a.failures.end());

@@ -95,8 +95,7 @@ CompromiseModel CompromiseModel::Build(const Evidence& ev, const AuthAnalysis& a
     if (uint32_t h = HeloOf(ev, a); h != kNone) attacker_helos.insert(h);
     int64_t& first_failure = m.first_attack_failure_[auth.pair[i]];
     if (first_failure == kNever) first_failure = a.ts;  // time order: the first
-    AccountHistory& h = m.accounts_[a.user];
-    h.user = a.user;
+    AccountHistory& h = m.Account(a.user);
     if (h.attack_failures == 0 || a.ts < h.attack_start) h.attack_start = a.ts;
     h.attack_last = std::max(h.attack_last, a.ts);
     ++h.attack_failures;
@@ -107,9 +106,9 @@ CompromiseModel CompromiseModel::Build(const Evidence& ev, const AuthAnalysis& a
     if (n > 0 && (n >= static_cast<int64_t>(cfg.brute_min_attempts_per_session) || n >= 1000))
       m.failed_sessions_[s] = 1;
   }
-  for (auto& [u, h] : m.accounts_) {
+  for (AccountHistory& h : m.accounts_) {
     if (h.attack_failures < cfg.compromise_min_failures) h.attack_failures = 0;
-    if (h.attacked()) m.attacked_.push_back(u);
+    if (h.attacked()) m.attacked_.push_back(h.user);
   }
   std::sort(m.attacked_.begin(), m.attacked_.end());
   for (uint32_t i = 0; i < ev.attempts.size(); ++i) {
@@ -122,8 +121,7 @@ CompromiseModel CompromiseModel::Build(const Evidence& ev, const AuthAnalysis& a
   // from clients that were not attacking by then.
   for (const AuthAttempt& a : ev.attempts) {
     if (a.outcome != AuthOutcome::kSuccess || a.user == kNone || a.client == kNone) continue;
-    AccountHistory& h = m.accounts_[a.user];
-    h.user = a.user;
+    AccountHistory& h = m.Account(a.user);
     if (h.attacked() && a.ts >= h.attack_start) continue;
     if (auth.AttackerSince(a.client) <= a.ts) continue;
     h.own_clients.push_back(a.client);
@@ -131,7 +129,7 @@ CompromiseModel CompromiseModel::Build(const Evidence& ev, const AuthAnalysis& a
     if (helo != kNone && !attacker_helos.count(helo) && DistinctiveHelo(ev.texts.Get(helo)))
       h.own_helos.push_back(helo);
   }
-  for (auto& [u, h] : m.accounts_) {
+  for (AccountHistory& h : m.accounts_) {
     for (auto* v : {&h.own_clients, &h.own_helos}) {
       std::sort(v->begin(), v->end());
       v->erase(std::unique(v->begin(), v->end()), v->end());
@@ -158,9 +156,19 @@ bool CompromiseModel::Inside(uint32_t client) const {
   return ctx_ ? ctx_->Inside(client) : loc_->IsInternal(ev_->clients[client]);
 }
 
+AccountHistory& CompromiseModel::Account(uint32_t user) {
+  if (user >= account_at_.size()) account_at_.resize(ev_->users.size() + 1, kNone);
+  uint32_t& at = account_at_[user];
+  if (at == kNone) {
+    at = static_cast<uint32_t>(accounts_.size());
+    accounts_.emplace_back().user = user;
+  }
+  return accounts_[at];
+}
+
 const AccountHistory* CompromiseModel::History(uint32_t user) const {
-  auto it = accounts_.find(user);
-  return it == accounts_.end() ? nullptr : &it->second;
+  if (user >= account_at_.size() || account_at_[user] == kNone) return nullptr;
+  return &accounts_[account_at_[user]];
 }
 
 LoginOrigin CompromiseModel::Judge(uint32_t i) const {

@@ -105,7 +105,10 @@ class CompromiseModel {
   const DetectContext* ctx_ = nullptr;
   bool Inside(uint32_t client) const;
   int64_t lookback_us_ = 0;
-  std::unordered_map<uint32_t, AccountHistory> accounts_;
+  // The accounts' histories, and per Evidence::users index its place there (kNone: none).
+  std::vector<AccountHistory> accounts_;
+  std::vector<uint32_t> account_at_;
+  AccountHistory& Account(uint32_t user);
   std::vector<uint32_t> attacked_;
   std::vector<uint8_t> failed_sessions_;  // per Evidence::session_recs: a session that guessed
   std::unordered_map<uint64_t, uint32_t> attacker_net_;  // network key -> attacker count

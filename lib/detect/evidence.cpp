@@ -526,6 +526,43 @@ void EvidenceCollector::FoldWindowsLogonNames() {
   for (auto& [q, u] : queue_user_) map(u);
 }
 
+void EvidenceCollector::NumberPairs() {
+  if (pair_slots_.empty()) {
+    pair_slots_.resize(1024);
+    pair_shift_ = 64 - 10;
+  }
+  auto home = [&](uint64_t k) {
+    return static_cast<size_t>((k * 0x9E3779B97F4A7C15ULL) >> pair_shift_);
+  };
+  auto id_of = [&](uint64_t k) {
+    size_t mask = pair_slots_.size() - 1;
+    size_t s = home(k);
+    while (pair_slots_[s].id != kNone && pair_slots_[s].key != k) s = (s + 1) & mask;
+    if (pair_slots_[s].id != kNone) return pair_slots_[s].id;
+    const auto id = static_cast<uint32_t>(ev_.pair_keys.size());
+    ev_.pair_keys.push_back(k);
+    pair_slots_[s] = {k, id};
+    if (ev_.pair_keys.size() * 2 > pair_slots_.size()) {
+      std::vector<PairSlot, HugePageAllocator<PairSlot>> old(pair_slots_.size() * 2);
+      old.swap(pair_slots_);
+      --pair_shift_;
+      mask = pair_slots_.size() - 1;
+      for (const PairSlot& o : old) {
+        if (o.id == kNone) continue;
+        size_t t = home(o.key);
+        while (pair_slots_[t].id != kNone) t = (t + 1) & mask;
+        pair_slots_[t] = o;
+      }
+    }
+    return id;
+  };
+  for (AuthAttempt& a : ev_.attempts) {
+    const uint64_t k = (static_cast<uint64_t>(a.client) << 32) | a.user;
+    if (a.pair < ev_.pair_keys.size() && ev_.pair_keys[a.pair] == k) continue;
+    a.pair = id_of(k);
+  }
+}
+
 void EvidenceCollector::Finalize() {
   FoldWindowsLogonNames();
   // Bounces whose message is not known yet stay pending for a later call.
@@ -573,6 +610,7 @@ void EvidenceCollector::Finalize() {
   SortAfterSettled(ev_.attempts, by_content);
   auth_folded_ += MergeAuthAttempts(&ev_.attempts, ev_.users, merge_window_s_);
   attempts_settled_ = ev_.attempts.size();
+  NumberPairs();
   if (auth_folded_) counters_.Set("auth_merged_across_sources", auth_folded_);
   messages_folded_ += MergeMessages(&ev_.messages, ev_.recipients, merge_window_s_);
   if (messages_folded_) counters_.Set("messages_merged_across_sources", messages_folded_);

@@ -24,6 +24,7 @@
 #include "core/ip_address.h"
 #include "core/provider_codes.h"
 #include "detect/address_index.h"
+#include "detect/huge_page_allocator.h"
 #include "detect/interner.h"
 #include "detect/key_index.h"
 
@@ -45,6 +46,10 @@ struct AuthAttempt {
   uint32_t session = kNone;  // Evidence::sessions
   uint32_t secret = kNone;   // Evidence::secrets
   uint32_t sources = 0;      // bit i = Evidence::sources[i]
+  // Its (client, account) pair's dense id (Evidence::pair_keys), given by Finalize(); an id whose
+  // key is not this attempt's (client, user) any more (a merge or a folded name changed the
+  // account) is given again.
+  uint32_t pair = kNone;
   AuthOutcome outcome = AuthOutcome::kOther;
   OriginRef origin;
 };
@@ -175,6 +180,11 @@ struct Evidence {
   std::vector<HostedLoginRec> hosted_logins;      // time order after Finalize()
   std::vector<MailboxChangeRec> mailbox_changes;  // time order after Finalize()
 
+  // Per pair id (AuthAttempt::pair): its key, client << 32 | user. Ids are given once and kept
+  // from one Finalize() to the next (detect --follow), so a pass looks up only the attempts that
+  // are new or changed; a pair no attempt has any more keeps its id unused.
+  std::vector<uint64_t> pair_keys;
+
   int64_t first_ts = std::numeric_limits<int64_t>::max();
   int64_t last_ts = std::numeric_limits<int64_t>::min();
 
@@ -234,6 +244,14 @@ class EvidenceCollector {
   size_t queue_settled_ = 0;       // messages already checked by SettleQueuedMessages
   size_t attempts_settled_ = 0;    // attempts sorted and merged by an earlier Finalize
   void SettleQueuedMessages();
+  // Gives every attempt whose pair id is not its (client, user) pair's the right one.
+  void NumberPairs();
+  struct PairSlot {
+    uint64_t key = 0;
+    uint32_t id = kNone;  // kNone: empty
+  };
+  std::vector<PairSlot, HugePageAllocator<PairSlot>> pair_slots_;  // key -> id; power of two
+  int pair_shift_ = 64;                                            // 64 - log2(pair_slots_.size())
   // A continued record joins the latest queued record of its host and queue id seen first
   // before it (the continued record is then dropped: drop[i]).
   void JoinContinuedMessages(std::vector<bool>* drop);

@@ -309,6 +309,52 @@ TEST(FollowPasses, SameSecondLoginsOfTwoLogsInAnyOrder) {
   }
 }
 
+// Each attempt keeps the id of its (client, account) pair from one pass to the next (and new
+// attempts of an old pair get its id); a later pass may change an earlier attempt's account: a
+// Windows logon name (ACME\\bob) is folded into bob@acme.example only while that is the one such
+// account. Generated guessing, own-device logins and typos over a few hosts and accounts, logged
+// by Dovecot and Postfix (merged) and Exchange, the logs in a random order cut into 2..5 passes:
+// the last pass equals one run.
+TEST(FollowPasses, LaterPassesChangeTheAccountsOfEarlierAttempts) {
+  for (uint64_t seed = 1; seed <= 24; ++seed) {
+    std::mt19937_64 rng(seed * 7717);
+    std::vector<Event> postfix, dovecot, other;
+    const int hosts = 3 + static_cast<int>(rng() % 30);
+    for (int i = 0; i < 900; ++i) {
+      const double t = 600 + i * (1 + static_cast<double>(rng() % 40));
+      const int h = static_cast<int>(rng() % hosts);
+      const std::string ip = "198.51.100." + std::to_string(1 + h);
+      const std::string local = "u" + std::to_string(rng() % (h % 3 == 0 ? 3 : 25));
+      const std::string user = local + "@acme.example";
+      const bool success = rng() % 5 == 0;
+      const std::string outcome = success ? "success" : "failure";
+      const std::string fp = rng() % 2 ? "fp" + std::to_string(rng() % (h % 2 ? 2 : 400)) : "";
+      const std::string id = std::to_string(i);
+      dovecot.push_back(Auth(t, "dovecot", "d" + id, ip, user, outcome, fp));
+      // Postfix's record of the same login (merged with Dovecot's, in whichever pass).
+      if (rng() % 3 != 0) postfix.push_back(Auth(t, "postfix", "p" + id, ip, user, outcome));
+      // Exchange's Windows logon name of a success, folded into the address account.
+      if (success && rng() % 4 == 0) {
+        other.push_back(Auth(t + 3, "exchange", "x" + id, ip, "ACME\\" + local, "success"));
+      }
+    }
+    // A second account of the same local part (bob@other.example): ACME\\bob no longer folds.
+    other.push_back(Auth(500, "dovecot", "o1", "198.51.100.200", "u1@other.example", "success"));
+    std::vector<const std::vector<Event>*> logs{&postfix, &dovecot, &other};
+    std::shuffle(logs.begin(), logs.end(), rng);
+    std::vector<Event> order;
+    for (const auto* l : logs) order.insert(order.end(), l->begin(), l->end());
+    const std::string whole = FindingsText(Detect(order));
+    std::vector<size_t> cuts;
+    const size_t passes = 2 + rng() % 4;
+    for (size_t k = 1; k < passes; ++k) cuts.push_back(rng() % (order.size() + 1));
+    cuts.push_back(order.size());
+    std::sort(cuts.begin(), cuts.end());
+    EXPECT_EQ(FollowFindings(order, cuts), whole)
+        << "seed " << seed << " in " << passes << " passes";
+  }
+}
+
 // --- the named cases of issue 11
 // ------------------------------------------------------------------
 

@@ -20,6 +20,20 @@ void SortFindings(std::vector<Finding>* findings) {
 
 DetectResult DetectEngine::Finish() { return Analyze(collector_); }
 
+void DetectEngine::SetLocality(Locality locality) {
+  Locality added;
+  if (locality.Extends(locality_, &added)) {
+    // Inside stays inside; outside becomes inside only by what was added.
+    const std::vector<IpAddress>& clients = collector_.evidence().clients;
+    for (size_t c = 0; c < inside_.size() && c < clients.size(); ++c) {
+      if (inside_[c] == 1 && added.IsInternal(clients[c])) inside_[c] = 2;
+    }
+  } else {
+    inside_.clear();
+  }
+  locality_ = std::move(locality);
+}
+
 DetectResult DetectEngine::Analyze(EvidenceCollector& collector) {
   collector.Finalize();
   const Evidence& ev = collector.evidence();

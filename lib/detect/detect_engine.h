@@ -45,11 +45,9 @@ class DetectEngine {
   // (detect --follow: each pass adds only the events stored since the last one, then calls
   // Pass() again; the result is the one Finish() would give on all events read).
   [[nodiscard]] DetectResult Pass() { return Analyze(collector_); }
-  // The locality may grow between passes (assets added to the case).
-  void SetLocality(Locality locality) {
-    locality_ = std::move(locality);
-    inside_.clear();
-  }
+  // The locality may change between passes (assets added to the case). When it only grew, the
+  // clients judged outside so far are asked about the added networks and addresses only.
+  void SetLocality(Locality locality);
 
   Counters& counters() { return collector_.counters(); }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 
 #include <libpsl.h>
 
@@ -76,6 +77,27 @@ bool Locality::IsInternal(const IpAddress& ip) const {
     if (n.Contains(a)) return true;
   }
   return false;
+}
+
+bool Locality::Extends(const Locality& older, Locality* added) const {
+  auto same = [](const IpNetwork& a, const IpNetwork& b) {
+    return a.prefix_len() == b.prefix_len() && a.base() == b.base();
+  };
+  auto has = [&](const std::vector<IpNetwork>& v, const IpNetwork& n) {
+    return std::any_of(v.begin(), v.end(), [&](const IpNetwork& m) { return same(m, n); });
+  };
+  for (const IpNetwork& n : older.networks_) {
+    if (!has(networks_, n)) return false;
+  }
+  if (!std::includes(hosts_.begin(), hosts_.end(), older.hosts_.begin(), older.hosts_.end()))
+    return false;
+  *added = Locality();
+  for (const IpNetwork& n : networks_) {
+    if (!has(older.networks_, n)) added->networks_.push_back(n);
+  }
+  std::set_difference(hosts_.begin(), hosts_.end(), older.hosts_.begin(), older.hosts_.end(),
+                      std::back_inserter(added->hosts_));
+  return true;
 }
 
 bool Locality::IsLocalDomain(std::string_view domain) const {

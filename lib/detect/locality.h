@@ -27,6 +27,10 @@ class Locality {
   [[nodiscard]] Status AddLocalDomain(std::string_view domain);
 
   bool IsInternal(const IpAddress& ip) const;
+  // True when every inside network and address of `older` is inside this one too (this one
+  // grew, as a case's assets do); *added then holds what this one has more (the local domains
+  // are not compared): an address inside this one is inside `older` or inside *added.
+  bool Extends(const Locality& older, Locality* added) const;
   bool IsLocalDomain(std::string_view domain) const;
   // True when the address's domain is local. Addresses without '@' are not.
   bool IsLocalAddress(std::string_view address) const;

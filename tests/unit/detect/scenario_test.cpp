@@ -233,6 +233,64 @@ TEST(FollowPasses, OneGroupThenManyGroupsWithLocalityChangingEveryPass) {
   }
 }
 
+// The locality changes before every pass: it grows by some of the clients' addresses and
+// networks (as remote_blocklisting's listed addresses and a person's assets are added to the
+// case), and now and then it shrinks back (an asset removed). A pass keeps the inside/outside
+// answers of a grown locality and asks only about what was added: each pass must equal one run
+// over the events so far with that pass's locality.
+TEST(FollowPasses, LocalityGrowingOrShrinkingBeforeEveryPass) {
+  for (uint64_t seed = 1; seed <= 16; ++seed) {
+    Scenario s = ScenarioGenerator(seed).Make();
+    std::mt19937_64 rng(seed * 6007);
+    std::vector<std::string> addresses;
+    for (const Event& e : s.events) {
+      if (e.client_ip) addresses.push_back(e.client_ip->ToString());
+    }
+    std::sort(addresses.begin(), addresses.end());
+    addresses.erase(std::unique(addresses.begin(), addresses.end()), addresses.end());
+    ASSERT_FALSE(addresses.empty());
+    std::vector<std::string> hosts;  // the truths' hosts: their findings change with locality
+    for (const Truth& t : s.truths) {
+      if (!t.host.empty()) hosts.push_back(t.host);
+      hosts.insert(hosts.end(), t.hosts.begin(), t.hosts.end());
+    }
+    if (hosts.empty()) hosts = addresses;
+    std::vector<std::string> assets;  // added to the default locality, in order
+    auto locality = [&] {
+      Locality loc = DefaultLocality();
+      for (const auto& a : assets) EXPECT_TRUE(loc.AddInternal(a).ok()) << a;
+      return loc;
+    };
+    DetectEngine engine(DetectConfig{}, locality());
+    const size_t passes = 3 + rng() % 3;
+    size_t next = 0;
+    for (size_t p = 1; p <= passes; ++p) {
+      if (rng() % 4 == 0 && !assets.empty()) {
+        assets.resize(rng() % assets.size());  // shrinks
+      } else {
+        for (size_t k = rng() % 4; k > 0; --k) {
+          const std::string& a =
+              rng() % 2 ? hosts[rng() % hosts.size()] : addresses[rng() % addresses.size()];
+          // The address itself, or its network.
+          if (rng() % 3 == 0 && a.find('.') != std::string::npos) {
+            assets.push_back(a.substr(0, a.rfind('.')) + ".0/24");
+          } else {
+            assets.push_back(a);
+          }
+        }
+      }
+      engine.SetLocality(locality());
+      const size_t cut =
+          p == passes ? s.events.size() : next + rng() % (s.events.size() - next + 1);
+      for (; next < cut; ++next) engine.Add(s.events[next]);
+      DetectEngine one(DetectConfig{}, locality());
+      for (size_t i = 0; i < cut; ++i) one.Add(s.events[i]);
+      EXPECT_EQ(FindingsText(engine.Pass()), FindingsText(one.Finish()))
+          << "seed " << seed << ", pass " << p << " with " << assets.size() << " assets";
+    }
+  }
+}
+
 // Events do not arrive in time order: a rotated log (mail.log.1) read after the current one, a
 // second server's log, a capture stored later (the Postfix and Dovecot lines of one login may
 // then arrive far apart). A follow pass whose new events lie anywhere in the

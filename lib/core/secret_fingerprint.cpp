@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <pwd.h>
@@ -14,6 +15,56 @@
 #include "core/hex.h"
 
 namespace mxir {
+
+struct SecretFingerprinter::Pads {
+  EVP_MD* md = nullptr;
+  EVP_MD_CTX* inner = nullptr;  // SHA-256 after (key XOR ipad)
+  EVP_MD_CTX* outer = nullptr;  // SHA-256 after (key XOR opad)
+  bool ok = false;
+  explicit Pads(const std::array<uint8_t, kKeyBytes>& key) {
+    constexpr size_t kBlock = 64;  // SHA-256's block; the key (32 bytes) is padded with zeros
+    unsigned char ipad[kBlock], opad[kBlock];
+    for (size_t i = 0; i < kBlock; ++i) {
+      const unsigned char k = i < key.size() ? key[i] : 0;
+      ipad[i] = k ^ 0x36;
+      opad[i] = k ^ 0x5c;
+    }
+    md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    inner = EVP_MD_CTX_new();
+    outer = EVP_MD_CTX_new();
+    ok = md && inner && outer && EVP_DigestInit_ex(inner, md, nullptr) == 1 &&
+         EVP_DigestUpdate(inner, ipad, kBlock) == 1 && EVP_DigestInit_ex(outer, md, nullptr) == 1 &&
+         EVP_DigestUpdate(outer, opad, kBlock) == 1;
+    OPENSSL_cleanse(ipad, sizeof ipad);
+    OPENSSL_cleanse(opad, sizeof opad);
+  }
+  ~Pads() {
+    EVP_MD_CTX_free(inner);  // clears the digest state
+    EVP_MD_CTX_free(outer);
+    EVP_MD_free(md);
+  }
+  Pads(const Pads&) = delete;
+  Pads& operator=(const Pads&) = delete;
+
+  // HMAC-SHA256 of `data` into md (32 bytes); false when OpenSSL failed.
+  bool Mac(std::string_view data, unsigned char* out) const {
+    if (!ok) return false;
+    EVP_MD_CTX* c = EVP_MD_CTX_new();
+    if (c == nullptr) return false;
+    unsigned char inner_md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0, m = 0;
+    const bool done =
+        EVP_MD_CTX_copy_ex(c, inner) == 1 && EVP_DigestUpdate(c, data.data(), data.size()) == 1 &&
+        EVP_DigestFinal_ex(c, inner_md, &n) == 1 && EVP_MD_CTX_copy_ex(c, outer) == 1 &&
+        EVP_DigestUpdate(c, inner_md, n) == 1 && EVP_DigestFinal_ex(c, out, &m) == 1;
+    OPENSSL_cleanse(inner_md, sizeof inner_md);
+    EVP_MD_CTX_free(c);
+    return done && m == 32;
+  }
+};
+
+SecretFingerprinter::SecretFingerprinter(const std::array<uint8_t, kKeyBytes>& key)
+    : key_(key), pads_(std::make_shared<const Pads>(key)) {}
 
 SecretFingerprinter::~SecretFingerprinter() { SecureWipe(key_.data(), key_.size()); }
 
@@ -151,9 +202,11 @@ Result<SecretFingerprinter> SecretFingerprinter::ForThisUser(std::string* warnin
 
 std::string SecretFingerprinter::Fingerprint(std::string_view secret) const {
   unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-       reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), md, &len);
+  if (!pads_ || !pads_->Mac(secret, md)) {  // (a moved-from object, or OpenSSL failed)
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+         reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), md, &len);
+  }
   std::string out = HexLower(md, 8);  // the first 8 bytes: 16 hex digits
   OPENSSL_cleanse(md, sizeof md);
   return out;

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -20,8 +21,12 @@ class SecretFingerprinter {
  public:
   static constexpr size_t kKeyBytes = 32;
 
-  explicit SecretFingerprinter(const std::array<uint8_t, kKeyBytes>& key) : key_(key) {}
+  explicit SecretFingerprinter(const std::array<uint8_t, kKeyBytes>& key);
   ~SecretFingerprinter();
+  SecretFingerprinter(const SecretFingerprinter&) = default;
+  SecretFingerprinter& operator=(const SecretFingerprinter&) = default;
+  SecretFingerprinter(SecretFingerprinter&&) = default;
+  SecretFingerprinter& operator=(SecretFingerprinter&&) = default;
 
   // Reads a key file (64 hex digits); refuses one that group or others can read, one that is not
   // a regular file, and (with `check_owner`) one owned by another user than us or root: its
@@ -45,7 +50,13 @@ class SecretFingerprinter {
   std::string Fingerprint(std::string_view secret) const;
 
  private:
+  // SHA-256 with the key's inner and outer pads absorbed (HMAC's first block of each hash),
+  // made once: a fingerprint then costs two copies of a digest state and two short hashes,
+  // instead of HMAC()'s look-up of the algorithms by name at every call (a log with millions
+  // of attempted passwords). Shared by copies; only read after construction.
+  struct Pads;
   std::array<uint8_t, kKeyBytes> key_;
+  std::shared_ptr<const Pads> pads_;
 };
 
 // Overwrites memory in a way the compiler may not optimise away (OPENSSL_cleanse).

@@ -1,5 +1,6 @@
 #include "logs/ingester.h"
 
+#include <cstring>
 #include <thread>
 
 #include <sys/stat.h>
@@ -9,9 +10,9 @@
 #include "core/file_util.h"
 #include "logs/container_line.h"
 #include "logs/hosted_common.h"
-#include "logs/text_decode.h"
 #include "logs/journal_line.h"
 #include "logs/line_source.h"
+#include "logs/text_decode.h"
 #include "logs/text_scan.h"
 
 namespace mxir::logs {
@@ -186,14 +187,32 @@ LogParser* Ingester::Stream::Dispatch(const LogRecord& rec, LineOutcome* outcome
   return nullptr;
 }
 
+namespace {
+
+// Whether `line` has " | " or " |\t" (a container runtime's wrapping, container_line.h): one
+// memchr pass for the rare '|' instead of two searches that stop at every space.
+bool HasPipeSeparator(std::string_view line) {
+  const char* const begin = line.data();
+  const char* const end = begin + line.size();
+  for (const char* p = begin; p < end;) {
+    const void* bar = std::memchr(p, '|', static_cast<size_t>(end - p));
+    if (bar == nullptr) return false;
+    const char* b = static_cast<const char*>(bar);
+    if (b > begin && b[-1] == ' ' && b + 1 < end && (b[1] == ' ' || b[1] == '\t')) return true;
+    p = b + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
 void Ingester::Stream::IngestLine(std::string_view line, int64_t line_number) {
   ++owner_->lines_;
   ++summary_.records;
   LogRecord rec;
   // Container runtimes wrap the servers' lines (container_line.h); the wrapped line is read.
   std::string_view text = line;
-  if (!line.empty() && (line.front() == '{' || line.find(" | ") != std::string_view::npos ||
-                        line.find(" |\t") != std::string_view::npos)) {
+  if (!line.empty() && (line.front() == '{' || HasPipeSeparator(line))) {
     std::string_view inner;
     if (UnwrapContainerLine(line, &container_text_, &inner)) text = inner;
   }

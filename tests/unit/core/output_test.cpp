@@ -1,4 +1,7 @@
+#include <atomic>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -94,6 +97,38 @@ TEST(SecretFingerprint, KeyedStableAndPrivate) {
   auto loose = SecretFingerprinter::FromKeyFile(path);
   ASSERT_FALSE(loose.ok());
   EXPECT_NE(loose.error().message.find("chmod 600"), std::string::npos);
+}
+
+// Known answers (Python's hmac.new(key, secret, sha256), first 8 bytes) for secrets shorter and
+// longer than a SHA-256 block, empty and not ASCII; copies and moved-to objects give the same, and
+// so do several threads at once.
+TEST(SecretFingerprint, KnownAnswersCopiesAndThreads) {
+  std::array<uint8_t, 32> key{};
+  for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(i);
+  const std::vector<std::pair<std::string, std::string>> known = {
+      {"", "d38b42096d80f45f"},
+      {"password", "efbcd5f31747b7a0"},
+      {std::string(200, 'x'), "7b48ae507721b7fe"},
+      {"P\xc3\xa4ssw\xc3\xb6rd\xe2\x82\xac", "3200e500d6aa29ff"}};
+  SecretFingerprinter fp(key);
+  SecretFingerprinter copy = fp;
+  SecretFingerprinter moved = std::move(copy);
+  for (const auto& [secret, want] : known) {
+    EXPECT_EQ(fp.Fingerprint(secret), want);
+    EXPECT_EQ(moved.Fingerprint(secret), want);
+  }
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 500; ++i) {
+        const auto& [secret, want] = known[static_cast<size_t>(i) % known.size()];
+        if (fp.Fingerprint(secret) != want) ++wrong;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST(SecretFingerprint, DamagedKeyFile) {

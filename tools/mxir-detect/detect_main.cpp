@@ -437,6 +437,13 @@ int mxir_detect_main(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   FollowState state;
   int64_t events_before = 0;
+  // The case's write-ahead log holds what other processes stored since (ingest defers its
+  // checkpoints). Copying it into the case file is not this pass's work: this connection never
+  // does it on committing its findings (SQLite's default would, at 1000 pages, with the pass
+  // waiting for the disk), but after each pass, in the pause before the next one.
+  if (Status st = case_ptr->db().Exec("PRAGMA wal_autocheckpoint = 0"); !st.ok()) {
+    return cli.Fail(st);
+  }
   for (int pass = 1; !g_stop; ++pass) {
     const auto pass_start = std::chrono::steady_clock::now();
     auto result = RunOnce(cli, o, cfg, *loc, settings_text, case_ptr, &counters, &state);
@@ -467,6 +474,13 @@ int mxir_detect_main(int argc, char** argv) {
       std::cout.flush();
       auto w = worst(fresh);
       if (w && (!worst_shown || *w > *worst_shown)) worst_shown = w;
+    }
+    // PASSIVE: copies what no reader still needs, never waits for other processes.
+    if (Status st = case_ptr->db().Exec("PRAGMA wal_checkpoint(PASSIVE)"); !st.ok()) {
+      cli.Warn(
+          "could not copy the case's write-ahead log into the case file (retried after the "
+          "next pass): " +
+          st.error().message);
     }
     // Sleep in small steps so a signal or --duration ends the loop promptly.
     for (double slept = 0; slept < o.interval_s && !g_stop; slept += 0.1) {

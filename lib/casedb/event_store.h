@@ -25,7 +25,8 @@
 
 namespace mxir::casedb {
 
-class StringInterner;  // string_table.h
+class StringInterner;   // string_table.h
+class WalCheckpointer;  // wal_checkpointer.h
 
 // An event made ready for EventWriter on the producer's thread (EventWriter::PrepareEvent): its
 // identity key, its columns, the rest as JSON split into members, and the hashes of every string
@@ -86,6 +87,7 @@ class EventWriter {
   void Fail(const Status& s);
 
   Database& db_;
+  std::string path_;  // the case's, for the checkpointer ("" for the migration's writer)
   Status failed_;
   size_t batch_size_;
   bool callers_tx_ = false;
@@ -97,6 +99,7 @@ class EventWriter {
   std::optional<Statement> insert_many_, insert_one_;
   std::unique_ptr<StringInterner> strings_;
   std::unique_ptr<RestEncoder> rest_;
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // a bulk writer's (Prepare)
   std::vector<Row> rows_;
   size_t used_rows_ = 0;
   Event scratch_;

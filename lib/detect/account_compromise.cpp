@@ -164,6 +164,9 @@ void DetectAccountCompromise(DetectContext& ctx) {
     return Joined(std::vector<std::string>(it->second.begin(), it->second.end()));
   };
   std::set<uint32_t> reported;
+  // Per Evidence::clients index: the number of the run of new hosts it was last seen in.
+  std::vector<uint32_t> run_stamp(ev.clients.size(), 0);
+  uint32_t run_id = 0;
 
   for (auto& [u, p] : per) {
     const AccountHistory* h = model.History(u);
@@ -210,25 +213,39 @@ void DetectAccountCompromise(DetectContext& ctx) {
     // account_compromise with raising signs.
     const AuthAttempt& a = ev.attempts[p.fresh.front()];
     const int64_t t0 = a.ts, t1 = a.ts + lookback;
-    std::set<uint32_t> fresh_clients, fresh_in_window;
+    // The new hosts, and those within the lookback: sorted, each once.
+    std::vector<uint32_t> fresh_clients, fresh_in_window;
     for (uint32_t i : p.fresh) {
-      fresh_clients.insert(ev.attempts[i].client);
-      if (ev.attempts[i].ts <= t1) fresh_in_window.insert(ev.attempts[i].client);
+      fresh_clients.push_back(ev.attempts[i].client);
+      if (ev.attempts[i].ts <= t1) fresh_in_window.push_back(ev.attempts[i].client);
     }
+    for (auto* v : {&fresh_clients, &fresh_in_window}) {
+      std::sort(v->begin(), v->end());
+      v->erase(std::unique(v->begin(), v->end()), v->end());
+    }
+    auto is_fresh = [&](uint32_t client) {
+      return std::binary_search(fresh_clients.begin(), fresh_clients.end(), client);
+    };
+    // The longest run of new hosts in a row, each host counted once in its run: a host is in
+    // the current run when its stamp is the run's number.
     int64_t run = 0, best_run = 0;
-    std::set<uint32_t> run_clients;
+    ++run_id;
     for (size_t k = 0; k < p.seq.size(); ++k) {
       if (p.seq[k] != LoginOrigin::kNewClient) {
-        run_clients.clear();
+        ++run_id;
         run = 0;
         continue;
       }
-      if (run_clients.insert(p.seq_client[k]).second) best_run = std::max(best_run, ++run);
+      uint32_t& stamp = run_stamp[p.seq_client[k]];
+      if (stamp != run_id) {
+        stamp = run_id;
+        best_run = std::max(best_run, ++run);
+      }
     }
     int64_t mismatch = 0;
     for (uint32_t mi : mail_of[u]) {
       const MessageRec& m = ev.messages[mi];
-      if (m.ts >= t0 && m.ts <= t1 && m.from_mismatch && fresh_clients.count(m.client)) ++mismatch;
+      if (m.ts >= t0 && m.ts <= t1 && m.from_mismatch && is_fresh(m.client)) ++mismatch;
     }
     std::vector<std::string> signs, not_signs, r_countries, r_nets;
     const Finding* bulk = bulk_after(user, t0);

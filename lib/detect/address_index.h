@@ -30,6 +30,16 @@ class AddressIndex {
       }
     }
   }
+  // The address's index, or -1 when it has none.
+  int64_t Find(const IpAddress& ip) const {
+    if (slots_.empty()) return -1;
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = Home(ip, mask);; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (s.index == 0) return -1;
+      if (s.ip == ip) return s.index - 1;
+    }
+  }
   size_t size() const { return size_; }
 
  private:

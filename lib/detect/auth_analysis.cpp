@@ -23,8 +23,15 @@ int64_t DistinctSecrets(const Evidence& ev, const std::vector<uint32_t>& idx, in
   if (with_fp) *with_fp = static_cast<int64_t>(secrets.size());
   std::sort(secrets.begin(), secrets.end());
   secrets.erase(std::unique(secrets.begin(), secrets.end()), secrets.end());
-  std::vector<std::pair<std::string_view, size_t>> by_scheme;  // few schemes: a short list
   size_t best = 0;
+  if (ev.secret_scheme.size() == ev.secrets.size()) {
+    // The schemes' numbers (EvidenceCollector gives them): one count per scheme.
+    thread_local std::vector<size_t> per_scheme;
+    per_scheme.assign(ev.schemes.size(), 0);
+    for (uint32_t s : secrets) best = std::max(best, ++per_scheme[ev.secret_scheme[s]]);
+    return static_cast<int64_t>(best);
+  }
+  std::vector<std::pair<std::string_view, size_t>> by_scheme;  // few schemes: a short list
   for (uint32_t s : secrets) {
     std::string_view scheme = ev.SecretScheme(s);
     auto it = std::find_if(by_scheme.begin(), by_scheme.end(),

@@ -117,6 +117,14 @@ CompromiseModel CompromiseModel::Build(const Evidence& ev, const AuthAnalysis& a
         m.first_success_[auth.pair[i]] == kNever)
       m.first_success_[auth.pair[i]] = a.ts;
   }
+  // Per Evidence::texts index: 0 not asked yet, 1 a distinctive HELO name, 2 not (asked once
+  // per name, not per login).
+  std::vector<uint8_t> distinctive(ev.texts.size(), 0);
+  auto is_distinctive = [&](uint32_t helo) {
+    uint8_t& d = distinctive[helo];
+    if (d == 0) d = DistinctiveHelo(ev.texts.Get(helo)) ? 1 : 2;
+    return d == 1;
+  };
   // Own devices: successes before the account's attack began (all successes when never attacked),
   // from clients that were not attacking by then.
   for (const AuthAttempt& a : ev.attempts) {
@@ -126,7 +134,7 @@ CompromiseModel CompromiseModel::Build(const Evidence& ev, const AuthAnalysis& a
     if (auth.AttackerSince(a.client) <= a.ts) continue;
     h.own_clients.push_back(a.client);
     uint32_t helo = HeloOf(ev, a);
-    if (helo != kNone && !attacker_helos.count(helo) && DistinctiveHelo(ev.texts.Get(helo)))
+    if (helo != kNone && !attacker_helos.count(helo) && is_distinctive(helo))
       h.own_helos.push_back(helo);
   }
   for (AccountHistory& h : m.accounts_) {
@@ -178,6 +186,9 @@ LoginOrigin CompromiseModel::Judge(uint32_t i) const {
     return LoginOrigin::kNotJudged;
   const AccountHistory* h = History(a.user);
   const bool attacked = h && h->attacked() && a.ts >= h->attack_start;
+  // Neither after an attack on the account nor from an attacking host: nothing to judge (most
+  // logins; the checks below need neither).
+  if (!attacked && auth_->AttackerSince(a.client) > a.ts) return LoginOrigin::kNotJudged;
   auto has = [](const std::vector<uint32_t>& v, uint32_t x) {
     return std::binary_search(v.begin(), v.end(), x);
   };

@@ -24,9 +24,18 @@ void DetectEngine::SetLocality(Locality locality) {
   Locality added;
   if (locality.Extends(locality_, &added)) {
     // Inside stays inside; outside becomes inside only by what was added.
-    const std::vector<IpAddress>& clients = collector_.evidence().clients;
-    for (size_t c = 0; c < inside_.size() && c < clients.size(); ++c) {
-      if (inside_[c] == 1 && added.IsInternal(clients[c])) inside_[c] = 2;
+    const Evidence& ev = collector_.evidence();
+    if (added.has_networks()) {
+      for (size_t c = 0; c < inside_.size() && c < ev.clients.size(); ++c) {
+        if (inside_[c] == 1 && added.IsInternal(ev.clients[c])) inside_[c] = 2;
+      }
+    } else {
+      // Only addresses added (the usual case: listed addresses): each looked up among the
+      // clients (stored unmapped, as IsInternal compares them) instead of every client asked.
+      for (const IpAddress& ip : added.Hosts()) {
+        const int64_t c = ev.client_index.Find(ip);
+        if (c >= 0 && static_cast<size_t>(c) < inside_.size() && inside_[c] == 1) inside_[c] = 2;
+      }
     }
   } else {
     inside_.clear();

@@ -210,7 +210,15 @@ void EvidenceCollector::AddAuth(const Event& e, uint32_t source, uint32_t sessio
     a.outcome = AuthOutcome::kOther;  // aborted, unknown: not evidence of a wrong secret
   }
   if (!e.user.empty()) a.user = ev_.users.Intern(Lower(e.user, lower_buf_));
-  if (!e.secret_fp.empty()) a.secret = ev_.secrets.Intern(e.secret_fp);
+  if (!e.secret_fp.empty()) {
+    a.secret = ev_.secrets.Intern(e.secret_fp);
+    if (a.secret == ev_.secret_scheme.size()) {  // a new secret: its scheme's number
+      std::string_view scheme = ev_.SecretScheme(a.secret);
+      auto it = std::find(ev_.schemes.begin(), ev_.schemes.end(), scheme);
+      if (it == ev_.schemes.end()) it = ev_.schemes.emplace(ev_.schemes.end(), scheme);
+      ev_.secret_scheme.push_back(static_cast<uint32_t>(it - ev_.schemes.begin()));
+    }
+  }
   a.session = session;
   a.sources = 1u << std::min(source, kMaxSourceBits - 1);
   a.origin = Origin(e);

@@ -198,6 +198,10 @@ struct Evidence {
   std::string AsnText(uint32_t client) const;
   // Secret scheme: "" for mxir's own HMAC fingerprints, "dovecot-sha1" for "dovecot-sha1:...".
   std::string_view SecretScheme(uint32_t secret) const;
+  // The schemes seen, and per Evidence::secrets index its scheme's place there (filled as the
+  // secrets are interned, so a detector compares small numbers instead of texts).
+  std::vector<std::string> schemes;
+  std::vector<uint32_t> secret_scheme;
 };
 
 class EvidenceCollector {

@@ -100,6 +100,12 @@ bool Locality::Extends(const Locality& older, Locality* added) const {
   return true;
 }
 
+std::vector<IpAddress> Locality::Hosts() const {
+  std::vector<IpAddress> out;
+  for (const HostKey& k : hosts_) out.push_back(IpAddress::FromBytes(k.data() + 1, k[0] == 6));
+  return out;
+}
+
 bool Locality::IsLocalDomain(std::string_view domain) const {
   std::string d = Lower(Trim(domain));
   for (const auto& l : domains_) {

@@ -31,6 +31,9 @@ class Locality {
   // grew, as a case's assets do); *added then holds what this one has more (the local domains
   // are not compared): an address inside this one is inside `older` or inside *added.
   bool Extends(const Locality& older, Locality* added) const;
+  // The single addresses inside (the IP assets) and whether there are networks besides.
+  std::vector<IpAddress> Hosts() const;
+  bool has_networks() const { return !networks_.empty(); }
   bool IsLocalDomain(std::string_view domain) const;
   // True when the address's domain is local. Addresses without '@' are not.
   bool IsLocalAddress(std::string_view address) const;

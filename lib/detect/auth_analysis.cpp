@@ -618,22 +618,26 @@ AuthAnalysis AuthAnalysis::Build(const Evidence& ev, const DetectConfig& cfg) {
   MarkTypos(ev, &a);
   BuildSeries(ev, cfg, &a);
   BuildSweeps(ev, cfg, &a);
+  a.attacker_since.assign(ev.clients.size() + 1, kNotAttacker);
   auto mark = [&](uint32_t client, int64_t ts) {
-    auto [it, added] = a.attackers.emplace(client, ts);
-    if (!added) it->second = std::min(it->second, ts);
+    int64_t& since = a.attacker_since[client == kNone ? ev.clients.size() : client];
+    since = std::min(since, ts);
   };
   for (const auto& s : a.sweeps) mark(s.client, s.first);
   for (const auto& s : a.series) {
     if (s.verdict == AuthVerdict::kBruteForce) mark(s.client, s.attack_start);
   }
   for (const auto& s : a.series) {
-    if (s.verdict == AuthVerdict::kStale && !a.attackers.count(s.client)) {
+    if (s.verdict == AuthVerdict::kStale && !a.IsAttacker(s.client)) {
       a.stale_clients.emplace(s.client, s.first);
     }
   }
   a.attacker_or_stale.assign(ev.clients.size() + 1, 0);
-  for (const auto* m : {&a.attackers, &a.stale_clients}) {
-    for (const auto& [c, ts] : *m) a.attacker_or_stale[c == kNone ? ev.clients.size() : c] = 1;
+  for (size_t c = 0; c < a.attacker_since.size(); ++c) {
+    if (a.attacker_since[c] != kNotAttacker) a.attacker_or_stale[c] = 1;
+  }
+  for (const auto& [c, ts] : a.stale_clients) {
+    a.attacker_or_stale[c == kNone ? ev.clients.size() : c] = 1;
   }
   BuildDistributed(ev, cfg, &a);
   for (const auto& d : a.distributed) {
@@ -643,8 +647,6 @@ AuthAnalysis AuthAnalysis::Build(const Evidence& ev, const DetectConfig& cfg) {
   for (const auto& d : a.account_attacks) {
     for (uint32_t i : d.failures) mark(ev.attempts[i].client, ev.attempts[i].ts);
   }
-  a.attacker_since.assign(ev.clients.size() + 1, kNotAttacker);
-  for (const auto& [c, ts] : a.attackers) a.attacker_since[c == kNone ? ev.clients.size() : c] = ts;
   return a;
 }
 

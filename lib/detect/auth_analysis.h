@@ -102,20 +102,20 @@ struct AuthAnalysis {
   // by it instead of whole-input hash maps.
   std::vector<uint32_t> pair;
   uint32_t pair_count = 0;
-  // Clients judged to attack (any attack verdict) -> the time of their first failure.
-  std::unordered_map<uint32_t, int64_t> attackers;
   // Clients whose failures are explained by a stale device verdict.
   std::unordered_map<uint32_t, int64_t> stale_clients;
-  // The same as attackers, per Evidence::clients index (kNotAttacker when it did not attack),
-  // for the loops over every attempt (a vector read instead of a hash lookup each).
+  // Clients judged to attack (any attack verdict): per Evidence::clients index, the time of its
+  // first attack failure (kNotAttacker when it did not attack) — a vector read instead of a hash
+  // lookup in the loops over every attempt.
   static constexpr int64_t kNotAttacker = INT64_MAX;
   // The last entry stands for kNone (attempts without a client address are one "client" too).
   std::vector<int64_t> attacker_since;
-  // Per Evidence::clients index (the last for kNone): 1 when in attackers or stale_clients.
+  // Per Evidence::clients index (the last for kNone): 1 when an attacker or in stale_clients.
   std::vector<uint8_t> attacker_or_stale;
   int64_t AttackerSince(uint32_t client) const {
     return attacker_since[client == kNone ? attacker_since.size() - 1 : client];
   }
+  bool IsAttacker(uint32_t client) const { return AttackerSince(client) != kNotAttacker; }
   bool AttackerOrStale(uint32_t client) const {
     return attacker_or_stale[client == kNone ? attacker_or_stale.size() - 1 : client];
   }

@@ -69,7 +69,6 @@ CompromiseModel CompromiseModel::Build(const Evidence& ev, const AuthAnalysis& a
   m.loc_ = &loc;
   m.ctx_ = ctx;
   m.lookback_us_ = static_cast<int64_t>(cfg.compromise_lookback_s * kUs);
-  const auto& attackers = auth.attackers;
   // Sessions that guessed: several failures, or failures for several accounts.
   // Per Evidence::session_recs index: failures (0: none), and the account of the first one.
   std::vector<std::pair<int64_t, uint32_t>> session_fail(ev.session_recs.size(), {0, kNone});
@@ -154,8 +153,8 @@ CompromiseModel CompromiseModel::Build(const Evidence& ev, const AuthAnalysis& a
     std::sort(h.own_asns.begin(), h.own_asns.end());
     h.own_asns.erase(std::unique(h.own_asns.begin(), h.own_asns.end()), h.own_asns.end());
   }
-  for (const auto& [c, ts] : attackers) {
-    if (c != kNone && !m.Inside(c)) ++m.attacker_net_[NetworkKey(ev.clients[c])];
+  for (uint32_t c = 0; c < ev.clients.size(); ++c) {
+    if (auth.IsAttacker(c) && !m.Inside(c)) ++m.attacker_net_[NetworkKey(ev.clients[c])];
   }
   return m;
 }

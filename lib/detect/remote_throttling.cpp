@@ -21,7 +21,7 @@ void DetectRemoteThrottling(DetectContext& ctx) {
   std::map<std::string, Group> groups;
   for (const RemoteReply& r : ev.replies) {
     if (r.kind != RemoteReplyKind::kThrottle) continue;
-    if (!r.delivery && (!ctx.Inside(r.client) || ctx.auth.attackers.count(r.client))) continue;
+    if (!r.delivery && (!ctx.Inside(r.client) || ctx.auth.IsAttacker(r.client))) continue;
     Group& g = groups[r.delivery ? std::string() : ev.ClientText(r.client)];
     g.replies.push_back(&r);
     if (!r.remote.empty()) g.remotes.insert(r.remote);

@@ -101,7 +101,7 @@ void DetectSessionBurst(DetectContext& ctx) {
     const bool login_sized = median_duration <= ctx.cfg.burst_max_median_duration_s &&
                              (median_bytes < 0 || median_bytes <= ctx.cfg.burst_max_median_bytes);
     // Logins for this host seen by another source in the window: the login detectors decide.
-    bool explained = ctx.auth.attackers.count(client) || ctx.auth.stale_clients.count(client);
+    bool explained = ctx.auth.IsAttacker(client) || ctx.auth.stale_clients.count(client);
     if (!explained) {
       const auto& ts = logins[client];
       auto it = std::lower_bound(ts.begin(), ts.end(), first);

@@ -12,7 +12,7 @@ void DetectStaleCredentials(DetectContext& ctx) {
   const Evidence& ev = ctx.ev;
   for (const AuthSeries& s : ctx.auth.series) {
     if (s.verdict != AuthVerdict::kStale) continue;
-    if (ctx.auth.attackers.count(s.client)) continue;  // its failures belong to an attack
+    if (ctx.auth.IsAttacker(s.client)) continue;  // its failures belong to an attack
     const bool inside = ctx.Inside(s.client);
     const std::string host = ev.ClientText(s.client);
     const std::string user = ev.UserText(s.user);

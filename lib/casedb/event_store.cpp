@@ -167,7 +167,7 @@ Status EventWriter::AddRow(PreparedEvent& p) {
   // Sessions are stored inline (schema 9): about one new session id per four events (Postfix
   // queue ids, Dovecot session ids) made `strings` and its UNIQUE index on the text a random
   // insert per new session, the largest cost of storing.
-  row.session = std::move(p.session);
+  row.session.assign(p.session.str());
   MXIR_RETURN_IF_ERROR(id(p.user, p.user_hash, &row.user));
   MXIR_RETURN_IF_ERROR(id(std::string_view(p.file), p.file_hash, &row.file));
   auto ip = [](const std::optional<IpAddress>& a, uint8_t* out, size_t* len) {

@@ -71,7 +71,10 @@ class EventWriter {
   // One row waiting for the next multi-row INSERT.
   struct Row {
     int64_t key = 0, loc = 0, ts = 0, kind = 0, source = 0, protocol = 0, user = 0, file = 0;
-    SharedString session;  // stored inline (a BLOB), empty: NULL
+    // Stored inline (a BLOB), empty: NULL. A copy into reused capacity: the SharedString stays
+    // with the PreparedEvent and is released on the producer's thread, which allocated it (a
+    // free of it here went to the allocator's slow path).
+    std::string session;
     int64_t client_port = -1, server_port = -1, line = -1, packet = -1, index = 0;
     uint8_t client_ip[17], server_ip[17];
     size_t client_ip_len = 0, server_ip_len = 0;

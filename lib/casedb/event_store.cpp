@@ -193,27 +193,42 @@ Status EventWriter::FlushRows() {
   if (used_rows_ == 0) return Status::Ok();
   const bool has_loc = has_loc_;
   const int columns = kColumns + (has_loc ? 1 : 0);
-  auto bind = [has_loc](Statement& st, int base, const Row& r) {
+  // `nulls`: for insert_many_, which parameters hold NULL already (indexed like them, from 1).
+  auto bind = [has_loc](Statement& st, int base, const Row& r, uint8_t* nulls) {
+    auto null = [&](int i) {
+      if (nulls == nullptr) {
+        st.BindNull(i);
+      } else if (!nulls[i]) {
+        st.BindNull(i);
+        nulls[i] = 1;
+      }
+    };
+    auto set = [&](int i) {
+      if (nulls != nullptr) nulls[i] = 0;
+    };
     auto opt_id = [&](int i, int64_t v) {
       if (v == 0) {
-        st.BindNull(i);
+        null(i);
       } else {
         st.Bind(i, v);
+        set(i);
       }
     };
     auto opt_num = [&](int i, int64_t v) {
       if (v < 0) {
-        st.BindNull(i);
+        null(i);
       } else {
         st.Bind(i, v);
+        set(i);
       }
     };
     // The rows stay unchanged until the statement ran and was reset: no copies.
     auto opt_blob = [&](int i, const void* p, size_t n) {
       if (n == 0) {
-        st.BindNull(i);
+        null(i);
       } else {
         st.BindBlobNoCopy(i, p, n);
+        set(i);
       }
     };
     st.Bind(base + 1, r.key).Bind(base + 2, r.ts).Bind(base + 3, r.kind);
@@ -237,8 +252,12 @@ Status EventWriter::FlushRows() {
   int64_t changed = 0;
   if (used_rows_ == kRowsPerStatement) {
     Statement& st = *insert_many_;
-    // Every parameter is bound again below: no need to clear them first.
-    for (size_t i = 0; i < used_rows_; ++i) bind(st, static_cast<int>(i) * columns, rows_[i]);
+    // Every parameter is bound again below, or holds NULL from the last run and is to be NULL.
+    const size_t params = kRowsPerStatement * static_cast<size_t>(columns) + 1;
+    if (many_null_.size() != params) many_null_.assign(params, 0);
+    for (size_t i = 0; i < used_rows_; ++i) {
+      bind(st, static_cast<int>(i) * columns, rows_[i], many_null_.data());
+    }
     Status s = st.Run();
     if (s.ok()) changed = db_.Changes();
     st.ResetKeepingBinds();
@@ -247,7 +266,7 @@ Status EventWriter::FlushRows() {
     Statement& st = *insert_one_;
     for (size_t i = 0; i < used_rows_; ++i) {
       st.Reset();
-      bind(st, 0, rows_[i]);
+      bind(st, 0, rows_[i], nullptr);
       MXIR_RETURN_IF_ERROR(st.Run());
       changed += db_.Changes();
     }

@@ -105,6 +105,9 @@ class EventWriter {
   std::unique_ptr<WalCheckpointer> checkpointer_;  // a bulk writer's (Prepare)
   std::vector<Row> rows_;
   size_t used_rows_ = 0;
+  // Which parameters of insert_many_ hold NULL from its last run (it keeps its binds): a NULL
+  // bound again there is skipped — most rows of a log leave several columns NULL each time.
+  std::vector<uint8_t> many_null_;
   Event scratch_;
   PreparedEvent prepared_;
   int64_t inserted_ = 0, duplicates_ = 0;

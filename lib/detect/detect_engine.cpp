@@ -51,27 +51,52 @@ DetectResult DetectEngine::Analyze(EvidenceCollector& collector) {
   // the detectors run (a --follow pass waits for one core's work less).
   std::future<std::vector<SourceOffset>> offsets = std::async(
       std::launch::async, [&ev, w = config_.merge_window_s] { return FindSourceOffsets(ev, w); });
+  std::vector<uint8_t> local_domain(ev.domains.size());
+  for (uint32_t d = 0; d < ev.domains.size(); ++d) {
+    local_domain[d] = locality_.IsLocalDomain(ev.domains.Get(d));
+  }
+  // bulk_outbound and remote_blocklisting read only the mail evidence (not the login view, not
+  // other findings): they run on another thread while the login view is built, into findings
+  // of their own, with their own copy of the inside/outside answers. Their findings join at
+  // their places in the fixed order below, so the result is the one of running them there.
+  static const AuthAnalysis kNoLoginView;
+  std::vector<Finding> bulk_findings, listed_findings;
+  size_t listed_folded = 0;
+  std::future<void> mail =
+      std::async(std::launch::async, [&, inside = inside_, local = local_domain] {
+        DetectContext mail_ctx{ev, kNoLoginView, config_, locality_, bulk_findings};
+        mail_ctx.inside_cache = std::move(inside);
+        mail_ctx.local_domain = std::move(local);
+        DetectBulkOutbound(mail_ctx);
+        DetectContext listed_ctx{ev, kNoLoginView, config_, locality_, listed_findings};
+        listed_ctx.inside_cache = std::move(mail_ctx.inside_cache);
+        listed_ctx.local_domain = std::move(mail_ctx.local_domain);
+        DetectRemoteBlocklisting(listed_ctx);
+        listed_folded = listed_ctx.listed_folded;
+      });
   AuthAnalysis auth = AuthAnalysis::Build(ev, config_);
   DetectResult result;
   DetectContext ctx{ev, auth, config_, locality_, result.findings};
   ctx.inside_cache = std::move(inside_);
-  ctx.local_domain.resize(ev.domains.size());
-  for (uint32_t d = 0; d < ev.domains.size(); ++d) {
-    ctx.local_domain[d] = locality_.IsLocalDomain(ev.domains.Get(d));
-  }
+  ctx.local_domain = std::move(local_domain);
+  auto join = [&](std::vector<Finding>& found) {
+    for (Finding& f : found) ctx.findings.push_back(std::move(f));
+  };
   // Order matters: account_compromise reads bulk_outbound; session_burst reads the login view.
   DetectStaleCredentials(ctx);
   DetectBruteForce(ctx);
   DetectPasswordSpraying(ctx);
   DetectCredentialStuffing(ctx);
-  DetectBulkOutbound(ctx);
+  mail.get();  // DetectBulkOutbound and DetectRemoteBlocklisting
+  join(bulk_findings);
   DetectAccountCompromise(ctx);
   DetectPasswordAcceptedAfterGuessing(ctx);
   DetectMailboxRules(ctx);
   DetectLegacyAuth(ctx);
   DetectOpenRelay(ctx);
   DetectInboundFlood(ctx);
-  DetectRemoteBlocklisting(ctx);
+  join(listed_findings);
+  ctx.listed_folded = listed_folded;
   DetectRemoteThrottling(ctx);
   DetectSessionBurst(ctx);
   SortFindings(&result.findings);

@@ -25,20 +25,29 @@ int UsersAgree(uint32_t a, uint32_t b, const Interner& users) {
 
 }  // namespace
 
-int64_t MergeAuthAttempts(std::vector<AuthAttempt>* attempts, const Interner& users,
-                          double window_s) {
+int64_t MergeAuthAttempts(const std::vector<AuthAttempt>& in, const Interner& users,
+                          double window_s, std::vector<AuthAttempt>* out,
+                          std::vector<uint32_t>* creators) {
+  out->clear();
+  creators->clear();
   const int64_t window_us = static_cast<int64_t>(window_s * 1e6);
-  if (window_us <= 0 || attempts->empty()) return 0;
+  if (window_us <= 0) {
+    out->assign(in.begin(), in.end());
+    creators->resize(in.size());
+    for (size_t i = 0; i < in.size(); ++i) (*creators)[i] = static_cast<uint32_t>(i);
+    return 0;
+  }
+  out->reserve(in.size());
+  creators->reserve(in.size());
   auto key_of = [](const AuthAttempt& a) {
     return (static_cast<uint64_t>(a.client) << 2) | static_cast<uint64_t>(a.outcome);
   };
   // Per (client, outcome): indexes (into the output) of recent merged attempts.
   RecentWindow recent(window_us);
-  std::vector<AuthAttempt>& v = *attempts;
-  size_t out = 0;
+  std::vector<AuthAttempt>& v = *out;
   int64_t folded = 0;
-  for (size_t i = 0; i < v.size(); ++i) {
-    AuthAttempt a = v[i];
+  for (size_t i = 0; i < in.size(); ++i) {
+    const AuthAttempt& a = in[i];
     recent.Advance(a.ts);
     const bool merged = recent.AnyOf(key_of(a), [&](size_t idx) {
       AuthAttempt& m = v[idx];
@@ -53,11 +62,10 @@ int64_t MergeAuthAttempts(std::vector<AuthAttempt>* attempts, const Interner& us
       return true;
     });
     if (merged) continue;
-    v[out] = a;
-    recent.Add(key_of(a), out, a.ts);
-    ++out;
+    recent.Add(key_of(a), v.size(), a.ts);
+    v.push_back(a);
+    creators->push_back(static_cast<uint32_t>(i));
   }
-  v.resize(out);
   return folded;
 }
 

@@ -19,9 +19,14 @@
 
 namespace mxir::detect {
 
-// `attempts` must be sorted by time; merges in place and returns how many were folded away.
-// `users` resolves user indexes to names (for the local-part rule); it may gain no entries.
-int64_t MergeAuthAttempts(std::vector<AuthAttempt>* attempts, const Interner& users,
-                          double window_s);
+// `in` must be sorted by time; `*out` becomes the merged attempts (in's order of first
+// attempts), and (*creators)[j] the index in `in` of the attempt out[j] began as. Returns how
+// many were folded away. `in` is not changed: a later call over `in` with more attempts sorted
+// in (detect --follow) merges everything again, as one call over all of them would — a merge
+// made earlier may not be the one all the attempts give. `users` resolves user indexes to
+// names (for the local-part rule); it may gain no entries.
+int64_t MergeAuthAttempts(const std::vector<AuthAttempt>& in, const Interner& users,
+                          double window_s, std::vector<AuthAttempt>* out,
+                          std::vector<uint32_t>* creators);
 
 }  // namespace mxir::detect

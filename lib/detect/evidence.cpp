@@ -230,7 +230,7 @@ void EvidenceCollector::AddAuth(const Event& e, uint32_t source, uint32_t sessio
       if (a.user != kNone) s.user = a.user;
     }
   }
-  ev_.attempts.push_back(a);
+  raw_attempts_.push_back(a);
 }
 
 void EvidenceCollector::AddHostedLogin(const Event& e, uint32_t client) {
@@ -525,7 +525,7 @@ void EvidenceCollector::FoldWindowsLogonNames() {
   auto map = [&](uint32_t& u) {
     if (u != kNone) u = alias[u];
   };
-  for (auto& a : ev_.attempts) map(a.user);
+  for (auto& a : raw_attempts_) map(a.user);
   for (auto& s : ev_.session_recs) map(s.user);
   for (auto& m : ev_.messages) map(m.user);
   for (auto& r : ev_.rejects) map(r.user);
@@ -597,28 +597,36 @@ void EvidenceCollector::Finalize() {
   const EvidenceOrder by_content(ev_);
   SortAfterSettled(ev_.hosted_logins, by_content);
   SortAfterSettled(ev_.mailbox_changes, by_content);
-  // The merge of an earlier call changed the sources (and names) of merged attempts, which may
-  // leave attempts of the same second out of this order. Each such run of equal times is put in
-  // order again on its own (a stable insertion sort: the runs are short) — the order a stable
-  // sort from the first of them to the end gives, without sorting everything after it.
-  const size_t settled = std::min(attempts_settled_, ev_.attempts.size());
+  // The attempts as added, never merged, in content order; a folded Windows logon name (above)
+  // may have changed an account of an earlier call's attempts, which may leave attempts of the
+  // same second out of this order. Each such run of equal times is put in order again on its own
+  // (a stable insertion sort: the runs are short) — the order a stable sort from the first of
+  // them to the end gives, without sorting everything after it.
+  std::vector<AuthAttempt>& raw = raw_attempts_;
+  const size_t settled = std::min(attempts_settled_, raw.size());
   for (size_t b = 0; b < settled;) {
     size_t e = b + 1;
-    while (e < settled && ev_.attempts[e].ts == ev_.attempts[b].ts) ++e;
+    while (e < settled && raw[e].ts == raw[b].ts) ++e;
     for (size_t k = b + 1; k < e; ++k) {
-      if (!by_content(ev_.attempts[k], ev_.attempts[k - 1])) continue;
-      AuthAttempt x = ev_.attempts[k];
+      if (!by_content(raw[k], raw[k - 1])) continue;
+      AuthAttempt x = raw[k];
       size_t m = k;
-      for (; m > b && by_content(x, ev_.attempts[m - 1]); --m)
-        ev_.attempts[m] = ev_.attempts[m - 1];
-      ev_.attempts[m] = x;
+      for (; m > b && by_content(x, raw[m - 1]); --m) raw[m] = raw[m - 1];
+      raw[m] = x;
     }
     b = e;
   }
-  SortAfterSettled(ev_.attempts, by_content);
-  auth_folded_ += MergeAuthAttempts(&ev_.attempts, ev_.users, merge_window_s_);
-  attempts_settled_ = ev_.attempts.size();
+  SortAfterSettled(raw, by_content);
+  attempts_settled_ = raw.size();
+  // Merged again from all of them: an attempt added now may be the better partner of one an
+  // earlier call merged (detect --follow gives the findings one run over all events gives).
+  auth_folded_ =
+      MergeAuthAttempts(raw, ev_.users, merge_window_s_, &ev_.attempts, &attempt_creators_);
   NumberPairs();
+  // The next call's merge starts from the raw attempts: each keeps the pair id its merged
+  // attempt got, so NumberPairs looks up only the attempts whose pair changed.
+  for (size_t j = 0; j < ev_.attempts.size(); ++j)
+    raw[attempt_creators_[j]].pair = ev_.attempts[j].pair;
   if (auth_folded_) counters_.Set("auth_merged_across_sources", auth_folded_);
   messages_folded_ += MergeMessages(&ev_.messages, ev_.recipients, merge_window_s_);
   if (messages_folded_) counters_.Set("messages_merged_across_sources", messages_folded_);

@@ -243,10 +243,15 @@ class EvidenceCollector {
   std::string last_source_name_;  // and its index: the source rarely changes between events
   uint32_t last_source_ = kNone;
   std::vector<std::pair<std::string, uint32_t>> last_session_;  // per source: name, index
-  int64_t auth_folded_ = 0, messages_folded_ = 0;  // merged across sources, over every Finalize
+  int64_t auth_folded_ = 0;        // attempts merged across sources (by the last Finalize: all)
+  int64_t messages_folded_ = 0;    // messages merged across sources, over every Finalize
   int64_t queued_superseded_ = 0;  // queued messages replaced by a later read of the same message
   size_t queue_settled_ = 0;       // messages already checked by SettleQueuedMessages
-  size_t attempts_settled_ = 0;    // attempts sorted and merged by an earlier Finalize
+  // The login attempts as added (never merged; content order after Finalize), for the merge of
+  // every Finalize; attempt_creators_[j]: the raw attempt Evidence::attempts[j] began as.
+  std::vector<AuthAttempt> raw_attempts_;
+  std::vector<uint32_t> attempt_creators_;
+  size_t attempts_settled_ = 0;  // raw attempts sorted by an earlier Finalize
   void SettleQueuedMessages();
   // Gives every attempt whose pair id is not its (client, user) pair's the right one.
   void NumberPairs();

@@ -413,6 +413,60 @@ TEST(FollowPasses, LaterPassesChangeTheAccountsOfEarlierAttempts) {
   }
 }
 
+// Postfix's records of a login name no account ("SASL LOGIN authentication failed") or only its
+// local part, and may come a little before or after Dovecot's; several clients fail many times
+// a second. Each Postfix record merges into the earliest matching Dovecot record, over all the
+// records — so a pass that brings an earlier record must undo a merge an earlier pass made.
+// Generated over many seeds, the logs read in pieces in a random order, cut into 2..6 passes:
+// the last pass equals one run.
+TEST(FollowPasses, AttemptsMergedAcrossLogsAgreeWithOneRunInAnyPasses) {
+  for (uint64_t seed = 1; seed <= 30; ++seed) {
+    std::mt19937_64 rng(seed * 104729);
+    std::vector<Event> postfix, dovecot;
+    const int hosts = 1 + static_cast<int>(rng() % 6);
+    const int accounts = 2 + static_cast<int>(rng() % 40);
+    double t = 1000;
+    for (int i = 0; i < 700; ++i) {
+      t += static_cast<double>(rng() % 1500) / 1000.0;  // 0 to 1.5 s apart: many in a window
+      const int h = static_cast<int>(rng() % hosts);
+      const std::string ip = "203.0.113." + std::to_string(1 + h);
+      const std::string local = "u" + std::to_string(rng() % static_cast<uint64_t>(accounts));
+      const std::string user = local + "@acme.example";
+      const std::string outcome = rng() % 9 == 0 ? "success" : "failure";
+      const std::string id = std::to_string(i);
+      dovecot.push_back(Auth(t, "dovecot", "d" + id, ip, user, outcome));
+      if (rng() % 4 == 0) continue;  // Postfix did not log this one
+      const double jitter = static_cast<double>(rng() % 1800) / 1000.0 - 0.9;
+      const uint64_t naming = rng() % 3;
+      const std::string named = naming == 0 ? "" : naming == 1 ? local : user;
+      postfix.push_back(Auth(t + jitter, "postfix", "p" + id, ip, named, outcome));
+    }
+    std::sort(postfix.begin(), postfix.end(),
+              [](const Event& a, const Event& b) { return a.ts < b.ts; });
+    // Each log is read in 1..3 pieces (a rotated log read after the current one, a log that grew)
+    // and the pieces arrive in a random order.
+    std::vector<std::pair<const Event*, const Event*>> pieces;
+    for (const auto* l : {&postfix, &dovecot}) {
+      std::vector<size_t> at{0, l->size()};
+      for (uint64_t k = rng() % 3; k > 0; --k) at.push_back(rng() % (l->size() + 1));
+      std::sort(at.begin(), at.end());
+      for (size_t k = 0; k + 1 < at.size(); ++k)
+        pieces.emplace_back(l->data() + at[k], l->data() + at[k + 1]);
+    }
+    std::shuffle(pieces.begin(), pieces.end(), rng);
+    std::vector<Event> order;
+    for (const auto& [b, e] : pieces) order.insert(order.end(), b, e);
+    const std::string whole = FindingsText(Detect(order));
+    std::vector<size_t> cuts;
+    const size_t passes = 2 + rng() % 5;
+    for (size_t k = 1; k < passes; ++k) cuts.push_back(rng() % (order.size() + 1));
+    cuts.push_back(order.size());
+    std::sort(cuts.begin(), cuts.end());
+    EXPECT_EQ(FollowFindings(order, cuts), whole)
+        << "seed " << seed << " in " << passes << " passes";
+  }
+}
+
 // --- the named cases of issue 11
 // ------------------------------------------------------------------
 

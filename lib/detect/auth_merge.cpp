@@ -37,8 +37,10 @@ int64_t MergeAuthAttempts(const std::vector<AuthAttempt>& in, const Interner& us
     for (size_t i = 0; i < in.size(); ++i) (*creators)[i] = static_cast<uint32_t>(i);
     return 0;
   }
-  out->reserve(in.size());
-  creators->reserve(in.size());
+  // Room to grow: a --follow pass adds a few attempts, and reserving exactly would move the
+  // whole vector (and fault in fresh pages) at every pass.
+  if (out->capacity() < in.size()) out->reserve(in.size() + in.size() / 4);
+  if (creators->capacity() < in.size()) creators->reserve(in.size() + in.size() / 4);
   auto key_of = [](const AuthAttempt& a) {
     return (static_cast<uint64_t>(a.client) << 2) | static_cast<uint64_t>(a.outcome);
   };

@@ -328,7 +328,7 @@ void EvidenceCollector::AddMessage(const Event& e, uint32_t source, uint32_t ses
     key_buf_.append(std::to_string(e.ts.micros()));
     m.queue_key = ev_.texts.Intern(key_buf_);
   }
-  ev_.messages.push_back(m);
+  raw_messages_.push_back(m);
 }
 
 void EvidenceCollector::SettleQueuedMessages() {
@@ -336,23 +336,23 @@ void EvidenceCollector::SettleQueuedMessages() {
   // grew: delivered, bounced, expired, or still queued with more known) is one message: the later
   // outcome replaces the queued record; of several queued records the last read is kept. The
   // messages before queue_settled_ were settled by an earlier Finalize (at most one per key).
-  if (queue_settled_ >= ev_.messages.size()) return;
+  if (queue_settled_ >= raw_messages_.size()) return;
   bool any_new_key = false;
-  for (size_t i = queue_settled_; i < ev_.messages.size() && !any_new_key; ++i) {
-    any_new_key = ev_.messages[i].queue_key != kNone;
+  for (size_t i = queue_settled_; i < raw_messages_.size() && !any_new_key; ++i) {
+    any_new_key = raw_messages_[i].queue_key != kNone;
   }
   if (!any_new_key) {
-    queue_settled_ = ev_.messages.size();
+    queue_settled_ = raw_messages_.size();
     return;
   }
   std::unordered_map<uint32_t, size_t> kept;  // queue_key -> index of the record kept
-  std::vector<bool> drop(ev_.messages.size(), false);
-  for (size_t i = 0; i < ev_.messages.size(); ++i) {
-    const MessageRec& m = ev_.messages[i];
+  std::vector<bool> drop(raw_messages_.size(), false);
+  for (size_t i = 0; i < raw_messages_.size(); ++i) {
+    const MessageRec& m = raw_messages_[i];
     if (m.queue_key == kNone) continue;
     auto [it, fresh] = kept.emplace(m.queue_key, i);
     if (fresh) continue;
-    const MessageRec& k = ev_.messages[it->second];
+    const MessageRec& k = raw_messages_[it->second];
     // A message that left beats one still queued; among queued ones the later read wins; of two
     // that left (the same message read twice under different identities) the first stays.
     const bool replace = k.queued && (!m.queued || i > it->second);
@@ -366,10 +366,10 @@ void EvidenceCollector::SettleQueuedMessages() {
   }
   JoinContinuedMessages(&drop);
   size_t out = 0;
-  for (size_t i = 0; i < ev_.messages.size(); ++i) {
-    if (!drop[i]) ev_.messages[out++] = ev_.messages[i];
+  for (size_t i = 0; i < raw_messages_.size(); ++i) {
+    if (!drop[i]) raw_messages_[out++] = raw_messages_[i];
   }
-  ev_.messages.resize(out);
+  raw_messages_.resize(out);
   queue_settled_ = out;
   if (queued_superseded_) counters_.Set("queued_messages_seen_leaving_later", queued_superseded_);
 }
@@ -387,26 +387,26 @@ void EvidenceCollector::JoinContinuedMessages(std::vector<bool>* drop) {
     return sp == std::string_view::npos ? key : key.substr(0, sp);
   };
   bool any_continued = false;
-  for (size_t i = 0; i < ev_.messages.size(); ++i) {
-    const MessageRec& m = ev_.messages[i];
+  for (size_t i = 0; i < raw_messages_.size(); ++i) {
+    const MessageRec& m = raw_messages_[i];
     if ((*drop)[i] || m.queue_key == kNone) continue;
     if (m.queued) queued_by_id[id_of(m)].push_back(i);
     any_continued = any_continued || m.continued;
   }
   if (!any_continued || queued_by_id.empty()) return;
-  for (size_t i = 0; i < ev_.messages.size(); ++i) {
-    MessageRec& c = ev_.messages[i];
+  for (size_t i = 0; i < raw_messages_.size(); ++i) {
+    MessageRec& c = raw_messages_[i];
     if ((*drop)[i] || !c.continued || c.queue_key == kNone) continue;
     auto it = queued_by_id.find(id_of(c));
     if (it == queued_by_id.end()) continue;
     size_t best = SIZE_MAX;
     for (size_t q : it->second) {
-      const MessageRec& k = ev_.messages[q];
+      const MessageRec& k = raw_messages_[q];
       if (q == i || (*drop)[q] || !k.queued || k.ts >= c.ts) continue;
-      if (best == SIZE_MAX || k.ts > ev_.messages[best].ts) best = q;
+      if (best == SIZE_MAX || k.ts > raw_messages_[best].ts) best = q;
     }
     if (best == SIZE_MAX) continue;
-    MessageRec& q = ev_.messages[best];
+    MessageRec& q = raw_messages_[best];
     // The queued record knows the start (client, account, sender, size, Message-ID); the
     // continued one how it ended. Still queued in the later read: the earlier record stays.
     if (!c.queued) {
@@ -521,13 +521,14 @@ void EvidenceCollector::FoldWindowsLogonNames() {
     ++names_folded;
   }
   if (!folded) return;
+  raw_names_changed_ = true;
   counters_.Set("windows_logon_names_folded", names_folded);  // Set: Finalize may run again
   auto map = [&](uint32_t& u) {
     if (u != kNone) u = alias[u];
   };
   for (auto& a : raw_attempts_) map(a.user);
   for (auto& s : ev_.session_recs) map(s.user);
-  for (auto& m : ev_.messages) map(m.user);
+  for (auto& m : raw_messages_) map(m.user);
   for (auto& r : ev_.rejects) map(r.user);
   for (auto& h : ev_.hosted_logins) map(h.user);
   for (auto& c : ev_.mailbox_changes) map(c.user);
@@ -589,7 +590,7 @@ void EvidenceCollector::Finalize() {
   }
   auto by_ts = [](const auto& a, const auto& b) { return a.ts < b.ts; };
   SettleQueuedMessages();
-  SortAfterSettled(ev_.messages, by_ts);
+  SortAfterSettled(raw_messages_, by_ts);
   SortAfterSettled(ev_.rejects, by_ts);
   SortAfterSettled(ev_.replies, by_ts);
   SortAfterSettled(ev_.relay_rcpts, by_ts);
@@ -603,7 +604,8 @@ void EvidenceCollector::Finalize() {
   // (a stable insertion sort: the runs are short) — the order a stable sort from the first of
   // them to the end gives, without sorting everything after it.
   std::vector<AuthAttempt>& raw = raw_attempts_;
-  const size_t settled = std::min(attempts_settled_, raw.size());
+  const size_t settled = raw_names_changed_ ? std::min(attempts_settled_, raw.size()) : 0;
+  raw_names_changed_ = false;
   for (size_t b = 0; b < settled;) {
     size_t e = b + 1;
     while (e < settled && raw[e].ts == raw[b].ts) ++e;
@@ -628,7 +630,8 @@ void EvidenceCollector::Finalize() {
   for (size_t j = 0; j < ev_.attempts.size(); ++j)
     raw[attempt_creators_[j]].pair = ev_.attempts[j].pair;
   if (auth_folded_) counters_.Set("auth_merged_across_sources", auth_folded_);
-  messages_folded_ += MergeMessages(&ev_.messages, ev_.recipients, merge_window_s_);
+  // Merged again from all of them, like the attempts above.
+  messages_folded_ = MergeMessages(raw_messages_, ev_.recipients, merge_window_s_, &ev_.messages);
   if (messages_folded_) counters_.Set("messages_merged_across_sources", messages_folded_);
 }
 

@@ -250,8 +250,12 @@ class EvidenceCollector {
   // The login attempts as added (never merged; content order after Finalize), for the merge of
   // every Finalize; attempt_creators_[j]: the raw attempt Evidence::attempts[j] began as.
   std::vector<AuthAttempt> raw_attempts_;
+  // The messages as added and settled (a queued record replaced by its later outcome, a
+  // continued record joined), never merged across sources; time order after Finalize.
+  std::vector<MessageRec> raw_messages_;
   std::vector<uint32_t> attempt_creators_;
-  size_t attempts_settled_ = 0;  // raw attempts sorted by an earlier Finalize
+  size_t attempts_settled_ = 0;     // raw attempts sorted by an earlier Finalize
+  bool raw_names_changed_ = false;  // a folded logon name changed accounts of raw attempts
   void SettleQueuedMessages();
   // Gives every attempt whose pair id is not its (client, user) pair's the right one.
   void NumberPairs();

@@ -41,9 +41,11 @@ void Fold(MessageRec& keep, const MessageRec& other) {
 
 }  // namespace
 
-int64_t MergeMessages(std::vector<MessageRec>* messages, const std::vector<RecipientRef>& rcpts,
-                      double window_s) {
-  std::vector<MessageRec>& v = *messages;
+int64_t MergeMessages(const std::vector<MessageRec>& in, const std::vector<RecipientRef>& rcpts,
+                      double window_s, std::vector<MessageRec>* out_messages) {
+  std::vector<MessageRec>& v = *out_messages;
+  v.clear();
+  if (v.capacity() < in.size()) v.reserve(in.size() + in.size() / 4);  // as MergeAuthAttempts
   const int64_t window_us = static_cast<int64_t>(window_s * 1e6);
   // Message-ID -> the first kept message with it; next_same_id chains the others.
   std::unordered_map<uint32_t, uint32_t> first_by_id;
@@ -52,8 +54,8 @@ int64_t MergeMessages(std::vector<MessageRec>* messages, const std::vector<Recip
   std::vector<uint32_t> scratch;
   size_t out = 0;
   int64_t folded = 0;
-  for (size_t i = 0; i < v.size(); ++i) {
-    MessageRec m = v[i];
+  for (size_t i = 0; i < in.size(); ++i) {
+    const MessageRec& m = in[i];
     bool merged = false;
     if (m.msg_id != kNone) {
       auto it = first_by_id.find(m.msg_id);
@@ -80,7 +82,7 @@ int64_t MergeMessages(std::vector<MessageRec>* messages, const std::vector<Recip
       ++folded;
       continue;
     }
-    v[out] = m;
+    v.push_back(m);
     next_same_id.push_back(kNone);
     if (m.msg_id != kNone) {
       auto [it, added] = first_by_id.emplace(m.msg_id, static_cast<uint32_t>(out));
@@ -93,7 +95,6 @@ int64_t MergeMessages(std::vector<MessageRec>* messages, const std::vector<Recip
     if (window_us > 0) by_shape.Add(shape, out, m.ts);
     ++out;
   }
-  v.resize(out);
   return folded;
 }
 

@@ -17,8 +17,10 @@
 
 namespace mxir::detect {
 
-// `messages` must be sorted by time; merges in place and returns how many were folded away.
-int64_t MergeMessages(std::vector<MessageRec>* messages, const std::vector<RecipientRef>& rcpts,
-                      double window_s);
+// `in` must be sorted by time; `*out` becomes the merged messages. Returns how many were folded
+// away. `in` is not changed: a later call over `in` with more messages sorted in (detect
+// --follow) merges everything again, as one call over all of them would.
+int64_t MergeMessages(const std::vector<MessageRec>& in, const std::vector<RecipientRef>& rcpts,
+                      double window_s, std::vector<MessageRec>* out);
 
 }  // namespace mxir::detect

@@ -467,6 +467,59 @@ TEST(FollowPasses, AttemptsMergedAcrossLogsAgreeWithOneRunInAnyPasses) {
   }
 }
 
+// The same for messages: a capture's copy of a message (no account: the login was not seen)
+// and Postfix's log line of it (with the account) are one message when client, sender and
+// recipients agree within the merge window; an account sends bursts to outside recipients,
+// several messages of the same shape a second. The logs read in pieces in a random order, cut
+// into 2..6 passes: the last pass equals one run.
+TEST(FollowPasses, MessagesMergedAcrossSourcesAgreeWithOneRunInAnyPasses) {
+  for (uint64_t seed = 1; seed <= 30; ++seed) {
+    std::mt19937_64 rng(seed * 7919);
+    std::vector<Event> capture, postfix;
+    const int senders = 1 + static_cast<int>(rng() % 4);
+    double t = 5000;
+    for (int i = 0; i < 900; ++i) {
+      t += static_cast<double>(rng() % 900) / 1000.0;
+      const int who = static_cast<int>(rng() % static_cast<uint64_t>(senders));
+      const std::string ip = "192.168.7." + std::to_string(10 + who);
+      const std::string user = "s" + std::to_string(who) + "@acme.example";
+      // Few recipients over many messages: several messages of the same shape in a window.
+      const std::vector<std::string> rcpts{"r" + std::to_string(rng() % 3) + "@outside.example"};
+      const std::string id = std::to_string(i);
+      if (rng() % 5 != 0) {
+        Event c = Message(t, "c" + id, ip, "", user, rcpts, "offer " + std::to_string(rng() % 4));
+        c.source = "pcap";
+        capture.push_back(c);
+      }
+      if (rng() % 5 != 0) {
+        const double jitter = static_cast<double>(rng() % 1600) / 1000.0 - 0.8;
+        postfix.push_back(Message(t + jitter, "p" + id, ip, user, user, rcpts, ""));
+      }
+    }
+    for (auto* l : {&capture, &postfix})
+      std::sort(l->begin(), l->end(), [](const Event& a, const Event& b) { return a.ts < b.ts; });
+    std::vector<std::pair<const Event*, const Event*>> pieces;
+    for (const auto* l : {&capture, &postfix}) {
+      std::vector<size_t> at{0, l->size()};
+      for (uint64_t k = rng() % 3; k > 0; --k) at.push_back(rng() % (l->size() + 1));
+      std::sort(at.begin(), at.end());
+      for (size_t k = 0; k + 1 < at.size(); ++k)
+        pieces.emplace_back(l->data() + at[k], l->data() + at[k + 1]);
+    }
+    std::shuffle(pieces.begin(), pieces.end(), rng);
+    std::vector<Event> order;
+    for (const auto& [b, e] : pieces) order.insert(order.end(), b, e);
+    const std::string whole = FindingsText(Detect(order));
+    std::vector<size_t> cuts;
+    const size_t passes = 2 + rng() % 5;
+    for (size_t k = 1; k < passes; ++k) cuts.push_back(rng() % (order.size() + 1));
+    cuts.push_back(order.size());
+    std::sort(cuts.begin(), cuts.end());
+    EXPECT_EQ(FollowFindings(order, cuts), whole)
+        << "seed " << seed << " in " << passes << " passes";
+  }
+}
+
 // --- the named cases of issue 11
 // ------------------------------------------------------------------
 

@@ -97,10 +97,11 @@ TEST(MergeMessages, SameMessageIdJoinsTheEarliestKeptWithoutThatSource) {
     m.msg_id = id;
     return m;
   };
-  std::vector<MessageRec> v = {msg(0, 1, 5), msg(3600000000, 1, 5), msg(3600000001, 2, 5),
-                               msg(3600000002, 2, 5), msg(3600000003, 2, 6)};
+  const std::vector<MessageRec> in = {msg(0, 1, 5), msg(3600000000, 1, 5), msg(3600000001, 2, 5),
+                                      msg(3600000002, 2, 5), msg(3600000003, 2, 6)};
   std::vector<RecipientRef> rcpts;
-  EXPECT_EQ(MergeMessages(&v, rcpts, 5), 2);
+  std::vector<MessageRec> v = {msg(1, 1, 1)};  // what an earlier call left: replaced
+  EXPECT_EQ(MergeMessages(in, rcpts, 5, &v), 2);
   ASSERT_EQ(v.size(), 3u);
   EXPECT_EQ(v[0].sources, 3u);  // the first postfix line joined the earliest copy
   EXPECT_EQ(v[1].sources, 3u);  // the second joined the second copy

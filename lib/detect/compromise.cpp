@@ -16,11 +16,13 @@ namespace {
 constexpr double kUs = 1e6;
 
 // The network of an address as a number: IPv4 /24, IPv6 /64 (high bit marks IPv6).
+// The network of an address as a number: its IPv4 /24 or its IPv6 /64 (compare only keys of the
+// same family: the two ranges overlap).
 uint64_t NetworkKey(const IpAddress& ip) {
   if (ip.is_v4()) return ip.v4_host_order() >> 8;
   uint64_t k = 0;
   for (int i = 0; i < 8; ++i) k = (k << 8) | ip.bytes()[i];
-  return k | (uint64_t{1} << 63);
+  return k;
 }
 
 // A HELO name that identifies a device: not empty, not an address literal, not a name every
@@ -154,7 +156,10 @@ CompromiseModel CompromiseModel::Build(const Evidence& ev, const AuthAnalysis& a
     h.own_asns.erase(std::unique(h.own_asns.begin(), h.own_asns.end()), h.own_asns.end());
   }
   for (uint32_t c = 0; c < ev.clients.size(); ++c) {
-    if (auth.IsAttacker(c) && !m.Inside(c)) ++m.attacker_net_[NetworkKey(ev.clients[c])];
+    if (auth.IsAttacker(c) && !m.Inside(c)) {
+      const IpAddress& ip = ev.clients[c];
+      (ip.is_v4() ? m.attacker_net4_ : m.attacker_net6_).insert(NetworkKey(ip));
+    }
   }
   return m;
 }
@@ -214,11 +219,14 @@ LoginOrigin CompromiseModel::Judge(uint32_t i) const {
   }
   if (!attacked || a.ts > h->attack_last + lookback_us_) return LoginOrigin::kNotJudged;
   if (own_exact) return LoginOrigin::kOwnDevice;
-  const uint64_t net = NetworkKey(ev.clients[a.client]);
+  const IpAddress& ip = ev.clients[a.client];
+  const uint64_t net = NetworkKey(ip);
   for (uint32_t c : h->own_clients) {
-    if (NetworkKey(ev.clients[c]) == net) return LoginOrigin::kOwnDevice;
+    const IpAddress& own = ev.clients[c];
+    if (own.is_v4() == ip.is_v4() && NetworkKey(own) == net) return LoginOrigin::kOwnDevice;
   }
-  if (!Inside(a.client) && attacker_net_.count(net)) return LoginOrigin::kAttacker;
+  if (!Inside(a.client) && (ip.is_v4() ? attacker_net4_ : attacker_net6_).count(net))
+    return LoginOrigin::kAttacker;
   uint32_t helo = HeloOf(ev, a);
   if (helo != kNone && has(h->own_helos, helo)) return LoginOrigin::kOwnDevice;
   return LoginOrigin::kNewClient;

@@ -111,8 +111,10 @@ class CompromiseModel {
   AccountHistory& Account(uint32_t user);
   std::vector<uint32_t> attacked_;
   std::vector<uint8_t> failed_sessions_;  // per Evidence::session_recs: a session that guessed
-  std::unordered_map<uint64_t, uint32_t> attacker_net_;  // network key -> attacker count
-  std::unordered_set<uint32_t> attacker_helos_;          // HELO names of attack sessions
+  // The networks (IPv4 /24, IPv6 /64) of attacking clients outside, by NetworkKey: the IPv6
+  // ones and the IPv4 ones apart, so no /64 is taken for a /24 or for another /64.
+  std::unordered_set<uint64_t> attacker_net4_, attacker_net6_;
+  std::unordered_set<uint32_t> attacker_helos_;  // HELO names of attack sessions
   // Per AuthAnalysis::pair id (client, account): the time of the pair's first success and of
   // its first attack failure; kNever when there is none.
   static constexpr int64_t kNever = INT64_MAX;

@@ -311,3 +311,38 @@ TEST(Engine, AuthWithoutClientIsCountedAndSkipped) {
 
 }  // namespace
 }  // namespace mxir::detect::test
+
+namespace mxir::detect::test {
+namespace {
+
+// A success after an attack on the account is judged by where it comes from: the attacker's
+// own network (IPv4 /24, IPv6 /64) counts against it. Two IPv6 /64s that differ only in their
+// first bit (2001:db8:1:2::/64 and a001:db8:1:2::/64) are different networks: the login from the
+// first is judged as it is when the attacker is anywhere else.
+TEST(CompromiseJudging, AttackerNetworksAreWholeIpv6Prefixes) {
+  auto run = [](const std::string& attacker) {
+    std::vector<Event> v;
+    for (int d = 0; d < 3; ++d)  // bob's own computer, on three days
+      v.push_back(Auth(d * 86400.0, "dovecot", "own" + std::to_string(d), "192.0.2.10",
+                       "bob@acme.example", "success"));
+    for (int i = 0; i < 120; ++i)  // guessing bob's password: a new one every time
+      v.push_back(Auth(4 * 86400.0 + i * 3, "dovecot", "g" + std::to_string(i), attacker,
+                       "bob@acme.example", "failure", "guess" + std::to_string(i)));
+    v.push_back(
+        Auth(4 * 86400.0 + 900, "dovecot", "in", "2001:db8:1:2::9", "bob@acme.example", "success"));
+    DetectResult r = Detect(v);
+    std::string kinds;
+    for (const auto& f : r.findings) {
+      kinds += f.kind + "/" + SeverityName(f.severity) + " ";
+    }
+    return kinds;
+  };
+  const std::string elsewhere = run("198.51.100.7");
+  EXPECT_EQ(run("a001:db8:1:2::5"), elsewhere);
+  EXPECT_EQ(run("2001:db8:77::5"), elsewhere);
+  // The rule itself: the attacker in the login's own /64 is judged differently.
+  EXPECT_NE(run("2001:db8:1:2::5"), elsewhere);
+}
+
+}  // namespace
+}  // namespace mxir::detect::test

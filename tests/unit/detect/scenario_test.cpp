@@ -103,6 +103,36 @@ std::string FollowFindings(const std::vector<Event>& events, const std::vector<s
   return FindingsText(last);
 }
 
+// The logs as a follower may meet them: each log (in its own time order) read in 1..3 pieces (a
+// rotated log read after the current one, a log that grew), the pieces in a random order.
+std::vector<Event> ReadInPieces(std::initializer_list<const std::vector<Event>*> logs,
+                                std::mt19937_64& rng) {
+  std::vector<std::pair<const Event*, const Event*>> pieces;
+  for (const auto* l : logs) {
+    std::vector<size_t> at{0, l->size()};
+    for (uint64_t k = rng() % 3; k > 0; --k) at.push_back(rng() % (l->size() + 1));
+    std::sort(at.begin(), at.end());
+    for (size_t k = 0; k + 1 < at.size(); ++k)
+      pieces.emplace_back(l->data() + at[k], l->data() + at[k + 1]);
+  }
+  std::shuffle(pieces.begin(), pieces.end(), rng);
+  std::vector<Event> order;
+  for (const auto& [b, e] : pieces) order.insert(order.end(), b, e);
+  return order;
+}
+
+// `order` cut into `passes` follow passes at random places: the last pass gives the findings one
+// run over all of it gives.
+void ExpectLastPassEqualsOneRun(const std::vector<Event>& order, size_t passes,
+                                std::mt19937_64& rng, uint64_t seed) {
+  const std::string whole = FindingsText(Detect(order));
+  std::vector<size_t> cuts;
+  for (size_t k = 1; k < passes; ++k) cuts.push_back(rng() % (order.size() + 1));
+  cuts.push_back(order.size());
+  std::sort(cuts.begin(), cuts.end());
+  EXPECT_EQ(FollowFindings(order, cuts), whole) << "seed " << seed << " in " << passes << " passes";
+}
+
 TEST(FollowPasses, LastPassEqualsOneRunOverAllEvents) {
   for (uint64_t seed = 1; seed <= 120; ++seed) {
     Scenario s = ScenarioGenerator(seed).Make();
@@ -402,14 +432,7 @@ TEST(FollowPasses, LaterPassesChangeTheAccountsOfEarlierAttempts) {
     std::shuffle(logs.begin(), logs.end(), rng);
     std::vector<Event> order;
     for (const auto* l : logs) order.insert(order.end(), l->begin(), l->end());
-    const std::string whole = FindingsText(Detect(order));
-    std::vector<size_t> cuts;
-    const size_t passes = 2 + rng() % 4;
-    for (size_t k = 1; k < passes; ++k) cuts.push_back(rng() % (order.size() + 1));
-    cuts.push_back(order.size());
-    std::sort(cuts.begin(), cuts.end());
-    EXPECT_EQ(FollowFindings(order, cuts), whole)
-        << "seed " << seed << " in " << passes << " passes";
+    ExpectLastPassEqualsOneRun(order, 2 + rng() % 4, rng, seed);
   }
 }
 
@@ -443,27 +466,8 @@ TEST(FollowPasses, AttemptsMergedAcrossLogsAgreeWithOneRunInAnyPasses) {
     }
     std::sort(postfix.begin(), postfix.end(),
               [](const Event& a, const Event& b) { return a.ts < b.ts; });
-    // Each log is read in 1..3 pieces (a rotated log read after the current one, a log that grew)
-    // and the pieces arrive in a random order.
-    std::vector<std::pair<const Event*, const Event*>> pieces;
-    for (const auto* l : {&postfix, &dovecot}) {
-      std::vector<size_t> at{0, l->size()};
-      for (uint64_t k = rng() % 3; k > 0; --k) at.push_back(rng() % (l->size() + 1));
-      std::sort(at.begin(), at.end());
-      for (size_t k = 0; k + 1 < at.size(); ++k)
-        pieces.emplace_back(l->data() + at[k], l->data() + at[k + 1]);
-    }
-    std::shuffle(pieces.begin(), pieces.end(), rng);
-    std::vector<Event> order;
-    for (const auto& [b, e] : pieces) order.insert(order.end(), b, e);
-    const std::string whole = FindingsText(Detect(order));
-    std::vector<size_t> cuts;
-    const size_t passes = 2 + rng() % 5;
-    for (size_t k = 1; k < passes; ++k) cuts.push_back(rng() % (order.size() + 1));
-    cuts.push_back(order.size());
-    std::sort(cuts.begin(), cuts.end());
-    EXPECT_EQ(FollowFindings(order, cuts), whole)
-        << "seed " << seed << " in " << passes << " passes";
+    const std::vector<Event> order = ReadInPieces({&postfix, &dovecot}, rng);
+    ExpectLastPassEqualsOneRun(order, 2 + rng() % 5, rng, seed);
   }
 }
 
@@ -498,25 +502,8 @@ TEST(FollowPasses, MessagesMergedAcrossSourcesAgreeWithOneRunInAnyPasses) {
     }
     for (auto* l : {&capture, &postfix})
       std::sort(l->begin(), l->end(), [](const Event& a, const Event& b) { return a.ts < b.ts; });
-    std::vector<std::pair<const Event*, const Event*>> pieces;
-    for (const auto* l : {&capture, &postfix}) {
-      std::vector<size_t> at{0, l->size()};
-      for (uint64_t k = rng() % 3; k > 0; --k) at.push_back(rng() % (l->size() + 1));
-      std::sort(at.begin(), at.end());
-      for (size_t k = 0; k + 1 < at.size(); ++k)
-        pieces.emplace_back(l->data() + at[k], l->data() + at[k + 1]);
-    }
-    std::shuffle(pieces.begin(), pieces.end(), rng);
-    std::vector<Event> order;
-    for (const auto& [b, e] : pieces) order.insert(order.end(), b, e);
-    const std::string whole = FindingsText(Detect(order));
-    std::vector<size_t> cuts;
-    const size_t passes = 2 + rng() % 5;
-    for (size_t k = 1; k < passes; ++k) cuts.push_back(rng() % (order.size() + 1));
-    cuts.push_back(order.size());
-    std::sort(cuts.begin(), cuts.end());
-    EXPECT_EQ(FollowFindings(order, cuts), whole)
-        << "seed " << seed << " in " << passes << " passes";
+    const std::vector<Event> order = ReadInPieces({&capture, &postfix}, rng);
+    ExpectLastPassEqualsOneRun(order, 2 + rng() % 5, rng, seed);
   }
 }
 

@@ -11,8 +11,8 @@
 #include "core/clock.h"
 #include "core/event_json.h"
 #include "logs/hosted_common.h"
-#include "logs/text_decode.h"
 #include "logs/ingester.h"
+#include "logs/text_decode.h"
 
 namespace {
 

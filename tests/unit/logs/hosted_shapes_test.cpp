@@ -8,8 +8,8 @@
 #include "core/clock.h"
 #include "logs/hosted_common.h"
 #include "logs/hosted_fields.h"
-#include "logs/text_decode.h"
 #include "logs/ingester.h"
+#include "logs/text_decode.h"
 #include "test_util.h"
 
 namespace mxir::logs {

@@ -6,6 +6,7 @@
 #include <iterator>
 #include <type_traits>
 
+#include "core/ascii.h"
 #include "detect/locality.h"
 #include "detect/reply_text.h"
 
@@ -19,7 +20,7 @@ std::string_view Lower(std::string_view s, std::string& buf) {
   while (i < s.size() && !(s[i] >= 'A' && s[i] <= 'Z')) ++i;
   if (i == s.size()) return s;
   buf.assign(s);
-  LowerAsciiInPlace(&buf);
+  AsciiLowerInPlace(&buf);
   return buf;
 }
 

@@ -6,13 +6,15 @@
 
 #include <libpsl.h>
 
+#include "core/ascii.h"
+
 namespace mxir::detect {
 
 namespace {
 
 std::string Lower(std::string_view s) {
   std::string out(s);
-  LowerAsciiInPlace(&out);
+  AsciiLowerInPlace(&out);
   return out;
 }
 
@@ -131,7 +133,7 @@ void BareAddressTo(std::string_view address, std::string* out) {
         address.substr(lt + 1, gt == std::string_view::npos ? std::string_view::npos : gt - lt - 1);
   }
   out->assign(Trim(address));
-  LowerAsciiInPlace(out);
+  AsciiLowerInPlace(out);
 }
 
 std::string_view BareAddressView(std::string_view address, std::string* buf) {
@@ -170,12 +172,6 @@ std::string_view DomainPart(std::string_view bare) {
   auto at = bare.rfind('@');
   if (at == std::string_view::npos || at + 1 >= bare.size()) return {};
   return bare.substr(at + 1);
-}
-
-void LowerAsciiInPlace(std::string* s) {
-  for (char& c : *s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
 }
 
 }  // namespace mxir::detect

@@ -56,8 +56,6 @@ std::string DomainOf(std::string_view address);
 // "news.deals-daily.example" -> "deals-daily.example", "a.example.co.uk" -> "example.co.uk";
 // the domain itself when the list gives none.
 std::string OrganizationalDomain(std::string_view domain);
-// ASCII letters to lower case, in place (no locale lookup: addresses and domains are ASCII).
-void LowerAsciiInPlace(std::string* s);
 // The domain of an address already made bare (BareAddress), "" when it has none.
 std::string_view DomainPart(std::string_view bare);
 // The lower-case bare address of "Name <user@Example.COM>" ("user@example.com").

@@ -7,21 +7,12 @@
 // Failed changes (outcome failure) are not counted. One finding per mailbox.
 #include <map>
 
+#include "core/ascii.h"
 #include "detect/detect_context.h"
 
 namespace mxir::detect {
 
 namespace {
-
-bool Is(std::string_view a, std::string_view lower) {
-  if (a.size() != lower.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char c = a[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != lower[i]) return false;
-  }
-  return true;
-}
 
 bool Contains(std::string_view hay, std::string_view lower_needle) {
   std::string h(hay);
@@ -29,9 +20,10 @@ bool Contains(std::string_view hay, std::string_view lower_needle) {
   return h.find(lower_needle) != std::string::npos;
 }
 
-bool Truthy(std::string_view v) { return Is(v, "true") || v == "1"; }
+bool Truthy(std::string_view v) { return AsciiEqualsLower(v, "true") || v == "1"; }
 bool Set(std::string_view v) {
-  return !v.empty() && !Is(v, "false") && !Is(v, "$null") && !Is(v, "null");
+  return !v.empty() && !AsciiEqualsLower(v, "false") && !AsciiEqualsLower(v, "$null") &&
+         !AsciiEqualsLower(v, "null");
 }
 
 struct Verdict {
@@ -43,34 +35,39 @@ Verdict Judge(const MailboxChangeRec& r) {
   Verdict v;
   const std::string& op = r.operation;
   bool rule = Contains(op, "inboxrule") || Contains(op, "transportrule");
-  bool mailbox = Is(op, "set-mailbox") || Is(op, "new-mailbox");
+  bool mailbox = AsciiEqualsLower(op, "set-mailbox") || AsciiEqualsLower(op, "new-mailbox");
   for (const auto& [name, value] : r.parameters) {
     if (rule &&
-        (Is(name, "forwardto") || Is(name, "forwardasattachmentto") || Is(name, "redirectto") ||
-         Is(name, "redirectmessageto") || Is(name, "blindcopyto") || Is(name, "copyto")) &&
+        (AsciiEqualsLower(name, "forwardto") || AsciiEqualsLower(name, "forwardasattachmentto") ||
+         AsciiEqualsLower(name, "redirectto") || AsciiEqualsLower(name, "redirectmessageto") ||
+         AsciiEqualsLower(name, "blindcopyto") || AsciiEqualsLower(name, "copyto")) &&
         Set(value)) {
       v.forwards = true;
       v.targets.push_back(value);
-    } else if (rule && (Is(name, "deletemessage") || Is(name, "softdeletemessage")) &&
+    } else if (rule &&
+               (AsciiEqualsLower(name, "deletemessage") ||
+                AsciiEqualsLower(name, "softdeletemessage")) &&
                Truthy(value)) {
       v.deletes = true;
-    } else if (rule && Is(name, "movetofolder") &&
+    } else if (rule && AsciiEqualsLower(name, "movetofolder") &&
                (Contains(value, "deleted items") || Contains(value, "junk") ||
                 Contains(value, "rss") || Contains(value, "conversation history") ||
                 Contains(value, "archive"))) {
       v.hides = true;
-    } else if (mailbox && (Is(name, "forwardingsmtpaddress") || Is(name, "forwardingaddress")) &&
+    } else if (mailbox &&
+               (AsciiEqualsLower(name, "forwardingsmtpaddress") ||
+                AsciiEqualsLower(name, "forwardingaddress")) &&
                Set(value)) {
       v.forwards = true;
       v.targets.push_back(value);
-    } else if (Is(op, "updateinboxrules") &&
+    } else if (AsciiEqualsLower(op, "updateinboxrules") &&
                (Contains(value, "forward") || Contains(value, "redirect"))) {
       v.forwards = true;
-    } else if (Is(op, "updateinboxrules") && Contains(value, "delete")) {
+    } else if (AsciiEqualsLower(op, "updateinboxrules") && Contains(value, "delete")) {
       v.deletes = true;
     }
   }
-  if (Is(op, "email_forwarding_out_of_domain")) {
+  if (AsciiEqualsLower(op, "email_forwarding_out_of_domain")) {
     v.forwards = true;
     for (const auto& [name, value] : r.parameters) {
       if (Contains(name, "email")) v.targets.push_back(value);

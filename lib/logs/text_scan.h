@@ -6,6 +6,7 @@
 #include <optional>
 #include <string_view>
 
+#include "core/ascii.h"
 #include "core/ip_address.h"
 
 namespace mxir::logs {
@@ -50,16 +51,10 @@ bool ParseReply(std::string_view s, int* code, std::string_view* enhanced, std::
 // Parses a decimal integer (the whole view); nullopt otherwise.
 std::optional<int64_t> ParseInt(std::string_view s);
 
-// `key` equals `lower_name` ignoring ASCII case (lower_name is lower case already). Inline: the
-// hosted-mail parsers call it for every key of every record and every column name.
+// `key` equals `lower_name` ignoring ASCII case: the hosted-mail parsers' name for
+// AsciiEqualsLower (core/ascii.h), used for every key of every record and every column name.
 inline bool KeyIs(std::string_view key, std::string_view lower_name) {
-  if (key.size() != lower_name.size()) return false;
-  for (size_t i = 0; i < key.size(); ++i) {
-    char c = key[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != lower_name[i]) return false;
-  }
-  return true;
+  return AsciiEqualsLower(key, lower_name);
 }
 
 }  // namespace mxir::logs

@@ -1,17 +1,12 @@
 #include "playbook/runner.h"
 
 #include <algorithm>
-#include <random>
 
-#include <signal.h>
 #include <unistd.h>
 
-#include "casedb/asset_store.h"
 #include "casedb/case_meta.h"
-#include "casedb/finding_store.h"
 #include "casedb/playbook_store.h"
 #include "core/file_util.h"
-#include "core/ip_address.h"
 #include "core/process_info.h"
 #include "playbook/expr.h"
 #include "playbook/render.h"
@@ -20,72 +15,8 @@
 namespace mxir::playbook {
 namespace internal {
 
-namespace {
-
-std::string HostName() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "";
-  return buf;
-}
-
-bool ProcessAlive(int64_t pid) {
-  if (pid <= 0) return false;
-  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
-}
-
-std::string NewRunId(Timestamp now) {
-  std::string t = now.ToString();  // 2026-12-06T21:04:15.123456Z
-  std::string compact;
-  for (char ch : t.substr(0, 19))
-    if (ch != '-' && ch != ':') compact += ch;
-  std::random_device rd;
-  char hex[8];
-  std::snprintf(hex, sizeof hex, "%04x", static_cast<unsigned>(rd() & 0xffff));
-  return "run-" + compact + "-" + hex;
-}
-
-}  // namespace
-
-// Checks and converts a typed value (answers and inputs).
-Result<json> Coerce(const std::string& type, const std::vector<std::string>& choices,
-                    const std::string& text) {
-  std::string t = text;
-  if (type == "bool") {
-    std::string l;
-    for (char ch : t) l += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (l == "yes" || l == "y" || l == "true") return json(true);
-    if (l == "no" || l == "n" || l == "false") return json(false);
-    return MakeError(ErrorCode::kInvalidInput, "'" + text + "' is not yes or no");
-  }
-  if (type == "int") {
-    char* end = nullptr;
-    long long v = std::strtoll(t.c_str(), &end, 10);
-    if (t.empty() || !end || *end)
-      return MakeError(ErrorCode::kInvalidInput, "'" + text + "' is not a whole number");
-    return json(v);
-  }
-  if (type == "choice" || !choices.empty()) {
-    if (std::find(choices.begin(), choices.end(), t) == choices.end()) {
-      std::string list;
-      for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
-      return MakeError(ErrorCode::kInvalidInput, "'" + text + "' is not one of: " + list);
-    }
-    return json(t);
-  }
-  if (type == "email" && (t.find('@') == std::string::npos || t.front() == '@' || t.back() == '@'))
-    return MakeError(ErrorCode::kInvalidInput, "'" + text + "' is not a mail address");
-  if ((type == "ip" || type == "ipv4" || type == "ipv6")) {
-    auto ip = IpAddress::Parse(t);
-    if (!ip) return MakeError(ErrorCode::kInvalidInput, "'" + text + "' is not an IP address");
-    return json(ip->ToString());
-  }
-  if (type == "domain" && (t.empty() || t.find_first_of(" /@") != std::string::npos))
-    return MakeError(ErrorCode::kInvalidInput, "'" + text + "' is not a domain name");
-  return json(t);
-}
-
 Result<RunReport> Runner::Start(const Runbook& rb) {
-  MXIR_RETURN_IF_ERROR(RefuseIfActive(""));
+  MXIR_RETURN_IF_ERROR(RefuseIfActive(store_, ""));
   rb_ = rb;
   Timestamp now = c_.clock().Now();
   run_.run_id = NewRunId(now);
@@ -98,7 +29,7 @@ Result<RunReport> Runner::Start(const Runbook& rb) {
   run_.started_by = CurrentActor();
   run_.host = HostName();
   run_.pid = ::getpid();
-  MXIR_ASSIGN_OR_RETURN(ordered_json inputs, ResolveInputs());
+  MXIR_ASSIGN_OR_RETURN(ordered_json inputs, ResolveInputs(c_, rb_, o_));
   run_.inputs = inputs;
   MXIR_RETURN_IF_ERROR(store_.PutRun(run_));
   io_.Show("Runbook: " + rb.title + " (" + rb.id + " v" + std::to_string(rb.version) + ")\nRun " +
@@ -108,14 +39,14 @@ Result<RunReport> Runner::Start(const Runbook& rb) {
 }
 
 Result<RunReport> Runner::Resume(const std::string& run_id) {
-  MXIR_ASSIGN_OR_RETURN(PlaybookRun run, FindRun(run_id));
+  MXIR_ASSIGN_OR_RETURN(PlaybookRun run, FindRun(store_, run_id));
   run_ = run;
   if (run_.status == "completed" || run_.status == "stopped")
     return MakeError(ErrorCode::kInvalidInput, "run " + run_.run_id + " has ended (" + run_.status +
                                                    ", outcome '" + run_.outcome +
                                                    "'); start a new one with mxir playbook run");
   // Includes this run: its process may still be alive (then it is not interrupted).
-  MXIR_RETURN_IF_ERROR(RefuseIfActive(""));
+  MXIR_RETURN_IF_ERROR(RefuseIfActive(store_, ""));
   Timestamp now = c_.clock().Now();
   if (o_.current_text && Sha256Hex(*o_.current_text) != run_.runbook_sha256) {
     std::string now_sha = Sha256Hex(*o_.current_text);
@@ -168,139 +99,6 @@ Result<RunReport> Runner::Resume(const std::string& run_id) {
   io_.Show("Resuming run " + run_.run_id + " of " + rb_.title + " (" + rb_.id + ")" +
            (run_.dry_run ? " — DRY RUN" : ""));
   return Walk();
-}
-
-Status Runner::RefuseIfActive(const std::string& except) {
-  MXIR_ASSIGN_OR_RETURN(auto runs, store_.ListRuns());
-  for (const auto& r : runs) {
-    if (r.run_id == except || r.status != "running") continue;
-    if (r.host == HostName() && ProcessAlive(r.pid) && r.pid != ::getpid())
-      return MakeError(ErrorCode::kBusy, "run " + r.run_id + " of " + r.runbook_id +
-                                             " is in progress in process " + std::to_string(r.pid) +
-                                             "; one run per case at a time");
-  }
-  return Status::Ok();
-}
-
-Result<PlaybookRun> Runner::FindRun(const std::string& run_id) {
-  if (!run_id.empty()) {
-    MXIR_ASSIGN_OR_RETURN(auto r, store_.GetRun(run_id));
-    if (!r)
-      return MakeError(ErrorCode::kNotFound, "no run '" + run_id +
-                                                 "' in this case "
-                                                 "(mxir playbook status lists them)");
-    return *r;
-  }
-  MXIR_ASSIGN_OR_RETURN(auto runs, store_.ListRuns());
-  for (auto it = runs.rbegin(); it != runs.rend(); ++it)
-    if (it->status != "completed" && it->status != "stopped") return *it;
-  return MakeError(ErrorCode::kNotFound,
-                   "this case has no run to resume (every run has ended); start one with mxir "
-                   "playbook run ID --case FILE");
-}
-
-Result<ordered_json> Runner::ResolveInputs() {
-  ordered_json out = ordered_json::object();
-  std::optional<ordered_json> finding;
-  casedb::FindingStore fs(c_);
-  MXIR_ASSIGN_OR_RETURN(auto findings, fs.List());
-  const Finding* best = nullptr;
-  for (const auto& f : findings) {
-    if (!o_.finding_id.empty()) {
-      if (f.id == o_.finding_id) best = &f;
-      continue;
-    }
-    if (f.playbook != rb_.id) continue;
-    if (!best || f.severity > best->severity ||
-        (f.severity == best->severity && best->last_seen < f.last_seen))
-      best = &f;
-  }
-  if (!o_.finding_id.empty() && !best)
-    return MakeError(ErrorCode::kNotFound, "no finding '" + o_.finding_id + "' in the case");
-  if (best) {
-    finding = FindingToJson(*best);
-    out["finding"] = best->id;
-  }
-  casedb::AssetStore assets(c_);
-  MXIR_ASSIGN_OR_RETURN(auto all_assets, assets.List());
-  casedb::CaseMeta meta(c_);
-  MXIR_ASSIGN_OR_RETURN(std::string title, meta.Get("title"));
-  auto from_case = [&](const std::string& from) -> std::optional<json> {
-    if (from == "case.path") return json(c_.path());
-    if (from == "case.title") return json(title);
-    if (from.rfind("finding.", 0) == 0) {
-      if (!finding) return std::nullopt;
-      json cur = *finding;
-      std::string rest = from.substr(8);
-      size_t i = 0;
-      while (i <= rest.size()) {
-        size_t dot = rest.find('.', i);
-        std::string k = rest.substr(i, dot == std::string::npos ? std::string::npos : dot - i);
-        if (!cur.is_object() || !cur.contains(k)) return std::nullopt;
-        cur = cur[k];
-        if (dot == std::string::npos) break;
-        i = dot + 1;
-      }
-      if (cur.is_null() || (cur.is_string() && cur.get<std::string>().empty())) return std::nullopt;
-      return cur;
-    }
-    static const std::map<std::string, casedb::AssetKind> kinds = {
-        {"ip", casedb::AssetKind::kIp},
-        {"domain", casedb::AssetKind::kDomain},
-        {"account", casedb::AssetKind::kAccount},
-        {"network", casedb::AssetKind::kNetwork}};
-    std::string k = from.substr(5);
-    bool many = !k.empty() && k.back() == 's';
-    if (many) k.pop_back();
-    auto it = kinds.find(k);
-    if (it == kinds.end()) return std::nullopt;
-    json list = json::array();
-    for (const auto& a : all_assets)
-      if (a.kind == it->second) list.push_back(a.value);
-    if (list.empty()) return std::nullopt;
-    if (many) return list;
-    return list[0];
-  };
-  for (const auto& in : rb_.inputs) {
-    std::optional<json> v;
-    std::string how;
-    auto given = o_.inputs.find(in.name);
-    if (given != o_.inputs.end()) {
-      auto c = Coerce(in.type, in.choices, given->second);
-      if (!c.ok())
-        return MakeError(ErrorCode::kInvalidInput, "--input " + in.name + ": " + c.error().message);
-      v = *c;
-    } else if (!in.from.empty()) {
-      v = from_case(in.from);
-      if (v && v->is_string()) {
-        auto c = Coerce(in.type, in.choices, v->get<std::string>());
-        if (!c.ok())
-          return MakeError(ErrorCode::kInvalidInput, "input '" + in.name + "' from " + in.from +
-                                                         ": " + c.error().message +
-                                                         "; give --input " + in.name + "=VALUE");
-        v = *c;
-      }
-    }
-    if (!v) {
-      if (in.required && !o_.dry_run)
-        return MakeError(
-            ErrorCode::kInvalidInput,
-            "input '" + in.name + "' (" + in.describe + ") has no value" +
-                (in.from.empty() ? std::string() : ": the case has nothing for " + in.from) +
-                "; give it with --input " + in.name + "=VALUE");
-      continue;
-    }
-    out[in.name] = *v;
-  }
-  for (const auto& given : o_.inputs) {
-    const std::string& k = given.first;  // (clang 14 cannot capture a structured binding)
-    bool known = std::any_of(rb_.inputs.begin(), rb_.inputs.end(),
-                             [&](const Input& i) { return i.name == k; });
-    if (!known)
-      return MakeError(ErrorCode::kUsage,
-                       "--input " + k + ": the runbook '" + rb_.id + "' has no input of that name");
-  }
-  return out;
 }
 
 std::optional<json> Runner::LookupVar(const std::string& name) const {
@@ -521,7 +319,6 @@ Result<Flow> Runner::Fail(const Step& s, const std::string& key, const std::stri
 
 }  // namespace internal
 
-using casedb::PlaybookStore;
 using internal::Runner;
 
 Result<RunReport> StartRun(casedb::CaseDb& c, const Runbook& rb, const RunOptions& o,
@@ -534,19 +331,6 @@ Result<RunReport> ResumeRun(casedb::CaseDb& c, const std::string& run_id, const 
                             Interaction& io, ProcessRunner& proc) {
   Runner r(c, o, io, proc);
   return r.Resume(run_id);
-}
-
-Result<std::string> RunbookIdOfRun(casedb::CaseDb& c, const std::string& run_id) {
-  PlaybookStore store(c);
-  MXIR_ASSIGN_OR_RETURN(auto runs, store.ListRuns());
-  for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
-    if (!run_id.empty() ? it->run_id == run_id
-                        : (it->status != "completed" && it->status != "stopped"))
-      return it->runbook_id;
-  }
-  return MakeError(ErrorCode::kNotFound,
-                   run_id.empty() ? "this case has no run to resume (every run has ended)"
-                                  : "no run '" + run_id + "' in this case");
 }
 
 }  // namespace mxir::playbook

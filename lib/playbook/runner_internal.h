@@ -1,7 +1,8 @@
 // Runner: one playbook run walked step by step (internal to lib/playbook; StartRun and ResumeRun
 // in runner.h are the interface and say what callers may rely on). runner.cpp: starting and
-// resuming a run, its inputs, variables, the walk and the step records; runner_steps.cpp: the
-// steps that run a command or ask a question; runner_flow.cpp: gates, if, switch and repeat.
+// resuming a run, variables, the walk and the step records; runner_steps.cpp: the steps that run
+// a command or ask a question; runner_flow.cpp: gates, if, switch and repeat. A run's inputs are
+// in run_inputs.h, finding and refusing runs in run_registry.h.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,8 @@
 #include "casedb/case_db.h"
 #include "casedb/playbook_store.h"
 #include "playbook/expr.h"
+#include "playbook/run_inputs.h"
+#include "playbook/run_registry.h"
 #include "playbook/runner.h"
 
 namespace mxir::playbook::internal {
@@ -34,10 +37,6 @@ struct Flow {
   std::string outcome, message;
 };
 
-// Checks and converts a typed value (answers and inputs).
-Result<json> Coerce(const std::string& type, const std::vector<std::string>& choices,
-                    const std::string& text);
-
 class Runner {
  public:
   Runner(casedb::CaseDb& c, const RunOptions& o, Interaction& io, ProcessRunner& proc)
@@ -48,12 +47,6 @@ class Runner {
   Result<RunReport> Resume(const std::string& run_id);
 
  private:
-  Status RefuseIfActive(const std::string& except);
-
-  Result<PlaybookRun> FindRun(const std::string& run_id);
-
-  Result<ordered_json> ResolveInputs();
-
   // ---- variables ----
   std::optional<json> LookupVar(const std::string& name) const;
   Lookup MakeLookup(const std::map<std::string, json>& local = {}) const;

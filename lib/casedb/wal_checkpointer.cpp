@@ -3,6 +3,8 @@
 #include <system_error>
 #include <utility>
 
+#include "core/thread_priority.h"
+
 namespace mxir::casedb {
 
 WalCheckpointer::WalCheckpointer(Database& writer, std::string path, int64_t start_frames,
@@ -62,6 +64,9 @@ void WalCheckpointer::Committed() {
 }
 
 void WalCheckpointer::Run() {
+  // Copying the WAL back is background work: the storing thread (the writer) sets the load's
+  // running time, so this thread yields its core to it (thread_priority.h).
+  RunInBackground();
   Result<Database> db = Database::Open(path_);
   if (!db.ok() || !db->Exec("PRAGMA synchronous = NORMAL").ok()) {
     std::lock_guard<std::mutex> lock(mu_);

@@ -8,6 +8,7 @@
 
 #include "core/file_contents.h"
 #include "core/file_util.h"
+#include "core/thread_priority.h"
 #include "logs/container_line.h"
 #include "logs/hosted_common.h"
 #include "logs/journal_line.h"
@@ -313,7 +314,12 @@ Status Ingester::IngestFile(const std::string& path) {
   // Events never wait for it.
   Result<std::string> sha = std::string();
   std::thread hasher;
-  if (path != "-") hasher = std::thread([&sha, path] { sha = Sha256OfFile(path); });
+  if (path != "-") {
+    hasher = std::thread([&sha, path] {
+      RunInBackground();  // off the hot path in priority too (thread_priority.h)
+      sha = Sha256OfFile(path);
+    });
+  }
   const int64_t lines_before = lines_, unknown_before = unknown_format_,
                 empty_before = empty_lines_;
   auto stream = OpenStream(path, "");

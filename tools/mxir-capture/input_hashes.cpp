@@ -2,11 +2,13 @@
 #include "input_hashes.h"
 
 #include "core/file_util.h"
+#include "core/thread_priority.h"
 
 namespace mxir::tools {
 
 InputHashes::InputHashes(std::vector<std::string> files) : files_(std::move(files)) {
   thread_ = std::thread([this] {
+    RunInBackground();  // off the hot path in priority too (thread_priority.h)
     for (const auto& f : files_) {
       auto sha = Sha256OfFile(f);
       if (!sha.ok()) {

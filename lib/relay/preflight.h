@@ -24,6 +24,7 @@
 #include "dnsbl/resolver.h"
 #include "relay/relay_config.h"
 #include "relay/relay_queue.h"
+#include "relay/spf.h"  // EvaluateSpf, the spf check
 
 namespace mxir::relay {
 
@@ -37,14 +38,6 @@ struct PreflightOptions {
   const std::vector<QueuedMessage>* company_queue = nullptr;  // null: backlog skipped
   int max_bounces = 50;  // null-sender messages tolerated in the backlog
 };
-
-// SPF result for `ip` under `domain` ("pass", "fail", "softfail", "neutral", "none", "permerror",
-// "temperror") with the reason; at most 10 DNS-querying terms (RFC 7208 §4.6.4).
-struct SpfResult {
-  std::string result, reason;
-  int lookups = 0;
-};
-SpfResult EvaluateSpf(dnsbl::Resolver& resolver, const std::string& domain, const IpAddress& ip);
 
 std::vector<PreflightCheck> RunPreflight(const RelayConfig& c, dnsbl::Resolver& resolver,
                                          const PreflightOptions& options);

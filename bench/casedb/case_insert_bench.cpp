@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "casedb/case_db.h"
+#include "casedb/event_reader.h"
 #include "casedb/event_store.h"
 
 int main(int argc, char** argv) {

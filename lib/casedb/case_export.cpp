@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "casedb/event_store.h"
+#include "casedb/event_reader.h"
 #include "casedb/schema.h"
 #include "core/json_text.h"
 #include "core/json_writer.h"

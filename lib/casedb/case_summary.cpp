@@ -5,7 +5,7 @@
 #include "casedb/action_log.h"
 #include "casedb/asset_store.h"
 #include "casedb/case_meta.h"
-#include "casedb/event_store.h"
+#include "casedb/event_reader.h"
 #include "casedb/finding_store.h"
 #include "casedb/schema.h"
 #include "casedb/source_store.h"

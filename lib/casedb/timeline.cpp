@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "casedb/action_log.h"
-#include "casedb/event_store.h"
+#include "casedb/event_reader.h"
 #include "casedb/finding_store.h"
 #include "casedb/playbook_store.h"
 #include "core/event_json.h"

@@ -1,6 +1,6 @@
 #include "collect/resume.h"
 
-#include "casedb/event_store.h"
+#include "casedb/event_reader.h"
 
 namespace mxir::collect {
 

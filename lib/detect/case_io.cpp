@@ -8,7 +8,7 @@
 
 #include "casedb/action_log.h"
 #include "casedb/asset_store.h"
-#include "casedb/event_store.h"
+#include "casedb/event_reader.h"
 #include "casedb/finding_store.h"
 #include "casedb/sqlite.h"
 #include "detect/runaway_guard.h"

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "casedb/action_log.h"
-#include "casedb/event_store.h"
+#include "casedb/event_reader.h"
 #include "core/clock.h"
 #include "core/interrupt.h"
 #include "core/progress.h"

@@ -16,6 +16,7 @@
 #include "casedb/asset_store.h"
 #include "casedb/case_export.h"
 #include "casedb/case_meta.h"
+#include "casedb/event_reader.h"
 #include "casedb/event_store.h"
 #include "casedb/finding_store.h"
 #include "casedb/schema.h"

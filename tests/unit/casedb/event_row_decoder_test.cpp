@@ -14,6 +14,7 @@
 #include "casedb/background_writer.h"
 #include "casedb/case_db.h"
 #include "casedb/event_codec.h"
+#include "casedb/event_reader.h"
 #include "casedb/event_store.h"
 #include "casedb/sqlite.h"
 #include "casedb/string_table.h"
@@ -487,7 +488,9 @@ TEST(StringCacheTest, OneSharedStringPerIdAndTheSameTextBothWays) {
   for (bool whole : {true, false}) {
     SCOPED_TRACE(whole ? "loaded whole" : "looked up one by one");
     StringCache cache(c->db());
-    if (whole) ASSERT_TRUE(cache.LoadAll().ok());
+    if (whole) {
+      ASSERT_TRUE(cache.LoadAll().ok());
+    }
     for (size_t i = 0; i < values.size(); ++i) {
       auto text = cache.Text(ids[i]);
       ASSERT_TRUE(text.ok());

@@ -1,3 +1,4 @@
+#include "casedb/event_reader.h"
 #include "casedb/event_store.h"
 
 #include <algorithm>

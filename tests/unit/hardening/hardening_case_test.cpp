@@ -9,11 +9,19 @@
 
 #include "../common/temp_dir.h"
 #include "casedb/case_db.h"
+#include "casedb/event_reader.h"
 #include "casedb/event_store.h"
 #include "core/file_util.h"
 
 namespace mxir::casedb {
 namespace {
+
+// A new case with only a title (the rest of NewCase as it defaults).
+casedb::NewCase Titled(const char* title) {
+  casedb::NewCase n;
+  n.title = title;
+  return n;
+}
 
 Event MakeEvent(int64_t line) {
   Event e;
@@ -32,7 +40,7 @@ Event MakeEvent(int64_t line) {
 // error, never index past its row buffer, and leave the batches committed before intact.
 TEST(HardeningCase, FullDiskIsAnErrorAndCommittedBatchesStay) {
   std::string path = mxir::testing::MakeTempDir("mxir-hard") + "/c.case";
-  ASSERT_TRUE(CaseDb::Create(path, {"t"}).ok());
+  ASSERT_TRUE(CaseDb::Create(path, Titled("t")).ok());
   auto c = CaseDb::Open(path);
   ASSERT_TRUE(c.ok());
   int64_t committed = 0;
@@ -71,9 +79,9 @@ TEST(HardeningCase, FullDiskIsAnErrorAndCommittedBatchesStay) {
 // M7: "case new" must not delete the key of a case that was renamed away from this name.
 TEST(HardeningCase, NewCaseNeverDeletesAnExistingKey) {
   std::string dir = mxir::testing::MakeTempDir("mxir-hard");
-  ASSERT_TRUE(CaseDb::Create(dir + "/a.case", {"T"}).ok());
+  ASSERT_TRUE(CaseDb::Create(dir + "/a.case", Titled("T")).ok());
   ASSERT_EQ(std::rename((dir + "/a.case").c_str(), (dir + "/b.case").c_str()), 0);
-  auto again = CaseDb::Create(dir + "/a.case", {"T2"});
+  auto again = CaseDb::Create(dir + "/a.case", Titled("T2"));
   ASSERT_FALSE(again.ok());
   EXPECT_NE(again.error().message.find("already exists"), std::string::npos);
   EXPECT_TRUE(FileExists(dir + "/a.case.key"));
@@ -83,7 +91,7 @@ TEST(HardeningCase, NewCaseNeverDeletesAnExistingKey) {
 // L2: a corrupt (negative) schema version is an error, not a crash.
 TEST(HardeningCase, NegativeSchemaVersionIsCorrupt) {
   std::string path = mxir::testing::MakeTempDir("mxir-hard") + "/c.case";
-  ASSERT_TRUE(CaseDb::Create(path, {"t"}).ok());
+  ASSERT_TRUE(CaseDb::Create(path, Titled("t")).ok());
   {
     auto c = CaseDb::Open(path);
     ASSERT_TRUE(c.ok());

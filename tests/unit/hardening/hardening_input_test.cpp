@@ -16,6 +16,13 @@
 namespace mxir {
 namespace {
 
+// A new case with only a title (the rest of NewCase as it defaults).
+casedb::NewCase Titled(const char* title) {
+  casedb::NewCase n;
+  n.title = title;
+  return n;
+}
+
 // `size` bytes of 'x' without a newline, then `tail`; made as it is read, never held whole.
 class LongLineStream : public std::streambuf {
  public:
@@ -127,7 +134,7 @@ TEST(HardeningInput, EventLinesAtTheBufferEdgesAreWhole) {
 // structure (written out again), anything else as a string.
 TEST(HardeningInput, CaseExportNeverCopiesStoredJsonBytes) {
   std::string path = mxir::testing::MakeTempDir("mxir-hard") + "/c.case";
-  ASSERT_TRUE(casedb::CaseDb::Create(path, {"t"}).ok());
+  ASSERT_TRUE(casedb::CaseDb::Create(path, Titled("t")).ok());
   auto c = casedb::CaseDb::Open(path);
   ASSERT_TRUE(c.ok());
   const std::string injected =

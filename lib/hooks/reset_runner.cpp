@@ -259,7 +259,7 @@ Result<FindingAccounts> AccountsFromFindings(casedb::CaseDb& c) {
   for (const Finding& f : active) {
     if (f.kind != "account_compromise") continue;
     for (const auto& u : names(f)) {
-      if (!u.empty() && seen.insert(u).second) out.to_reset.push_back({u, f.kind, f.id});
+      if (!u.empty() && seen.insert(u).second) out.to_reset.push_back({u, f.kind, f.id, {}, {}});
     }
   }
   std::set<std::string> skipped;
@@ -268,9 +268,9 @@ Result<FindingAccounts> AccountsFromFindings(casedb::CaseDb& c) {
     for (const auto& u : names(f)) {
       if (u.empty() || seen.count(u)) continue;
       if (f.kind == "stale_credentials") {
-        if (stale_seen.insert(u).second) out.devices.push_back({u, f.kind, f.id});
+        if (stale_seen.insert(u).second) out.devices.push_back({u, f.kind, f.id, {}, {}});
       } else if (skipped.insert(u + '\n' + f.kind).second) {
-        out.skipped.push_back({{u, f.kind, f.id}, SkipReason(f.kind)});
+        out.skipped.push_back({{u, f.kind, f.id, {}, {}}, SkipReason(f.kind)});
       }
     }
   }

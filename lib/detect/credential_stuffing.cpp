@@ -1,6 +1,6 @@
 // credential_stuffing: many distinct account/password pairs, each tried about once (pairs from
 // breach dumps), usually from many hosts. Severity: high outside, critical inside.
-#include "detect/detect_context.h"
+#include "detect/auth_attack_finding.h"
 
 namespace mxir::detect {
 
@@ -27,20 +27,11 @@ void Fill(DetectContext& ctx, Finding& f, bool inside, const std::string& who, i
 }  // namespace
 
 void DetectCredentialStuffing(DetectContext& ctx) {
-  const Evidence& ev = ctx.ev;
   for (const ClientSweep& s : ctx.auth.sweeps) {
     if (s.verdict != AuthVerdict::kStuffing) continue;
-    const bool inside = ctx.Inside(s.client);
-    const std::string host = ev.ClientText(s.client);
-    Finding f = NewFinding("credential_stuffing", inside ? Severity::kCritical : Severity::kHigh,
-                           "triage", {host}, s.first, s.last);
-    f.client_ip = host;
-    f.users = UserNames(ev, s.users);
-    f.counts["failures"] = s.failures.size();
-    f.counts["distinct_users"] = s.users.size();
-    f.counts["distinct_secrets"] = s.distinct_secrets;
-    f.counts["attempts_per_user"] = s.attempts_per_user;
-    AddAttemptOrigins(f, ev, s.failures);
+    bool inside = false;
+    std::string host;
+    Finding f = SweepFinding(ctx, s, "credential_stuffing", false, &inside, &host);
     Fill(ctx, f, inside, host, static_cast<int64_t>(s.failures.size()));
     ctx.findings.push_back(std::move(f));
   }
@@ -48,22 +39,8 @@ void DetectCredentialStuffing(DetectContext& ctx) {
     if (d.verdict != AuthVerdict::kStuffing) continue;
     bool inside = false;
     std::vector<std::string> hosts;
-    for (uint32_t c : d.clients) {
-      inside |= ctx.Inside(c);
-      hosts.push_back(ev.ClientText(c));
-    }
-    Finding f = NewFinding("credential_stuffing", inside ? Severity::kCritical : Severity::kHigh,
-                           "triage", {"distributed"}, d.first, d.last);
-    f.users = UserNames(ev, d.users);
-    f.counts["failures"] = d.failures.size();
-    f.counts["distinct_users"] = d.users.size();
-    f.counts["clients"] = d.clients.size();
-    f.counts["distinct_secrets"] = d.distinct_secrets;
-    f.evidence["clients"] = hosts;
-    AddAttemptOrigins(f, ev, d.failures);
-    Fill(ctx, f, inside,
-         Count(static_cast<int64_t>(hosts.size()), "host") + " (" + ShortList(hosts) + ")",
-         static_cast<int64_t>(d.failures.size()));
+    Finding f = DistributedFinding(ctx, d, "credential_stuffing", {}, &inside, &hosts);
+    Fill(ctx, f, inside, HostsText(hosts), static_cast<int64_t>(d.failures.size()));
     ctx.findings.push_back(std::move(f));
   }
 }

@@ -1,6 +1,6 @@
 // password_spraying: many accounts from one host (or a few), few passwords each — or one
 // password tried against many accounts from any hosts. Severity: high outside, critical inside.
-#include "detect/detect_context.h"
+#include "detect/auth_attack_finding.h"
 
 namespace mxir::detect {
 
@@ -34,17 +34,9 @@ void DetectPasswordSpraying(DetectContext& ctx) {
   const Evidence& ev = ctx.ev;
   for (const ClientSweep& s : ctx.auth.sweeps) {
     if (s.verdict != AuthVerdict::kSpraying) continue;
-    const bool inside = ctx.Inside(s.client);
-    const std::string host = ev.ClientText(s.client);
-    Finding f = NewFinding("password_spraying", inside ? Severity::kCritical : Severity::kHigh,
-                           "triage", {host}, s.first, s.last);
-    f.client_ip = host;
-    f.users = UserNames(ev, s.users);
-    f.counts["failures"] = s.failures.size();
-    f.counts["distinct_users"] = s.users.size();
-    if (s.has_fingerprints) f.counts["distinct_secrets"] = s.distinct_secrets;
-    f.counts["attempts_per_user"] = s.attempts_per_user;
-    AddAttemptOrigins(f, ev, s.failures);
+    bool inside = false;
+    std::string host;
+    Finding f = SweepFinding(ctx, s, "password_spraying", true, &inside, &host);
     Explain(ctx, f, inside, host, f.users, static_cast<int64_t>(s.failures.size()));
     ctx.findings.push_back(std::move(f));
   }
@@ -52,24 +44,11 @@ void DetectPasswordSpraying(DetectContext& ctx) {
     if (d.verdict != AuthVerdict::kSpraying) continue;
     bool inside = false;
     std::vector<std::string> hosts;
-    for (uint32_t c : d.clients) {
-      inside |= ctx.Inside(c);
-      hosts.push_back(ev.ClientText(c));
-    }
+    // Keyed by the shared password's fingerprint when there is one (ids as before).
     std::string key(d.secret == kNone ? std::string_view("distributed") : ev.secrets.Get(d.secret));
-    Finding f = NewFinding("password_spraying", inside ? Severity::kCritical : Severity::kHigh,
-                           "triage", {"distributed", key}, d.first, d.last);
+    Finding f = DistributedFinding(ctx, d, "password_spraying", key, &inside, &hosts);
     if (d.clients.size() == 1) f.client_ip = hosts.front();
-    f.users = UserNames(ev, d.users);
-    f.counts["failures"] = d.failures.size();
-    f.counts["distinct_users"] = d.users.size();
-    f.counts["clients"] = d.clients.size();
-    f.counts["distinct_secrets"] = d.distinct_secrets;
-    f.evidence["clients"] = hosts;
-    AddAttemptOrigins(f, ev, d.failures);
-    std::string who =
-        Count(static_cast<int64_t>(hosts.size()), "host") + " (" + ShortList(hosts) + ")";
-    Explain(ctx, f, inside, who, f.users, static_cast<int64_t>(d.failures.size()));
+    Explain(ctx, f, inside, HostsText(hosts), f.users, static_cast<int64_t>(d.failures.size()));
     if (d.secret != kNone) {
       f.explanation += " The same password was tried on every one of these accounts.";
     }

@@ -1,21 +1,8 @@
 #include "relay/postfix_config.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <map>
+#include <cstdint>
 #include <sstream>
-
-#include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include "hooks/crypt_hash.h"
-#include "hooks/secret_ref.h"
 
 namespace mxir::relay {
 
@@ -342,45 +329,6 @@ std::string OpenDkimConf(const RelayConfig& c) {
   return o.str();
 }
 
-Status WriteFileAtomic(const std::string& path, const std::string& text, mode_t mode) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  ::unlink(tmp.c_str());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return MakeError(ErrorCode::kIo, "cannot create " + tmp + ": " + std::strerror(errno));
-  }
-  size_t off = 0;
-  while (off < text.size()) {
-    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return MakeError(ErrorCode::kIo, "cannot write " + tmp + ": " + std::strerror(errno));
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (::fchmod(fd, mode) != 0 || ::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    return MakeError(ErrorCode::kIo, "cannot finish " + tmp + ": " + std::strerror(errno));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return MakeError(ErrorCode::kIo, "cannot rename to " + path + ": " + std::strerror(errno));
-  }
-  return Status::Ok();
-}
-
-Status MakeDir(const std::string& path, mode_t mode) {
-  std::error_code ec;
-  std::filesystem::create_directories(path, ec);
-  if (ec) return MakeError(ErrorCode::kIo, "cannot create " + path + ": " + ec.message());
-  if (::chmod(path.c_str(), mode) != 0) {
-    return MakeError(ErrorCode::kIo, "cannot chmod " + path + ": " + std::strerror(errno));
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 std::vector<GeneratedFile> GenerateInstanceFiles(const RelayConfig& c, const std::string& dir) {
@@ -393,126 +341,6 @@ std::vector<GeneratedFile> GenerateInstanceFiles(const RelayConfig& c, const std
   if (c.upstream.empty()) out.push_back({"transport", TransportMap()});
   if (!c.dkim_selector.empty()) out.push_back({"opendkim.conf", OpenDkimConf(c)});
   return out;
-}
-
-std::vector<std::string> CheckMainCf(const std::string& main_cf) {
-  std::map<std::string, std::string> p;
-  std::istringstream in(main_cf);
-  std::string line, last;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    if ((line[0] == ' ' || line[0] == '\t') && !last.empty()) {
-      p[last] += line;
-      continue;
-    }
-    auto eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    std::string k = line.substr(0, eq), v = line.substr(eq + 1);
-    while (!k.empty() && k.back() == ' ') k.pop_back();
-    while (!v.empty() && v.front() == ' ') v.erase(0, 1);
-    p[k] = v;
-    last = k;
-  }
-  std::vector<std::string> bad;
-  auto want = [&](const std::string& k, const std::string& v) {
-    auto it = p.find(k);
-    if (it == p.end() || it->second != v) {
-      bad.push_back(k + " must be '" + v + "' (is '" + (it == p.end() ? "<unset>" : it->second) +
-                    "')");
-    }
-  };
-  want("mynetworks", "127.0.0.1/32");
-  want("smtpd_client_event_limit_exceptions", "");
-  want("smtpd_forbid_bare_newline_exclusions", "");
-  want("smtpd_relay_restrictions", "permit_sasl_authenticated, reject");
-  want("mydestination", "");
-  want("relay_domains", "");
-  want("allow_percent_hack", "no");
-  want("swap_bangpath", "no");
-  want("strict_rfc821_envelopes", "yes");
-  want("smtpd_forbid_unauth_pipelining", "yes");
-  want("cleanup_replace_stray_cr_lf", "yes");
-  want("smtpd_tls_auth_only", "yes");
-  want("smtpd_tls_security_level", "encrypt");
-  want("inet_protocols", "ipv4");
-  want("smtpd_per_record_deadline", "yes");
-  if (p.count("receive_override_options")) {
-    bad.push_back("receive_override_options must not be set (it can turn off header checks)");
-  }
-  auto bn = p.count("smtpd_forbid_bare_newline") ? p["smtpd_forbid_bare_newline"] : "";
-  if (bn != "reject" && bn != "normalize") {
-    bad.push_back("smtpd_forbid_bare_newline must be reject or normalize");
-  }
-  for (const char* stage : {"smtpd_recipient_restrictions", "smtpd_data_restrictions",
-                            "smtpd_end_of_data_restrictions"}) {
-    auto v = p.count(stage) ? p[stage] : "";
-    if (v.find("check_policy_service") == std::string::npos ||
-        v.find("default_action = 451 4.3.5") == std::string::npos) {
-      bad.push_back(std::string(stage) + " must call the policy service with default_action=451");
-    }
-    for (const char* opener :
-         {"permit_mynetworks", "permit_sasl_authenticated", "permit,", "permit_auth_destination"}) {
-      if (v.find(opener) != std::string::npos) {
-        bad.push_back(std::string(stage) + " must not contain " + opener +
-                      " (it would skip the policy service)");
-      }
-    }
-  }
-  if (p.count("smtpd_milters") && p["milter_default_action"] != "tempfail") {
-    bad.push_back("milter_default_action must be tempfail when a milter signs");
-  }
-  return bad;
-}
-
-Status WriteInstance(const RelayConfig& c, const std::string& dir,
-                     std::vector<std::string>* written) {
-  struct passwd* pw = ::getpwnam("postfix");
-  if (!pw) {
-    return MakeError(ErrorCode::kNotFound,
-                     "there is no 'postfix' user: install Postfix (apt-get install postfix) first");
-  }
-  MXIR_RETURN_IF_ERROR(MakeDir(dir, 0755));
-  for (const auto& sub : {std::string(""), std::string("/queue"), std::string("/dovecot"),
-                          std::string("/dovecot/run"), std::string("/dovecot/state")}) {
-    MXIR_RETURN_IF_ERROR(MakeDir(c.instance_dir + sub, 0755));
-  }
-  MXIR_RETURN_IF_ERROR(MakeDir(c.data_directory(), 0700));
-  if (::chown(c.data_directory().c_str(), pw->pw_uid, static_cast<gid_t>(-1)) != 0) {
-    return MakeError(ErrorCode::kIo, "cannot give " + c.data_directory() +
-                                         " to the postfix user: " + std::strerror(errno) +
-                                         " (run as root)");
-  }
-  for (const auto& f : GenerateInstanceFiles(c, dir)) {
-    MXIR_RETURN_IF_ERROR(WriteFileAtomic(dir + "/" + f.name, f.content, 0644));
-    if (written) written->push_back(f.name);
-  }
-  // The SASL passwd-file: "login:{SHA512-CRYPT}hash" per line, never the password itself.
-  std::string passwd;
-  for (const auto& l : c.logins) {
-    auto secret = hooks::ReadPrivateFile(l.secret_file, "the password of login " + l.name);
-    if (!secret.ok()) return secret.error();
-    std::string pwtext = *secret;
-    while (!pwtext.empty() && (pwtext.back() == '\n' || pwtext.back() == '\r')) pwtext.pop_back();
-    if (pwtext.empty()) {
-      return MakeError(ErrorCode::kInvalidInput,
-                       l.secret_file + ": the password of login " + l.name + " is empty");
-    }
-    auto hash = hooks::HashPassword(pwtext, hooks::CryptScheme::kSha512Crypt);
-    std::fill(pwtext.begin(), pwtext.end(), '\0');
-    if (!hash.ok()) return hash.error();
-    passwd += l.name + ":" + *hash + "\n";
-  }
-  std::string ppath = dir + "/sasl-passwd";
-  MXIR_RETURN_IF_ERROR(WriteFileAtomic(ppath, passwd, 0640));
-  if (struct group* g = ::getgrnam("dovecot")) {
-    if (::chown(ppath.c_str(), 0, g->gr_gid) != 0) {
-      return MakeError(ErrorCode::kIo, "cannot chown " + ppath + ": " + std::strerror(errno));
-    }
-  } else {
-    ::chmod(ppath.c_str(), 0600);
-  }
-  if (written) written->push_back("sasl-passwd");
-  return Status::Ok();
 }
 
 }  // namespace mxir::relay

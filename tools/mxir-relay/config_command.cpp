@@ -7,6 +7,8 @@
 #include "casedb/case_db.h"
 #include "commands.h"
 #include "hooks/command_runner.h"
+#include "relay/instance_writer.h"
+#include "relay/main_cf_check.h"
 #include "relay/postfix_config.h"
 
 namespace mxir::tools {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "relay/main_cf_check.h"
 #include "relay/postfix_config.h"
 #include "test_config.h"
 

@@ -216,7 +216,7 @@ struct Spf {
 }  // namespace
 
 SpfResult EvaluateSpf(dnsbl::Resolver& resolver, const std::string& domain, const IpAddress& ip) {
-  Spf s{resolver, ip};
+  Spf s{resolver, ip, /*lookups=*/0, /*voids=*/0, /*reason=*/""};
   SpfResult r;
   r.result = s.CheckHost(domain, 0);
   r.reason = s.reason;

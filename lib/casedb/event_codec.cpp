@@ -115,6 +115,12 @@ constexpr uint8_t kInternedString = 0x01;  // then a varint string id
 constexpr uint8_t kFieldToken = 0x80;      // 0x80 + id for ids < 127
 constexpr uint8_t kFieldTokenLong = 0xff;  // then a varint id
 constexpr size_t kMetOnceSlots = size_t{1} << 16;
+// A value of the rest is interned when it is met for the third time. Interning costs a row of
+// `strings` and an entry of its index (about twice the value's bytes, and a random insert into
+// that index); kept inline, each sight costs the value's bytes. A value met twice — most
+// often a delivery's reply text naming the remote queue id, met once per recipient of the
+// same message — is cheaper inline both times; from three sights on, interning is cheaper.
+constexpr uint32_t kSightsToIntern = 3;
 
 void PutVarint(std::string& out, uint64_t v) {
   while (v >= 0x80) {
@@ -238,11 +244,17 @@ Status RestEncoder::Encode(const SplitRest& rest, std::string& out) {
       std::string_view inner = value.substr(1, value.size() - 2);
       int64_t id = strings_->CachedId(inner, m.text_hash);
       if (id == 0) {
-        // Interned on its second sight (met_once_), kept inline on its first.
-        if (met_once_.empty()) met_once_.resize(kMetOnceSlots);
-        uint64_t& slot = met_once_[m.text_hash & (kMetOnceSlots - 1)];
-        if (slot != m.text_hash) {
-          slot = m.text_hash;
+        // Interned on its third sight (met_), kept inline on the first two.
+        if (met_.empty()) met_.resize(kMetOnceSlots);
+        Met& slot = met_[m.text_hash & (kMetOnceSlots - 1)];
+        if (slot.hash != m.text_hash) {
+          slot.hash = m.text_hash;
+          slot.sights = 1;
+          out.append(value);
+          continue;
+        }
+        if (slot.sights + 1 < kSightsToIntern) {
+          ++slot.sights;
           out.append(value);
           continue;
         }

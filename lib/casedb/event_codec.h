@@ -97,11 +97,15 @@ class RestEncoder {
   std::vector<Stats> stats_;                         // by field id (ids are small and dense)
   std::unordered_map<int64_t, Stats> sparse_stats_;  // a field id too large for stats_
   int64_t max_id_ = 0;
-  // The hashes of string values met once and kept inline (a slot per hash's low bits; a newer
-  // value takes the slot): a value is interned the second time it is met, so the many values
-  // that never repeat (a reply text with a queue id, say) cost no row of `strings` and no entry
-  // of its index.
-  std::vector<uint64_t> met_once_;
+  // The string values met and kept inline so far, by hash, with how often (a slot per hash's
+  // low bits; a newer value takes the slot): a value is interned the third time it is met
+  // (event_codec.cpp, kSightsToIntern), so the many values that never repeat or repeat once (a
+  // reply text with a queue id, say) cost no row of `strings` and no entry of its index.
+  struct Met {
+    uint64_t hash = 0;
+    uint32_t sights = 0;
+  };
+  std::vector<Met> met_;
   SplitRest scratch_;
 };
 

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/file_sha256.h"
 #include "core/hex.h"
 
 namespace mxir {
@@ -197,12 +198,6 @@ Result<std::string> ReadRegularFile(const std::string& path, size_t max_bytes) {
   return out;
 }
 
-namespace {
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-}  // namespace
-
 std::string Sha256Hex(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -211,30 +206,13 @@ std::string Sha256Hex(std::string_view data) {
 }
 
 Result<std::string> Sha256OfFile(const std::string& path) {
-  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (f.fd < 0) return IoError("open", path, errno);
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
-    return MakeError(ErrorCode::kInternal, "OpenSSL SHA-256 unavailable");
-  }
-  // 64 KiB stays in the L2 cache between the kernel's copy and the digest; a 1 MiB buffer made
-  // hashing ~40 % slower while another thread (mxir capture's packet loop) used the caches too.
-  // read() rather than mmap: as fast here, and a file truncated meanwhile cannot raise SIGBUS.
-  constexpr size_t kChunk = 64 * 1024;
-  std::unique_ptr<char[]> buf(new char[kChunk]);
-  for (;;) {
-    ssize_t n = ::read(f.fd, buf.get(), kChunk);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return IoError("read", path, errno);
-    }
-    if (n == 0) break;
-    EVP_DigestUpdate(ctx.get(), buf.get(), static_cast<size_t>(n));
-  }
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx.get(), md, &len);
-  return HexLower(md, len);
+  FileSha256 hash(path);
+  hash.Run();
+  return hash.Hash();
+}
+
+Error FileError(const std::string& what, const std::string& path, int err) {
+  return IoError(what, path, err);
 }
 
 bool FileExists(const std::string& path) {

@@ -27,6 +27,9 @@ Status ReplaceFileAtomically(const std::string& path, std::string_view data, mod
 
 // Lowercase hex SHA-256 of the file's bytes.
 Result<std::string> Sha256OfFile(const std::string& path);
+// The error for a failed file operation (`what`: "open", "read", ...): a wrong path, a directory
+// or a file the user may not read is bad input (exit 2) with a hint what to do; the rest is I/O.
+Error FileError(const std::string& what, const std::string& path, int err);
 std::string Sha256Hex(std::string_view data);
 
 bool FileExists(const std::string& path);

@@ -1,14 +1,14 @@
 #include "logs/ingester.h"
 
 #include <cstring>
-#include <thread>
+#include <optional>
 
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/file_contents.h"
+#include "core/file_sha256.h"
 #include "core/file_util.h"
-#include "core/thread_priority.h"
 #include "logs/container_line.h"
 #include "logs/hosted_common.h"
 #include "logs/journal_line.h"
@@ -310,16 +310,11 @@ Status Ingester::IngestFile(const std::string& path) {
     return parsed;
   }
   // The input's SHA-256 for its `sources` record, off the hot path: a file is hashed on a
-  // second thread while it is parsed; stdin (which cannot be read twice) as it is read.
+  // second, low-priority thread while it is parsed (what it has not hashed by the end, this
+  // thread finishes: file_sha256.h); stdin (which cannot be read twice) as it is read.
   // Events never wait for it.
-  Result<std::string> sha = std::string();
-  std::thread hasher;
-  if (path != "-") {
-    hasher = std::thread([&sha, path] {
-      RunInBackground();  // off the hot path in priority too (thread_priority.h)
-      sha = Sha256OfFile(path);
-    });
-  }
+  std::optional<BackgroundSha256> hasher;
+  if (path != "-") hasher.emplace(path);
   const int64_t lines_before = lines_, unknown_before = unknown_format_,
                 empty_before = empty_lines_;
   auto stream = OpenStream(path, "");
@@ -335,7 +330,9 @@ Status Ingester::IngestFile(const std::string& path) {
       }
     }
   }
-  if (hasher.joinable()) hasher.join();
+  Result<std::string> sha = std::string();
+  if (hasher && !interrupted_) sha = hasher->Finish();
+  hasher.reset();
   if (interrupted_) {
     // Only part of the input was read: its sources record says how much, with no SHA-256 (the
     // hash of the whole file would describe bytes that were not read).

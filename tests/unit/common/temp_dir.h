@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,14 @@ inline std::string MakeTempDir(const std::string& prefix) {
   if (mkdtemp(tmpl.data()) == nullptr) return "";
   made.dirs.push_back(tmpl);
   return tmpl;
+}
+
+// Writes `bytes` to the file `name` in `dir` (made by MakeTempDir) and returns its path.
+inline std::string WriteTempFile(const std::string& dir, const std::string& name,
+                                 const std::string& bytes) {
+  std::string path = dir + "/" + name;
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
 }
 
 }  // namespace mxir::testing

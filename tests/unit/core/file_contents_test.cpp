@@ -12,11 +12,7 @@
 namespace mxir {
 namespace {
 
-std::string Write(const std::string& dir, const std::string& name, const std::string& bytes) {
-  std::string path = dir + "/" + name;
-  std::ofstream(path, std::ios::binary) << bytes;
-  return path;
-}
+using testing::WriteTempFile;
 
 TEST(FileContents, BytesAndHashEqualTheFileForManySizes) {
   std::string dir = testing::MakeTempDir("mxir-contents");
@@ -26,7 +22,7 @@ TEST(FileContents, BytesAndHashEqualTheFileForManySizes) {
                       size_t{2097152}, size_t{5000001}}) {
     std::string bytes(size, '\0');
     for (char& c : bytes) c = static_cast<char>(rng());
-    std::string path = Write(dir, "f" + std::to_string(size), bytes);
+    std::string path = WriteTempFile(dir, "f" + std::to_string(size), bytes);
     auto c = FileContents::Read(path);
     ASSERT_TRUE(c.ok()) << c.error().message;
     ASSERT_EQ(c->view().size(), size);

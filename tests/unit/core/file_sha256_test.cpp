@@ -16,11 +16,7 @@
 namespace mxir {
 namespace {
 
-std::string Write(const std::string& dir, const std::string& name, const std::string& bytes) {
-  std::string path = dir + "/" + name;
-  std::ofstream(path, std::ios::binary) << bytes;
-  return path;
-}
+using testing::WriteTempFile;
 
 std::string RandomBytes(size_t size, unsigned seed) {
   std::mt19937 rng(seed);
@@ -34,7 +30,7 @@ TEST(FileSha256, EqualsTheHashOfTheBytesForManySizes) {
   for (size_t size :
        {size_t{0}, size_t{1}, size_t{65535}, size_t{65536}, size_t{65537}, size_t{1000003}}) {
     std::string bytes = RandomBytes(size, static_cast<unsigned>(size));
-    std::string path = Write(dir, "f" + std::to_string(size), bytes);
+    std::string path = WriteTempFile(dir, "f" + std::to_string(size), bytes);
     FileSha256 h(path);
     EXPECT_TRUE(h.Run());
     auto sha = h.Hash();
@@ -49,7 +45,7 @@ TEST(FileSha256, EqualsTheHashOfTheBytesForManySizes) {
 TEST(FileSha256, StoppedAnywhereAndResumedGivesTheSameHash) {
   std::string dir = testing::MakeTempDir("mxir-sha");
   const std::string bytes = RandomBytes(8 * 1024 * 1024 + 17, 7);
-  const std::string path = Write(dir, "big", bytes);
+  const std::string path = WriteTempFile(dir, "big", bytes);
   const std::string want = Sha256Hex(bytes);
   // Stopped before it began, then at whatever point another thread's stop lands (bounded: 8
   // tries with growing delays), then run to the end on this thread.
@@ -84,7 +80,7 @@ TEST(FileSha256, MissingFileIsANotFoundErrorNamingIt) {
 TEST(BackgroundSha256, FinishGivesTheHashWhereverTheThreadIs) {
   std::string dir = testing::MakeTempDir("mxir-sha");
   const std::string bytes = RandomBytes(4 * 1024 * 1024 + 3, 11);
-  const std::string path = Write(dir, "f", bytes);
+  const std::string path = WriteTempFile(dir, "f", bytes);
   const std::string want = Sha256Hex(bytes);
   for (int delay_ms : {0, 1, 5, 50}) {
     BackgroundSha256 h(path);

@@ -73,21 +73,22 @@ bool FileSha256::Run(const std::atomic<bool>* stop) {
   return true;
 }
 
-Result<std::string> FileSha256::Hash() {
+Result<std::string> FileSha256::Hash() const {
   if (!s_->done)
     return MakeError(ErrorCode::kInternal, "the hash of '" + path_ + "' is unfinished");
   if (!s_->error.ok()) return s_->error.error();
   return s_->hex;
 }
 
-BackgroundSha256::BackgroundSha256(std::string path) : hash_(std::move(path)) {
+BackgroundSha256::BackgroundSha256(std::vector<std::string> paths) {
+  for (auto& p : paths) hashes_.push_back(std::make_unique<FileSha256>(std::move(p)));
   try {
     thread_ = std::thread([this] {
       RunInBackground();  // off the hot path in priority too
-      hash_.Run(&stop_);
+      if (HashFrom(0, &stop_)) ready_.store(true, std::memory_order_release);
     });
   } catch (const std::system_error&) {
-    // No second thread: Finish() hashes it all.
+    // No second thread: FinishAll() hashes them all.
   }
 }
 
@@ -96,11 +97,23 @@ BackgroundSha256::~BackgroundSha256() {
   if (thread_.joinable()) thread_.join();
 }
 
-Result<std::string> BackgroundSha256::Finish() {
+bool BackgroundSha256::HashFrom(size_t i, const std::atomic<bool>* stop) {
+  for (; i < hashes_.size(); ++i) {
+    if (!hashes_[i]->Run(stop)) {
+      next_ = i;  // stopped in the middle of this one
+      return false;
+    }
+  }
+  next_ = hashes_.size();
+  return true;
+}
+
+void BackgroundSha256::FinishAll() {
   stop_.store(true, std::memory_order_relaxed);
   if (thread_.joinable()) thread_.join();  // it stops between two reads, or has finished
-  hash_.Run();                             // the rest, on this thread
-  return hash_.Hash();
+  if (ready()) return;
+  (void)HashFrom(next_, nullptr);  // the rest, on this thread
+  ready_.store(true, std::memory_order_release);
 }
 
 }  // namespace mxir

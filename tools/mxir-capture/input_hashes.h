@@ -6,11 +6,8 @@
 // after the run (RecordCaptureInCase).
 #pragma once
 
-#include <atomic>
 #include <map>
-#include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/file_sha256.h"
@@ -21,29 +18,24 @@ namespace mxir::tools {
 class InputHashes {
  public:
   explicit InputHashes(std::vector<std::string> files);
-  ~InputHashes();  // stops the thread where it is
   InputHashes(const InputHashes&) = delete;
   InputHashes& operator=(const InputHashes&) = delete;
 
-  bool ready() const { return ready_.load(std::memory_order_acquire); }
+  bool ready() const { return hashes_.ready(); }
   // Every file hashed (the worker stops; the rest is hashed here); the first error if one could
   // not be read.
   Status Wait();
-  // The hash of `file` (empty when unknown or not ready). Only after ready() or Wait().
-  const std::string& Of(const std::string& file) const;
+  // The hash of `file` (empty when unknown or not ready yet). Called from one thread.
+  const std::string& Of(const std::string& file);
 
  private:
-  // Hashes files from the i-th on (until `stop`); true when all are done.
-  bool HashFrom(size_t i, const std::atomic<bool>* stop);
+  void Collect();  // once ready: the hashes by file name, and the first error
 
   std::vector<std::string> files_;
-  std::vector<std::unique_ptr<FileSha256>> hashes_;
-  size_t next_ = 0;  // the file the worker stopped in (read after joining it)
-  std::atomic<bool> stop_{false};
+  BackgroundSha256 hashes_;
+  bool collected_ = false;
   std::map<std::string, std::string> sha_;
   Status status_;
-  std::atomic<bool> ready_{false};
-  std::thread thread_;
 };
 
 }  // namespace mxir::tools

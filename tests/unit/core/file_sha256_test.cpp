@@ -7,6 +7,7 @@
 #include <fstream>
 #include <random>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -94,6 +95,36 @@ TEST(BackgroundSha256, FinishGivesTheHashWhereverTheThreadIs) {
   auto sha = missing.Finish();
   ASSERT_FALSE(sha.ok());
   EXPECT_EQ(sha.error().code, ErrorCode::kNotFound);
+}
+
+// Several files on one thread, one of them missing: each gets its own hash or error, whether the
+// thread finished them all, stopped inside one, or never began.
+TEST(BackgroundSha256, ManyFilesEachGetTheirOwnHashOrError) {
+  std::string dir = testing::MakeTempDir("mxir-sha");
+  std::vector<std::string> paths, want;
+  for (int i = 0; i < 4; ++i) {
+    const std::string bytes = RandomBytes(1024 * 1024 * static_cast<size_t>(i + 1), 20 + i);
+    paths.push_back(WriteTempFile(dir, "f" + std::to_string(i), bytes));
+    want.push_back(Sha256Hex(bytes));
+  }
+  paths.insert(paths.begin() + 2, dir + "/missing");
+  want.insert(want.begin() + 2, "");
+  for (int delay_ms : {0, 2, 20, 500}) {
+    BackgroundSha256 h(paths);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    h.FinishAll();
+    ASSERT_TRUE(h.ready());
+    for (size_t i = 0; i < paths.size(); ++i) {
+      auto sha = h.Of(i);
+      if (want[i].empty()) {
+        ASSERT_FALSE(sha.ok());
+        EXPECT_EQ(sha.error().code, ErrorCode::kNotFound);
+      } else {
+        ASSERT_TRUE(sha.ok()) << sha.error().message;
+        EXPECT_EQ(*sha, want[i]) << i << " after " << delay_ms << " ms";
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -114,7 +114,7 @@ namespace {
 constexpr uint8_t kInternedString = 0x01;  // then a varint string id
 constexpr uint8_t kFieldToken = 0x80;      // 0x80 + id for ids < 127
 constexpr uint8_t kFieldTokenLong = 0xff;  // then a varint id
-constexpr size_t kMetOnceSlots = size_t{1} << 16;
+constexpr size_t kMetSlots = size_t{1} << 16;
 // A value of the rest is interned when it is met for the third time. Interning costs a row of
 // `strings` and an entry of its index (about twice the value's bytes, and a random insert into
 // that index); kept inline, each sight costs the value's bytes. A value met twice — most
@@ -245,8 +245,8 @@ Status RestEncoder::Encode(const SplitRest& rest, std::string& out) {
       int64_t id = strings_->CachedId(inner, m.text_hash);
       if (id == 0) {
         // Interned on its third sight (met_), kept inline on the first two.
-        if (met_.empty()) met_.resize(kMetOnceSlots);
-        Met& slot = met_[m.text_hash & (kMetOnceSlots - 1)];
+        if (met_.empty()) met_.resize(kMetSlots);
+        Met& slot = met_[m.text_hash & (kMetSlots - 1)];
         if (slot.hash != m.text_hash) {
           slot.hash = m.text_hash;
           slot.sights = 1;

@@ -29,6 +29,7 @@ uint64_t RecordHash(std::string_view bytes) {
 }
 
 int RecordLocality(std::string_view bytes) {
+  constexpr int kSecondsPerDay = 86400;
   auto digit = [&](size_t i) { return bytes[i] >= '0' && bytes[i] <= '9'; };
   auto two = [&](size_t i) { return (bytes[i] - '0') * 10 + (bytes[i + 1] - '0'); };
   const size_t n = bytes.size() < 64 ? bytes.size() : 64;
@@ -41,7 +42,19 @@ int RecordLocality(std::string_view bytes) {
     if (i + 8 <= bytes.size() && bytes[i + 5] == ':' && digit(i + 6) && digit(i + 7)) {
       seconds += two(i + 6);
     }
-    return 1 + seconds;
+    // The day of the month just before the clock: syslog's "Jan  7 " or "Dec 17 ", ISO's
+    // "-07T" or "-07 ". A day the stamp does not give (Apache's "/2000:", a bare clock) is 0.
+    int day = 0;
+    if (i >= 3 && (bytes[i - 1] == ' ' || bytes[i - 1] == 'T') && digit(i - 2) &&
+        (i == 3 || !digit(i - 4))) {
+      if (digit(i - 3)) {
+        day = two(i - 3);
+      } else if (bytes[i - 3] == ' ') {
+        day = bytes[i - 2] - '0';
+      }
+      if (day > 31) day = 0;
+    }
+    return 1 + day * kSecondsPerDay + seconds;
   }
   return 0;
 }

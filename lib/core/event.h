@@ -59,13 +59,16 @@ struct EventOrigin {
 // never 0.
 uint64_t RecordHash(std::string_view bytes);
 
-// Where a record sits in the day, from its bytes alone, for EventOrigin::locality: 1 + the
+// Where a record sits in the month, from its bytes alone, for EventOrigin::locality: 1 + the
 // seconds of the day of the first "HH:MM" or "HH:MM:SS" among its first 64 bytes that follows no
-// digit (the stamp of a syslog, RFC 3339, ISO or container line), or 0 when there is none. Not
-// the event's ts: that depends on the year inferred from "now", --year and the time zone, while
-// this is the same on every read of the same bytes. A case orders its identity index by it, so
-// the events of one batch (lines close in time) land on a few pages of that index instead of
-// everywhere in it.
+// digit (the stamp of a syslog, RFC 3339, ISO or container line), plus 86400 times the day of
+// the month written just before it ("Jan  7 ", "Dec 17 ", "-07T", "-07 "; 0 when the stamp gives
+// none) — or 0 when there is no clock. Not the event's ts: that depends on the year inferred
+// from "now", --year and the time zone, while this is the same on every read of the same bytes.
+// A case orders its identity index by it, so the events of one batch (lines close in time) land
+// on a few pages of that index instead of everywhere in it, and a log of many days adds at its
+// end rather than between the rows of the days before (without the day, each day's lines went
+// between the last day's: schema 10).
 int RecordLocality(std::string_view bytes);
 
 // RecordRepeats: counts identical records within one input, for EventOrigin::repeat. Keeps the

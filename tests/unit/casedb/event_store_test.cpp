@@ -632,21 +632,40 @@ TEST(BackgroundEventWriter, StoresEverythingAndReportsTheFirstError) {
 namespace mxir::casedb {
 namespace {
 
-// RecordLocality: the line's own time of day, from its bytes only (never the year or the zone a
-// reader infers), or 0 without a stamp.
-TEST(RecordLocality, TimeOfDayFromTheRecordsOwnStamp) {
-  EXPECT_EQ(RecordLocality("Jan  1 00:00:00 mx1 postfix/smtpd[97311]: connect"), 1);
-  EXPECT_EQ(RecordLocality("Dec 31 23:59:59 mx1 x"), 1 + 86399);
+// RecordLocality: the line's own day of the month and time of day, from its bytes only (never the
+// year or the zone a reader infers), or 0 without a clock.
+TEST(RecordLocality, DayAndTimeOfDayFromTheRecordsOwnStamp) {
+  constexpr int kDay = 86400;
+  EXPECT_EQ(RecordLocality("Jan  1 00:00:00 mx1 postfix/smtpd[97311]: connect"), 1 + kDay);
+  EXPECT_EQ(RecordLocality("Dec 31 23:59:59 mx1 x"), 1 + 31 * kDay + 86399);
+  EXPECT_EQ(RecordLocality("<22>Dec  7 06:39:04 mx1 x"), 1 + 7 * kDay + 6 * 3600 + 39 * 60 + 4);
   EXPECT_EQ(RecordLocality("2026-12-07T06:39:04.123+01:00 host dovecot: x"),
-            1 + 6 * 3600 + 39 * 60 + 4);
-  EXPECT_EQ(RecordLocality("<34>1 2026-12-07T06:39:04Z host x"), 1 + 6 * 3600 + 39 * 60 + 4);
-  // Apache's "2000:13:55:36": the digits after the year, not "00:13".
+            1 + 7 * kDay + 6 * 3600 + 39 * 60 + 4);
+  EXPECT_EQ(RecordLocality("<34>1 2026-12-07T06:39:04Z host x"),
+            1 + 7 * kDay + 6 * 3600 + 39 * 60 + 4);
+  EXPECT_EQ(RecordLocality("2026-12-17 06:39:04,123 exchange x"),
+            1 + 17 * kDay + 6 * 3600 + 39 * 60 + 4);
+  // Apache's "2000:13:55:36": the digits after the year, not "00:13"; no day just before.
   EXPECT_EQ(RecordLocality("1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET /\""),
             1 + 13 * 3600 + 55 * 60 + 36);
   EXPECT_EQ(RecordLocality("12:30 no seconds"), 1 + 12 * 3600 + 30 * 60);
+  // Not a day of the month: three digits, or more than 31.
+  EXPECT_EQ(RecordLocality("id 123 10:00:00"), 1 + 10 * 3600);
+  EXPECT_EQ(RecordLocality("at 45 10:00:00"), 1 + 10 * 3600);
   EXPECT_EQ(RecordLocality("1767232134.18409 an epoch stamp, no clock"), 0);
   EXPECT_EQ(RecordLocality(""), 0);
   EXPECT_EQ(RecordLocality(std::string(70, 'x') + " 10:00:00 too far in"), 0);
+  // Every day of every month, every hour: distinct and increasing in (day, time).
+  int last = 0;
+  for (int day = 1; day <= 31; ++day) {
+    for (int hour = 0; hour < 24; ++hour) {
+      char line[64];
+      std::snprintf(line, sizeof line, "Mar %2d %02d:17:05 mx x", day, hour);
+      int loc = RecordLocality(line);
+      EXPECT_GT(loc, last) << line;
+      last = loc;
+    }
+  }
 }
 
 // Seeded events of the three kinds of identity: log lines (record, repeat, index; locality from
@@ -833,6 +852,69 @@ TEST(EventStore, CaseOfSchema8WithInternedSessionsMigratesAndReReadAddsNothing) 
     std::sort(got.begin(), got.end());
     EXPECT_EQ(got, want) << "seed " << seed;
   }
+}
+
+// Schema 10 adds the day of the month to a log line's loc. A case of schema 9 (its log rows' loc
+// without the day) opens and migrates, reading the same inputs again adds nothing, and new events
+// are added exactly once.
+TEST(EventStore, CaseOfSchema9WithDayLessLocalityMigratesAndReReadAddsNothing) {
+  for (uint32_t seed : {6u, 7u, 8u}) {
+    std::string path = NewCasePath();
+    std::vector<Event> all = MixedEvents(seed, 3000);
+    size_t old_n = 1900;
+    int64_t with_day = 0;
+    {
+      auto c = CaseDb::Open(path);
+      ASSERT_TRUE(c.ok());
+      EventWriter w(*c, 600);
+      for (size_t i = 0; i < old_n; ++i) {
+        Event e = all[i];
+        if (e.origin.record != 0 && e.origin.locality > 86400) {
+          e.origin.locality = (e.origin.locality - 1) % 86400 + 1;  // as mxir wrote it before
+          ++with_day;
+        }
+        ASSERT_TRUE(w.Add(std::move(e)).ok());
+      }
+      ASSERT_TRUE(w.Finish().ok());
+      ASSERT_EQ(w.inserted(), static_cast<int64_t>(old_n));
+      ASSERT_TRUE(c->db().Exec("PRAGMA user_version = 9").ok());
+    }
+    ASSERT_GT(with_day, 100) << "the generator gives log lines with a day";
+    auto c = CaseDb::Open(path);
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(*ReadSchemaVersion(c->db()), CurrentSchemaVersion());
+    {
+      EventWriter w(*c, 800);  // everything again: only the new ones are stored
+      for (const Event& e : all) ASSERT_TRUE(w.Add(e).ok());
+      ASSERT_TRUE(w.Finish().ok());
+      EXPECT_EQ(w.inserted(), static_cast<int64_t>(all.size() - old_n)) << "seed " << seed;
+      EXPECT_EQ(w.duplicates(), static_cast<int64_t>(old_n));
+    }
+    {
+      EventWriter w(*c);  // and once more: nothing
+      for (const Event& e : all) ASSERT_TRUE(w.Add(e).ok());
+      ASSERT_TRUE(w.Finish().ok());
+      EXPECT_EQ(w.inserted(), 0);
+    }
+    EXPECT_EQ(*CountEvents(*c), static_cast<int64_t>(all.size()));
+  }
+}
+
+// A case created at the current schema has no trigger on its events: an insert pays only for the
+// table and its indexes.
+TEST(EventStore, NewCaseHasNoIdentityTrigger) {
+  std::string path = NewCasePath();
+  auto c = CaseDb::Open(path);
+  ASSERT_TRUE(c.ok());
+  {
+    EventWriter w(*c);
+    for (const Event& e : MixedEvents(9, 500)) ASSERT_TRUE(w.Add(e).ok());
+    ASSERT_TRUE(w.Finish().ok());
+  }
+  auto st =
+      Statement::Prepare(c->db(), "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'");
+  ASSERT_TRUE(st.ok() && *st->Step());
+  EXPECT_EQ(st->ColumnInt(0), 0);
 }
 
 // Identity does not depend on the ts a reader inferred for a year-less line (another "now", --year

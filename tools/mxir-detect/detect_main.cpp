@@ -9,6 +9,7 @@
 #include "casedb/case_db.h"
 #include "core/cli.h"
 #include "core/clock.h"
+#include "core/freed_memory.h"
 #include "core/interrupt.h"
 #include "detect/detect_config.h"
 #include "detect/detect_follow.h"
@@ -210,6 +211,8 @@ int mxir_detect_main(int argc, char** argv) {
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
+  // Each pass frees and makes again the analysis' large arrays: keep their pages for the next.
+  (void)KeepFreedMemory();
   Counters counters;
   auto worst_shown = FollowCase(
       input, setup->cfg, setup->locality, *case_ptr, FollowOptions{o.interval_s, o.duration_s},

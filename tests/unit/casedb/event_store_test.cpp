@@ -717,6 +717,23 @@ std::vector<Event> MixedEvents(uint32_t seed, int n) {
   return out;
 }
 
+// Reading `all` again into a migrated case that holds its first `old_n` stores only the rest (in
+// batches of `batch`), and a read after that stores nothing.
+void ExpectReReadAddsOnlyTheNew(CaseDb& c, const std::vector<Event>& all, size_t old_n,
+                                size_t batch, uint32_t seed) {
+  {
+    EventWriter w(c, batch);
+    for (const Event& e : all) ASSERT_TRUE(w.Add(e).ok());
+    ASSERT_TRUE(w.Finish().ok());
+    EXPECT_EQ(w.inserted(), static_cast<int64_t>(all.size() - old_n)) << "seed " << seed;
+    EXPECT_EQ(w.duplicates(), static_cast<int64_t>(old_n)) << "seed " << seed;
+  }
+  EventWriter w(c);
+  for (const Event& e : all) ASSERT_TRUE(w.Add(e).ok());
+  ASSERT_TRUE(w.Finish().ok());
+  EXPECT_EQ(w.inserted(), 0) << "seed " << seed;
+}
+
 // Schema 8 keys identity on (loc, key). A case of schema 7 (key alone, no loc) opens, migrates
 // (its rows keep loc NULL, guarded by the trigger), and reading the same inputs again adds
 // nothing; new events are added exactly once.
@@ -747,19 +764,7 @@ TEST(EventStore, CaseOfSchema7MigratesAndReReadAddsNothing) {
       ASSERT_TRUE(st.ok() && *st->Step());
       EXPECT_EQ(st->ColumnInt(0), static_cast<int64_t>(old_n));
     }
-    {
-      EventWriter w(*c, 700);  // everything again: only the new ones are stored
-      for (const Event& e : all) ASSERT_TRUE(w.Add(e).ok());
-      ASSERT_TRUE(w.Finish().ok());
-      EXPECT_EQ(w.inserted(), static_cast<int64_t>(all.size() - old_n)) << "seed " << seed;
-      EXPECT_EQ(w.duplicates(), static_cast<int64_t>(old_n));
-    }
-    {
-      EventWriter w(*c);  // and once more: nothing
-      for (const Event& e : all) ASSERT_TRUE(w.Add(e).ok());
-      ASSERT_TRUE(w.Finish().ok());
-      EXPECT_EQ(w.inserted(), 0);
-    }
+    ExpectReReadAddsOnlyTheNew(*c, all, old_n, 700, seed);
     EXPECT_EQ(*CountEvents(*c), static_cast<int64_t>(all.size()));
   }
 }
@@ -815,19 +820,7 @@ TEST(EventStore, CaseOfSchema8WithInternedSessionsMigratesAndReReadAddsNothing) 
     auto c = CaseDb::Open(path);
     ASSERT_TRUE(c.ok()) << c.error().message;
     EXPECT_EQ(*ReadSchemaVersion(c->db()), CurrentSchemaVersion());
-    {
-      EventWriter w(*c, 300);  // everything again: only the new ones are stored
-      for (const Event& e : all) ASSERT_TRUE(w.Add(e).ok());
-      ASSERT_TRUE(w.Finish().ok());
-      EXPECT_EQ(w.inserted(), static_cast<int64_t>(all.size() - old_n)) << "seed " << seed;
-      EXPECT_EQ(w.duplicates(), static_cast<int64_t>(old_n));
-    }
-    {
-      EventWriter w(*c);  // and once more: nothing
-      for (const Event& e : all) ASSERT_TRUE(w.Add(e).ok());
-      ASSERT_TRUE(w.Finish().ok());
-      EXPECT_EQ(w.inserted(), 0);
-    }
+    ExpectReReadAddsOnlyTheNew(*c, all, old_n, 300, seed);
     {
       // The new rows' sessions are BLOBs, the old rows' stay ids.
       auto st = Statement::Prepare(
@@ -883,19 +876,7 @@ TEST(EventStore, CaseOfSchema9WithDayLessLocalityMigratesAndReReadAddsNothing) {
     auto c = CaseDb::Open(path);
     ASSERT_TRUE(c.ok()) << c.error().message;
     EXPECT_EQ(*ReadSchemaVersion(c->db()), CurrentSchemaVersion());
-    {
-      EventWriter w(*c, 800);  // everything again: only the new ones are stored
-      for (const Event& e : all) ASSERT_TRUE(w.Add(e).ok());
-      ASSERT_TRUE(w.Finish().ok());
-      EXPECT_EQ(w.inserted(), static_cast<int64_t>(all.size() - old_n)) << "seed " << seed;
-      EXPECT_EQ(w.duplicates(), static_cast<int64_t>(old_n));
-    }
-    {
-      EventWriter w(*c);  // and once more: nothing
-      for (const Event& e : all) ASSERT_TRUE(w.Add(e).ok());
-      ASSERT_TRUE(w.Finish().ok());
-      EXPECT_EQ(w.inserted(), 0);
-    }
+    ExpectReReadAddsOnlyTheNew(*c, all, old_n, 800, seed);
     EXPECT_EQ(*CountEvents(*c), static_cast<int64_t>(all.size()));
   }
 }

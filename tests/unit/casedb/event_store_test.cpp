@@ -764,7 +764,7 @@ TEST(EventStore, CaseOfSchema7MigratesAndReReadAddsNothing) {
       ASSERT_TRUE(st.ok() && *st->Step());
       EXPECT_EQ(st->ColumnInt(0), static_cast<int64_t>(old_n));
     }
-    ExpectReReadAddsOnlyTheNew(*c, all, old_n, 700, seed);
+    ASSERT_NO_FATAL_FAILURE(ExpectReReadAddsOnlyTheNew(*c, all, old_n, 700, seed));
     EXPECT_EQ(*CountEvents(*c), static_cast<int64_t>(all.size()));
   }
 }
@@ -820,7 +820,7 @@ TEST(EventStore, CaseOfSchema8WithInternedSessionsMigratesAndReReadAddsNothing) 
     auto c = CaseDb::Open(path);
     ASSERT_TRUE(c.ok()) << c.error().message;
     EXPECT_EQ(*ReadSchemaVersion(c->db()), CurrentSchemaVersion());
-    ExpectReReadAddsOnlyTheNew(*c, all, old_n, 300, seed);
+    ASSERT_NO_FATAL_FAILURE(ExpectReReadAddsOnlyTheNew(*c, all, old_n, 300, seed));
     {
       // The new rows' sessions are BLOBs, the old rows' stay ids.
       auto st = Statement::Prepare(
@@ -876,7 +876,7 @@ TEST(EventStore, CaseOfSchema9WithDayLessLocalityMigratesAndReReadAddsNothing) {
     auto c = CaseDb::Open(path);
     ASSERT_TRUE(c.ok()) << c.error().message;
     EXPECT_EQ(*ReadSchemaVersion(c->db()), CurrentSchemaVersion());
-    ExpectReReadAddsOnlyTheNew(*c, all, old_n, 800, seed);
+    ASSERT_NO_FATAL_FAILURE(ExpectReReadAddsOnlyTheNew(*c, all, old_n, 800, seed));
     EXPECT_EQ(*CountEvents(*c), static_cast<int64_t>(all.size()));
   }
 }
